@@ -1,0 +1,24 @@
+/**
+ * Masking for log lines: phone numbers and message bodies are personal data. `LOG_PII=true` turns
+ * masking off for debugging; secrets are never logged at all, so they have no switch.
+ */
+export interface MaskOptions {
+  logPii: boolean;
+}
+
+/** '+14155550100' → '+1•••••••00': enough to tell numbers apart in a log, not to dial one. */
+export function maskPhone(value: string, options: MaskOptions): string {
+  if (options.logPii) return value;
+  if (value.length <= 4) return '•'.repeat(value.length);
+  return `${value.slice(0, 2)}${'•'.repeat(value.length - 4)}${value.slice(-2)}`;
+}
+
+export function maskBody(value: string, options: MaskOptions): string {
+  if (options.logPii) return JSON.stringify(value);
+  return `[${[...value].length} chars]`;
+}
+
+/** Reads LOG_PII the same way everywhere: only an explicit true turns masking off. */
+export function logPiiFrom(value: string | undefined): boolean {
+  return /^(1|true|yes)$/i.test(value?.trim() ?? '');
+}

@@ -1,0 +1,84 @@
+/**
+ * What the store keeps, validated with zod wherever it is read back from Sync (data written by an
+ * older version or by hand must not crash a tool).
+ */
+import { z } from 'zod';
+import { MESSAGE_STATUSES } from './message-status';
+
+/** Twilio's limit on a message body (error 21617 beyond it). */
+export const MAX_BODY_LENGTH = 1600;
+/** Twilio accepts at most 10 media items per message. */
+export const MAX_MEDIA = 10;
+
+export const MediaSchema = z.object({
+  url: z.string(),
+  contentType: z.string(),
+});
+
+export const MessageRecordSchema = z.object({
+  sid: z.string(),
+  direction: z.enum(['inbound', 'outbound']),
+  from: z.string(),
+  to: z.string(),
+  body: z.string(),
+  media: z.array(MediaSchema),
+  numSegments: z.number().int().nonnegative(),
+  status: z.enum(MESSAGE_STATUSES),
+  errorCode: z.number().int().nullable(),
+  /** When Twilio received it (inbound) or accepted it from us (outbound), ISO 8601. */
+  createdAt: z.string(),
+  /** When the status last changed, ISO 8601. */
+  statusAt: z.string(),
+  /** Inbound only: false when stored; the conversation's cursor decides it on read. */
+  processed: z.boolean(),
+});
+export type MessageRecord = z.infer<typeof MessageRecordSchema>;
+
+/**
+ * One conversation in the inbox index. Counters make unread counts and "anything new?" answerable
+ * from the index alone; `recentSids` makes counting a message idempotent when a write is retried.
+ */
+export const InboxEntrySchema = z.object({
+  conversationId: z.string(),
+  ourNumber: z.string(),
+  theirNumber: z.string(),
+  createdAt: z.string(),
+  lastActivityAt: z.string(),
+  lastDirection: z.enum(['inbound', 'outbound']),
+  messageCount: z.number().int().nonnegative(),
+  inboundCount: z.number().int().nonnegative(),
+  /** Highest list index holding an inbound message, -1 when none. */
+  lastInboundIndex: z.number().int(),
+  /** receive_sms has handed over every inbound message up to this list index, -1 when none. */
+  cursorIndex: z.number().int(),
+  handedOver: z.number().int().nonnegative(),
+  recentSids: z.array(z.string()),
+  optedOut: z.boolean().default(false),
+});
+export type InboxEntry = z.infer<typeof InboxEntrySchema>;
+
+/**
+ * The per-conversation map item keyed by MessageSid: claims an inbound webhook (so a replay stores
+ * nothing new), and maps a sid to its list index for status callbacks.
+ */
+export const SidEntrySchema = z.object({
+  /** Random token of the invocation storing it; null once released. */
+  owner: z.string().nullable().default(null),
+  claimedAt: z.number().default(0),
+  index: z.number().int().nullable().default(null),
+  done: z.boolean().default(false),
+  /** A status callback that arrived before the bridge recorded its message. */
+  status: z.enum(MESSAGE_STATUSES).nullable().default(null),
+  errorCode: z.number().int().nullable().default(null),
+  statusAt: z.string().nullable().default(null),
+});
+export type SidEntry = z.infer<typeof SidEntrySchema>;
+
+/** GSM-7 fits 160 characters in one segment (153 when split); anything else is UCS-2 (70/67). */
+export function countSegments(body: string): number {
+  if (body.length === 0) return 1;
+  const gsm = /^[\n\r !"#$%&'()*+,\-./0-9:;<=>?@A-Z_a-z¡£¤¥§¿ÄÅÆÇÉÑÖØÜßàäåæèéìñòöøùüΓΔΘΛΞΠΣΦΨΩ^{}\\[~\]|€]*$/.test(body);
+  const units = gsm ? [...body].reduce((n, ch) => n + ('^{}\\[~]|€'.includes(ch) ? 2 : 1), 0) : body.length;
+  const [single, multi] = gsm ? [160, 153] : [70, 67];
+  return units <= single ? 1 : Math.ceil(units / multi);
+}

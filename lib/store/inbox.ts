@@ -1,0 +1,130 @@
+/**
+ * The inbox index: one InboxEntry per conversation in a sharded Sync Map (see sync-names.ts).
+ * Every change is a read-modify-write guarded by If-Match, so the Functions (counting new
+ * messages) and the bridge (moving the receive cursor) never overwrite each other.
+ */
+import { type InboxEntry, InboxEntrySchema } from '../message-record';
+import { allInboxShards, inboxShardFor } from '../sync-names';
+import { isDuplicateKey, isRevisionConflict, type SyncGateway } from './sync-gateway';
+
+/** How many of the newest sids an entry remembers, to count a retried write only once. */
+const RECENT_SIDS = 32;
+/** If-Match conflicts are resolved by re-reading; more than this many in a row is a fault. */
+const MAX_CONFLICTS = 20;
+
+export interface Activity {
+  conversationId: string;
+  ourNumber: string;
+  theirNumber: string;
+  sid: string;
+  index: number;
+  direction: 'inbound' | 'outbound';
+  at: string;
+  /** Inbound STOP/START keywords change this; undefined leaves it. */
+  optedOut?: boolean;
+}
+
+export function parseInboxEntry(data: unknown): InboxEntry | null {
+  const parsed = InboxEntrySchema.safeParse(data);
+  return parsed.success ? parsed.data : null;
+}
+
+export function unreadCount(entry: InboxEntry): number {
+  return Math.max(0, entry.inboundCount - entry.handedOver);
+}
+
+export function hasNewInbound(entry: InboxEntry): boolean {
+  return entry.lastInboundIndex > entry.cursorIndex;
+}
+
+function applyActivity(entry: InboxEntry | null, activity: Activity): InboxEntry {
+  const base: InboxEntry = entry ?? {
+    conversationId: activity.conversationId,
+    ourNumber: activity.ourNumber,
+    theirNumber: activity.theirNumber,
+    createdAt: activity.at,
+    lastActivityAt: activity.at,
+    lastDirection: activity.direction,
+    messageCount: 0,
+    inboundCount: 0,
+    lastInboundIndex: -1,
+    cursorIndex: -1,
+    handedOver: 0,
+    recentSids: [],
+    optedOut: false,
+  };
+  if (base.recentSids.includes(activity.sid)) return base;
+  const inbound = activity.direction === 'inbound';
+  const latest = activity.at >= base.lastActivityAt;
+  return {
+    ...base,
+    lastActivityAt: latest ? activity.at : base.lastActivityAt,
+    lastDirection: latest ? activity.direction : base.lastDirection,
+    messageCount: base.messageCount + 1,
+    inboundCount: base.inboundCount + (inbound ? 1 : 0),
+    lastInboundIndex: inbound ? Math.max(base.lastInboundIndex, activity.index) : base.lastInboundIndex,
+    recentSids: [...base.recentSids, activity.sid].slice(-RECENT_SIDS),
+    optedOut: activity.optedOut ?? base.optedOut,
+  };
+}
+
+export class Inbox {
+  constructor(private readonly sync: SyncGateway) {}
+
+  shardOf(conversationId: string): string {
+    return inboxShardFor(conversationId);
+  }
+
+  async get(conversationId: string): Promise<{ entry: InboxEntry; revision: string } | null> {
+    const item = await this.sync.mapGet(inboxShardFor(conversationId), conversationId);
+    if (!item) return null;
+    const entry = parseInboxEntry(item.data);
+    return entry ? { entry, revision: item.revision } : null;
+  }
+
+  /** Counts a stored message once, however often it is retried. */
+  async record(activity: Activity): Promise<InboxEntry> {
+    return this.update(activity.conversationId, (current) => applyActivity(current, activity));
+  }
+
+  /**
+   * Read-modify-write of one entry: `change` gets the current entry (null when new) and returns the
+   * next one (the same object to leave it unchanged). Retried on If-Match conflicts.
+   */
+  async update(conversationId: string, change: (current: InboxEntry | null) => InboxEntry): Promise<InboxEntry> {
+    const shard = inboxShardFor(conversationId);
+    for (let conflicts = 0; ; conflicts++) {
+      const current = await this.get(conversationId);
+      const next = change(current?.entry ?? null);
+      if (current && next === current.entry) return next;
+      try {
+        if (current) await this.sync.mapUpdate(shard, conversationId, next, current.revision);
+        else await this.sync.mapCreate(shard, conversationId, next);
+        return next;
+      } catch (error) {
+        const conflict = current ? isRevisionConflict(error) : isDuplicateKey(error);
+        if (!conflict || conflicts >= MAX_CONFLICTS) throw error;
+      }
+    }
+  }
+
+  /** Every entry, from all shards (one call per shard and per 100 entries). */
+  async all(): Promise<InboxEntry[]> {
+    const shards = await Promise.all(
+      allInboxShards().map(async (shard) => {
+        const entries: InboxEntry[] = [];
+        let token: string | null = null;
+        do {
+          const page: Awaited<ReturnType<SyncGateway['mapPage']>> = await this.sync.mapPage(shard, token);
+          for (const item of page.items) {
+            const entry = parseInboxEntry(item.data);
+            if (entry) entries.push(entry);
+          }
+          token = page.nextPageToken;
+        } while (token);
+        return entries;
+      }),
+    );
+    return shards.flat();
+  }
+}

@@ -1,0 +1,295 @@
+/**
+ * The message store on Twilio Sync, shared by the Functions (inbound webhook, status callback) and
+ * the bridge (send, receive, list, read). Layout and costs are described in sync-names.ts and the
+ * README's "Sync layout" section.
+ */
+import { randomUUID } from 'node:crypto';
+import { conversationIdFor } from '../conversation-id';
+import { type InboxEntry, type MessageRecord, MessageRecordSchema, type SidEntry, SidEntrySchema } from '../message-record';
+import { advancesStatus, type MessageStatus } from '../message-status';
+import { sidMapName, threadListName } from '../sync-names';
+import { type Activity, hasNewInbound, Inbox, parseInboxEntry } from './inbox';
+import { isDuplicateKey, isRevisionConflict, type SyncGateway } from './sync-gateway';
+
+export type StoredMessage = MessageRecord & { index: number };
+
+export class UnknownConversationError extends Error {
+  constructor(readonly conversationId: string) {
+    super(`No conversation ${conversationId}. Call list_conversations to see the conversation ids that exist.`);
+  }
+}
+
+/** Another delivery of the same webhook is storing this message right now. */
+export class StoreInProgressError extends Error {
+  constructor(readonly sid: string) {
+    super(`Message ${sid} is being stored by another request; retry later.`);
+  }
+}
+
+export interface MessageStoreOptions {
+  now?: () => Date;
+  newToken?: () => string;
+  /** A claim older than this is taken to belong to a dead request (Twilio gives a webhook 15 s). */
+  staleClaimMs?: number;
+}
+
+const MAX_CONFLICTS = 20;
+const READ_PAGE = 100;
+
+/** Which side of a message is ours: the To of an inbound message, the From of an outbound one. */
+export function conversationOf(record: Pick<MessageRecord, 'direction' | 'from' | 'to'>) {
+  const [ourNumber, theirNumber] = record.direction === 'inbound' ? [record.to, record.from] : [record.from, record.to];
+  return { conversationId: conversationIdFor(ourNumber, theirNumber), ourNumber, theirNumber };
+}
+
+function parseRecord(index: number, data: unknown): StoredMessage | null {
+  const parsed = MessageRecordSchema.safeParse(data);
+  return parsed.success ? { ...parsed.data, index } : null;
+}
+
+function parseSidEntry(data: unknown): SidEntry {
+  return SidEntrySchema.parse(data ?? {});
+}
+
+function isSameSid(sid: string) {
+  return (data: unknown) => typeof data === 'object' && data !== null && (data as { sid?: unknown }).sid === sid;
+}
+
+export interface Handover {
+  entry: InboxEntry;
+  messages: StoredMessage[];
+}
+
+export class MessageStore {
+  readonly inbox: Inbox;
+  private readonly now: () => Date;
+  private readonly newToken: () => string;
+  private readonly staleClaimMs: number;
+
+  constructor(private readonly sync: SyncGateway, options: MessageStoreOptions = {}) {
+    this.inbox = new Inbox(sync);
+    this.now = options.now ?? (() => new Date());
+    this.newToken = options.newToken ?? randomUUID;
+    this.staleClaimMs = options.staleClaimMs ?? 20_000;
+  }
+
+  /**
+   * Stores an incoming message exactly once. The sid map item is the claim: creating it is atomic,
+   * so of two deliveries of one webhook only one stores; a later replay finds it done. A failed
+   * attempt releases its claim (keeping the list index if it got one) so Twilio's retry resumes.
+   */
+  async recordInbound(record: MessageRecord): Promise<'stored' | 'duplicate'> {
+    const { conversationId, ourNumber, theirNumber } = conversationOf(record);
+    const map = sidMapName(conversationId);
+    const token = this.newToken();
+    const claim = await this.claim(map, record.sid, token);
+    if (claim === 'done') return 'duplicate';
+    let index = claim.index;
+    try {
+      index ??= await this.sync.appendOnce(threadListName(conversationId), record, isSameSid(record.sid), claim.tookOver);
+      await this.inbox.record({ conversationId, ourNumber, theirNumber, sid: record.sid, index, direction: 'inbound', at: record.createdAt });
+      await this.sync.mapUpdate(map, record.sid, { owner: null, claimedAt: claim.claimedAt, index, done: true } satisfies Partial<SidEntry>);
+      return 'stored';
+    } catch (error) {
+      await this.sync
+        .mapUpdate(map, record.sid, { owner: null, claimedAt: 0, index: index ?? null, done: false } satisfies Partial<SidEntry>)
+        .catch(() => undefined); // The claim then goes stale instead; the original error matters.
+      throw error;
+    }
+  }
+
+  private async claim(map: string, sid: string, token: string): Promise<'done' | { index: number | null; claimedAt: number; tookOver: boolean }> {
+    for (let conflicts = 0; conflicts < MAX_CONFLICTS; conflicts++) {
+      const claimedAt = this.now().getTime();
+      try {
+        await this.sync.mapCreate(map, sid, { owner: token, claimedAt, index: null, done: false } satisfies Partial<SidEntry>);
+        return { index: null, claimedAt, tookOver: false };
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+      }
+      const existing = await this.sync.mapGet(map, sid);
+      if (!existing) continue;
+      const entry = parseSidEntry(existing.data);
+      if (entry.done) return 'done';
+      if (entry.owner === token) return { index: entry.index, claimedAt: entry.claimedAt, tookOver: false };
+      if (entry.owner !== null && claimedAt - entry.claimedAt < this.staleClaimMs) throw new StoreInProgressError(sid);
+      try {
+        await this.sync.mapUpdate(map, sid, { ...entry, owner: token, claimedAt }, existing.revision);
+        return { index: entry.index, claimedAt, tookOver: true };
+      } catch (error) {
+        if (!isRevisionConflict(error)) throw error;
+      }
+    }
+    throw new StoreInProgressError(sid);
+  }
+
+  /** Records a message the bridge sent, merging any status callback that arrived first. */
+  async recordOutbound(record: MessageRecord): Promise<StoredMessage> {
+    const { conversationId, ourNumber, theirNumber } = conversationOf(record);
+    const list = threadListName(conversationId);
+    const map = sidMapName(conversationId);
+    const index = await this.sync.appendOnce(list, record, isSameSid(record.sid));
+    let stored: StoredMessage = { ...record, index };
+    for (let conflicts = 0; ; conflicts++) {
+      try {
+        await this.sync.mapCreate(map, record.sid, { owner: null, claimedAt: 0, index, done: true } satisfies Partial<SidEntry>);
+        break;
+      } catch (error) {
+        if (!isDuplicateKey(error) || conflicts >= MAX_CONFLICTS) throw error;
+      }
+      const existing = await this.sync.mapGet(map, record.sid);
+      if (!existing) continue;
+      const early = parseSidEntry(existing.data);
+      if (early.status && advancesStatus(record.status, early.status)) {
+        stored = (await this.setStatus(list, index, early.status, early.errorCode, early.statusAt ?? this.now().toISOString())) ?? stored;
+      }
+      try {
+        await this.sync.mapUpdate(map, record.sid, { ...early, index, done: true }, existing.revision);
+        break;
+      } catch (error) {
+        if (!isRevisionConflict(error)) throw error;
+      }
+    }
+    await this.inbox.record({ conversationId, ourNumber, theirNumber, sid: record.sid, index, direction: 'outbound', at: record.createdAt });
+    return stored;
+  }
+
+  /**
+   * Applies a status callback. Callbacks arrive out of order, so a status only moves forward.
+   * A callback for a message the bridge has not recorded yet is parked in its sid entry.
+   */
+  async applyStatus(update: { sid: string; from: string; to: string; status: MessageStatus; errorCode: number | null; at: string }): Promise<'updated' | 'unchanged' | 'parked'> {
+    const { conversationId } = conversationOf({ direction: 'outbound', from: update.from, to: update.to });
+    const map = sidMapName(conversationId);
+    for (let conflicts = 0; conflicts < MAX_CONFLICTS; conflicts++) {
+      const existing = await this.sync.mapGet(map, update.sid);
+      const parked = { owner: null, claimedAt: 0, index: null, done: false, status: update.status, errorCode: update.errorCode, statusAt: update.at } satisfies SidEntry;
+      if (!existing) {
+        try {
+          await this.sync.mapCreate(map, update.sid, parked);
+          return 'parked';
+        } catch (error) {
+          if (!isDuplicateKey(error)) throw error;
+          continue;
+        }
+      }
+      const entry = parseSidEntry(existing.data);
+      if (entry.index !== null) {
+        const result = await this.setStatus(threadListName(conversationId), entry.index, update.status, update.errorCode, update.at);
+        return result ? 'updated' : 'unchanged';
+      }
+      if (entry.status && !advancesStatus(entry.status, update.status)) return 'unchanged';
+      try {
+        await this.sync.mapUpdate(map, update.sid, { ...entry, status: update.status, errorCode: update.errorCode, statusAt: update.at }, existing.revision);
+        return 'parked';
+      } catch (error) {
+        if (!isRevisionConflict(error)) throw error;
+      }
+    }
+    throw new Error(`Too many concurrent updates to message ${update.sid}.`);
+  }
+
+  /** Moves the stored message at `index` forward to `status`; null when it was already there or beyond. */
+  private async setStatus(list: string, index: number, status: MessageStatus, errorCode: number | null, at: string): Promise<StoredMessage | null> {
+    for (let conflicts = 0; conflicts < MAX_CONFLICTS; conflicts++) {
+      const item = await this.sync.listGet(list, index);
+      const current = item && parseRecord(index, item.data);
+      if (!item || !current || !advancesStatus(current.status, status)) return null;
+      const { index: _index, ...record } = current;
+      const next: MessageRecord = { ...record, status, errorCode: errorCode ?? record.errorCode, statusAt: at };
+      try {
+        await this.sync.listUpdate(list, index, next, item.revision);
+        return { ...next, index };
+      } catch (error) {
+        if (!isRevisionConflict(error)) throw error;
+      }
+    }
+    throw new Error(`Too many concurrent updates to item ${index} of ${list}.`);
+  }
+
+  /**
+   * Hands over the inbound messages no one has received yet, and moves the conversation's cursor
+   * past them before returning, so each message is handed over once. Reads only what is new.
+   */
+  async takeNew(conversationId: string, known?: { entry: InboxEntry; revision: string }): Promise<Handover> {
+    let current = known ?? (await this.inbox.get(conversationId));
+    for (let conflicts = 0; conflicts < MAX_CONFLICTS; conflicts++) {
+      if (!current) throw new UnknownConversationError(conversationId);
+      const { entry, revision } = current;
+      if (!hasNewInbound(entry)) return { entry, messages: [] };
+      const items = await this.readAfter(threadListName(conversationId), entry.cursorIndex, entry.lastInboundIndex);
+      const inbound = items.filter((message) => message.direction === 'inbound');
+      const cursorIndex = items.reduce((max, message) => Math.max(max, message.index), entry.cursorIndex);
+      const next: InboxEntry = { ...entry, cursorIndex, handedOver: entry.handedOver + inbound.length };
+      try {
+        await this.sync.mapUpdate(this.inboxShard(conversationId), conversationId, next, revision);
+        return { entry: next, messages: inbound.map((message) => ({ ...message, processed: false })) };
+      } catch (error) {
+        if (!isRevisionConflict(error)) throw error;
+      }
+      current = await this.inbox.get(conversationId);
+    }
+    throw new Error(`Too many concurrent receives on ${conversationId}.`);
+  }
+
+  /** New inbound messages of every conversation that has some (the inbox says which). */
+  async takeAllNew(): Promise<Handover[]> {
+    const entries = await this.inbox.all();
+    const results: Handover[] = [];
+    for (const entry of entries.filter(hasNewInbound).sort((a, b) => a.lastActivityAt.localeCompare(b.lastActivityAt))) {
+      const handover = await this.takeNew(entry.conversationId);
+      if (handover.messages.length > 0) results.push(handover);
+    }
+    return results;
+  }
+
+  private inboxShard(conversationId: string): string {
+    return this.inbox.shardOf(conversationId);
+  }
+
+  /** Items after `afterIndex`, ascending, reading pages until `throughIndex` is passed. */
+  private async readAfter(list: string, afterIndex: number, throughIndex: number): Promise<StoredMessage[]> {
+    const messages: StoredMessage[] = [];
+    let from = afterIndex;
+    for (;;) {
+      const page = await this.sync.listPage(list, {
+        order: 'asc',
+        pageSize: READ_PAGE,
+        ...(from >= 0 ? { from, bounds: 'exclusive' as const } : {}),
+      });
+      for (const item of page.items) {
+        const message = parseRecord(item.index, item.data);
+        if (message) messages.push(message);
+      }
+      const last = page.items.at(-1);
+      if (!last || !page.hasMore || last.index >= throughIndex) return messages;
+      from = last.index;
+    }
+  }
+
+  /** A page of a thread, newest first from the store, returned oldest first. */
+  async readThread(conversationId: string, options: { limit: number; before?: number }): Promise<{ entry: InboxEntry; messages: StoredMessage[]; nextBefore: number | null }> {
+    const found = await this.inbox.get(conversationId);
+    if (!found) throw new UnknownConversationError(conversationId);
+    const page = await this.sync.listPage(threadListName(conversationId), {
+      order: 'desc',
+      pageSize: options.limit,
+      ...(options.before !== undefined ? { from: options.before, bounds: 'exclusive' as const } : {}),
+    });
+    const cursor = found.entry.cursorIndex;
+    const messages = page.items
+      .map((item) => parseRecord(item.index, item.data))
+      .filter((message): message is StoredMessage => message !== null)
+      .map((message) => (message.direction === 'inbound' ? { ...message, processed: message.index <= cursor } : message))
+      .reverse();
+    const oldest = page.items.at(-1);
+    return { entry: found.entry, messages, nextBefore: page.hasMore && oldest ? oldest.index : null };
+  }
+
+  /** The inbox, most recent activity first. */
+  async listConversations(): Promise<InboxEntry[]> {
+    const entries = await this.inbox.all();
+    return entries.sort((a, b) => b.lastActivityAt.localeCompare(a.lastActivityAt) || a.conversationId.localeCompare(b.conversationId));
+  }
+}
+

@@ -1,0 +1,190 @@
+/**
+ * The few Sync operations the store needs, over twilio-node, with the behaviour every caller
+ * wants: containers (Lists, Maps) created on first use, transient failures (429/54009, 5xx, no
+ * answer) retried with bounded backoff, item TTL applied on every write.
+ */
+import type { TwilioClient } from '../twilio-client';
+import { DEFAULT_RETRY, type RetryPolicy, withRetry } from '../retry';
+import { hasCode, isAmbiguous, isNotFound, isTransient, readFailure } from '../twilio-errors';
+
+export interface ListItem<T = unknown> { index: number; data: T; revision: string }
+export interface MapItem<T = unknown> { key: string; data: T; revision: string }
+export interface ListPage<T = unknown> { items: ListItem<T>[]; hasMore: boolean }
+export interface MapPage<T = unknown> { items: MapItem<T>[]; nextPageToken: string | null }
+
+export interface SyncGatewayOptions {
+  /** Item time-to-live in seconds; 0 keeps items until deleted. */
+  ttlSeconds?: number;
+  retry?: RetryPolicy;
+}
+
+/** Sync: a map item key that already exists. */
+export const DUPLICATE_KEY = 54208;
+/** Sync: a unique name that already exists. */
+const DUPLICATE_UNIQUE_NAME = 54301;
+
+export function isDuplicateKey(error: unknown): boolean {
+  return hasCode(error, DUPLICATE_KEY) || readFailure(error).status === 409;
+}
+
+/** If-Match did not match the current revision (HTTP 412). */
+export function isRevisionConflict(error: unknown): boolean {
+  return readFailure(error).status === 412;
+}
+
+export class SyncGateway {
+  private readonly ttl: number | undefined;
+  private readonly retry: RetryPolicy;
+
+  constructor(
+    private readonly client: TwilioClient,
+    readonly serviceSid: string,
+    options: SyncGatewayOptions = {},
+  ) {
+    this.ttl = options.ttlSeconds ? options.ttlSeconds : undefined;
+    this.retry = options.retry ?? DEFAULT_RETRY;
+  }
+
+  private get service() {
+    return this.client.sync.v1.services(this.serviceSid);
+  }
+
+  /** Runs `operation`; when the List or Map is missing (404), creates it once and runs it again. */
+  private async inContainer<T>(kind: 'list' | 'map', name: string, operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      await this.retried(async () => {
+        try {
+          if (kind === 'list') await this.service.syncLists.create({ uniqueName: name });
+          else await this.service.syncMaps.create({ uniqueName: name });
+        } catch (createError) {
+          // Another writer created it first, or our own earlier try did before its answer was lost.
+          if (!hasCode(createError, DUPLICATE_UNIQUE_NAME) && readFailure(createError).status !== 409) throw createError;
+        }
+      });
+      return operation();
+    }
+  }
+
+  private retried<T>(operation: (attempt: number) => Promise<T>, shouldRetry: (error: unknown) => boolean = isTransient): Promise<T> {
+    return withRetry(operation, this.retry, shouldRetry);
+  }
+
+  /**
+   * Appends `data` and returns its index. A List append is not idempotent, so after an ambiguous
+   * failure (5xx or no answer), or when an earlier request may have appended it
+   * (`mayHaveLandedBefore`), the newest items are searched with `isSame` before appending.
+   */
+  async appendOnce<T extends object>(list: string, data: T, isSame: (existing: unknown) => boolean, mayHaveLandedBefore = false): Promise<number> {
+    let mayHaveLanded = mayHaveLandedBefore;
+    return this.retried(async () => {
+      if (mayHaveLanded) {
+        const recent = await this.listPage(list, { order: 'desc', pageSize: 50 });
+        const found = recent.items.find((item) => isSame(item.data));
+        if (found) return found.index;
+      }
+      try {
+        const item = await this.inContainer('list', list, () =>
+          this.service.syncLists(list).syncListItems.create({ data, ...(this.ttl ? { ttl: this.ttl } : {}) }),
+        );
+        return item.index;
+      } catch (error) {
+        mayHaveLanded ||= isAmbiguous(error);
+        throw error;
+      }
+    });
+  }
+
+  async listPage<T = unknown>(
+    list: string,
+    options: { order: 'asc' | 'desc'; from?: number; bounds?: 'inclusive' | 'exclusive'; pageSize: number },
+  ): Promise<ListPage<T>> {
+    return this.retried(async () => {
+      try {
+        const page = await this.service.syncLists(list).syncListItems.page({
+          order: options.order,
+          pageSize: options.pageSize,
+          ...(options.from !== undefined ? { from: String(options.from), bounds: options.bounds ?? 'inclusive' } : {}),
+        });
+        return {
+          items: page.instances.map((item) => ({ index: item.index, data: item.data as T, revision: item.revision })),
+          hasMore: Boolean(page.nextPageUrl),
+        };
+      } catch (error) {
+        if (isNotFound(error)) return { items: [], hasMore: false };
+        throw error;
+      }
+    });
+  }
+
+  async listGet<T = unknown>(list: string, index: number): Promise<ListItem<T> | null> {
+    return this.retried(async () => {
+      try {
+        const item = await this.service.syncLists(list).syncListItems(index).fetch();
+        return { index: item.index, data: item.data as T, revision: item.revision };
+      } catch (error) {
+        if (isNotFound(error)) return null;
+        throw error;
+      }
+    });
+  }
+
+  /** Replaces an item's data when its revision is still `ifMatch`; throws 412 otherwise. */
+  async listUpdate<T extends object>(list: string, index: number, data: T, ifMatch: string): Promise<void> {
+    await this.retried(() =>
+      this.service.syncLists(list).syncListItems(index).update({ data, ifMatch, ...(this.ttl ? { ttl: this.ttl } : {}) }),
+    );
+  }
+
+  /** Creates a map item; throws a duplicate-key error (54208) when the key exists. */
+  async mapCreate<T extends object>(map: string, key: string, data: T): Promise<MapItem<T>> {
+    return this.retried(async () => {
+      const item = await this.inContainer('map', map, () =>
+        this.service.syncMaps(map).syncMapItems.create({ key, data, ...(this.ttl ? { ttl: this.ttl } : {}) }),
+      );
+      return { key: item.key, data: item.data as T, revision: item.revision };
+    });
+  }
+
+  async mapGet<T = unknown>(map: string, key: string): Promise<MapItem<T> | null> {
+    return this.retried(async () => {
+      try {
+        const item = await this.service.syncMaps(map).syncMapItems(key).fetch();
+        return { key: item.key, data: item.data as T, revision: item.revision };
+      } catch (error) {
+        if (isNotFound(error)) return null;
+        throw error;
+      }
+    });
+  }
+
+  /** Replaces a map item's data, conditionally on its revision when `ifMatch` is given. */
+  async mapUpdate<T extends object>(map: string, key: string, data: T, ifMatch?: string): Promise<string> {
+    return this.retried(async () => {
+      const item = await this.service
+        .syncMaps(map)
+        .syncMapItems(key)
+        .update({ data, ...(ifMatch ? { ifMatch } : {}), ...(this.ttl ? { ttl: this.ttl } : {}) });
+      return item.revision;
+    });
+  }
+
+  async mapPage<T = unknown>(map: string, pageToken: string | null): Promise<MapPage<T>> {
+    return this.retried(async () => {
+      try {
+        const page = pageToken
+          ? await this.service.syncMaps(map).syncMapItems.getPage(pageToken)
+          : await this.service.syncMaps(map).syncMapItems.page({ pageSize: 100 });
+        return {
+          items: page.instances.map((item) => ({ key: item.key, data: item.data as T, revision: item.revision })),
+          nextPageToken: page.nextPageUrl ?? null,
+        };
+      } catch (error) {
+        if (isNotFound(error)) return { items: [], nextPageToken: null };
+        throw error;
+      }
+    });
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * Names of the Sync objects that make up the store. Unique names must not look like a SID
+ * (`[A-Z]{2}[a-f0-9]{32}`), which these cannot.
+ *
+ *   thread_<conversationId>   List: the conversation's messages, append-only, in arrival order
+ *   sids_<conversationId>     Map: MessageSid → claim / list index (dedupe and status updates)
+ *   inbox_<0..7>              Maps: conversationId → InboxEntry, sharded by conversation id
+ *
+ * The inbox is sharded because Sync allows 20 writes/s per object: one index Map would cap the
+ * whole product at 20 incoming messages per second. Eight shards let list_conversations read the
+ * inbox in eight calls while every other write lands on a per-conversation object.
+ */
+import { createHash } from 'node:crypto';
+
+export const INBOX_SHARDS = 8;
+
+export function threadListName(conversationId: string): string {
+  return `thread_${conversationId}`;
+}
+
+export function sidMapName(conversationId: string): string {
+  return `sids_${conversationId}`;
+}
+
+export function inboxShardName(shard: number): string {
+  return `inbox_${shard}`;
+}
+
+export function inboxShardFor(conversationId: string): string {
+  const first = createHash('sha256').update(conversationId).digest()[0]!;
+  return inboxShardName(first % INBOX_SHARDS);
+}
+
+export function allInboxShards(): string[] {
+  return Array.from({ length: INBOX_SHARDS }, (_, shard) => inboxShardName(shard));
+}

@@ -1,0 +1,65 @@
+/**
+ * The one Twilio client factory used by the Functions, the bridge and the scripts.
+ *
+ * twilio-node has no base-URL option; its supported hook is `ClientOpts.httpClient`. A
+ * RequestClient subclass that rewrites `opts.uri` keeps twilio-node's auth, form encoding and
+ * paging (which follows the canonical twilio.com URLs the API returns in `meta.next_page_url`).
+ */
+import twilio from 'twilio';
+import type RequestClient from 'twilio/lib/base/RequestClient';
+
+export type TwilioClient = twilio.Twilio;
+
+export type TwilioCredentials =
+  | { accountSid: string; authToken: string }
+  | { accountSid: string; apiKey: string; apiSecret: string };
+
+export interface TwilioClientOptions {
+  /** When set, `https://{product}.twilio.com{path}` goes to `{apiBaseUrl}/{product}{path}`. */
+  apiBaseUrl?: string;
+  /** Per-request timeout in ms (twilio-node's default is 30 s). */
+  timeoutMs?: number;
+}
+
+const TWILIO_HOST = /^https:\/\/([a-z0-9-]+)(?:\.[a-z0-9-]+)*\.twilio\.com(\/|$)/i;
+
+/**
+ * `https://api.twilio.com/2010-04-01/…` → `{base}/api/2010-04-01/…`. Regional and edge hosts
+ * (`api.dublin.ie1.twilio.com`) keep only the product label.
+ */
+export function rewriteTwilioUrl(uri: string, apiBaseUrl: string): string {
+  const match = TWILIO_HOST.exec(uri);
+  if (!match) return uri;
+  const base = apiBaseUrl.replace(/\/+$/, '');
+  return `${base}/${match[1]!.toLowerCase()}${uri.slice(match[0].length - match[2]!.length)}`;
+}
+
+class RedirectingRequestClient extends twilio.RequestClient {
+  constructor(
+    private readonly apiBaseUrl: string,
+    opts: RequestClient.RequestClientOptions,
+  ) {
+    super(opts);
+  }
+
+  override request<TData>(opts: RequestClient.RequestOptions<TData>) {
+    return super.request<TData>({ ...opts, uri: rewriteTwilioUrl(opts.uri, this.apiBaseUrl) });
+  }
+}
+
+export function createTwilioClient(
+  credentials: TwilioCredentials,
+  options: TwilioClientOptions = {},
+): TwilioClient {
+  const [username, password] =
+    'apiKey' in credentials
+      ? [credentials.apiKey, credentials.apiSecret]
+      : [credentials.accountSid, credentials.authToken];
+  // autoRetry stays off: a retried message create could send a text twice. Reads and Sync
+  // writes get their own bounded retry in the store.
+  const requestOptions = { timeout: options.timeoutMs ?? 30_000, keepAlive: true };
+  const httpClient = options.apiBaseUrl
+    ? new RedirectingRequestClient(options.apiBaseUrl, requestOptions)
+    : new twilio.RequestClient(requestOptions);
+  return twilio(username, password, { accountSid: credentials.accountSid, httpClient });
+}

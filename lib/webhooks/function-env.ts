@@ -1,0 +1,51 @@
+/**
+ * What the Functions read from their environment (twilio-run's `.env` locally, the Service's
+ * environment variables when deployed), and the store built from it.
+ */
+import { z } from 'zod';
+import { logPiiFrom } from '../mask';
+import { MessageStore } from '../store/message-store';
+import { SyncGateway } from '../store/sync-gateway';
+import { createTwilioClient } from '../twilio-client';
+import { webhookUrl } from './signature';
+import type { WebhookDeps } from './handle-incoming';
+
+const FunctionEnvSchema = z.object({
+  ACCOUNT_SID: z.string().regex(/^AC[0-9a-f]{32}$/, 'ACCOUNT_SID must be AC followed by 32 hex digits'),
+  AUTH_TOKEN: z.string().min(1, 'AUTH_TOKEN is required to check X-Twilio-Signature'),
+  SYNC_SERVICE_SID: z.string().regex(/^IS[0-9a-f]{32}$/, 'SYNC_SERVICE_SID (or TWILIO_SYNC_SERVICE_SID) must be IS followed by 32 hex digits'),
+  TWILIO_API_BASE_URL: z.string().url().optional(),
+  WEBHOOK_BASE_URL: z.string().url().optional(),
+  AUTO_REPLY_TEXT: z.string().optional(),
+  SYNC_TTL_SECONDS: z.coerce.number().int().min(0).max(31_536_000).default(0),
+  LOG_PII: z.string().optional(),
+  DOMAIN_NAME: z.string().optional(),
+});
+
+export type FunctionEnv = z.infer<typeof FunctionEnvSchema>;
+
+/** Empty strings in `.env` mean "unset". */
+function definedOnly(context: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(context).filter(([, value]) => value !== '' && value !== undefined));
+}
+
+export function readFunctionEnv(context: Record<string, unknown>): { ok: true; env: FunctionEnv } | { ok: false; error: string } {
+  const values = definedOnly(context);
+  const parsed = FunctionEnvSchema.safeParse({ ...values, SYNC_SERVICE_SID: values.SYNC_SERVICE_SID ?? values.TWILIO_SYNC_SERVICE_SID });
+  if (parsed.success) return { ok: true, env: parsed.data };
+  const issue = parsed.error.issues[0];
+  return { ok: false, error: `Configuration: ${issue?.path.join('.')}: ${issue?.message}` };
+}
+
+export function webhookDeps(env: FunctionEnv, log: (line: string) => void): WebhookDeps {
+  const client = createTwilioClient(
+    { accountSid: env.ACCOUNT_SID, authToken: env.AUTH_TOKEN },
+    { apiBaseUrl: env.TWILIO_API_BASE_URL, timeoutMs: 5000 },
+  );
+  const sync = new SyncGateway(client, env.SYNC_SERVICE_SID, { ttlSeconds: env.SYNC_TTL_SECONDS });
+  return { store: new MessageStore(sync), authToken: env.AUTH_TOKEN, log, logPii: logPiiFrom(env.LOG_PII) };
+}
+
+export function calledUrl(env: FunctionEnv, path: string): string {
+  return webhookUrl({ baseUrl: env.WEBHOOK_BASE_URL, domainName: env.DOMAIN_NAME, path });
+}

@@ -1,0 +1,93 @@
+/**
+ * The parameters of Twilio's incoming-message webhook and status callback, validated once and
+ * turned into the store's records.
+ */
+import { z } from 'zod';
+import { countSegments, MAX_MEDIA, type MessageRecord } from '../message-record';
+import { isMessageStatus, type MessageStatus } from '../message-status';
+
+const MESSAGE_SID = /^(SM|MM)[0-9a-f]{32}$/;
+
+/** Twilio's own parameter names; values are strings on the wire. */
+const IncomingSchema = z.object({
+  MessageSid: z.string().regex(MESSAGE_SID, 'MessageSid must be SM or MM followed by 32 hex digits'),
+  AccountSid: z.string().min(1),
+  From: z.string().min(1, 'From is required'),
+  To: z.string().min(1, 'To is required'),
+  Body: z.string().default(''),
+  NumMedia: z.coerce.number().int().min(0).max(MAX_MEDIA).default(0),
+  NumSegments: z.coerce.number().int().min(0).optional(),
+});
+
+const StatusSchema = z.object({
+  MessageSid: z.string().regex(MESSAGE_SID, 'MessageSid must be SM or MM followed by 32 hex digits'),
+  AccountSid: z.string().min(1),
+  From: z.string().min(1, 'From is required'),
+  To: z.string().min(1, 'To is required'),
+  MessageStatus: z.string().refine(isMessageStatus, 'MessageStatus is not a Twilio message status'),
+  ErrorCode: z.coerce.number().int().optional(),
+});
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
+
+function firstIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  return issue ? `${issue.path.join('.') || 'request'}: ${issue.message}` : 'invalid request';
+}
+
+/** Only the string parameters, without twilio-run's `request` (headers and cookies). */
+export function webhookParams(event: Record<string, unknown>): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const [key, value] of Object.entries(event)) {
+    if (key !== 'request' && typeof value === 'string') params[key] = value;
+  }
+  return params;
+}
+
+export function parseIncoming(params: Record<string, string>, receivedAt: Date): ParseResult<MessageRecord> {
+  const parsed = IncomingSchema.safeParse(params);
+  if (!parsed.success) return { ok: false, error: firstIssue(parsed.error) };
+  const p = parsed.data;
+  const media = Array.from({ length: p.NumMedia }, (_, i) => ({
+    url: params[`MediaUrl${i}`] ?? '',
+    contentType: params[`MediaContentType${i}`] ?? 'application/octet-stream',
+  }));
+  if (media.some((item) => item.url === '')) return { ok: false, error: 'NumMedia names more MediaUrl parameters than were sent' };
+  const at = receivedAt.toISOString();
+  return {
+    ok: true,
+    value: {
+      sid: p.MessageSid,
+      direction: 'inbound',
+      from: p.From,
+      to: p.To,
+      body: p.Body,
+      media,
+      numSegments: p.NumSegments ?? countSegments(p.Body),
+      status: 'received',
+      errorCode: null,
+      createdAt: at,
+      statusAt: at,
+      processed: false,
+    },
+  };
+}
+
+export interface StatusUpdate {
+  sid: string;
+  from: string;
+  to: string;
+  status: MessageStatus;
+  errorCode: number | null;
+  at: string;
+}
+
+export function parseStatus(params: Record<string, string>, receivedAt: Date): ParseResult<StatusUpdate> {
+  const parsed = StatusSchema.safeParse(params);
+  if (!parsed.success) return { ok: false, error: firstIssue(parsed.error) };
+  const p = parsed.data;
+  return {
+    ok: true,
+    value: { sid: p.MessageSid, from: p.From, to: p.To, status: p.MessageStatus as MessageStatus, errorCode: p.ErrorCode ?? null, at: receivedAt.toISOString() },
+  };
+}

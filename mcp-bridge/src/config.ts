@@ -1,0 +1,125 @@
+/**
+ * The bridge's configuration, from its environment only (LibreChat fills `env` in librechat.yaml
+ * from its own `.env`; Claude Desktop from its JSON). Never from argv: argv shows in `ps`.
+ * A missing or malformed variable is one line naming it and how to fix it, never its value.
+ */
+import { z } from 'zod';
+import { logPiiFrom } from '../../lib/mask';
+import { checkE164 } from '../../lib/phone';
+
+const sid = (prefix: string, name: string) =>
+  z.string().trim().regex(new RegExp(`^${prefix}[0-9a-fA-F]{32}$`), `${name} must be "${prefix}" followed by 32 hex characters`);
+
+const seconds = (name: string, min: number, max: number, fallback: number) =>
+  z.coerce.number({ error: `${name} must be a number of seconds` }).int(`${name} must be a whole number`).min(min, `${name} must be at least ${min}`).max(max, `${name} must be at most ${max}`).default(fallback);
+
+const count = (name: string, fallback: number) =>
+  z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be a whole number`).min(0, `${name} must be 0 (no limit) or more`).default(fallback);
+
+const EnvSchema = z.object({
+  TWILIO_ACCOUNT_SID: sid('AC', 'TWILIO_ACCOUNT_SID'),
+  TWILIO_AUTH_TOKEN: z.string().trim().min(1).optional(),
+  TWILIO_API_KEY: sid('SK', 'TWILIO_API_KEY').optional(),
+  TWILIO_API_SECRET: z.string().trim().min(1).optional(),
+  TWILIO_PHONE_NUMBER: z.string().trim().optional(),
+  TWILIO_MESSAGING_SERVICE_SID: sid('MG', 'TWILIO_MESSAGING_SERVICE_SID').optional(),
+  TWILIO_SYNC_SERVICE_SID: sid('IS', 'TWILIO_SYNC_SERVICE_SID').optional(),
+  TWILIO_API_BASE_URL: z.url({ error: 'TWILIO_API_BASE_URL must be a URL such as http://127.0.0.1:4010' }).optional(),
+  STATUS_CALLBACK_BASE_URL: z.url({ error: 'STATUS_CALLBACK_BASE_URL must be the https URL of your deployed Functions' }).optional(),
+  SEND_WAIT_SECONDS: seconds('SEND_WAIT_SECONDS', 0, 120, 20),
+  DUPLICATE_WINDOW_SECONDS: seconds('DUPLICATE_WINDOW_SECONDS', 0, 86_400, 600),
+  SEND_LIMIT_PER_MINUTE: count('SEND_LIMIT_PER_MINUTE', 10),
+  SEND_LIMIT_PER_RECIPIENT_PER_MINUTE: count('SEND_LIMIT_PER_RECIPIENT_PER_MINUTE', 3),
+  SYNC_TTL_SECONDS: seconds('SYNC_TTL_SECONDS', 0, 31_536_000, 0),
+  LOG_PII: z.string().optional(),
+});
+
+export type Credentials = { accountSid: string; authToken: string } | { accountSid: string; apiKey: string; apiSecret: string };
+export type Sender = { phoneNumber: string; messagingServiceSid?: string } | { phoneNumber?: undefined; messagingServiceSid: string };
+
+export interface BridgeConfig {
+  credentials: Credentials;
+  sender: Sender;
+  syncServiceSid: string | null;
+  apiBaseUrl: string | undefined;
+  statusCallbackUrl: string | undefined;
+  sendWaitSeconds: number;
+  duplicateWindowSeconds: number;
+  sendLimitPerMinute: number;
+  sendLimitPerRecipientPerMinute: number;
+  syncTtlSeconds: number;
+  logPii: boolean;
+}
+
+export type ConfigResult = { ok: true; config: BridgeConfig } | { ok: false; error: string };
+
+/** Empty values count as unset: `${VAR}` in librechat.yaml becomes "" when VAR is missing. */
+function present(env: NodeJS.ProcessEnv): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined && value.trim() !== '') values[key] = value;
+  return values;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
+  const values = present(env);
+  if (!values.TWILIO_ACCOUNT_SID) {
+    return { ok: false, error: 'TWILIO_ACCOUNT_SID is not set. Add your Account SID (AC…, from the Twilio Console) to the MCP server env (LibreChat: your .env and librechat.yaml).' };
+  }
+  const parsed = EnvSchema.safeParse(values);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return { ok: false, error: `${issue.message}. Fix ${String(issue.path[0])} in the MCP server env.` };
+  }
+  const e = parsed.data;
+  let credentials: Credentials;
+  if (e.TWILIO_API_KEY || e.TWILIO_API_SECRET) {
+    if (!e.TWILIO_API_KEY || !e.TWILIO_API_SECRET) {
+      return { ok: false, error: `${e.TWILIO_API_KEY ? 'TWILIO_API_SECRET' : 'TWILIO_API_KEY'} is not set. An API key needs both TWILIO_API_KEY (SK…) and TWILIO_API_SECRET.` };
+    }
+    credentials = { accountSid: e.TWILIO_ACCOUNT_SID, apiKey: e.TWILIO_API_KEY, apiSecret: e.TWILIO_API_SECRET };
+  } else if (e.TWILIO_AUTH_TOKEN) {
+    credentials = { accountSid: e.TWILIO_ACCOUNT_SID, authToken: e.TWILIO_AUTH_TOKEN };
+  } else {
+    return { ok: false, error: 'TWILIO_AUTH_TOKEN is not set. Set it (Twilio Console → Account info), or set TWILIO_API_KEY and TWILIO_API_SECRET instead.' };
+  }
+  let sender: Sender;
+  if (e.TWILIO_PHONE_NUMBER) {
+    const phone = checkE164(e.TWILIO_PHONE_NUMBER);
+    if (!phone.ok) return { ok: false, error: `TWILIO_PHONE_NUMBER is not usable: ${phone.reason}` };
+    sender = { phoneNumber: phone.e164, ...(e.TWILIO_MESSAGING_SERVICE_SID ? { messagingServiceSid: e.TWILIO_MESSAGING_SERVICE_SID } : {}) };
+  } else if (e.TWILIO_MESSAGING_SERVICE_SID) {
+    sender = { messagingServiceSid: e.TWILIO_MESSAGING_SERVICE_SID };
+  } else {
+    return { ok: false, error: 'TWILIO_PHONE_NUMBER is not set. Set your Twilio number in E.164 format (e.g. +14155550100), or set TWILIO_MESSAGING_SERVICE_SID (MG…).' };
+  }
+  return {
+    ok: true,
+    config: {
+      credentials,
+      sender,
+      syncServiceSid: e.TWILIO_SYNC_SERVICE_SID ?? null,
+      apiBaseUrl: e.TWILIO_API_BASE_URL,
+      statusCallbackUrl: e.STATUS_CALLBACK_BASE_URL ? `${e.STATUS_CALLBACK_BASE_URL.replace(/\/+$/, '')}/sms/status` : undefined,
+      sendWaitSeconds: e.SEND_WAIT_SECONDS,
+      duplicateWindowSeconds: e.DUPLICATE_WINDOW_SECONDS,
+      sendLimitPerMinute: e.SEND_LIMIT_PER_MINUTE,
+      sendLimitPerRecipientPerMinute: e.SEND_LIMIT_PER_RECIPIENT_PER_MINUTE,
+      syncTtlSeconds: e.SYNC_TTL_SECONDS,
+      logPii: logPiiFrom(e.LOG_PII),
+    },
+  };
+}
+
+/** One line for the start-up log: what is configured, never a secret. */
+export function describeConfig(config: BridgeConfig): string {
+  const auth = 'apiKey' in config.credentials ? `API key ${config.credentials.apiKey.slice(0, 6)}…` : 'auth token';
+  const sender = config.sender.messagingServiceSid ? `messaging service ${config.sender.messagingServiceSid}` : 'phone number';
+  return [
+    `account ${config.credentials.accountSid}`,
+    `auth: ${auth}`,
+    `sender: ${sender}`,
+    config.syncServiceSid ? `sync: ${config.syncServiceSid}` : 'sync: off (send only; set TWILIO_SYNC_SERVICE_SID to read replies)',
+    config.apiBaseUrl ? `api: ${config.apiBaseUrl}` : null,
+    config.statusCallbackUrl ? 'status callbacks: on' : 'status callbacks: off',
+  ].filter(Boolean).join(', ');
+}

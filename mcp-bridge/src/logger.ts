@@ -1,0 +1,25 @@
+/**
+ * The bridge's log: stderr only, because stdout carries the MCP protocol and one stray line
+ * breaks the client. Phone numbers and bodies are masked by the callers through `mask`.
+ */
+import { maskBody, maskPhone } from '../../lib/mask';
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+  phone(value: string): string;
+  body(value: string): string;
+}
+
+export function createLogger(options: { logPii: boolean; write?: (line: string) => void }): Logger {
+  const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const line = (level: string) => (message: string) => write(`${new Date().toISOString()} [twilio-sms-mcp] ${level} ${message}`);
+  return {
+    info: line('info'),
+    warn: line('warn'),
+    error: line('error'),
+    phone: (value) => maskPhone(value, options),
+    body: (value) => maskBody(value, options),
+  };
+}

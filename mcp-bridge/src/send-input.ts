@@ -1,0 +1,42 @@
+/**
+ * What send_sms accepts, checked before anything reaches Twilio. Each refusal says what to fix.
+ */
+import { MAX_BODY_LENGTH, MAX_MEDIA } from '../../lib/message-record';
+import { checkE164 } from '../../lib/phone';
+
+export interface SendInput {
+  to: string;
+  body: string;
+  mediaUrl?: string[];
+}
+
+export type CheckedSend = { ok: true; to: string; body: string; mediaUrl: string[] } | { ok: false; reason: string };
+
+// Tab, newline and carriage return are text; other C0/C1 controls are not (carriers drop or mangle them).
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+export function checkSendInput(input: SendInput): CheckedSend {
+  const to = checkE164(input.to);
+  if (!to.ok) return { ok: false, reason: `Invalid "to" number: ${to.reason}` };
+  const mediaUrl = input.mediaUrl ?? [];
+  const body = input.body;
+  if (body.trim() === '' && mediaUrl.length === 0) return { ok: false, reason: 'The message body is empty. Write the text to send.' };
+  const length = [...body].length;
+  if (length > MAX_BODY_LENGTH) {
+    return { ok: false, reason: `The message body is ${length} characters; Twilio allows at most ${MAX_BODY_LENGTH}. Shorten it.` };
+  }
+  if (LONE_SURROGATE.test(body)) return { ok: false, reason: 'The message body contains a broken character (an unpaired UTF-16 surrogate). Remove it.' };
+  if (CONTROL.test(body)) return { ok: false, reason: 'The message body contains control characters. Use plain text (newlines are fine).' };
+  if (mediaUrl.length > MAX_MEDIA) return { ok: false, reason: `${mediaUrl.length} media URLs given; Twilio allows at most ${MAX_MEDIA}.` };
+  for (const url of mediaUrl) {
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(url);
+    } catch {
+      parsed = null;
+    }
+    if (!parsed || parsed.protocol !== 'https:') return { ok: false, reason: `Media URL "${url.slice(0, 100)}" is not an https URL. Twilio fetches media from a public https address.` };
+  }
+  return { ok: true, to: to.e164, body, mediaUrl };
+}

@@ -1,0 +1,181 @@
+/**
+ * One send_sms call: guard, create, wait for a final status, record in the thread.
+ *
+ * The create call is made once and never retried: after an ambiguous failure (5xx, timeout,
+ * reset) the message may exist, so the bridge looks for it and otherwise reports the outcome
+ * as unknown, rather than risk texting someone twice.
+ */
+import { conversationIdFor } from '../../lib/conversation-id';
+import { countSegments, type MessageRecord } from '../../lib/message-record';
+import { FINAL_STATUSES, isFailureStatus, isMessageStatus, type MessageStatus } from '../../lib/message-status';
+import { withRetry } from '../../lib/retry';
+import type { MessageStore } from '../../lib/store/message-store';
+import { describeFailure, hintFor, isAmbiguous, readFailure } from '../../lib/twilio-errors';
+import type { TwilioClient } from '../../lib/twilio-client';
+import type { BridgeConfig } from './config';
+import type { Logger } from './logger';
+import { checkSendInput, type SendInput } from './send-input';
+import type { SendGuard } from './send-guard';
+
+export interface SendDeps {
+  config: BridgeConfig;
+  log: Logger;
+  guard: SendGuard;
+  twilio: () => Promise<TwilioClient>;
+  store: () => Promise<MessageStore | null>;
+  sleep: (ms: number) => Promise<void>;
+  now: () => Date;
+}
+
+export type SendOutcomeKind = 'sent' | 'failed' | 'refused' | 'unknown' | 'already_sent';
+
+export interface SendOutcome {
+  outcome: SendOutcomeKind;
+  to: string;
+  sid: string | null;
+  status: string | null;
+  errorCode: number | null;
+  /** Plain words: why it failed or was refused, and what to do. */
+  reason: string | null;
+  conversationId: string | null;
+  /** Set when the message went out but could not be written to the conversation thread. */
+  warning: string | null;
+}
+
+export type Progress = (message: string, progress: number, total?: number) => Promise<void>;
+
+interface TwilioMessage {
+  sid: string;
+  status: string;
+  errorCode: number | null;
+  from: string | null;
+  numSegments: string;
+  dateCreated: Date;
+  body: string;
+}
+
+/** Delays between status reads: quick at first (most messages settle in seconds), then steady. */
+const POLL_DELAYS_MS = [250, 500, 750, 1000, 1500, 2000];
+
+export async function sendSms(deps: SendDeps, input: SendInput, progress: Progress = async () => {}): Promise<SendOutcome> {
+  const base = { to: input.to, sid: null, status: null, errorCode: null, reason: null, conversationId: null, warning: null };
+  const checked = checkSendInput(input);
+  if (!checked.ok) {
+    deps.log.warn(`send refused before Twilio: ${checked.reason.replace(input.to, deps.log.phone(input.to))}`);
+    return { ...base, outcome: 'refused', reason: checked.reason };
+  }
+  const { to, body, mediaUrl } = checked;
+  const outcomeBase = { ...base, to };
+
+  const reservation = deps.guard.reserve(to, body, mediaUrl);
+  if (reservation.kind === 'duplicate') {
+    deps.log.info(`send to ${deps.log.phone(to)} not repeated: same message already sent (${reservation.prior.sid ?? 'sid unknown'})`);
+    return { ...outcomeBase, outcome: 'already_sent', sid: reservation.prior.sid, status: reservation.prior.status, reason: 'This exact message was already sent to this number a moment ago.' };
+  }
+  if (reservation.kind === 'in-flight') {
+    return { ...outcomeBase, outcome: 'already_sent', reason: 'This exact message is being sent to this number right now by an earlier call.' };
+  }
+  if (reservation.kind === 'rate-limited') {
+    const scope = reservation.scope === 'overall' ? 'messages per minute in total' : 'messages per minute to this number';
+    deps.log.warn(`send to ${deps.log.phone(to)} refused: rate limit of ${reservation.limit} ${scope}`);
+    return { ...outcomeBase, outcome: 'refused', reason: `Rate limit reached: at most ${reservation.limit} ${scope}. Tell the user; sending is possible again in about ${reservation.retryAfterSeconds} s.` };
+  }
+
+  const client = await deps.twilio();
+  const started = deps.now();
+  deps.log.info(`sending to ${deps.log.phone(to)}: ${deps.log.body(body)}${mediaUrl.length ? ` + ${mediaUrl.length} media` : ''}`);
+  let message: TwilioMessage;
+  try {
+    message = await client.messages.create({
+      to,
+      body,
+      ...(deps.config.sender.messagingServiceSid ? { messagingServiceSid: deps.config.sender.messagingServiceSid } : { from: deps.config.sender.phoneNumber }),
+      ...(mediaUrl.length ? { mediaUrl } : {}),
+      ...(deps.config.statusCallbackUrl ? { statusCallback: deps.config.statusCallbackUrl } : {}),
+    });
+  } catch (error) {
+    if (!isAmbiguous(error)) {
+      deps.guard.release(reservation.ticket);
+      const failure = readFailure(error);
+      deps.log.error(`send to ${deps.log.phone(to)} refused by Twilio: ${describeFailure(error)}`);
+      return { ...outcomeBase, outcome: 'failed', errorCode: failure.code, reason: describeFailure(error) };
+    }
+    deps.log.error(`send to ${deps.log.phone(to)}: no clear answer from Twilio (${readFailure(error).message}); looking for the message`);
+    const found = await findSentMessage(client, to, body, started).catch(() => null);
+    if (!found) {
+      deps.guard.complete(reservation.ticket, { sid: null, status: 'unknown' });
+      return {
+        ...outcomeBase,
+        outcome: 'unknown',
+        reason: `Twilio did not answer clearly (${readFailure(error).message}), so it is unknown whether the message went out. Check the Twilio Console (Monitor → Messaging logs) or get_conversation in a few minutes.`,
+      };
+    }
+    message = found;
+  }
+  deps.guard.complete(reservation.ticket, { sid: message.sid, status: message.status });
+  deps.log.info(`sent ${message.sid} to ${deps.log.phone(to)}: ${message.status}`);
+
+  message = await waitForFinalStatus(deps, client, message, progress);
+  deps.guard.updateStatus(message.sid, message.status);
+  const status: MessageStatus = isMessageStatus(message.status) ? message.status : 'queued';
+  deps.log.info(`${message.sid} ${status}${message.errorCode ? ` (error ${message.errorCode})` : ''}`);
+
+  const ourNumber = deps.config.sender.phoneNumber ?? message.from ?? deps.config.sender.messagingServiceSid ?? '';
+  const conversationId = conversationIdFor(ourNumber, to);
+  const warning = await recordInThread(deps, {
+    sid: message.sid, direction: 'outbound', from: ourNumber, to, body,
+    media: mediaUrl.map((url) => ({ url, contentType: 'unknown' })),
+    numSegments: Number(message.numSegments) || countSegments(body),
+    status, errorCode: message.errorCode ?? null,
+    createdAt: (message.dateCreated ?? started).toISOString(), statusAt: deps.now().toISOString(), processed: true,
+  });
+  const failed = isFailureStatus(status);
+  return {
+    ...outcomeBase,
+    outcome: failed ? 'failed' : 'sent',
+    sid: message.sid,
+    status,
+    errorCode: message.errorCode ?? null,
+    reason: failed ? (hintFor(message.errorCode) ?? `Twilio reported the message ${status}${message.errorCode ? ` with error ${message.errorCode}` : ''}.`) : null,
+    conversationId,
+    warning,
+  };
+}
+
+async function waitForFinalStatus(deps: SendDeps, client: TwilioClient, message: TwilioMessage, progress: Progress): Promise<TwilioMessage> {
+  const deadline = deps.now().getTime() + deps.config.sendWaitSeconds * 1000;
+  let current = message;
+  for (let poll = 0; !FINAL_STATUSES.has(current.status as MessageStatus); poll++) {
+    const delay = POLL_DELAYS_MS[Math.min(poll, POLL_DELAYS_MS.length - 1)]!;
+    if (deps.now().getTime() + delay > deadline) break;
+    await progress(`Message ${current.sid} is ${current.status}; waiting for delivery.`, poll + 1);
+    await deps.sleep(delay);
+    try {
+      current = await withRetry(() => client.messages(current.sid).fetch());
+    } catch (error) {
+      deps.log.warn(`status read for ${current.sid} failed, reporting the last known status: ${describeFailure(error)}`);
+      break;
+    }
+  }
+  return current;
+}
+
+/** After an ambiguous create: the newest messages to `to` with this body, created since `since`. */
+async function findSentMessage(client: TwilioClient, to: string, body: string, since: Date): Promise<TwilioMessage | null> {
+  const recent = await withRetry(() => client.messages.list({ to, limit: 20, pageSize: 20 }));
+  const slack = 5000; // the two clocks may differ a little
+  return recent.find((m) => m.body === body && m.direction.startsWith('outbound') && m.dateCreated.getTime() >= since.getTime() - slack) ?? null;
+}
+
+/** Writes the sent message into its conversation; a failure here is reported, never resent. */
+async function recordInThread(deps: SendDeps, record: MessageRecord): Promise<string | null> {
+  const store = await deps.store();
+  if (!store) return null;
+  try {
+    await store.recordOutbound(record);
+    return null;
+  } catch (error) {
+    deps.log.error(`recording ${record.sid} in its thread failed: ${describeFailure(error)}`);
+    return 'The message was sent but could not be saved to the conversation history.';
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * list_conversations: the inbox, most recent activity first, with unread counts. Reads only the
+ * inbox index (one call per shard), never the threads.
+ */
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import type { InboxEntry } from '../../../lib/message-record';
+import { unreadCount } from '../../../lib/store/inbox';
+import type { BridgeDeps } from '../deps';
+import { handled, ok, requireStore, ToolInputError } from './result';
+
+/** The cursor is the position after the last entry returned: its activity time and id. */
+function encodeCursor(entry: InboxEntry): string {
+  return Buffer.from(JSON.stringify([entry.lastActivityAt, entry.conversationId])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 2 && value.every((part) => typeof part === 'string')) return value as [string, string];
+  } catch {
+    // fall through to the error below
+  }
+  throw new ToolInputError('That cursor is not one list_conversations returned. Call it without a cursor to start from the most recent conversation.');
+}
+
+/** Recent first; ties broken by id so paging is stable. */
+function isAfter(entry: InboxEntry, [at, id]: [string, string]): boolean {
+  return entry.lastActivityAt < at || (entry.lastActivityAt === at && entry.conversationId > id);
+}
+
+export function registerListConversations(server: McpServer, deps: BridgeDeps): void {
+  server.registerTool(
+    'list_conversations',
+    {
+      title: 'List SMS conversations',
+      description: 'List SMS conversations, most recent activity first, with unread counts. Use a conversationId with get_conversation or receive_sms.',
+      inputSchema: {
+        limit: z.number().int().min(1).max(100).optional().describe('How many conversations to return (1-100, default 20).'),
+        cursor: z.string().optional().describe('nextCursor from a previous call, to get the next page.'),
+      },
+      outputSchema: {
+        conversations: z.array(
+          z.object({
+            conversationId: z.string(),
+            theirNumber: z.string(),
+            ourNumber: z.string(),
+            lastActivityAt: z.string(),
+            lastDirection: z.enum(['inbound', 'outbound']),
+            messageCount: z.number(),
+            unreadCount: z.number(),
+            optedOut: z.boolean(),
+          }),
+        ),
+        nextCursor: z.string().nullable(),
+      },
+      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    },
+    ({ limit = 20, cursor }) =>
+      handled(async () => {
+        const after = cursor === undefined ? null : decodeCursor(cursor);
+        const store = await requireStore(deps);
+        const all = await store.listConversations();
+        const remaining = after ? all.filter((entry) => isAfter(entry, after)) : all;
+        const page = remaining.slice(0, limit);
+        const nextCursor = remaining.length > limit ? encodeCursor(page.at(-1)!) : null;
+        const conversations = page.map((entry) => ({
+          conversationId: entry.conversationId,
+          theirNumber: entry.theirNumber,
+          ourNumber: entry.ourNumber,
+          lastActivityAt: entry.lastActivityAt,
+          lastDirection: entry.lastDirection,
+          messageCount: entry.messageCount,
+          unreadCount: unreadCount(entry),
+          optedOut: entry.optedOut,
+        }));
+        const lines = conversations.map(
+          (c) => `- ${c.conversationId} with ${c.theirNumber}: ${c.messageCount} message(s), ${c.unreadCount} unread, last ${c.lastDirection} at ${c.lastActivityAt}${c.optedOut ? ', OPTED OUT (do not text)' : ''}`,
+        );
+        const text = conversations.length
+          ? `${conversations.length} conversation(s), most recent first:\n${lines.join('\n')}${nextCursor ? `\nMore: call again with cursor "${nextCursor}".` : ''}`
+          : 'No conversations yet.';
+        return ok(text, { conversations, nextCursor });
+      }),
+  );
+}

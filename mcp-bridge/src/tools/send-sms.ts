@@ -1,0 +1,80 @@
+/**
+ * send_sms: one message to one number. Single-use by contract: every result starts with [FINAL],
+ * and the guard in send-guard.ts makes a repeated call a no-op rather than a second text.
+ */
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import type { BridgeDeps } from '../deps';
+import { sendSms, type SendOutcome } from '../send-sms';
+import { ok } from './result';
+
+const DESCRIPTION = [
+  'Send ONE SMS to ONE phone number. SINGLE-USE: call this tool ONCE per message.',
+  'NEVER call it again to resend or retry the same message, whatever the result: delivery status is checked internally and every result is [FINAL].',
+  'If the result says it failed, tell the user the reason instead of retrying.',
+].join(' ');
+
+export const sendSmsInput = {
+  to: z.string().describe('Recipient in E.164 format: + country code and number, no spaces, e.g. +14155550100.'),
+  body: z.string().describe('The text to send, at most 1,600 characters.'),
+  mediaUrl: z.array(z.string()).optional().describe('Optional public https URLs of images or files to attach (MMS), at most 10.'),
+};
+
+export const sendSmsOutput = {
+  outcome: z.enum(['sent', 'failed', 'refused', 'unknown', 'already_sent']),
+  to: z.string(),
+  sid: z.string().nullable(),
+  status: z.string().nullable(),
+  errorCode: z.number().nullable(),
+  reason: z.string().nullable(),
+  conversationId: z.string().nullable(),
+  warning: z.string().nullable(),
+};
+
+/** The text the model reads. It always starts with [FINAL] and always says not to send again. */
+export function sendResultText(result: SendOutcome): string {
+  const sid = result.sid ? ` (SID ${result.sid})` : '';
+  const warning = result.warning ? ` Note: ${result.warning}` : '';
+  switch (result.outcome) {
+    case 'sent': {
+      const reached = result.status === 'delivered' ? 'delivered' : `${result.status}; no delivery receipt yet`;
+      return `[FINAL] SMS sent to ${result.to}${sid}: ${reached}. Do not send it again.${warning}`;
+    }
+    case 'already_sent':
+      return `[FINAL] Not sent again: ${result.reason}${sid}${result.status ? `, status ${result.status}` : ''}. Do not resend it.`;
+    case 'failed':
+      return `[FINAL] SMS to ${result.to} failed${sid}${result.errorCode ? ` (Twilio error ${result.errorCode})` : ''}: ${result.reason} Do not retry; tell the user.${warning}`;
+    case 'refused':
+      return `[FINAL] Not sent: ${result.reason} Nothing was sent. Do not retry the same call; fix the input or tell the user.`;
+    case 'unknown':
+      return `[FINAL] Outcome unknown for the SMS to ${result.to}${sid}: ${result.reason} Do not resend: it may already have arrived.`;
+  }
+}
+
+export function registerSendSms(server: McpServer, deps: BridgeDeps): void {
+  server.registerTool(
+    'send_sms',
+    {
+      title: 'Send SMS',
+      description: DESCRIPTION,
+      inputSchema: sendSmsInput,
+      outputSchema: sendSmsOutput,
+      // Not idempotent (each call is a text), not destructive (nothing is overwritten), open world.
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+    },
+    async (input, extra) => {
+      const token = extra._meta?.progressToken;
+      const result = await sendSms(deps, input, async (message, progress) => {
+        if (token === undefined) return;
+        await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress, message } });
+      }).catch((error: unknown): SendOutcome => {
+        // Only the steps before the create call can throw (sendSms catches everything after it).
+        deps.log.error(`send_sms failed before reaching Twilio: ${error instanceof Error ? error.message : String(error)}`);
+        return { outcome: 'refused', to: input.to, sid: null, status: null, errorCode: null, conversationId: null, warning: null, reason: 'The bridge could not reach Twilio (see its log).' };
+      });
+      const structured = { ...result } satisfies z.infer<z.ZodObject<typeof sendSmsOutput>>;
+      const response = ok(sendResultText(result), structured);
+      return result.outcome === 'sent' || result.outcome === 'already_sent' ? response : { ...response, isError: true };
+    },
+  );
+}

@@ -1,0 +1,55 @@
+// Builds every runnable artefact with esbuild, one bundle per entry point:
+// - each Twilio Function into build/functions (twilio-run deploys that folder; a deployed Function
+//   cannot `require` a sibling file, so shared code from lib/ is bundled into each Function),
+// - the MCP bridge into mcp-bridge/dist/index.js (package.json `bin`; one file starts fastest),
+// - the Twilio emulator CLI into build/emulator/cli.js (`npm run emulator`).
+// Type checking is `npm run typecheck` (tsc); esbuild only strips types.
+import { build } from 'esbuild';
+import { readdirSync, rmSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+
+/** Function sources: every .ts under functions/, kept at the same relative path. */
+function functionEntries(dir = join(root, 'functions')) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return functionEntries(path);
+    return name.endsWith('.ts') && !name.endsWith('.d.ts') ? [path] : [];
+  });
+}
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  logLevel: 'warning',
+  // twilio is a root dependency: installed into the Service on deploy, and lazily required by
+  // the bridge, so it is never bundled.
+  external: ['twilio'],
+};
+
+rmSync(join(root, 'build'), { recursive: true, force: true });
+rmSync(join(root, 'mcp-bridge/dist'), { recursive: true, force: true });
+
+await Promise.all([
+  ...functionEntries().map((entry) =>
+    build({
+      ...common,
+      entryPoints: [entry],
+      outfile: join(root, 'build/functions', relative(join(root, 'functions'), entry)).replace(/\.ts$/, '.js'),
+    }),
+  ),
+  build({
+    ...common,
+    entryPoints: [join(root, 'mcp-bridge/src/index.ts')],
+    outfile: join(root, 'mcp-bridge/dist/index.js'),
+    banner: { js: '#!/usr/bin/env node' },
+  }),
+  build({
+    ...common,
+    entryPoints: [join(root, 'test/emulator/cli.ts')],
+    outfile: join(root, 'build/emulator/cli.js'),
+  }),
+]);

@@ -1,0 +1,47 @@
+/**
+ * The built bridge as a real child process, driven by the MCP SDK's own client over stdio —
+ * exactly how LibreChat and Claude Desktop run it.
+ */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { BRIDGE_BIN } from './paths';
+
+export interface BridgeProcess {
+  client: Client;
+  /** Everything the bridge wrote to stderr so far. */
+  stderr(): string;
+  call(name: string, args?: Record<string, unknown>, onProgress?: (message: string) => void): Promise<CallToolResult>;
+  close(): Promise<void>;
+}
+
+export async function startBridge(env: Record<string, string>): Promise<BridgeProcess> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [BRIDGE_BIN],
+    // Only what Claude Desktop passes plus the configuration: nothing leaks in from the test env.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stderr: 'pipe',
+    cwd: '/',
+  });
+  let stderr = '';
+  transport.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+  });
+  const client = new Client({ name: 'twilio-sms-mcp-tests', version: '1.0.0' });
+  await client.connect(transport);
+  return {
+    client,
+    stderr: () => stderr,
+    call: async (name, args = {}, onProgress) =>
+      (await client.callTool({ name, arguments: args }, undefined, {
+        timeout: 120_000,
+        ...(onProgress ? { onprogress: (progress) => onProgress(progress.message ?? '') } : {}),
+      })) as CallToolResult,
+    close: () => client.close(),
+  };
+}
+
+export function textOf(result: CallToolResult): string {
+  return result.content.map((part) => (part.type === 'text' ? part.text : '')).join('\n');
+}
