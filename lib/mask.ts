@@ -6,7 +6,7 @@ export interface MaskOptions {
   logPii: boolean;
 }
 
-/** '+14155550100' → '+1•••••••00': enough to tell numbers apart in a log, not to dial one. */
+/** '+14155550100' → '+1••••••••00': enough to tell numbers apart in a log, not to dial one. */
 export function maskPhone(value: string, options: MaskOptions): string {
   if (options.logPii) return value;
   if (value.length <= 4) return '•'.repeat(value.length);

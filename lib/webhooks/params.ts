@@ -9,6 +9,9 @@ import { isMessageStatus, type MessageStatus } from '../message-status';
 const MESSAGE_SID = /^(SM|MM)[0-9a-f]{32}$/;
 
 /** Twilio's own parameter names; values are strings on the wire. */
+/** Twilio may send a parameter empty; empty means absent, not 0. */
+const optionalInt = z.preprocess((value) => (value === '' ? undefined : value), z.coerce.number().int().min(0).optional());
+
 const IncomingSchema = z.object({
   MessageSid: z.string().regex(MESSAGE_SID, 'MessageSid must be SM or MM followed by 32 hex digits'),
   AccountSid: z.string().min(1),
@@ -16,7 +19,7 @@ const IncomingSchema = z.object({
   To: z.string().min(1, 'To is required'),
   Body: z.string().default(''),
   NumMedia: z.coerce.number().int().min(0).max(MAX_MEDIA).default(0),
-  NumSegments: z.coerce.number().int().min(0).optional(),
+  NumSegments: optionalInt,
 });
 
 const StatusSchema = z.object({
@@ -25,7 +28,7 @@ const StatusSchema = z.object({
   From: z.string().min(1, 'From is required'),
   To: z.string().min(1, 'To is required'),
   MessageStatus: z.string().refine(isMessageStatus, 'MessageStatus is not a Twilio message status'),
-  ErrorCode: z.coerce.number().int().optional(),
+  ErrorCode: optionalInt,
 });
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };

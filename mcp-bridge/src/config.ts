@@ -16,6 +16,9 @@ const seconds = (name: string, min: number, max: number, fallback: number) =>
 const count = (name: string, fallback: number) =>
   z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be a whole number`).min(0, `${name} must be 0 (no limit) or more`).default(fallback);
 
+/** Only http(s): `localhost:4010` parses as a URL with scheme "localhost:", which is never meant. */
+const httpUrl = (message: string) => z.url({ protocol: /^https?$/, error: message });
+
 const EnvSchema = z.object({
   TWILIO_ACCOUNT_SID: sid('AC', 'TWILIO_ACCOUNT_SID'),
   TWILIO_AUTH_TOKEN: z.string().trim().min(1).optional(),
@@ -24,8 +27,8 @@ const EnvSchema = z.object({
   TWILIO_PHONE_NUMBER: z.string().trim().optional(),
   TWILIO_MESSAGING_SERVICE_SID: sid('MG', 'TWILIO_MESSAGING_SERVICE_SID').optional(),
   TWILIO_SYNC_SERVICE_SID: sid('IS', 'TWILIO_SYNC_SERVICE_SID').optional(),
-  TWILIO_API_BASE_URL: z.url({ error: 'TWILIO_API_BASE_URL must be a URL such as http://127.0.0.1:4010' }).optional(),
-  STATUS_CALLBACK_BASE_URL: z.url({ error: 'STATUS_CALLBACK_BASE_URL must be the https URL of your deployed Functions' }).optional(),
+  TWILIO_API_BASE_URL: httpUrl('TWILIO_API_BASE_URL must be an http(s) URL such as http://127.0.0.1:4010').optional(),
+  STATUS_CALLBACK_BASE_URL: httpUrl('STATUS_CALLBACK_BASE_URL must be the http(s) URL of your Functions, e.g. https://twilio-sms-mcp-1234-dev.twil.io').optional(),
   SEND_WAIT_SECONDS: seconds('SEND_WAIT_SECONDS', 0, 120, 20),
   DUPLICATE_WINDOW_SECONDS: seconds('DUPLICATE_WINDOW_SECONDS', 0, 86_400, 600),
   SEND_LIMIT_PER_MINUTE: count('SEND_LIMIT_PER_MINUTE', 10),
@@ -85,7 +88,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
   let sender: Sender;
   if (e.TWILIO_PHONE_NUMBER) {
     const phone = checkE164(e.TWILIO_PHONE_NUMBER);
-    if (!phone.ok) return { ok: false, error: `TWILIO_PHONE_NUMBER is not usable: ${phone.reason}` };
+    // The reason quotes the value; a misplaced secret must not reach the log, so it is left out.
+    if (!phone.ok) return { ok: false, error: 'TWILIO_PHONE_NUMBER is not usable: it must be your Twilio number in E.164 format (+ country code and number, no spaces), e.g. +14155550100.' };
     sender = { phoneNumber: phone.e164, ...(e.TWILIO_MESSAGING_SERVICE_SID ? { messagingServiceSid: e.TWILIO_MESSAGING_SERVICE_SID } : {}) };
   } else if (e.TWILIO_MESSAGING_SERVICE_SID) {
     sender = { messagingServiceSid: e.TWILIO_MESSAGING_SERVICE_SID };

@@ -41,7 +41,7 @@ export function sendResultText(result: SendOutcome): string {
       return `[FINAL] SMS sent to ${result.to}${sid}: ${reached}. Do not send it again.${warning}`;
     }
     case 'already_sent':
-      return `[FINAL] Not sent again: ${result.reason}${sid}${result.status ? `, status ${result.status}` : ''}. Do not resend it.`;
+      return `[FINAL] Not sent again: ${(result.reason ?? 'Already sent.').replace(/\.$/, '')}${sid}${result.status ? `, status ${result.status}` : ''}. Do not resend it.`;
     case 'failed':
       return `[FINAL] SMS to ${result.to} failed${sid}${result.errorCode ? ` (Twilio error ${result.errorCode})` : ''}: ${result.reason} Do not retry; tell the user.${warning}`;
     case 'refused':

@@ -1,0 +1,168 @@
+import { describeConfig, loadConfig, type BridgeConfig } from '../../mcp-bridge/src/config';
+
+const AUTH_TOKEN = 'authtok_ZX91_q7Lm_DISTINCT';
+const API_SECRET = 'apisecret_Pw44_k2Rn_DISTINCT';
+const ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`;
+const API_KEY = `SK${'fedcba9876543210'.repeat(2)}`;
+const MG_SID = `MG${'1'.repeat(32)}`;
+const IS_SID = `IS${'2'.repeat(32)}`;
+
+const seed: NodeJS.ProcessEnv = { TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_AUTH_TOKEN: AUTH_TOKEN, TWILIO_PHONE_NUMBER: '+14155550100' };
+
+function configOf(env: NodeJS.ProcessEnv): BridgeConfig {
+  const result = loadConfig(env);
+  if (!result.ok) throw new Error(`expected ok, got: ${result.error}`);
+  return result.config;
+}
+
+function errorOf(env: NodeJS.ProcessEnv): string {
+  const result = loadConfig(env);
+  if (result.ok) throw new Error('expected a configuration error');
+  return result.error;
+}
+
+function expectNoSecret(text: string): void {
+  expect(text).not.toContain(AUTH_TOKEN);
+  expect(text).not.toContain(API_SECRET);
+}
+
+describe('loadConfig', () => {
+  test('the minimal seed env works, with every default', () => {
+    const expected: BridgeConfig = {
+      credentials: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN },
+      sender: { phoneNumber: '+14155550100' },
+      syncServiceSid: null,
+      apiBaseUrl: undefined,
+      statusCallbackUrl: undefined,
+      sendWaitSeconds: 20,
+      duplicateWindowSeconds: 600,
+      sendLimitPerMinute: 10,
+      sendLimitPerRecipientPerMinute: 3,
+      syncTtlSeconds: 0,
+      logPii: false,
+    };
+    expect(configOf(seed)).toEqual(expected);
+  });
+
+  test('ignores unrelated environment variables', () => {
+    expect(configOf({ ...seed, PATH: '/usr/bin', HOME: '/root' }).credentials).toEqual({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN });
+  });
+
+  test.each<[string, NodeJS.ProcessEnv]>([
+    ['API key and secret instead of the auth token', { TWILIO_AUTH_TOKEN: undefined, TWILIO_API_KEY: API_KEY, TWILIO_API_SECRET: API_SECRET }],
+    ['API key and secret win over the auth token', { TWILIO_API_KEY: API_KEY, TWILIO_API_SECRET: API_SECRET }],
+  ])('%s', (_label, change) => {
+    expect(configOf({ ...seed, ...change }).credentials).toEqual({ accountSid: ACCOUNT_SID, apiKey: API_KEY, apiSecret: API_SECRET });
+  });
+
+  test.each<[string, NodeJS.ProcessEnv, BridgeConfig['sender']]>([
+    ['messaging service only', { TWILIO_PHONE_NUMBER: undefined, TWILIO_MESSAGING_SERVICE_SID: MG_SID }, { messagingServiceSid: MG_SID }],
+    ['phone number and messaging service', { TWILIO_MESSAGING_SERVICE_SID: MG_SID }, { phoneNumber: '+14155550100', messagingServiceSid: MG_SID }],
+    ['phone number with surrounding spaces', { TWILIO_PHONE_NUMBER: '  +14155550100 ' }, { phoneNumber: '+14155550100' }],
+    ['empty phone number, messaging service set', { TWILIO_PHONE_NUMBER: '', TWILIO_MESSAGING_SERVICE_SID: MG_SID }, { messagingServiceSid: MG_SID }],
+  ])('sender: %s', (_label, change, sender) => {
+    expect(configOf({ ...seed, ...change }).sender).toEqual(sender);
+  });
+
+  test.each<[string, NodeJS.ProcessEnv, Partial<BridgeConfig>]>([
+    ['sync service', { TWILIO_SYNC_SERVICE_SID: IS_SID }, { syncServiceSid: IS_SID }],
+    ['API base URL', { TWILIO_API_BASE_URL: 'http://127.0.0.1:4010' }, { apiBaseUrl: 'http://127.0.0.1:4010' }],
+    ['status callbacks', { STATUS_CALLBACK_BASE_URL: 'https://example-1234.twil.io' }, { statusCallbackUrl: 'https://example-1234.twil.io/sms/status' }],
+    ['status callbacks, trailing slash', { STATUS_CALLBACK_BASE_URL: 'https://example-1234.twil.io/' }, { statusCallbackUrl: 'https://example-1234.twil.io/sms/status' }],
+    ['numeric settings at their bounds', { SEND_WAIT_SECONDS: '120', DUPLICATE_WINDOW_SECONDS: '86400', SEND_LIMIT_PER_MINUTE: '0', SEND_LIMIT_PER_RECIPIENT_PER_MINUTE: '0', SYNC_TTL_SECONDS: '31536000' }, { sendWaitSeconds: 120, duplicateWindowSeconds: 86_400, sendLimitPerMinute: 0, sendLimitPerRecipientPerMinute: 0, syncTtlSeconds: 31_536_000 }],
+    ['numeric settings at zero', { SEND_WAIT_SECONDS: '0', DUPLICATE_WINDOW_SECONDS: '0' }, { sendWaitSeconds: 0, duplicateWindowSeconds: 0 }],
+    ['LOG_PII=true', { LOG_PII: 'true' }, { logPii: true }],
+    ['LOG_PII=false', { LOG_PII: 'false' }, { logPii: false }],
+    ['empty values count as unset', { TWILIO_API_KEY: '', TWILIO_API_SECRET: ' ', TWILIO_SYNC_SERVICE_SID: '', SEND_WAIT_SECONDS: '', STATUS_CALLBACK_BASE_URL: '' }, { syncServiceSid: null, sendWaitSeconds: 20, statusCallbackUrl: undefined, credentials: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN } }],
+  ])('%s', (_label, change, expected) => {
+    expect(configOf({ ...seed, ...change })).toMatchObject(expected);
+  });
+
+  test('statusCallbackUrl ends with /sms/status', () => {
+    expect(configOf({ ...seed, STATUS_CALLBACK_BASE_URL: 'https://sms.example.com/hooks//' }).statusCallbackUrl).toBe('https://sms.example.com/hooks/sms/status');
+  });
+
+  test.each<[string, NodeJS.ProcessEnv, string]>([
+    ['no account SID', { TWILIO_ACCOUNT_SID: undefined }, 'TWILIO_ACCOUNT_SID'],
+    ['empty account SID', { TWILIO_ACCOUNT_SID: '  ' }, 'TWILIO_ACCOUNT_SID'],
+    ['bad account SID', { TWILIO_ACCOUNT_SID: 'AC123' }, 'TWILIO_ACCOUNT_SID'],
+    ['account SID with the wrong prefix', { TWILIO_ACCOUNT_SID: `SK${'0'.repeat(32)}` }, 'TWILIO_ACCOUNT_SID'],
+    ['no auth at all', { TWILIO_AUTH_TOKEN: undefined }, 'TWILIO_AUTH_TOKEN'],
+    ['key without secret', { TWILIO_API_KEY: API_KEY }, 'TWILIO_API_SECRET'],
+    ['secret without key', { TWILIO_API_SECRET: API_SECRET }, 'TWILIO_API_KEY'],
+    ['bad API key', { TWILIO_API_KEY: 'SKnope', TWILIO_API_SECRET: API_SECRET }, 'TWILIO_API_KEY'],
+    ['no sender', { TWILIO_PHONE_NUMBER: undefined }, 'TWILIO_PHONE_NUMBER'],
+    ['bad phone (no plus)', { TWILIO_PHONE_NUMBER: '4155550100' }, 'TWILIO_PHONE_NUMBER'],
+    ['bad phone (no such range)', { TWILIO_PHONE_NUMBER: '+15551234567' }, 'TWILIO_PHONE_NUMBER'],
+    ['bad messaging service SID', { TWILIO_MESSAGING_SERVICE_SID: 'MG1' }, 'TWILIO_MESSAGING_SERVICE_SID'],
+    ['bad sync service SID', { TWILIO_SYNC_SERVICE_SID: 'IS1' }, 'TWILIO_SYNC_SERVICE_SID'],
+    ['bad API base URL', { TWILIO_API_BASE_URL: 'not a url' }, 'TWILIO_API_BASE_URL'],
+    ['API base URL without a scheme', { TWILIO_API_BASE_URL: '127.0.0.1:4010' }, 'TWILIO_API_BASE_URL'],
+    ['bad status callback URL', { STATUS_CALLBACK_BASE_URL: 'example.twil.io' }, 'STATUS_CALLBACK_BASE_URL'],
+    ['SEND_WAIT_SECONDS not a number', { SEND_WAIT_SECONDS: 'soon' }, 'SEND_WAIT_SECONDS'],
+    ['SEND_WAIT_SECONDS too high', { SEND_WAIT_SECONDS: '121' }, 'SEND_WAIT_SECONDS'],
+    ['SEND_WAIT_SECONDS negative', { SEND_WAIT_SECONDS: '-1' }, 'SEND_WAIT_SECONDS'],
+    ['SEND_WAIT_SECONDS fractional', { SEND_WAIT_SECONDS: '2.5' }, 'SEND_WAIT_SECONDS'],
+    ['DUPLICATE_WINDOW_SECONDS too high', { DUPLICATE_WINDOW_SECONDS: '86401' }, 'DUPLICATE_WINDOW_SECONDS'],
+    ['SEND_LIMIT_PER_MINUTE negative', { SEND_LIMIT_PER_MINUTE: '-1' }, 'SEND_LIMIT_PER_MINUTE'],
+    ['SEND_LIMIT_PER_MINUTE infinite', { SEND_LIMIT_PER_MINUTE: 'Infinity' }, 'SEND_LIMIT_PER_MINUTE'],
+    ['SEND_LIMIT_PER_RECIPIENT_PER_MINUTE fractional', { SEND_LIMIT_PER_RECIPIENT_PER_MINUTE: '1.5' }, 'SEND_LIMIT_PER_RECIPIENT_PER_MINUTE'],
+    ['SYNC_TTL_SECONDS too high', { SYNC_TTL_SECONDS: '31536001' }, 'SYNC_TTL_SECONDS'],
+  ])('%s: the error names %s and contains no secret', (_label, change, variable) => {
+    const error = errorOf({ ...seed, TWILIO_API_KEY: undefined, TWILIO_API_SECRET: undefined, ...change });
+    expect(error).toContain(variable);
+    expect(error).not.toMatch(/\n/);
+    expectNoSecret(error);
+  });
+
+  // Bug: z.url() accepts any scheme, so a host:port without "http://" parses as a URL whose scheme
+  // is the host name ("localhost:" / "example.twil.io:"); a non-http(s) scheme passes too. The
+  // value is then used as the API base / status callback and fails only at request time.
+  test.each<[string, NodeJS.ProcessEnv, string]>([
+    ['API base URL "localhost:4010" (no http://)', { TWILIO_API_BASE_URL: 'localhost:4010' }, 'TWILIO_API_BASE_URL'],
+    ['status callback base "example.twil.io:443" (no https://)', { STATUS_CALLBACK_BASE_URL: 'example.twil.io:443' }, 'STATUS_CALLBACK_BASE_URL'],
+    ['status callback base with an ftp:// scheme', { STATUS_CALLBACK_BASE_URL: 'ftp://example.twil.io' }, 'STATUS_CALLBACK_BASE_URL'],
+  ])('refuses a URL that is not http(s): %s', (_label, change, variable) => {
+    expect(errorOf({ ...seed, ...change })).toContain(variable);
+  });
+
+  test.each<[string, NodeJS.ProcessEnv, RegExp]>([
+    ['SEND_WAIT_SECONDS too high', { SEND_WAIT_SECONDS: '121' }, /SEND_WAIT_SECONDS must be at most 120/],
+    ['SEND_LIMIT_PER_MINUTE negative', { SEND_LIMIT_PER_MINUTE: '-1' }, /SEND_LIMIT_PER_MINUTE must be 0 \(no limit\) or more/],
+    ['bad phone suggests the compact form', { TWILIO_PHONE_NUMBER: '+1 415 555 0100' }, /\+14155550100/],
+    ['bad account SID says what one looks like', { TWILIO_ACCOUNT_SID: 'AC123' }, /"AC" followed by 32 hex characters/],
+  ])('%s', (_label, change, pattern) => {
+    expect(errorOf({ ...seed, ...change })).toMatch(pattern);
+  });
+
+  test.each<[string, NodeJS.ProcessEnv]>([
+    ['bad account SID', { TWILIO_ACCOUNT_SID: 'bad', TWILIO_API_KEY: API_KEY, TWILIO_API_SECRET: API_SECRET }],
+    ['key without secret, token set', { TWILIO_API_KEY: API_KEY }],
+    ['bad key with secret', { TWILIO_API_KEY: 'SK-bad', TWILIO_API_SECRET: API_SECRET }],
+    ['no sender with API key', { TWILIO_PHONE_NUMBER: undefined, TWILIO_API_KEY: API_KEY, TWILIO_API_SECRET: API_SECRET }],
+    ['secret pasted into the API key', { TWILIO_API_KEY: API_SECRET, TWILIO_API_SECRET: API_SECRET }],
+    ['token pasted into the account SID', { TWILIO_ACCOUNT_SID: AUTH_TOKEN }],
+    ['token pasted into the sync service SID', { TWILIO_SYNC_SERVICE_SID: AUTH_TOKEN }],
+    ['secret pasted into the API base URL', { TWILIO_API_BASE_URL: API_SECRET }],
+    ['secret pasted into a numeric setting', { SEND_WAIT_SECONDS: API_SECRET }],
+  ])('never shows a secret: %s', (_label, change) => {
+    expectNoSecret(errorOf({ ...seed, ...change }));
+  });
+});
+
+describe('describeConfig', () => {
+  test.each<[string, NodeJS.ProcessEnv, RegExp[]]>([
+    ['auth token, phone number', {}, [/auth: auth token/, /sender: phone number/, /sync: off/, /status callbacks: off/]],
+    [
+      'API key, messaging service, sync, API base URL, callbacks',
+      { TWILIO_API_KEY: API_KEY, TWILIO_API_SECRET: API_SECRET, TWILIO_MESSAGING_SERVICE_SID: MG_SID, TWILIO_SYNC_SERVICE_SID: IS_SID, TWILIO_API_BASE_URL: 'http://127.0.0.1:4010', STATUS_CALLBACK_BASE_URL: 'https://example.twil.io' },
+      [/auth: API key SKfedc…/, new RegExp(`sender: messaging service ${MG_SID}`), new RegExp(`sync: ${IS_SID}`), /api: http:\/\/127\.0\.0\.1:4010/, /status callbacks: on/],
+    ],
+  ])('%s', (_label, change, patterns) => {
+    const text = describeConfig(configOf({ ...seed, ...change }));
+    expect(text).toContain(`account ${ACCOUNT_SID}`);
+    for (const pattern of patterns) expect(text).toMatch(pattern);
+    expectNoSecret(text);
+    expect(text).not.toContain(API_KEY);
+  });
+});
