@@ -13,6 +13,14 @@ export function maskPhone(value: string, options: MaskOptions): string {
   return `${value.slice(0, 2)}${'•'.repeat(value.length - 4)}${value.slice(-2)}`;
 }
 
+/**
+ * Masks every E.164-looking number inside free text (Twilio's own error messages quote the 'To'
+ * number), so no log line carries one whatever produced it.
+ */
+export function maskPhonesIn(text: string, options: MaskOptions): string {
+  return options.logPii ? text : text.replace(/\+\d{6,15}\b/g, (match) => maskPhone(match, options));
+}
+
 export function maskBody(value: string, options: MaskOptions): string {
   if (options.logPii) return JSON.stringify(value);
   return `[${[...value].length} chars]`;

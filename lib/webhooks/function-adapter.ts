@@ -4,6 +4,7 @@
  */
 /// <reference types="@twilio-labs/serverless-runtime-types" />
 import type { Context, ServerlessCallback, ServerlessEventObject } from '@twilio-labs/serverless-runtime-types/types';
+import { logPiiFrom, maskPhonesIn } from '../mask';
 import { calledUrl, type FunctionEnv, readFunctionEnv, webhookDeps } from './function-env';
 import type { WebhookDeps } from './handle-incoming';
 import { webhookParams } from './params';
@@ -14,8 +15,9 @@ type Handle = (deps: WebhookDeps, request: SignedRequest, env: FunctionEnv) => P
 type WebhookEvent = ServerlessEventObject<Record<string, unknown>, Record<string, string | string[] | undefined>>;
 
 export function functionHandler(handle: Handle) {
-  return async (context: Context, event: WebhookEvent, callback: ServerlessCallback): Promise<void> => {
-    const log = (line: string) => console.log(line);
+  return async (context: Context<{ LOG_PII?: string }>, event: WebhookEvent, callback: ServerlessCallback): Promise<void> => {
+    const logPii = logPiiFrom(context.LOG_PII);
+    const log = (line: string) => console.log(maskPhonesIn(line, { logPii }));
     const reply = await answer(handle, context as unknown as Record<string, unknown>, event, log).catch((error: unknown): WebhookReply => {
       log(`unexpected error: ${error instanceof Error ? error.message : String(error)}`);
       return { status: 500, contentType: 'text/plain', body: 'Internal error.' };

@@ -61,7 +61,7 @@ export async function sendSms(deps: SendDeps, input: SendInput, progress: Progre
   const base = { to: input.to, sid: null, status: null, errorCode: null, reason: null, conversationId: null, warning: null };
   const checked = checkSendInput(input);
   if (!checked.ok) {
-    deps.log.warn(`send refused before Twilio: ${checked.reason.replace(input.to, deps.log.phone(input.to))}`);
+    deps.log.warn(`send refused before Twilio: ${checked.reason.replaceAll(input.to, deps.log.phone(input.to))}`);
     return { ...base, outcome: 'refused', reason: checked.reason };
   }
   const { to, body, mediaUrl } = checked;

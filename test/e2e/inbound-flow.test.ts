@@ -104,7 +104,10 @@ describe('the conversation loop', () => {
     ];
     await system.emulator.simulateInbound({ from: '+14155550109', to: OUR_NUMBER, body: 'photo', media });
     const result = await system.bridge.call('receive_sms', { conversationId: conversationIdFor(OUR_NUMBER, '+14155550109') });
-    expect(result.structuredContent).toMatchObject({ count: 1, conversations: [{ messages: [{ body: 'photo', media }] }] });
+    // Twilio re-hosts inbound media: the webhook carries its own Media resource URLs.
+    const hosted = media.map((item) => ({ contentType: item.contentType, url: expect.stringMatching(/^https:\/\/api\.twilio\.com\/2010-04-01\/Accounts\/AC[0-9a-f]{32}\/Messages\/(SM|MM)[0-9a-f]{32}\/Media\/ME[0-9a-f]{32}$/) }));
+    expect(result.structuredContent).toMatchObject({ count: 1, conversations: [{ messages: [{ body: 'photo', media: hosted }] }] });
+    expect(textOf(result)).toContain('(+2 media: image/jpeg, application/pdf)');
   });
 });
 
