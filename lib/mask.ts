@@ -2,6 +2,8 @@
  * Masking for log lines: phone numbers and message bodies are personal data. `LOG_PII=true` turns
  * masking off for debugging; secrets are never logged at all, so they have no switch.
  */
+import { flagEnabled } from './env-flag';
+
 export interface MaskOptions {
   logPii: boolean;
 }
@@ -28,5 +30,5 @@ export function maskBody(value: string, options: MaskOptions): string {
 
 /** Reads LOG_PII the same way everywhere: only an explicit true turns masking off. */
 export function logPiiFrom(value: string | undefined): boolean {
-  return /^(1|true|yes)$/i.test(value?.trim() ?? '');
+  return flagEnabled(value);
 }

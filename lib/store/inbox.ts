@@ -37,14 +37,15 @@ export function hasNewInbound(entry: InboxEntry): boolean {
   return entry.lastInboundIndex > entry.cursorIndex;
 }
 
-function applyActivity(entry: InboxEntry | null, activity: Activity): InboxEntry {
-  const base: InboxEntry = entry ?? {
-    conversationId: activity.conversationId,
-    ourNumber: activity.ourNumber,
-    theirNumber: activity.theirNumber,
-    createdAt: activity.at,
-    lastActivityAt: activity.at,
-    lastDirection: activity.direction,
+/** An entry for a conversation with no messages counted yet. */
+export function newInboxEntry(conversation: Pick<Activity, 'conversationId' | 'ourNumber' | 'theirNumber' | 'at' | 'direction'>): InboxEntry {
+  return {
+    conversationId: conversation.conversationId,
+    ourNumber: conversation.ourNumber,
+    theirNumber: conversation.theirNumber,
+    createdAt: conversation.at,
+    lastActivityAt: conversation.at,
+    lastDirection: conversation.direction,
     messageCount: 0,
     inboundCount: 0,
     lastInboundIndex: -1,
@@ -53,6 +54,10 @@ function applyActivity(entry: InboxEntry | null, activity: Activity): InboxEntry
     recentSids: [],
     optedOut: false,
   };
+}
+
+function applyActivity(entry: InboxEntry | null, activity: Activity): InboxEntry {
+  const base = entry ?? newInboxEntry(activity);
   if (base.recentSids.includes(activity.sid)) return base;
   const inbound = activity.direction === 'inbound';
   const latest = activity.at >= base.lastActivityAt;

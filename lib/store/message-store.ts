@@ -5,10 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { conversationIdFor } from '../conversation-id';
+import { optOutChange } from '../opt-out';
 import { type InboxEntry, type MessageRecord, MessageRecordSchema, type SidEntry, SidEntrySchema } from '../message-record';
 import { advancesStatus, type MessageStatus } from '../message-status';
 import { sidMapName, threadListName } from '../sync-names';
-import { type Activity, hasNewInbound, Inbox, parseInboxEntry } from './inbox';
+import { hasNewInbound, Inbox, newInboxEntry } from './inbox';
 import { isDuplicateKey, isRevisionConflict, type SyncGateway } from './sync-gateway';
 
 export type StoredMessage = MessageRecord & { index: number };
@@ -87,7 +88,8 @@ export class MessageStore {
     let index = claim.index;
     try {
       index ??= await this.sync.appendOnce(threadListName(conversationId), record, isSameSid(record.sid), claim.tookOver);
-      await this.inbox.record({ conversationId, ourNumber, theirNumber, sid: record.sid, index, direction: 'inbound', at: record.createdAt });
+      const optedOut = optOutChange(record.body);
+      await this.inbox.record({ conversationId, ourNumber, theirNumber, sid: record.sid, index, direction: 'inbound', at: record.createdAt, ...(optedOut !== undefined ? { optedOut } : {}) });
       await this.sync.mapUpdate(map, record.sid, { owner: null, claimedAt: claim.claimedAt, index, done: true } satisfies Partial<SidEntry>);
       return 'stored';
     } catch (error) {
@@ -284,6 +286,21 @@ export class MessageStore {
       .reverse();
     const oldest = page.items.at(-1);
     return { entry: found.entry, messages, nextBefore: page.hasMore && oldest ? oldest.index : null };
+  }
+
+  /** Whether `theirNumber` has opted out of messages from `ourNumber` (STOP, or Twilio's 21610). */
+  async isOptedOut(ourNumber: string, theirNumber: string): Promise<boolean> {
+    const found = await this.inbox.get(conversationIdFor(ourNumber, theirNumber));
+    return found?.entry.optedOut ?? false;
+  }
+
+  /** Records an opt-out Twilio reported (error 21610), creating the conversation if needed. */
+  async markOptedOut(ourNumber: string, theirNumber: string): Promise<void> {
+    const conversationId = conversationIdFor(ourNumber, theirNumber);
+    const at = this.now().toISOString();
+    await this.inbox.update(conversationId, (current) =>
+      current?.optedOut ? current : { ...(current ?? newInboxEntry({ conversationId, ourNumber, theirNumber, at, direction: 'outbound' })), optedOut: true },
+    );
   }
 
   /** The inbox, most recent activity first. */

@@ -4,8 +4,10 @@
  * A missing or malformed variable is one line naming it and how to fix it, never its value.
  */
 import { z } from 'zod';
+import { flagEnabled } from '../../lib/env-flag';
 import { logPiiFrom } from '../../lib/mask';
 import { checkE164 } from '../../lib/phone';
+import { parseAllowlist } from './send-policy';
 
 const sid = (prefix: string, name: string) =>
   z.string().trim().regex(new RegExp(`^${prefix}[0-9a-fA-F]{32}$`), `${name} must be "${prefix}" followed by 32 hex characters`);
@@ -33,6 +35,10 @@ const EnvSchema = z.object({
   DUPLICATE_WINDOW_SECONDS: seconds('DUPLICATE_WINDOW_SECONDS', 0, 86_400, 600),
   SEND_LIMIT_PER_MINUTE: count('SEND_LIMIT_PER_MINUTE', 10),
   SEND_LIMIT_PER_RECIPIENT_PER_MINUTE: count('SEND_LIMIT_PER_RECIPIENT_PER_MINUTE', 3),
+  SEND_LIMIT_PER_HOUR: count('SEND_LIMIT_PER_HOUR', 60),
+  SEND_LIMIT_PER_DAY: count('SEND_LIMIT_PER_DAY', 200),
+  SEND_ALLOWLIST: z.string().optional(),
+  SEND_CONFIRMATION: z.string().optional(),
   SYNC_TTL_SECONDS: seconds('SYNC_TTL_SECONDS', 0, 31_536_000, 0),
   LOG_PII: z.string().optional(),
 });
@@ -50,6 +56,12 @@ export interface BridgeConfig {
   duplicateWindowSeconds: number;
   sendLimitPerMinute: number;
   sendLimitPerRecipientPerMinute: number;
+  sendLimitPerHour: number;
+  sendLimitPerDay: number;
+  /** E.164 numbers and ISO country codes allowed as recipients; empty allows all. */
+  sendAllowlist: string[];
+  /** send_sms returns a preview and a token first; a second call with the token sends. */
+  sendConfirmation: boolean;
   syncTtlSeconds: number;
   logPii: boolean;
 }
@@ -96,6 +108,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
   } else {
     return { ok: false, error: 'TWILIO_PHONE_NUMBER is not set. Set your Twilio number in E.164 format (e.g. +14155550100), or set TWILIO_MESSAGING_SERVICE_SID (MG…).' };
   }
+  const allowlist = parseAllowlist(e.SEND_ALLOWLIST);
+  if (!allowlist.ok) {
+    return { ok: false, error: `SEND_ALLOWLIST has an entry that is neither an E.164 number nor a two-letter country code: "${allowlist.entry.slice(0, 20)}". Use e.g. SEND_ALLOWLIST=US,CA,+447911123456.` };
+  }
   return {
     ok: true,
     config: {
@@ -108,6 +124,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       duplicateWindowSeconds: e.DUPLICATE_WINDOW_SECONDS,
       sendLimitPerMinute: e.SEND_LIMIT_PER_MINUTE,
       sendLimitPerRecipientPerMinute: e.SEND_LIMIT_PER_RECIPIENT_PER_MINUTE,
+      sendLimitPerHour: e.SEND_LIMIT_PER_HOUR,
+      sendLimitPerDay: e.SEND_LIMIT_PER_DAY,
+      sendAllowlist: allowlist.allowlist,
+      sendConfirmation: flagEnabled(e.SEND_CONFIRMATION),
       syncTtlSeconds: e.SYNC_TTL_SECONDS,
       logPii: logPiiFrom(e.LOG_PII),
     },
@@ -125,5 +145,8 @@ export function describeConfig(config: BridgeConfig): string {
     config.syncServiceSid ? `sync: ${config.syncServiceSid}` : 'sync: off (send only; set TWILIO_SYNC_SERVICE_SID to read replies)',
     config.apiBaseUrl ? `api: ${config.apiBaseUrl}` : null,
     config.statusCallbackUrl ? 'status callbacks: on' : 'status callbacks: off',
+    `limits: ${config.sendLimitPerMinute}/min, ${config.sendLimitPerRecipientPerMinute}/min per number, ${config.sendLimitPerHour}/h, ${config.sendLimitPerDay}/day (0 = none)`,
+    config.sendAllowlist.length ? `allowlist: ${config.sendAllowlist.length} entr${config.sendAllowlist.length === 1 ? 'y' : 'ies'}` : null,
+    config.sendConfirmation ? 'confirmation: on' : null,
   ].filter(Boolean).join(', ');
 }

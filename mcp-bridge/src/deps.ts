@@ -8,6 +8,7 @@ import { SyncGateway } from '../../lib/store/sync-gateway';
 import type { TwilioClient } from '../../lib/twilio-client';
 import type { BridgeConfig } from './config';
 import type { Logger } from './logger';
+import { Confirmations } from './confirmations';
 import { SendGuard } from './send-guard';
 import type { SendDeps } from './send-sms';
 
@@ -29,7 +30,10 @@ export function createDeps(config: BridgeConfig, log: Logger): BridgeDeps {
       duplicateWindowMs: config.duplicateWindowSeconds * 1000,
       perMinute: config.sendLimitPerMinute,
       perRecipientPerMinute: config.sendLimitPerRecipientPerMinute,
+      perHour: config.sendLimitPerHour,
+      perDay: config.sendLimitPerDay,
     }),
+    confirmations: new Confirmations(),
     twilio,
     store: () =>
       (store ??= config.syncServiceSid

@@ -8,6 +8,10 @@ export interface SendInput {
   to: string;
   body: string;
   mediaUrl?: string[];
+  /** ISO 8601 time to send at (scheduling; needs a Messaging Service). */
+  sendAt?: string;
+  /** Confirmation mode: the token from the preview. */
+  confirmationToken?: string;
 }
 
 export type CheckedSend = { ok: true; to: string; body: string; mediaUrl: string[] } | { ok: false; reason: string };

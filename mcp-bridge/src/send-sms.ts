@@ -8,6 +8,7 @@
 import { conversationIdFor } from '../../lib/conversation-id';
 import { countSegments, type MessageRecord } from '../../lib/message-record';
 import { FINAL_STATUSES, isFailureStatus, isMessageStatus, type MessageStatus } from '../../lib/message-status';
+import { UNSUBSCRIBED_RECIPIENT } from '../../lib/opt-out';
 import { withRetry } from '../../lib/retry';
 import type { MessageStore } from '../../lib/store/message-store';
 import { describeFailure, hintFor, isAmbiguous, readFailure } from '../../lib/twilio-errors';
@@ -15,19 +16,22 @@ import type { TwilioClient } from '../../lib/twilio-client';
 import type { BridgeConfig } from './config';
 import type { Logger } from './logger';
 import { checkSendInput, type SendInput } from './send-input';
-import type { SendGuard } from './send-guard';
+import { CONFIRMATION_TTL_MINUTES, type Confirmations } from './confirmations';
+import type { CapScope, SendGuard } from './send-guard';
+import { checkSendAt, isAllowedRecipient } from './send-policy';
 
 export interface SendDeps {
   config: BridgeConfig;
   log: Logger;
   guard: SendGuard;
+  confirmations: Confirmations;
   twilio: () => Promise<TwilioClient>;
   store: () => Promise<MessageStore | null>;
   sleep: (ms: number) => Promise<void>;
   now: () => Date;
 }
 
-export type SendOutcomeKind = 'sent' | 'failed' | 'refused' | 'unknown' | 'already_sent';
+export type SendOutcomeKind = 'sent' | 'scheduled' | 'failed' | 'refused' | 'unknown' | 'already_sent' | 'needs_confirmation';
 
 export interface SendOutcome {
   outcome: SendOutcomeKind;
@@ -40,6 +44,10 @@ export interface SendOutcome {
   conversationId: string | null;
   /** Set when the message went out but could not be written to the conversation thread. */
   warning: string | null;
+  /** Confirmation mode: the token a second call must carry to send this exact message. */
+  confirmationToken?: string;
+  /** Scheduling: when Twilio will send it. */
+  sendAt?: string;
 }
 
 export type Progress = (message: string, progress: number, total?: number) => Promise<void>;
@@ -57,6 +65,31 @@ interface TwilioMessage {
 /** Delays between status reads: quick at first (most messages settle in seconds), then steady. */
 const POLL_DELAYS_MS = [250, 500, 750, 1000, 1500, 2000];
 
+const CAP_WORDS: Record<CapScope, string> = {
+  overall: 'messages per minute in total',
+  recipient: 'messages per minute to this number',
+  hour: 'messages per hour',
+  day: 'messages per day',
+};
+
+/** The checks that need no Twilio call; the first refusal wins and names its rule. */
+async function refusal(deps: SendDeps, to: string, input: SendInput): Promise<string | null> {
+  if (!isAllowedRecipient(to, deps.config.sendAllowlist)) {
+    return `${to} is not on this server's recipient allowlist (SEND_ALLOWLIST). Ask the administrator to allow it.`;
+  }
+  if (input.sendAt !== undefined) {
+    if (!deps.config.sender.messagingServiceSid) return 'Scheduling (sendAt) needs a Messaging Service: the administrator must set TWILIO_MESSAGING_SERVICE_SID. Send now without sendAt instead.';
+    const when = checkSendAt(input.sendAt, deps.now());
+    if (!when.ok) return when.reason;
+  }
+  const store = await deps.store();
+  const ourNumber = deps.config.sender.phoneNumber;
+  if (store && ourNumber && (await store.isOptedOut(ourNumber, to))) {
+    return `${to} has opted out (they replied STOP). Twilio will not deliver to them until they text START.`;
+  }
+  return null;
+}
+
 export async function sendSms(deps: SendDeps, input: SendInput, progress: Progress = async () => {}): Promise<SendOutcome> {
   const base = { to: input.to, sid: null, status: null, errorCode: null, reason: null, conversationId: null, warning: null };
   const checked = checkSendInput(input);
@@ -67,6 +100,21 @@ export async function sendSms(deps: SendDeps, input: SendInput, progress: Progre
   const { to, body, mediaUrl } = checked;
   const outcomeBase = { ...base, to };
 
+  const refused = await refusal(deps, to, input);
+  if (refused) {
+    deps.log.warn(`send to ${deps.log.phone(to)} refused by policy: ${refused}`);
+    return { ...outcomeBase, outcome: 'refused', reason: refused };
+  }
+  if (deps.config.sendConfirmation) {
+    if (input.confirmationToken === undefined) {
+      const token = deps.confirmations.issue(to, body, mediaUrl, input.sendAt);
+      return { ...outcomeBase, outcome: 'needs_confirmation', confirmationToken: token, reason: 'Confirmation is required before sending.' };
+    }
+    if (!deps.confirmations.redeem(input.confirmationToken, to, body, mediaUrl, input.sendAt)) {
+      return { ...outcomeBase, outcome: 'refused', reason: `The confirmation token is unknown, used or expired (tokens last ${CONFIRMATION_TTL_MINUTES} minutes), or the message changed since the preview. Call send_sms without a token for a new preview.` };
+    }
+  }
+
   const reservation = deps.guard.reserve(to, body, mediaUrl);
   if (reservation.kind === 'duplicate') {
     deps.log.info(`send to ${deps.log.phone(to)} not repeated: same message already sent (${reservation.prior.sid ?? 'sid unknown'})`);
@@ -76,14 +124,14 @@ export async function sendSms(deps: SendDeps, input: SendInput, progress: Progre
     return { ...outcomeBase, outcome: 'already_sent', reason: 'This exact message is being sent to this number right now by an earlier call.' };
   }
   if (reservation.kind === 'rate-limited') {
-    const scope = reservation.scope === 'overall' ? 'messages per minute in total' : 'messages per minute to this number';
-    deps.log.warn(`send to ${deps.log.phone(to)} refused: rate limit of ${reservation.limit} ${scope}`);
-    return { ...outcomeBase, outcome: 'refused', reason: `Rate limit reached: at most ${reservation.limit} ${scope}. Tell the user; sending is possible again in about ${reservation.retryAfterSeconds} s.` };
+    deps.log.warn(`send to ${deps.log.phone(to)} refused: rate limit of ${reservation.limit} ${CAP_WORDS[reservation.scope]}`);
+    return { ...outcomeBase, outcome: 'refused', reason: `Rate limit reached: at most ${reservation.limit} ${CAP_WORDS[reservation.scope]}. Tell the user; sending is possible again in about ${reservation.retryAfterSeconds} s.` };
   }
 
   const client = await deps.twilio();
   const started = deps.now();
-  deps.log.info(`sending to ${deps.log.phone(to)}: ${deps.log.body(body)}${mediaUrl.length ? ` + ${mediaUrl.length} media` : ''}`);
+  const sendAt = input.sendAt !== undefined ? new Date(input.sendAt) : undefined;
+  deps.log.info(`${sendAt ? 'scheduling' : 'sending'} to ${deps.log.phone(to)}: ${deps.log.body(body)}${mediaUrl.length ? ` + ${mediaUrl.length} media` : ''}`);
   let message: TwilioMessage;
   try {
     message = await client.messages.create({
@@ -92,12 +140,14 @@ export async function sendSms(deps: SendDeps, input: SendInput, progress: Progre
       ...(deps.config.sender.messagingServiceSid ? { messagingServiceSid: deps.config.sender.messagingServiceSid } : { from: deps.config.sender.phoneNumber }),
       ...(mediaUrl.length ? { mediaUrl } : {}),
       ...(deps.config.statusCallbackUrl ? { statusCallback: deps.config.statusCallbackUrl } : {}),
+      ...(sendAt ? { scheduleType: 'fixed' as const, sendAt } : {}),
     });
   } catch (error) {
     if (!isAmbiguous(error)) {
       deps.guard.release(reservation.ticket);
       const failure = readFailure(error);
       deps.log.error(`send to ${deps.log.phone(to)} refused by Twilio: ${describeFailure(error)}`);
+      if (failure.code === UNSUBSCRIBED_RECIPIENT) await markOptedOut(deps, to);
       return { ...outcomeBase, outcome: 'failed', errorCode: failure.code, reason: describeFailure(error) };
     }
     deps.log.error(`send to ${deps.log.phone(to)}: no clear answer from Twilio (${readFailure(error).message}); looking for the message`);
@@ -113,14 +163,15 @@ export async function sendSms(deps: SendDeps, input: SendInput, progress: Progre
     message = found;
   }
   deps.guard.complete(reservation.ticket, { sid: message.sid, status: message.status });
-  deps.log.info(`sent ${message.sid} to ${deps.log.phone(to)}: ${message.status}`);
+  deps.log.info(`${sendAt ? 'scheduled' : 'sent'} ${message.sid} to ${deps.log.phone(to)}: ${message.status}`);
 
-  message = await waitForFinalStatus(deps, client, message, progress);
+  if (!sendAt) message = await waitForFinalStatus(deps, client, message, progress);
   deps.guard.updateStatus(message.sid, message.status);
   const status: MessageStatus = isMessageStatus(message.status) ? message.status : 'queued';
   deps.log.info(`${message.sid} ${status}${message.errorCode ? ` (error ${message.errorCode})` : ''}`);
+  if (message.errorCode === UNSUBSCRIBED_RECIPIENT) await markOptedOut(deps, to);
 
-  const ourNumber = deps.config.sender.phoneNumber ?? message.from ?? deps.config.sender.messagingServiceSid ?? '';
+  const ourNumber = ourNumberOf(deps.config, message.from);
   const conversationId = conversationIdFor(ourNumber, to);
   const warning = await recordInThread(deps, {
     sid: message.sid, direction: 'outbound', from: ourNumber, to, body,
@@ -132,14 +183,28 @@ export async function sendSms(deps: SendDeps, input: SendInput, progress: Progre
   const failed = isFailureStatus(status);
   return {
     ...outcomeBase,
-    outcome: failed ? 'failed' : 'sent',
+    outcome: failed ? 'failed' : sendAt ? 'scheduled' : 'sent',
     sid: message.sid,
     status,
     errorCode: message.errorCode ?? null,
     reason: failed ? (hintFor(message.errorCode) ?? `Twilio reported the message ${status}${message.errorCode ? ` with error ${message.errorCode}` : ''}.`) : null,
     conversationId,
     warning,
+    ...(sendAt ? { sendAt: sendAt.toISOString() } : {}),
   };
+}
+
+/** Our side of the conversation: the configured number, else the sender Twilio picked. */
+export function ourNumberOf(config: BridgeConfig, from: string | null): string {
+  return config.sender.phoneNumber ?? from ?? config.sender.messagingServiceSid ?? '';
+}
+
+/** Twilio says the recipient opted out (21610): remember it so the next send is refused early. */
+async function markOptedOut(deps: SendDeps, to: string): Promise<void> {
+  const store = await deps.store();
+  const ourNumber = deps.config.sender.phoneNumber;
+  if (!store || !ourNumber) return;
+  await store.markOptedOut(ourNumber, to).catch((error: unknown) => deps.log.warn(`could not record the opt-out: ${describeFailure(error)}`));
 }
 
 async function waitForFinalStatus(deps: SendDeps, client: TwilioClient, message: TwilioMessage, progress: Progress): Promise<TwilioMessage> {

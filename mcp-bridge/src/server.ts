@@ -1,6 +1,7 @@
 /** The configured MCP server, apart from any transport (tests use in-memory and stdio alike). */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { BridgeDeps } from './deps';
+import { registerConversationResources } from './resources/conversations';
 import { registerTools } from './tools';
 
 export const SERVER_NAME = 'twilio-sms-mcp';
@@ -16,5 +17,7 @@ const INSTRUCTIONS = [
 export function createServer(deps: BridgeDeps): McpServer {
   const server = new McpServer({ name: SERVER_NAME, version: SERVER_VERSION }, { instructions: INSTRUCTIONS });
   registerTools(server, deps);
+  const watch = registerConversationResources(server, deps);
+  server.server.onclose = () => watch.stop();
   return server;
 }

@@ -38,6 +38,10 @@ describe('loadConfig', () => {
       duplicateWindowSeconds: 600,
       sendLimitPerMinute: 10,
       sendLimitPerRecipientPerMinute: 3,
+      sendLimitPerHour: 60,
+      sendLimitPerDay: 200,
+      sendAllowlist: [],
+      sendConfirmation: false,
       syncTtlSeconds: 0,
       logPii: false,
     };

@@ -18,10 +18,12 @@ export const sendSmsInput = {
   to: z.string().describe('Recipient in E.164 format: + country code and number, no spaces, e.g. +14155550100.'),
   body: z.string().describe('The text to send, at most 1,600 characters.'),
   mediaUrl: z.array(z.string()).optional().describe('Optional public https URLs of images or files to attach (MMS), at most 10.'),
+  sendAt: z.string().optional().describe('Optional ISO 8601 time to send later (15 min to 35 days ahead).'),
+  confirmationToken: z.string().optional().describe('Only when a preview asked for it: the token it gave, after the user approved.'),
 };
 
 export const sendSmsOutput = {
-  outcome: z.enum(['sent', 'failed', 'refused', 'unknown', 'already_sent']),
+  outcome: z.enum(['sent', 'scheduled', 'failed', 'refused', 'unknown', 'already_sent', 'needs_confirmation']),
   to: z.string(),
   sid: z.string().nullable(),
   status: z.string().nullable(),
@@ -29,6 +31,8 @@ export const sendSmsOutput = {
   reason: z.string().nullable(),
   conversationId: z.string().nullable(),
   warning: z.string().nullable(),
+  confirmationToken: z.string().optional(),
+  sendAt: z.string().optional(),
 };
 
 /** The text the model reads. It always starts with [FINAL] and always says not to send again. */
@@ -48,6 +52,11 @@ export function sendResultText(result: SendOutcome): string {
       return `[FINAL] Not sent: ${result.reason} Nothing was sent. Do not retry the same call; fix the input or tell the user.`;
     case 'unknown':
       return `[FINAL] Outcome unknown for the SMS to ${result.to}${sid}: ${result.reason} Do not resend: it may already have arrived.`;
+    case 'scheduled':
+      return `[FINAL] SMS to ${result.to} scheduled for ${result.sendAt}${sid}. Do not schedule it again; cancel_scheduled_sms cancels it.${warning}`;
+    case 'needs_confirmation':
+      // Confirmation mode only: not final by design, a human approves first.
+      return `[PREVIEW, NOT SENT] To ${result.to}: show the user this exact message and ask them to approve. Only if they approve, call send_sms once more with the same to, body and confirmationToken "${result.confirmationToken}".`;
   }
 }
 
@@ -74,7 +83,8 @@ export function registerSendSms(server: McpServer, deps: BridgeDeps): void {
       });
       const structured = { ...result } satisfies z.infer<z.ZodObject<typeof sendSmsOutput>>;
       const response = ok(sendResultText(result), structured);
-      return result.outcome === 'sent' || result.outcome === 'already_sent' ? response : { ...response, isError: true };
+      const expected = result.outcome === 'sent' || result.outcome === 'scheduled' || result.outcome === 'already_sent' || result.outcome === 'needs_confirmation';
+      return expected ? response : { ...response, isError: true };
     },
   );
 }

@@ -1,0 +1,43 @@
+/**
+ * Confirmation mode (SEND_CONFIRMATION=true): send_sms first returns a preview and a one-time
+ * token; only a second call carrying that token, for exactly the same message, sends. A human in
+ * the chat sees the preview and approves, so the model cannot text anyone on its own.
+ */
+import { randomBytes } from 'node:crypto';
+import { messageKey } from './send-guard';
+
+const TOKEN_TTL_MS = 10 * 60_000;
+
+export class Confirmations {
+  private readonly pending = new Map<string, { key: string; expiresAt: number }>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** A fresh token for this exact message. */
+  issue(to: string, body: string, media: readonly string[], sendAt?: string): string {
+    this.forgetExpired();
+    const token = randomBytes(9).toString('base64url');
+    this.pending.set(token, { key: keyOf(to, body, media, sendAt), expiresAt: this.now() + TOKEN_TTL_MS });
+    return token;
+  }
+
+  /** Uses up the token when it was issued for this exact message and is still valid. */
+  redeem(token: string, to: string, body: string, media: readonly string[], sendAt?: string): boolean {
+    this.forgetExpired();
+    const entry = this.pending.get(token);
+    if (!entry || entry.key !== keyOf(to, body, media, sendAt)) return false;
+    this.pending.delete(token);
+    return true;
+  }
+
+  private forgetExpired(): void {
+    const now = this.now();
+    for (const [token, entry] of this.pending) if (entry.expiresAt <= now) this.pending.delete(token);
+  }
+}
+
+function keyOf(to: string, body: string, media: readonly string[], sendAt?: string): string {
+  return `${messageKey(to, body, media)}|${sendAt ?? ''}`;
+}
+
+export const CONFIRMATION_TTL_MINUTES = TOKEN_TTL_MS / 60_000;
