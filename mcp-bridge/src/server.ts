@@ -1,5 +1,6 @@
 /** The configured MCP server, apart from any transport (tests use in-memory and stdio alike). */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { compactToolList } from './compact-tool-list';
 import type { BridgeDeps } from './deps';
 import { registerConversationResources } from './resources/conversations';
 import { registerTools } from './tools';
@@ -17,6 +18,7 @@ const INSTRUCTIONS = [
 export function createServer(deps: BridgeDeps): McpServer {
   const server = new McpServer({ name: SERVER_NAME, version: SERVER_VERSION }, { instructions: INSTRUCTIONS });
   registerTools(server, deps);
+  compactToolList(server);
   const watch = registerConversationResources(server, deps);
   server.server.onclose = () => watch.stop();
   return server;

@@ -7,7 +7,7 @@ import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/serv
 import { SubscribeRequestSchema, UnsubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { isConversationId } from '../../../lib/conversation-id';
 import type { BridgeDeps } from '../deps';
-import { messageView, requireStore, ToolInputError } from '../tools/result';
+import { requireStore, threadView, ToolInputError } from '../tools/result';
 import { CONVERSATION_URI_PREFIX, ConversationWatch } from './conversation-watch';
 
 const RESOURCE_MESSAGES = 50;
@@ -41,7 +41,7 @@ export function registerConversationResources(server: McpServer, deps: BridgeDep
       const store = await requireStore(deps);
       const thread = await store.readThread(id, { limit: RESOURCE_MESSAGES });
       const { entry } = thread;
-      const json = { conversationId: id, ourNumber: entry.ourNumber, theirNumber: entry.theirNumber, optedOut: entry.optedOut, messages: thread.messages.map(messageView), olderBefore: thread.nextBefore };
+      const json = { conversationId: id, ourNumber: entry.ourNumber, theirNumber: entry.theirNumber, optedOut: entry.optedOut, messages: thread.messages.map(threadView), olderBefore: thread.nextBefore };
       return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(json, null, 1) }] };
     },
   );

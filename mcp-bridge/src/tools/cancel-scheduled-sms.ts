@@ -14,9 +14,8 @@ export function registerCancelScheduledSms(server: McpServer, deps: BridgeDeps):
   server.registerTool(
     'cancel_scheduled_sms',
     {
-      title: 'Cancel a scheduled SMS',
-      description: 'Cancel an SMS scheduled with send_sms sendAt, before it is sent.',
-      inputSchema: { sid: z.string().describe('The SID send_sms returned (SM…).') },
+      description: 'Cancels an SMS scheduled with sendAt, before it is sent.',
+      inputSchema: { sid: z.string().describe('SID from send_sms.') },
       outputSchema: { sid: z.string(), status: z.string() },
       // Changes the message for good (destructive); cancelling twice leaves it canceled (idempotent).
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },

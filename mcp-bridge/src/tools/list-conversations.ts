@@ -33,20 +33,17 @@ export function registerListConversations(server: McpServer, deps: BridgeDeps): 
   server.registerTool(
     'list_conversations',
     {
-      title: 'List SMS conversations',
-      description: 'List SMS conversations, most recent activity first, with unread counts. Use a conversationId with get_conversation or receive_sms.',
+      description: 'SMS conversations, most recent first, with unread counts and opt-out state.',
       inputSchema: {
-        limit: z.number().int().min(1).max(100).optional().describe('How many conversations to return (1-100, default 20).'),
-        cursor: z.string().optional().describe('nextCursor from a previous call, to get the next page.'),
+        limit: z.number().int().min(1).max(100).optional().describe('Default 20.'),
+        cursor: z.string().optional().describe('nextCursor of the previous page.'),
       },
       outputSchema: {
         conversations: z.array(
           z.object({
             conversationId: z.string(),
             theirNumber: z.string(),
-            ourNumber: z.string(),
             lastActivityAt: z.string(),
-            lastDirection: z.enum(['inbound', 'outbound']),
             messageCount: z.number(),
             unreadCount: z.number(),
             optedOut: z.boolean(),
@@ -54,7 +51,8 @@ export function registerListConversations(server: McpServer, deps: BridgeDeps): 
         ),
         nextCursor: z.string().nullable(),
       },
-      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+      // destructiveHint and idempotentHint only apply to tools that write (MCP spec).
+      annotations: { readOnlyHint: true, openWorldHint: false },
     },
     ({ limit = 20, cursor }) =>
       handled(async () => {
@@ -67,15 +65,13 @@ export function registerListConversations(server: McpServer, deps: BridgeDeps): 
         const conversations = page.map((entry) => ({
           conversationId: entry.conversationId,
           theirNumber: entry.theirNumber,
-          ourNumber: entry.ourNumber,
           lastActivityAt: entry.lastActivityAt,
-          lastDirection: entry.lastDirection,
           messageCount: entry.messageCount,
           unreadCount: unreadCount(entry),
           optedOut: entry.optedOut,
         }));
         const lines = conversations.map(
-          (c) => `- ${c.conversationId} with ${c.theirNumber}: ${c.messageCount} message(s), ${c.unreadCount} unread, last ${c.lastDirection} at ${c.lastActivityAt}${c.optedOut ? ', OPTED OUT (do not text)' : ''}`,
+          (c) => `- ${c.conversationId} with ${c.theirNumber}: ${c.messageCount} message(s), ${c.unreadCount} unread, last activity ${c.lastActivityAt}${c.optedOut ? ', OPTED OUT (do not text)' : ''}`,
         );
         const text = conversations.length
           ? `${conversations.length} conversation(s), most recent first:\n${lines.join('\n')}${nextCursor ? `\nMore: call again with cursor "${nextCursor}".` : ''}`

@@ -3,6 +3,7 @@
  * failures are results with `isError: true` and a hint; unexpected ones throw (the SDK reports them).
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
 import { isConversationId } from '../../../lib/conversation-id';
 import type { MessageStore, StoredMessage } from '../../../lib/store/message-store';
 import { UnknownConversationError } from '../../../lib/store/message-store';
@@ -44,19 +45,37 @@ export function requireConversationId(value: string): string {
   return id;
 }
 
-/** The message as tools return it. */
-export function messageView(message: StoredMessage) {
+// Output schemas are kept lean: an assistant pays for every byte of tools/list in every request.
+const MediaSchema = z.object({ url: z.string(), contentType: z.string() });
+
+/** A new inbound message, as receive_sms and wait_for_reply return it. */
+export const InboundViewSchema = z.object({ conversationId: z.string(), sid: z.string(), from: z.string(), body: z.string(), media: z.array(MediaSchema), at: z.string() });
+
+/** A message of a thread, either direction, as get_conversation and the resource return it. */
+export const ThreadViewSchema = z.object({
+  sid: z.string(),
+  direction: z.enum(['inbound', 'outbound']),
+  body: z.string(),
+  media: z.array(MediaSchema),
+  status: z.string(),
+  errorCode: z.number().nullable(),
+  at: z.string(),
+  processed: z.boolean(),
+});
+
+export function inboundView(conversationId: string, message: StoredMessage): z.infer<typeof InboundViewSchema> {
+  return { conversationId, sid: message.sid, from: message.from, body: message.body, media: message.media, at: message.createdAt };
+}
+
+export function threadView(message: StoredMessage): z.infer<typeof ThreadViewSchema> {
   return {
-    index: message.index,
     sid: message.sid,
     direction: message.direction,
-    from: message.from,
-    to: message.to,
     body: message.body,
     media: message.media,
     status: message.status,
     errorCode: message.errorCode,
-    createdAt: message.createdAt,
+    at: message.createdAt,
     processed: message.processed,
   };
 }

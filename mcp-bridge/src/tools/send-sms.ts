@@ -11,20 +11,18 @@ import { ok } from './result';
 const DESCRIPTION = [
   'Send ONE SMS to ONE phone number. SINGLE-USE: call this tool ONCE per message.',
   'NEVER call it again to resend or retry the same message, whatever the result: delivery status is checked internally and every result is [FINAL].',
-  'If the result says it failed, tell the user the reason instead of retrying.',
 ].join(' ');
 
 export const sendSmsInput = {
-  to: z.string().describe('Recipient in E.164 format: + country code and number, no spaces, e.g. +14155550100.'),
-  body: z.string().describe('The text to send, at most 1,600 characters.'),
-  mediaUrl: z.array(z.string()).optional().describe('Optional public https URLs of images or files to attach (MMS), at most 10.'),
-  sendAt: z.string().optional().describe('Optional ISO 8601 time to send later (15 min to 35 days ahead).'),
-  confirmationToken: z.string().optional().describe('Only when a preview asked for it: the token it gave, after the user approved.'),
+  to: z.string().describe('E.164, e.g. +14155550100.'),
+  body: z.string().describe('At most 1,600 characters.'),
+  mediaUrl: z.array(z.string()).optional().describe('Public https URLs to attach (MMS), max 10.'),
+  sendAt: z.string().optional().describe('Send later: ISO 8601, 15 min to 35 days ahead.'),
+  confirmationToken: z.string().optional().describe('From a preview, once the user approved.'),
 };
 
 export const sendSmsOutput = {
   outcome: z.enum(['sent', 'scheduled', 'failed', 'refused', 'unknown', 'already_sent', 'needs_confirmation']),
-  to: z.string(),
   sid: z.string().nullable(),
   status: z.string().nullable(),
   errorCode: z.number().nullable(),
@@ -64,7 +62,6 @@ export function registerSendSms(server: McpServer, deps: BridgeDeps): void {
   server.registerTool(
     'send_sms',
     {
-      title: 'Send SMS',
       description: DESCRIPTION,
       inputSchema: sendSmsInput,
       outputSchema: sendSmsOutput,
@@ -81,7 +78,9 @@ export function registerSendSms(server: McpServer, deps: BridgeDeps): void {
         deps.log.error(`send_sms failed before reaching Twilio: ${error instanceof Error ? error.message : String(error)}`);
         return { outcome: 'refused', to: input.to, sid: null, status: null, errorCode: null, conversationId: null, warning: null, reason: 'The bridge could not reach Twilio (see its log).' };
       });
-      const structured = { ...result } satisfies z.infer<z.ZodObject<typeof sendSmsOutput>>;
+      // The caller knows `to`; the text repeats it for the model.
+      const { to: _to, ...structured } = result;
+      structured satisfies z.infer<z.ZodObject<typeof sendSmsOutput>>;
       const response = ok(sendResultText(result), structured);
       const expected = result.outcome === 'sent' || result.outcome === 'scheduled' || result.outcome === 'already_sent' || result.outcome === 'needs_confirmation';
       return expected ? response : { ...response, isError: true };
