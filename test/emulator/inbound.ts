@@ -1,0 +1,148 @@
+/**
+ * A simulated handset message: it becomes an inbound Message resource and, when the receiving
+ * number has an SmsUrl, Twilio's signed incoming-message webhook. Failed attempts (5xx, timeout,
+ * connection error) are retried with the same MessageSid, parameters and idempotency token; when
+ * every attempt fails, the SmsFallbackUrl (if any) gets one request.
+ */
+import type { MessageRecord, MessageStore } from './messages';
+import type { MessagingServiceRegistry } from './messaging-services';
+import type { PhoneNumberStore } from './phone-numbers';
+import { isSid, randomHex } from './random';
+import { countSegments } from './segments';
+import type { EmulatorContext } from './state';
+import type { InboundAttempt, InboundResult, InboundSpec } from './types';
+
+/** Twilio fills the geographic fields from its number database; the country is enough here. */
+const COUNTRY_PREFIXES: readonly [string, string][] = [
+  ['+1', 'US'], ['+44', 'GB'], ['+61', 'AU'], ['+49', 'DE'], ['+33', 'FR'], ['+34', 'ES'],
+  ['+39', 'IT'], ['+31', 'NL'], ['+46', 'SE'], ['+353', 'IE'], ['+64', 'NZ'], ['+91', 'IN'],
+];
+
+function country(phoneNumber: string): string {
+  return COUNTRY_PREFIXES.find(([prefix]) => phoneNumber.startsWith(prefix))?.[1] ?? '';
+}
+
+function succeeded(attempt: InboundAttempt): boolean {
+  return attempt.status !== null && attempt.status >= 200 && attempt.status < 300;
+}
+
+/** Twilio retries only what might succeed later: server errors, timeouts, connection failures. */
+function retryable(attempt: InboundAttempt): boolean {
+  return attempt.status === null || attempt.status >= 500;
+}
+
+export class InboundSimulator {
+  constructor(
+    private readonly ctx: EmulatorContext,
+    private readonly numbers: PhoneNumberStore,
+    private readonly store: MessageStore,
+    private readonly services: MessagingServiceRegistry,
+  ) {}
+
+  async simulate(spec: InboundSpec): Promise<InboundResult> {
+    const number = this.numbers.byNumber(spec.to);
+    if (!number) {
+      const owned = this.numbers.all().map((n) => n.phoneNumber).join(', ');
+      throw new Error(`simulateInbound: ${spec.to} is not a phone number of this account (owned: ${owned})`);
+    }
+    if (!spec.from) throw new Error('simulateInbound: from is required');
+    if (spec.messageSid !== undefined && !isSid(spec.messageSid, 'SM') && !isSid(spec.messageSid, 'MM')) {
+      throw new Error(`simulateInbound: messageSid must be 'SM' + 32 hex, got ${spec.messageSid}`);
+    }
+    const record = this.record(spec);
+    const params = this.webhookParams(record);
+    const token = `${randomHex(this.ctx.random, 8)}-${randomHex(this.ctx.random, 4)}-${randomHex(this.ctx.random, 4)}-${randomHex(this.ctx.random, 12)}`;
+    const headers = { 'I-Twilio-Idempotency-Token': token };
+    const attempts: InboundAttempt[] = [];
+    if (!number.smsUrl) {
+      this.ctx.log(`inbound ${record.sid} to ${number.phoneNumber}: no SmsUrl, stored only`);
+      return { messageSid: record.sid, attempts, delivered: false };
+    }
+
+    const retries = Math.max(0, Math.floor(spec.retries ?? 0));
+    for (let i = 0; i <= retries; i++) {
+      if (i > 0) await this.ctx.timers.delay(spec.retryDelayMs ?? 100);
+      const attempt = await this.ctx.webhooks.send({ url: number.smsUrl, method: number.smsMethod, params, headers });
+      attempts.push(attempt);
+      this.ctx.log(`inbound ${record.sid} → ${number.smsUrl}: ${attempt.status ?? attempt.error ?? 'failed'}`);
+      if (succeeded(attempt) || !retryable(attempt)) break;
+    }
+    let delivered = attempts.some(succeeded);
+    if (!delivered && number.smsFallbackUrl) {
+      // 11200: HTTP retrieval failure, the error Twilio reports to the fallback.
+      const fallbackParams = { ...params, ErrorCode: '11200', ErrorUrl: number.smsUrl };
+      const attempt = await this.ctx.webhooks.send({
+        url: number.smsFallbackUrl,
+        method: number.smsFallbackMethod,
+        params: fallbackParams,
+        headers,
+      });
+      attempts.push(attempt);
+      delivered = succeeded(attempt);
+      this.ctx.log(`inbound ${record.sid} fallback → ${number.smsFallbackUrl}: ${attempt.status ?? attempt.error ?? 'failed'}`);
+    }
+    return { messageSid: record.sid, attempts, delivered };
+  }
+
+  /** A replay with a known messageSid reuses the stored message: Twilio has one per MessageSid. */
+  private record(spec: InboundSpec): MessageRecord {
+    const existing = spec.messageSid ? this.store.get(spec.messageSid) : undefined;
+    if (existing) return existing;
+    const now = this.ctx.clock.now();
+    return this.store.insert({
+      sid: spec.messageSid ?? this.ctx.newSid('SM'),
+      direction: 'inbound',
+      from: spec.from,
+      to: spec.to,
+      body: spec.body,
+      status: 'received',
+      errorCode: null,
+      errorMessage: null,
+      messagingServiceSid: this.services.forNumber(spec.to)?.sid ?? null,
+      numSegments: countSegments(spec.body).segments,
+      media: (spec.media ?? []).map((m, seq) => ({
+        seq,
+        sid: this.ctx.newSid('ME'),
+        contentType: m.contentType,
+        sourceUrl: m.url,
+        dateCreated: now,
+      })),
+      statusCallback: null,
+      dateCreated: now,
+      dateUpdated: now,
+      dateSent: now,
+    });
+  }
+
+  /** The parameters Twilio posts to the SmsUrl, in Twilio's order. */
+  private webhookParams(record: MessageRecord): Record<string, string> {
+    const from = record.from ?? '';
+    const params: Record<string, string> = {
+      ToCountry: country(record.to),
+      ToState: '',
+      SmsMessageSid: record.sid,
+      NumMedia: String(record.media.length),
+      ToCity: '',
+      FromZip: '',
+      SmsSid: record.sid,
+      FromState: '',
+      SmsStatus: 'received',
+      FromCity: '',
+      Body: record.body,
+      FromCountry: country(from),
+      To: record.to,
+      ToZip: '',
+      NumSegments: String(record.numSegments),
+      MessageSid: record.sid,
+      AccountSid: this.ctx.options.accountSid,
+      From: from,
+      ApiVersion: '2010-04-01',
+    };
+    record.media.forEach((media, i) => {
+      params[`MediaContentType${i}`] = media.contentType;
+      params[`MediaUrl${i}`] = this.store.mediaContentUrl(record, media);
+    });
+    if (record.messagingServiceSid) params.MessagingServiceSid = record.messagingServiceSid;
+    return params;
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * POST …/Messages.json: validation in Twilio's order and with Twilio's error codes, then a new
+ * outbound message whose lifecycle the DeliverySimulator runs.
+ */
+import type { DeliverySimulator } from './delivery';
+import { badRequest, TwilioApiError } from './errors';
+import { guessContentType, type MessageRecord, type MessageStore } from './messages';
+import type { MessagingServiceRegistry } from './messaging-services';
+import { E164, type PhoneNumberStore } from './phone-numbers';
+import { countSegments } from './segments';
+import { MAGIC_FROM_NUMBER, type EmulatorContext } from './state';
+import type { MessageStatus } from './types';
+
+export const MAX_BODY_CHARS = 1600;
+export const MAX_MEDIA = 10;
+/** Scheduling window: Twilio's docs (error 35115) say more than 300 s and at most 35 days ahead. */
+export const MIN_SCHEDULE_AHEAD_MS = 300_000;
+export const MAX_SCHEDULE_AHEAD_MS = 35 * 24 * 3600_000;
+
+/** Twilio's magic test numbers: these To numbers always fail the same way. */
+const MAGIC_TO: Readonly<Record<string, (to: string, from: string) => TwilioApiError>> = {
+  '+15005550001': (to) => badRequest(21211, `The 'To' number ${to} is not a valid phone number.`),
+  '+15005550002': (to, from) =>
+    badRequest(21612, `The 'To' phone number: ${to}, is not currently reachable using the 'From' phone number: ${from} via SMS.`),
+  '+15005550003': (to) =>
+    badRequest(21408, `Permission to send an SMS has not been enabled for the region indicated by the 'To' number: ${to}.`),
+  '+15005550004': () => badRequest(21610, 'Attempt to send to unsubscribed recipient'),
+  '+15005550009': () => badRequest(21614, "'To' number is not a valid mobile number"),
+};
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+export interface OutboundDeps {
+  ctx: EmulatorContext;
+  store: MessageStore;
+  numbers: PhoneNumberStore;
+  services: MessagingServiceRegistry;
+  delivery: DeliverySimulator;
+}
+
+export function createOutboundMessage(form: URLSearchParams, deps: OutboundDeps): MessageRecord {
+  const { ctx, store, numbers, services, delivery } = deps;
+  const to = form.get('To') ?? '';
+  let from = form.get('From') || null;
+  let serviceSid = form.get('MessagingServiceSid') || null;
+  // Twilio accepts a Messaging Service SID in From as well.
+  if (from?.startsWith('MG') && !serviceSid) {
+    serviceSid = from;
+    from = null;
+  }
+
+  if (!to) throw badRequest(21604, "A 'To' phone number is required.");
+  if (!from && !serviceSid) throw badRequest(21603, "A 'From' phone number is required.");
+  if (!E164.test(to)) throw badRequest(21211, `The 'To' number ${to} is not a valid phone number.`);
+  const magic = MAGIC_TO[to];
+  if (magic) throw magic(to, from ?? serviceSid ?? '');
+  if (from === to) throw badRequest(21266, "'To' and 'From' number cannot be the same");
+
+  const service = serviceSid ? services.get(serviceSid) : undefined;
+  if (serviceSid && !service) throw badRequest(21701, `The Messaging Service Sid ${serviceSid} is invalid.`);
+  if (from && from !== MAGIC_FROM_NUMBER && !numbers.byNumber(from)) {
+    throw badRequest(
+      21606,
+      `The 'From' phone number provided (${from}) is not a valid message-capable Twilio phone number for this destination/account.`,
+    );
+  }
+
+  const body = form.get('Body') ?? '';
+  const mediaUrls = form.getAll('MediaUrl').filter((u) => u !== '');
+  if (!body && mediaUrls.length === 0) throw badRequest(21602, 'Message body is required.');
+  if ([...body].length > MAX_BODY_CHARS) {
+    throw badRequest(21617, `The concatenated message body exceeds the ${MAX_BODY_CHARS} character limit.`);
+  }
+  if (mediaUrls.length > MAX_MEDIA) throw badRequest(21623, `Too many media urls. The maximum is ${MAX_MEDIA}.`);
+  const badMedia = mediaUrls.find((u) => !isHttpUrl(u));
+  if (badMedia !== undefined) throw badRequest(21620, `Invalid media URL(s): ${badMedia}`);
+
+  const statusCallback = form.get('StatusCallback') || null;
+  if (statusCallback && !isHttpUrl(statusCallback)) throw badRequest(21609, `Invalid StatusCallback url: ${statusCallback}`);
+
+  const now = ctx.clock.now();
+  let sendAt: number | null = null;
+  const scheduleType = form.get('ScheduleType');
+  if (scheduleType !== null) {
+    if (scheduleType !== 'fixed') throw badRequest(20001, `Invalid ScheduleType: ${scheduleType} (only 'fixed')`);
+    if (!serviceSid) throw badRequest(35118, 'MessagingServiceSid is required to schedule a message');
+    sendAt = Date.parse(form.get('SendAt') ?? '');
+    if (Number.isNaN(sendAt) || sendAt - now <= MIN_SCHEDULE_AHEAD_MS || sendAt - now > MAX_SCHEDULE_AHEAD_MS) {
+      throw badRequest(35115, 'SendAt must be more than 5 minutes and at most 35 days in the future.');
+    }
+  }
+
+  // Through a Messaging Service without From, Twilio answers 'accepted' with from null and
+  // picks the sender later.
+  const status: MessageStatus = sendAt !== null ? 'scheduled' : serviceSid && !from ? 'accepted' : 'queued';
+  const record = store.insert({
+    sid: ctx.newSid('SM'),
+    direction: 'outbound-api',
+    from,
+    to,
+    body,
+    status,
+    errorCode: null,
+    errorMessage: null,
+    messagingServiceSid: serviceSid,
+    numSegments: countSegments(body).segments,
+    media: mediaUrls.map((url, seq) => ({
+      seq,
+      sid: ctx.newSid('ME'),
+      contentType: guessContentType(url),
+      sourceUrl: url,
+      dateCreated: now,
+    })),
+    statusCallback,
+    dateCreated: now,
+    dateUpdated: now,
+    dateSent: null,
+  });
+  ctx.log(`message ${record.sid} created (${status}) to ${to}`);
+  if (sendAt !== null) delivery.scheduleSend(record, sendAt);
+  else delivery.start(record);
+  return record;
+}
