@@ -7,6 +7,7 @@
  */
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient';
+import { rewriteTwilioUrl } from './twilio-url';
 
 export type TwilioClient = twilio.Twilio;
 
@@ -19,19 +20,6 @@ export interface TwilioClientOptions {
   apiBaseUrl?: string;
   /** Per-request timeout in ms (twilio-node's default is 30 s). */
   timeoutMs?: number;
-}
-
-const TWILIO_HOST = /^https:\/\/([a-z0-9-]+)(?:\.[a-z0-9-]+)*\.twilio\.com(\/|$)/i;
-
-/**
- * `https://api.twilio.com/2010-04-01/…` → `{base}/api/2010-04-01/…`. Regional and edge hosts
- * (`api.dublin.ie1.twilio.com`) keep only the product label.
- */
-export function rewriteTwilioUrl(uri: string, apiBaseUrl: string): string {
-  const match = TWILIO_HOST.exec(uri);
-  if (!match) return uri;
-  const base = apiBaseUrl.replace(/\/+$/, '');
-  return `${base}/${match[1]!.toLowerCase()}${uri.slice(match[0].length - match[2]!.length)}`;
 }
 
 class RedirectingRequestClient extends twilio.RequestClient {

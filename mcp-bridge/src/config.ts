@@ -40,6 +40,7 @@ const EnvSchema = z.object({
   SEND_ALLOWLIST: z.string().optional(),
   SEND_CONFIRMATION: z.string().optional(),
   SYNC_TTL_SECONDS: seconds('SYNC_TTL_SECONDS', 0, 31_536_000, 0),
+  MEDIA_MAX_BYTES: count('MEDIA_MAX_BYTES', 5_000_000),
   LOG_PII: z.string().optional(),
 });
 
@@ -63,6 +64,8 @@ export interface BridgeConfig {
   /** send_sms returns a preview and a token first; a second call with the token sends. */
   sendConfirmation: boolean;
   syncTtlSeconds: number;
+  /** get_media refuses larger items (image content goes into the model's context). */
+  mediaMaxBytes: number;
   logPii: boolean;
 }
 
@@ -129,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       sendAllowlist: allowlist.allowlist,
       sendConfirmation: flagEnabled(e.SEND_CONFIRMATION),
       syncTtlSeconds: e.SYNC_TTL_SECONDS,
+      mediaMaxBytes: e.MEDIA_MAX_BYTES,
       logPii: logPiiFrom(e.LOG_PII),
     },
   };

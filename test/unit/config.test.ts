@@ -43,6 +43,7 @@ describe('loadConfig', () => {
       sendAllowlist: [],
       sendConfirmation: false,
       syncTtlSeconds: 0,
+      mediaMaxBytes: 5_000_000,
       logPii: false,
     };
     expect(configOf(seed)).toEqual(expected);

@@ -3,6 +3,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { BridgeDeps } from '../deps';
 import { registerCancelScheduledSms } from './cancel-scheduled-sms';
 import { registerGetConversation } from './get-conversation';
+import { registerGetMedia } from './get-media';
 import { registerListConversations } from './list-conversations';
 import { registerReceiveSms } from './receive-sms';
 import { registerSendSms } from './send-sms';
@@ -15,4 +16,5 @@ export function registerTools(server: McpServer, deps: BridgeDeps): void {
   registerListConversations(server, deps);
   registerGetConversation(server, deps);
   registerWaitForReply(server, deps);
+  registerGetMedia(server, deps);
 }
