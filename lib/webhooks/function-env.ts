@@ -37,13 +37,22 @@ export function readFunctionEnv(context: Record<string, unknown>): { ok: true; e
   return { ok: false, error: `Configuration: ${issue?.path.join('.')}: ${issue?.message}` };
 }
 
+/**
+ * A warm Function instance serves many requests: the client (and its keep-alive connections to
+ * Twilio) is built once per configuration, not per webhook.
+ */
+let cached: { key: string; store: MessageStore } | undefined;
+
 export function webhookDeps(env: FunctionEnv, log: (line: string) => void): WebhookDeps {
-  const client = createTwilioClient(
-    { accountSid: env.ACCOUNT_SID, authToken: env.AUTH_TOKEN },
-    { apiBaseUrl: env.TWILIO_API_BASE_URL, timeoutMs: 5000 },
-  );
-  const sync = new SyncGateway(client, env.SYNC_SERVICE_SID, { ttlSeconds: env.SYNC_TTL_SECONDS });
-  return { store: new MessageStore(sync), authToken: env.AUTH_TOKEN, log, logPii: logPiiFrom(env.LOG_PII) };
+  const key = JSON.stringify([env.ACCOUNT_SID, env.AUTH_TOKEN, env.SYNC_SERVICE_SID, env.TWILIO_API_BASE_URL, env.SYNC_TTL_SECONDS]);
+  if (cached?.key !== key) {
+    const client = createTwilioClient(
+      { accountSid: env.ACCOUNT_SID, authToken: env.AUTH_TOKEN },
+      { apiBaseUrl: env.TWILIO_API_BASE_URL, timeoutMs: 5000 },
+    );
+    cached = { key, store: new MessageStore(new SyncGateway(client, env.SYNC_SERVICE_SID, { ttlSeconds: env.SYNC_TTL_SECONDS })) };
+  }
+  return { store: cached.store, authToken: env.AUTH_TOKEN, log, logPii: logPiiFrom(env.LOG_PII) };
 }
 
 export function calledUrl(env: FunctionEnv, path: string): string {
