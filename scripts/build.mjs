@@ -2,7 +2,9 @@
 // - each Twilio Function into build/functions (twilio-run deploys that folder; a deployed Function
 //   cannot `require` a sibling file, so shared code from lib/ is bundled into each Function),
 // - the MCP bridge into mcp-bridge/dist/index.js (package.json `bin`; one file starts fastest),
-// - the Twilio emulator CLI into build/emulator/cli.js (`npm run emulator`).
+// - the Twilio emulator CLI into build/emulator/cli.js (`npm run emulator`),
+// - the scripts into build/scripts/{sandbox,demo,setup}.js (`npm run sandbox`, `demo`, `setup`),
+// - the benchmark runner into build/bench/run.js (`npm run bench`).
 // Type checking is `npm run typecheck` (tsc); esbuild only strips types.
 import { build } from 'esbuild';
 import { readdirSync, rmSync, statSync } from 'node:fs';
@@ -52,4 +54,19 @@ await Promise.all([
     entryPoints: [join(root, 'test/emulator/cli.ts')],
     outfile: join(root, 'build/emulator/cli.js'),
   }),
+  // The benchmarks (`npm run bench`, bench/run.ts).
+  build({
+    ...common,
+    entryPoints: [join(root, 'bench/run.ts')],
+    outfile: join(root, 'build/bench/run.js'),
+  }),
+  // Each script module exports run() and starts nothing when imported (demo.ts imports
+  // sandbox.ts); this one-line entry is what calls it.
+  ...['sandbox', 'demo', 'setup'].map((name) =>
+    build({
+      ...common,
+      stdin: { contents: `require('./${name}').run();`, resolveDir: join(root, 'scripts'), sourcefile: `${name}-entry.js` },
+      outfile: join(root, 'build/scripts', `${name}.js`),
+    }),
+  ),
 ]);

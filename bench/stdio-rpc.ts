@@ -1,0 +1,145 @@
+/**
+ * Cold start measured the cheapest honest way: spawn the server, speak raw JSON-RPC over its stdio
+ * as an MCP client does (initialize → answer → notifications/initialized + tools/list), and stop
+ * the clock when the tools/list answer has been read. Peak RSS is read from /proc after that.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
+
+export interface ServerSpec {
+  name: string;
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+}
+
+export interface ToolDefinition {
+  name: string;
+  description?: string;
+  inputSchema?: unknown;
+  outputSchema?: unknown;
+  annotations?: unknown;
+  [key: string]: unknown;
+}
+
+export interface ColdStartSample {
+  /** spawn() → tools/list answer read. */
+  ms: number;
+  /** VmHWM (peak resident set) right after the answer, in kB; null without /proc. */
+  peakRssKb: number | null;
+  tools: ToolDefinition[];
+  /** The tools/list `result` member as JSON text (what JSON.stringify puts on the wire). */
+  resultJson: string;
+  /** The initialize result (server info, capabilities, instructions). */
+  initialize: { instructions?: string; serverInfo?: { name?: string; version?: string } };
+  stderr: string;
+}
+
+export class ColdStartError extends Error {}
+
+interface JsonRpcMessage {
+  jsonrpc?: string;
+  id?: number | string | null;
+  method?: string;
+  result?: unknown;
+  error?: { code: number; message: string };
+}
+
+export function readProcStatusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number | null {
+  try {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function coldStart(spec: ServerSpec, timeoutMs = 20_000): Promise<ColdStartSample> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(spec.command, spec.args, { cwd: spec.cwd, env: spec.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let settled = false;
+    let initialize: ColdStartSample['initialize'] = {};
+    const send = (message: object) => child.stdin.write(`${JSON.stringify(message)}\n`);
+    const finish = (outcome: { sample: ColdStartSample } | { error: Error }) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      const done = () => ('sample' in outcome ? resolve(outcome.sample) : reject(outcome.error));
+      if (child.exitCode !== null || child.signalCode !== null) return done();
+      child.once('exit', done);
+      child.stdin.end(); // an MCP server exits when its stdin closes
+      setTimeout(() => child.kill('SIGKILL'), 2000).unref();
+      setTimeout(() => child.kill('SIGTERM'), 500).unref();
+    };
+    const timer = setTimeout(() => finish({ error: new ColdStartError(`no tools/list answer within ${timeoutMs / 1000} s${stderr ? ` (stderr: ${firstLine(stderr)})` : ''}`) }), timeoutMs);
+    child.on('error', (error) => finish({ error: new ColdStartError(`could not spawn: ${error.message}`) }));
+    child.on('exit', (code, signal) => finish({ error: new ColdStartError(`exited (${signal ?? `code ${code}`}) before answering tools/list${stderr ? `: ${firstLine(stderr)}` : ''}`) }));
+    child.stdin.on('error', () => undefined); // EPIPE when the server dies first; reported by 'exit'
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      for (let newline = stdout.indexOf('\n'); newline >= 0; newline = stdout.indexOf('\n')) {
+        const line = stdout.slice(0, newline).trim();
+        stdout = stdout.slice(newline + 1);
+        let message: JsonRpcMessage;
+        try {
+          message = JSON.parse(line) as JsonRpcMessage;
+        } catch {
+          continue; // not protocol (a server that logs to stdout)
+        }
+        if (message.method !== undefined) continue; // server-side requests and notifications
+        if (message.id === 1) {
+          if (message.error) return finish({ error: new ColdStartError(`initialize failed: ${message.error.message}`) });
+          initialize = (message.result ?? {}) as ColdStartSample['initialize'];
+          send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+          send({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} });
+        } else if (message.id === 2) {
+          const ms = performance.now() - started;
+          if (message.error) return finish({ error: new ColdStartError(`tools/list failed: ${message.error.message}`) });
+          const peakRssKb = child.pid === undefined ? null : readProcStatusKb(child.pid, 'VmHWM');
+          const tools = ((message.result as { tools?: ToolDefinition[] } | undefined)?.tools ?? []);
+          return finish({ sample: { ms, peakRssKb, tools, resultJson: JSON.stringify(message.result), initialize, stderr } });
+        }
+      }
+    });
+    send({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'twilio-sms-mcp-bench', version: '1.0.0' } },
+    });
+  });
+}
+
+/** spawn() → exit of a process that does nothing (`node -e ''`): the floor of any Node server's start. */
+export function bareStart(command: string, args: string[], env: Record<string, string>, cwd: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`exited with ${code}`))));
+  });
+}
+
+/** Peak RSS of a bare Node process that has started and is idle (it prints a line, then waits). */
+export function bareIdlePeakRssKb(command: string, env: Record<string, string>, cwd: string): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, ['-e', "process.stdout.write('ready\\n'); setTimeout(() => {}, 10000)"], { cwd, env, stdio: ['ignore', 'pipe', 'ignore'] });
+    child.on('error', reject);
+    child.stdout.once('data', () => {
+      const kb = child.pid === undefined ? null : readProcStatusKb(child.pid, 'VmHWM');
+      child.once('exit', () => resolve(kb));
+      child.kill('SIGTERM');
+    });
+  });
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? '';
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+}

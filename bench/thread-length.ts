@@ -1,0 +1,164 @@
+/**
+ * 4. Cost against thread length: receive_sms (3 new messages) and get_conversation (newest 20) on
+ * threads of 10, 1,000 and 10,000 messages, through the real bridge over stdio. Threads are seeded
+ * as test/e2e/thread-cost.test.ts does (plain appends, emulator without Sync rate limits).
+ */
+import { conversationIdFor } from '../lib/conversation-id';
+import type { MessageRecord } from '../lib/message-record';
+import { MessageStore } from '../lib/store/message-store';
+import { SyncGateway } from '../lib/store/sync-gateway';
+import { threadListName } from '../lib/sync-names';
+import { createTwilioClient } from '../lib/twilio-client';
+import { startEmulator } from '../test/emulator';
+import { startBridge } from '../test/support/bridge-process';
+import { type BenchOptions, handset, messagesIn, OUR_NUMBER } from './common';
+import type { Metric, SectionResult, Target } from './report';
+import { type Figure, ratio, summarize, timed } from './stats';
+
+export const THREAD_RATIO_TARGET = 1.1;
+
+function record(i: number, them: string, direction: 'inbound' | 'outbound' = 'inbound'): MessageRecord {
+  const sid = `SM${i.toString(16).padStart(8, '0')}${them.slice(-4)}${'0'.repeat(20)}`;
+  const at = new Date(Date.UTC(2026, 10, 1) + i * 1000).toISOString();
+  return {
+    sid, direction, from: direction === 'inbound' ? them : OUR_NUMBER, to: direction === 'inbound' ? OUR_NUMBER : them,
+    body: `message ${i}`, media: [], numSegments: 1, status: direction === 'inbound' ? 'received' : 'delivered',
+    errorCode: null, createdAt: at, statusAt: at, processed: false,
+  };
+}
+
+interface Thread {
+  size: number;
+  them: string;
+  conversationId: string;
+  /** Next record number (sids stay unique within the thread). */
+  next: number;
+}
+
+interface SizeResult {
+  receiveMs: number[];
+  receiveCalls: number[];
+  getMs: number[];
+  getCalls: number[];
+  pageMs: number[];
+}
+
+export async function runThreadLength(options: BenchOptions): Promise<Omit<SectionResult, 'seconds'>> {
+  const sizes = options.quick ? [10, 200] : [10, 1_000, 10_000];
+  const reps = options.quick ? 2 : 10;
+  const emulator = await startEmulator({ phoneNumbers: [OUR_NUMBER], syncLimits: false });
+  const serviceSid = emulator.createSyncService('bench-thread-length');
+  const client = createTwilioClient({ accountSid: emulator.accountSid, authToken: emulator.authToken }, { apiBaseUrl: emulator.url });
+  const sync = new SyncGateway(client, serviceSid);
+  const store = new MessageStore(sync);
+  const bridge = await startBridge({
+    TWILIO_ACCOUNT_SID: emulator.accountSid, TWILIO_AUTH_TOKEN: emulator.authToken, TWILIO_PHONE_NUMBER: OUR_NUMBER,
+    TWILIO_SYNC_SERVICE_SID: serviceSid, TWILIO_API_BASE_URL: emulator.url,
+  });
+  try {
+    /** Plain appends, then the inbox entry as the store would leave it with everything handed over, then 3 new inbound messages. */
+    const seed = async (size: number, index: number): Promise<Thread> => {
+      const them = handset(index, 5);
+      const conversationId = conversationIdFor(OUR_NUMBER, them);
+      const list = threadListName(conversationId);
+      await sync.appendOnce(list, record(0, them), () => false);
+      for (let next = 1; next < size; next += 100) {
+        await Promise.all(Array.from({ length: Math.min(100, size - next) }, (_, k) => sync.appendOnce(list, record(next + k, them, (next + k) % 2 ? 'outbound' : 'inbound'), () => false)));
+      }
+      await store.inbox.update(conversationId, () => ({
+        conversationId, ourNumber: OUR_NUMBER, theirNumber: them, createdAt: record(0, them).createdAt, lastActivityAt: record(size - 1, them).createdAt,
+        lastDirection: 'inbound', messageCount: size, inboundCount: Math.ceil(size / 2), lastInboundIndex: size - 1, cursorIndex: size - 1, handedOver: Math.ceil(size / 2), recentSids: [], optedOut: false,
+      }));
+      return { size, them, conversationId, next: size };
+    };
+    const addNew = async (thread: Thread) => {
+      for (let k = 0; k < 3; k++) await store.recordInbound(record(thread.next++, thread.them));
+    };
+
+    const threads: Thread[] = [];
+    for (const [i, size] of sizes.entries()) {
+      options.log(`thread length: seeding a thread of ${size.toLocaleString('en-US')} messages`);
+      const thread = await seed(size, i);
+      await addNew(thread);
+      threads.push(thread);
+    }
+    // Warm-up: the bridge loads twilio-node lazily on its first call; hand over the seeded news.
+    for (const thread of threads) {
+      await bridge.call('get_conversation', { conversationId: thread.conversationId, limit: 20 });
+      await bridge.call('receive_sms', { conversationId: thread.conversationId });
+    }
+
+    const results = new Map<number, SizeResult>(sizes.map((size) => [size, { receiveMs: [], receiveCalls: [], getMs: [], getCalls: [], pageMs: [] }]));
+    const problems: string[] = [];
+    for (let rep = 0; rep < reps; rep++) {
+      for (const thread of threads) {
+        const result = results.get(thread.size)!;
+        await addNew(thread);
+        emulator.resetCounts();
+        const received = await timed(() => bridge.call('receive_sms', { conversationId: thread.conversationId }));
+        result.receiveMs.push(received.ms);
+        result.receiveCalls.push(emulator.count({ product: 'sync' }));
+        const count = messagesIn(received.value.structuredContent);
+        if (count !== 3) problems.push(`receive_sms on ${thread.size} returned ${String(count)} messages, expected 3`);
+
+        emulator.resetCounts();
+        const got = await timed(() => bridge.call('get_conversation', { conversationId: thread.conversationId, limit: 20 }));
+        result.getMs.push(got.ms);
+        result.getCalls.push(emulator.count({ product: 'sync' }));
+        const messages = messagesIn(got.value.structuredContent);
+        if (messages !== 20 && thread.size >= 20) problems.push(`get_conversation on ${thread.size} returned ${String(messages)} messages, expected 20`);
+
+        result.pageMs.push((await timed(() => sync.listPage(threadListName(thread.conversationId), { order: 'desc', pageSize: 20 }))).ms);
+      }
+    }
+
+    const metrics: Metric[] = [];
+    const figures = new Map<number, { receiveMs: Figure; receiveCalls: Figure; getMs: Figure; getCalls: Figure }>();
+    for (const size of sizes) {
+      const r = results.get(size)!;
+      const f = { receiveMs: summarize(r.receiveMs), receiveCalls: summarize(r.receiveCalls), getMs: summarize(r.getMs), getCalls: summarize(r.getCalls) };
+      figures.set(size, f);
+      const n = size.toLocaleString('en-US');
+      metrics.push(
+        { id: `thread.${size}.receiveCalls`, label: `receive_sms (3 new), thread of ${n}: Sync calls`, unit: 'calls', value: f.receiveCalls },
+        { id: `thread.${size}.receiveMs`, label: `receive_sms (3 new), thread of ${n}: time`, unit: 'ms', value: f.receiveMs, note: 'MCP call over stdio, end to end' },
+        { id: `thread.${size}.getCalls`, label: `get_conversation (newest 20), thread of ${n}: Sync calls`, unit: 'calls', value: f.getCalls },
+        { id: `thread.${size}.getMs`, label: `get_conversation (newest 20), thread of ${n}: time`, unit: 'ms', value: f.getMs },
+        { id: `thread.${size}.emulatorPageMs`, label: `  emulator alone: one List page of 20, thread of ${n}`, unit: 'ms', value: summarize(r.pageMs), note: 'in-process twilio client → emulator; how much of the time is the emulator' },
+      );
+    }
+    const small = figures.get(sizes[0]!)!;
+    const large = figures.get(sizes.at(-1)!)!;
+    const label = `${sizes.at(-1)!.toLocaleString('en-US')}/${sizes[0]}`;
+    const ratios = {
+      receiveCalls: ratio(large.receiveCalls, small.receiveCalls),
+      receiveMs: ratio(large.receiveMs, small.receiveMs),
+      getCalls: ratio(large.getCalls, small.getCalls),
+      getMs: ratio(large.getMs, small.getMs),
+    };
+    metrics.push(
+      { id: 'thread.ratio.receiveCalls', label: `receive_sms ${label}: Sync calls`, unit: '×', value: ratios.receiveCalls },
+      { id: 'thread.ratio.receiveMs', label: `receive_sms ${label}: time`, unit: '×', value: ratios.receiveMs },
+      { id: 'thread.ratio.getCalls', label: `get_conversation ${label}: Sync calls`, unit: '×', value: ratios.getCalls },
+      { id: 'thread.ratio.getMs', label: `get_conversation ${label}: time`, unit: '×', value: ratios.getMs },
+    );
+    const targets: Target[] = (['receive', 'get'] as const).map((tool) => {
+      const calls = ratios[`${tool}Calls`].median;
+      const time = ratios[`${tool}Ms`].median;
+      return {
+        label: `${tool === 'receive' ? 'receive_sms' : 'get_conversation'} cost, thread ${label}`,
+        goal: `≤ ${THREAD_RATIO_TARGET}× (calls and time)`,
+        actual: `calls ${calls.toFixed(2)}×, time ${time.toFixed(2)}×`,
+        met: calls <= THREAD_RATIO_TARGET && time <= THREAD_RATIO_TARGET,
+      };
+    });
+    const notes = [
+      `Method: emulator without Sync rate limits (seeding speed); ${reps} repetitions interleaved across thread sizes; before each receive_sms, 3 new inbound messages are stored through MessageStore.recordInbound (not timed); each call is timed end to end over stdio through the built bridge and its Sync calls counted by the emulator.`,
+    ];
+    if (problems.length) notes.push(`Problems: ${[...new Set(problems)].join('; ')}.`);
+    return { name: 'thread-length', title: '4. Cost against thread length', metrics, targets, notes };
+  } finally {
+    await bridge.close();
+    await emulator.close();
+  }
+}

@@ -1,0 +1,256 @@
+/**
+ * `npm run setup`: provision a Twilio account for twilio-sms-mcp (idempotent; see provision.ts)
+ * and print what to paste into LibreChat's `.env`, the Functions' `.env` and `librechat.yaml`.
+ * Configured through the environment only, like the bridge: secrets never go on argv, and are
+ * never printed (the YAML carries `${TWILIO_AUTH_TOKEN}` placeholders that LibreChat fills in).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { checkE164 } from '../lib/phone';
+import type { TwilioCredentials } from '../lib/twilio-client';
+import { parseHelpOnly } from './cli-args';
+import { describeSteps, provision, ProvisionError, type ProvisionResult } from './provision';
+
+export const SERVER_NAME = 'twilio-sms';
+const PACKAGE_NAME = 'twilio-sms-mcp';
+
+export interface Io {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export const stdio: Io = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+/**
+ * The project folder, found from this file: scripts/ under ts-jest, build/scripts/ when bundled.
+ * Printed paths are absolute because Claude Desktop may start the bridge in `/`.
+ */
+export function projectRoot(from: string = __dirname): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      const { name } = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown };
+      if (name === PACKAGE_NAME) return dir;
+    }
+    if (dirname(dir) === dir) throw new Error(`Cannot find the ${PACKAGE_NAME} folder above ${from}.`);
+  }
+}
+
+export function bridgePath(root: string = projectRoot()): string {
+  return join(root, 'mcp-bridge', 'dist', 'index.js');
+}
+
+// ---------------------------------------------------------------------------------------------
+// MCP client configuration (shared with the sandbox, which prints literal emulator values)
+
+/** YAML plain scalars for simple paths, double-quoted (JSON syntax is valid YAML) otherwise. */
+function yamlScalar(value: string, alwaysQuote: boolean): string {
+  return !alwaysQuote && /^[\w./@+-]+$/.test(value) ? value : JSON.stringify(value);
+}
+
+/** The `mcpServers` entry of librechat.yaml; `env` values are written as given (literal or ${VAR}). */
+export function librechatYaml(bridge: string, env: Readonly<Record<string, string>>): string[] {
+  return [
+    'mcpServers:',
+    `  ${SERVER_NAME}:`,
+    '    type: stdio',
+    '    command: node',
+    '    args:',
+    `      - ${yamlScalar(bridge, false)}`,
+    '    env:',
+    ...Object.entries(env).map(([key, value]) => `      ${key}: ${yamlScalar(value, true)}`),
+    '    timeout: 120000      # send_sms waits up to SEND_WAIT_SECONDS for a delivery receipt',
+    '    initTimeout: 20000',
+    '    serverInstructions: true',
+  ];
+}
+
+/**
+ * claude_desktop_config.json. The command is this Node's absolute path: Claude Desktop passes
+ * only USER, HOME and PATH, and a GUI app's PATH often lacks a version-managed `node`.
+ */
+export function claudeDesktopJson(bridge: string, env: Readonly<Record<string, string>>, node: string = process.execPath): string[] {
+  const config = { mcpServers: { [SERVER_NAME]: { command: node, args: [bridge], env } } };
+  return JSON.stringify(config, null, 2).split('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Configuration from the environment
+
+export interface SetupConfig {
+  credentials: TwilioCredentials;
+  phoneNumber: string;
+  functionsBaseUrl: string;
+  syncServiceSid: string | undefined;
+  apiBaseUrl: string | undefined;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const LOOPBACK_HOST = /^(localhost|127\.0\.0\.1|\[::1\])$/;
+
+function httpUrl(raw: string): URL | null {
+  try {
+    const url = new URL(raw);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Every problem at once, each naming the variable and what to put there; never a secret's value. */
+export function readSetupEnv(rawEnv: Env): { ok: true; config: SetupConfig } | { ok: false; errors: string[] } {
+  // `${VAR}` substitutions and shells leave empty strings for unset variables.
+  const env = (name: string): string | undefined => {
+    const value = rawEnv[name]?.trim();
+    return value ? value : undefined;
+  };
+  const errors: string[] = [];
+
+  const accountSid = env('TWILIO_ACCOUNT_SID');
+  if (!accountSid) errors.push('TWILIO_ACCOUNT_SID is not set: your Account SID (AC…, Twilio Console → Account info).');
+  else if (!/^AC[0-9a-fA-F]{32}$/.test(accountSid)) errors.push('TWILIO_ACCOUNT_SID must be "AC" followed by 32 hex characters (Twilio Console → Account info).');
+
+  const authToken = env('TWILIO_AUTH_TOKEN');
+  const apiKey = env('TWILIO_API_KEY');
+  const apiSecret = env('TWILIO_API_SECRET');
+  let credentials: TwilioCredentials | undefined;
+  if (apiKey || apiSecret) {
+    if (!apiKey) errors.push('TWILIO_API_KEY is not set: an API key needs both TWILIO_API_KEY (SK…) and TWILIO_API_SECRET.');
+    else if (!/^SK[0-9a-fA-F]{32}$/.test(apiKey)) errors.push('TWILIO_API_KEY must be "SK" followed by 32 hex characters (the key SID, not its secret).');
+    if (!apiSecret) errors.push('TWILIO_API_SECRET is not set: an API key needs both TWILIO_API_KEY (SK…) and TWILIO_API_SECRET.');
+    if (accountSid && apiKey && apiSecret) credentials = { accountSid, apiKey, apiSecret };
+  } else if (authToken) {
+    if (accountSid) credentials = { accountSid, authToken };
+  } else {
+    errors.push('TWILIO_AUTH_TOKEN is not set: your auth token (Twilio Console → Account info), or set TWILIO_API_KEY and TWILIO_API_SECRET instead.');
+  }
+
+  const rawNumber = env('TWILIO_PHONE_NUMBER');
+  let phoneNumber: string | undefined;
+  if (!rawNumber) errors.push('TWILIO_PHONE_NUMBER is not set: your Twilio number in E.164, e.g. +14155550100.');
+  else {
+    const checked = checkE164(rawNumber);
+    if (checked.ok) phoneNumber = checked.e164;
+    else errors.push(`TWILIO_PHONE_NUMBER is not usable: ${checked.reason}`);
+  }
+
+  const rawFunctions = env('FUNCTIONS_BASE_URL');
+  let functionsBaseUrl: string | undefined;
+  const example = 'e.g. https://twilio-sms-mcp-1234-dev.twil.io (printed by npm run deploy)';
+  if (!rawFunctions) errors.push(`FUNCTIONS_BASE_URL is not set: the domain of your deployed Functions, ${example}.`);
+  else {
+    const url = httpUrl(rawFunctions);
+    if (!url) errors.push(`FUNCTIONS_BASE_URL must be an https URL, ${example}.`);
+    // Twilio can only reach a public https URL; plain http is for local Functions (the sandbox).
+    else if (url.protocol === 'http:' && !LOOPBACK_HOST.test(url.hostname)) errors.push(`FUNCTIONS_BASE_URL must use https (Twilio signs and posts webhooks to it), ${example}.`);
+    else if (url.pathname !== '/' || url.search || url.hash) errors.push(`FUNCTIONS_BASE_URL must be the domain only, without a path or query (setup adds /sms/incoming), ${example}.`);
+    else functionsBaseUrl = url.origin;
+  }
+
+  const syncServiceSid = env('TWILIO_SYNC_SERVICE_SID');
+  if (syncServiceSid && !/^IS[0-9a-f]{32}$/.test(syncServiceSid)) {
+    errors.push('TWILIO_SYNC_SERVICE_SID must be "IS" followed by 32 hex characters, or unset to create or reuse the service named \'twilio-sms-mcp\'.');
+  }
+
+  const apiBaseUrl = env('TWILIO_API_BASE_URL');
+  if (apiBaseUrl && !httpUrl(apiBaseUrl)) errors.push('TWILIO_API_BASE_URL must be an http(s) URL such as http://127.0.0.1:4010 (the emulator), or unset for real Twilio.');
+
+  if (errors.length > 0 || !credentials || !phoneNumber || !functionsBaseUrl) return { ok: false, errors };
+  return { ok: true, config: { credentials, phoneNumber, functionsBaseUrl, syncServiceSid, apiBaseUrl: apiBaseUrl?.replace(/\/+$/, '') } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+/** The bridge's variables, in the order LibreChat's .env lists them. */
+function bridgeVariables(config: SetupConfig): string[] {
+  return [
+    'TWILIO_ACCOUNT_SID',
+    ...('apiKey' in config.credentials ? ['TWILIO_API_KEY', 'TWILIO_API_SECRET'] : ['TWILIO_AUTH_TOKEN']),
+    'TWILIO_PHONE_NUMBER',
+    'TWILIO_SYNC_SERVICE_SID',
+    'STATUS_CALLBACK_BASE_URL',
+    ...(config.apiBaseUrl ? ['TWILIO_API_BASE_URL'] : []),
+  ];
+}
+
+export function setupReport(config: SetupConfig, result: ProvisionResult, root: string = projectRoot()): string[] {
+  const { credentials } = config;
+  const secretName = 'apiKey' in credentials ? 'TWILIO_API_SECRET' : 'TWILIO_AUTH_TOKEN';
+  const values: Record<string, string> = {
+    TWILIO_ACCOUNT_SID: credentials.accountSid,
+    ...('apiKey' in credentials ? { TWILIO_API_KEY: credentials.apiKey } : {}),
+    TWILIO_PHONE_NUMBER: config.phoneNumber,
+    TWILIO_SYNC_SERVICE_SID: result.syncServiceSid,
+    STATUS_CALLBACK_BASE_URL: config.functionsBaseUrl,
+    ...(config.apiBaseUrl ? { TWILIO_API_BASE_URL: config.apiBaseUrl } : {}),
+  };
+  const names = bridgeVariables(config);
+  const placeholders = Object.fromEntries(names.map((name) => [name, `\${${name}}`]));
+  return [
+    '',
+    "LibreChat's .env (the bridge reads these through librechat.yaml):",
+    ...names.map((name) => `  ${name}=${name === secretName ? `<your ${secretName === 'TWILIO_API_SECRET' ? 'API secret' : 'auth token'}, not printed>` : (values[name] ?? '')}`),
+    '',
+    "The Functions' .env (then deploy again, npm run deploy, so they store into this service):",
+    `  SYNC_SERVICE_SID=${result.syncServiceSid}`,
+    ...('apiKey' in credentials ? ['  # ACCOUNT_SID and AUTH_TOKEN too: the Functions check webhook signatures with the auth token, not an API key.'] : []),
+    '',
+    'librechat.yaml:',
+    ...librechatYaml(bridgePath(root), placeholders).map((line) => `  ${line}`),
+  ];
+}
+
+export async function runSetup(argv: readonly string[], env: Env, io: Io): Promise<number> {
+  const args = parseHelpOnly(argv, 'setup');
+  if (args.kind === 'help') {
+    io.out(
+      'Usage: TWILIO_ACCOUNT_SID=AC… TWILIO_AUTH_TOKEN=… TWILIO_PHONE_NUMBER=+1… FUNCTIONS_BASE_URL=https://…twil.io npm run setup\n\n' +
+        'Creates or reuses the Sync service (TWILIO_SYNC_SERVICE_SID, else the one named twilio-sms-mcp) and points the\n' +
+        "number's incoming-SMS webhook (POST) at FUNCTIONS_BASE_URL/sms/incoming. Safe to run again: it changes only what differs.\n" +
+        'TWILIO_API_KEY + TWILIO_API_SECRET may replace TWILIO_AUTH_TOKEN; TWILIO_API_BASE_URL targets the local emulator.',
+    );
+    return 0;
+  }
+  if (args.kind === 'error') {
+    io.err(args.message);
+    return 1;
+  }
+  const read = readSetupEnv(env);
+  if (!read.ok) {
+    io.err('Setup needs a few variables fixed first (nothing was changed):');
+    for (const error of read.errors) io.err(`  - ${error}`);
+    return 1;
+  }
+  const { config } = read;
+  const target = config.apiBaseUrl ? `the Twilio emulator at ${config.apiBaseUrl}` : 'Twilio';
+  const auth = 'apiKey' in config.credentials ? `API key ${config.credentials.apiKey}` : 'auth token';
+  io.out(`Provisioning account ${config.credentials.accountSid} (${auth}) on ${target} for ${config.phoneNumber}…`);
+  let result: ProvisionResult;
+  try {
+    result = await provision(config);
+  } catch (error) {
+    io.err(error instanceof ProvisionError ? error.message : `Setup failed: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+  for (const line of describeSteps(result.steps)) io.out(`  ${line}`);
+  io.out(result.changed ? 'Done.' : 'Done: everything was already set up (unchanged).');
+  for (const line of setupReport(config, result)) io.out(line);
+  return 0;
+}
+
+/** The bundle's entry (build/scripts/setup.js) calls this; importing the module starts nothing. */
+export function run(): void {
+  void runSetup(process.argv.slice(2), process.env, stdio).then(
+    // Exit at once: twilio-node's keep-alive sockets would otherwise hold the process open.
+    (code) => process.exit(code),
+    (error: unknown) => {
+      stdio.err(`Setup failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    },
+  );
+}
