@@ -30,6 +30,14 @@ export const FAKE = {
 
 export const OUR_NUMBER = '+15005550006';
 
+/** The bridge's send caps off (0 = none), so benchmark sends are never refused by the guard. */
+export const NO_SEND_LIMITS: Record<string, string> = {
+  SEND_LIMIT_PER_MINUTE: '0',
+  SEND_LIMIT_PER_RECIPIENT_PER_MINUTE: '0',
+  SEND_LIMIT_PER_HOUR: '0',
+  SEND_LIMIT_PER_DAY: '0',
+};
+
 /** Real US area codes (a made-up one fails the bridge's number check); one per block of numbers. */
 const AREA_CODES = [415, 212, 310, 617, 312, 206, 303, 404, 512, 702, 213, 646];
 

@@ -124,7 +124,7 @@ export function renderText(report: BenchReport): string {
   for (const section of report.results) {
     lines.push(`== ${section.title} (${section.seconds.toFixed(1)} s)${section.error ? `  ERROR: ${section.error}` : ''}`);
     const rows = section.metrics.map((metric) => [metric.label, formatMedian(metric), formatRange(metric), metric.value ? String(metric.value.n) : '', metric.note ?? '']);
-    const widths = [0, 1, 2, 3].map((column) => Math.min(60, Math.max(...rows.map((row) => row[column]!.length), 0)));
+    const widths = [0, 1, 2, 3].map((column) => Math.min(64, Math.max(...rows.map((row) => row[column]!.length), 0)));
     for (const row of rows) {
       lines.push(`  ${pad(row[0]!, widths[0]!)}  ${pad(row[1]!, widths[1]!)}  ${pad(row[2]!, widths[2]!)}  ${pad(row[3] ? `n=${row[3]}` : '', widths[3]! + 2)}  ${row[4]}`.trimEnd());
     }

@@ -24,6 +24,9 @@ export interface Activity {
   optedOut?: boolean;
 }
 
+/** An entry as last read, with the revision to write against; null when it did not exist. */
+export type Known = { entry: InboxEntry; revision: string } | null;
+
 export function parseInboxEntry(data: unknown): InboxEntry | null {
   const parsed = InboxEntrySchema.safeParse(data);
   return parsed.success ? parsed.data : null;
@@ -88,18 +91,20 @@ export class Inbox {
   }
 
   /** Counts a stored message once, however often it is retried. */
-  async record(activity: Activity): Promise<InboxEntry> {
-    return this.update(activity.conversationId, (current) => applyActivity(current, activity));
+  async record(activity: Activity, known?: Known): Promise<InboxEntry> {
+    return this.update(activity.conversationId, (current) => applyActivity(current, activity), known);
   }
 
   /**
    * Read-modify-write of one entry: `change` gets the current entry (null when new) and returns the
-   * next one (the same object to leave it unchanged). Retried on If-Match conflicts.
+   * next one (the same object to leave it unchanged). Retried on If-Match conflicts. `known` is
+   * the entry as the caller last read it (null: it did not exist), which spares the first read;
+   * if it is stale, the If-Match conflict leads to a fresh read.
    */
-  async update(conversationId: string, change: (current: InboxEntry | null) => InboxEntry): Promise<InboxEntry> {
+  async update(conversationId: string, change: (current: InboxEntry | null) => InboxEntry, known?: Known): Promise<InboxEntry> {
     const shard = inboxShardFor(conversationId);
     for (let conflicts = 0; ; conflicts++) {
-      const current = await this.get(conversationId);
+      const current = conflicts === 0 && known !== undefined ? known : await this.get(conversationId);
       const next = change(current?.entry ?? null);
       if (current && next === current.entry) return next;
       try {
@@ -113,17 +118,17 @@ export class Inbox {
     }
   }
 
-  /** Every entry, from all shards (one call per shard and per 100 entries). */
-  async all(): Promise<InboxEntry[]> {
+  /** Every entry with its revision, from all shards (one call per shard and per 100 entries). */
+  async all(): Promise<{ entry: InboxEntry; revision: string }[]> {
     const shards = await Promise.all(
       allInboxShards().map(async (shard) => {
-        const entries: InboxEntry[] = [];
+        const entries: { entry: InboxEntry; revision: string }[] = [];
         let token: string | null = null;
         do {
           const page: Awaited<ReturnType<SyncGateway['mapPage']>> = await this.sync.mapPage(shard, token);
           for (const item of page.items) {
             const entry = parseInboxEntry(item.data);
-            if (entry) entries.push(entry);
+            if (entry) entries.push({ entry, revision: item.revision });
           }
           token = page.nextPageToken;
         } while (token);

@@ -9,7 +9,7 @@ import { optOutChange } from '../opt-out';
 import { type InboxEntry, type MessageRecord, MessageRecordSchema, type SidEntry, SidEntrySchema } from '../message-record';
 import { advancesStatus, type MessageStatus } from '../message-status';
 import { sidMapName, threadListName } from '../sync-names';
-import { hasNewInbound, Inbox, newInboxEntry } from './inbox';
+import { hasNewInbound, Inbox, type Known, newInboxEntry } from './inbox';
 import { isDuplicateKey, isRevisionConflict, type SyncGateway } from './sync-gateway';
 
 export type StoredMessage = MessageRecord & { index: number };
@@ -125,8 +125,11 @@ export class MessageStore {
     throw new StoreInProgressError(sid);
   }
 
-  /** Records a message the bridge sent, merging any status callback that arrived first. */
-  async recordOutbound(record: MessageRecord): Promise<StoredMessage> {
+  /**
+   * Records a message the bridge sent, merging any status callback that arrived first. `inbox`:
+   * the conversation's inbox entry as the caller read it before sending (spares a read).
+   */
+  async recordOutbound(record: MessageRecord, inbox?: Known): Promise<StoredMessage> {
     const { conversationId, ourNumber, theirNumber } = conversationOf(record);
     const list = threadListName(conversationId);
     const map = sidMapName(conversationId);
@@ -152,7 +155,7 @@ export class MessageStore {
         if (!isRevisionConflict(error)) throw error;
       }
     }
-    await this.inbox.record({ conversationId, ourNumber, theirNumber, sid: record.sid, index, direction: 'outbound', at: record.createdAt });
+    await this.inbox.record({ conversationId, ourNumber, theirNumber, sid: record.sid, index, direction: 'outbound', at: record.createdAt }, inbox);
     return stored;
   }
 
@@ -236,10 +239,12 @@ export class MessageStore {
 
   /** New inbound messages of every conversation that has some (the inbox says which). */
   async takeAllNew(): Promise<Handover[]> {
-    const entries = await this.inbox.all();
+    const found = await this.inbox.all();
     const results: Handover[] = [];
-    for (const entry of entries.filter(hasNewInbound).sort((a, b) => a.lastActivityAt.localeCompare(b.lastActivityAt))) {
-      const handover = await this.takeNew(entry.conversationId);
+    const withNews = found.filter(({ entry }) => hasNewInbound(entry)).sort((a, b) => a.entry.lastActivityAt.localeCompare(b.entry.lastActivityAt));
+    for (const known of withNews) {
+      // The revision read with the shard page spares a second read; a conflict re-reads.
+      const handover = await this.takeNew(known.entry.conversationId, known);
       if (handover.messages.length > 0) results.push(handover);
     }
     return results;
@@ -288,10 +293,9 @@ export class MessageStore {
     return { entry: found.entry, messages, nextBefore: page.hasMore && oldest ? oldest.index : null };
   }
 
-  /** Whether `theirNumber` has opted out of messages from `ourNumber` (STOP, or Twilio's 21610). */
-  async isOptedOut(ourNumber: string, theirNumber: string): Promise<boolean> {
-    const found = await this.inbox.get(conversationIdFor(ourNumber, theirNumber));
-    return found?.entry.optedOut ?? false;
+  /** The conversation's inbox entry: opt-out state before a send, and a read spared after it. */
+  async conversationEntry(ourNumber: string, theirNumber: string): Promise<Known> {
+    return this.inbox.get(conversationIdFor(ourNumber, theirNumber));
   }
 
   /** Records an opt-out Twilio reported (error 21610), creating the conversation if needed. */
@@ -305,7 +309,7 @@ export class MessageStore {
 
   /** The inbox, most recent activity first. */
   async listConversations(): Promise<InboxEntry[]> {
-    const entries = await this.inbox.all();
+    const entries = (await this.inbox.all()).map(({ entry }) => entry);
     return entries.sort((a, b) => b.lastActivityAt.localeCompare(a.lastActivityAt) || a.conversationId.localeCompare(b.conversationId));
   }
 }

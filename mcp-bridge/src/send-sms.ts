@@ -10,6 +10,7 @@ import { countSegments, type MessageRecord } from '../../lib/message-record';
 import { FINAL_STATUSES, isFailureStatus, isMessageStatus, type MessageStatus } from '../../lib/message-status';
 import { UNSUBSCRIBED_RECIPIENT } from '../../lib/opt-out';
 import { withRetry } from '../../lib/retry';
+import type { Known } from '../../lib/store/inbox';
 import type { MessageStore } from '../../lib/store/message-store';
 import { describeFailure, hintFor, isAmbiguous, readFailure } from '../../lib/twilio-errors';
 import type { TwilioClient } from '../../lib/twilio-client';
@@ -72,22 +73,26 @@ const CAP_WORDS: Record<CapScope, string> = {
   day: 'messages per day',
 };
 
-/** The checks that need no Twilio call; the first refusal wins and names its rule. */
-async function refusal(deps: SendDeps, to: string, input: SendInput): Promise<string | null> {
+/**
+ * The policy checks before any Messages API call; the first refusal wins and names its rule.
+ * Otherwise it hands on the conversation's inbox entry it read for the opt-out check, so that
+ * recording the message afterwards need not read it again.
+ */
+async function refusal(deps: SendDeps, to: string, input: SendInput): Promise<{ reason: string } | { inbox: Known | undefined }> {
   if (!isAllowedRecipient(to, deps.config.sendAllowlist)) {
-    return `${to} is not on this server's recipient allowlist (SEND_ALLOWLIST). Ask the administrator to allow it.`;
+    return { reason: `${to} is not on this server's recipient allowlist (SEND_ALLOWLIST). Ask the administrator to allow it.` };
   }
   if (input.sendAt !== undefined) {
-    if (!deps.config.sender.messagingServiceSid) return 'Scheduling (sendAt) needs a Messaging Service: the administrator must set TWILIO_MESSAGING_SERVICE_SID. Send now without sendAt instead.';
+    if (!deps.config.sender.messagingServiceSid) return { reason: 'Scheduling (sendAt) needs a Messaging Service: the administrator must set TWILIO_MESSAGING_SERVICE_SID. Send now without sendAt instead.' };
     const when = checkSendAt(input.sendAt, deps.now());
-    if (!when.ok) return when.reason;
+    if (!when.ok) return { reason: when.reason };
   }
   const store = await deps.store();
   const ourNumber = deps.config.sender.phoneNumber;
-  if (store && ourNumber && (await store.isOptedOut(ourNumber, to))) {
-    return `${to} has opted out (they replied STOP). Twilio will not deliver to them until they text START.`;
-  }
-  return null;
+  if (!store || !ourNumber) return { inbox: undefined };
+  const inbox = await store.conversationEntry(ourNumber, to);
+  if (inbox?.entry.optedOut) return { reason: `${to} has opted out (they replied STOP). Twilio will not deliver to them until they text START.` };
+  return { inbox };
 }
 
 export async function sendSms(deps: SendDeps, input: SendInput, progress: Progress = async () => {}): Promise<SendOutcome> {
@@ -100,10 +105,10 @@ export async function sendSms(deps: SendDeps, input: SendInput, progress: Progre
   const { to, body, mediaUrl } = checked;
   const outcomeBase = { ...base, to };
 
-  const refused = await refusal(deps, to, input);
-  if (refused) {
-    deps.log.warn(`send to ${deps.log.phone(to)} refused by policy: ${refused}`);
-    return { ...outcomeBase, outcome: 'refused', reason: refused };
+  const policy = await refusal(deps, to, input);
+  if ('reason' in policy) {
+    deps.log.warn(`send to ${deps.log.phone(to)} refused by policy: ${policy.reason}`);
+    return { ...outcomeBase, outcome: 'refused', reason: policy.reason };
   }
   if (deps.config.sendConfirmation) {
     if (input.confirmationToken === undefined) {
@@ -179,7 +184,7 @@ export async function sendSms(deps: SendDeps, input: SendInput, progress: Progre
     numSegments: Number(message.numSegments) || countSegments(body),
     status, errorCode: message.errorCode ?? null,
     createdAt: (message.dateCreated ?? started).toISOString(), statusAt: deps.now().toISOString(), processed: true,
-  });
+  }, policy.inbox);
   const failed = isFailureStatus(status);
   return {
     ...outcomeBase,
@@ -233,11 +238,11 @@ async function findSentMessage(client: TwilioClient, to: string, body: string, s
 }
 
 /** Writes the sent message into its conversation; a failure here is reported, never resent. */
-async function recordInThread(deps: SendDeps, record: MessageRecord): Promise<string | null> {
+async function recordInThread(deps: SendDeps, record: MessageRecord, inbox: Known | undefined): Promise<string | null> {
   const store = await deps.store();
   if (!store) return null;
   try {
-    await store.recordOutbound(record);
+    await store.recordOutbound(record, inbox);
     return null;
   } catch (error) {
     deps.log.error(`recording ${record.sid} in its thread failed: ${describeFailure(error)}`);
