@@ -101,6 +101,7 @@ interface NumberState {
   sid: string;
   smsUrl: string;
   smsMethod: string;
+  smsFallbackUrl: string;
 }
 
 async function findNumber(client: TwilioClient, request: ProvisionRequest): Promise<NumberState> {
@@ -119,7 +120,7 @@ async function findNumber(client: TwilioClient, request: ProvisionRequest): Prom
         `Set TWILIO_PHONE_NUMBER to one of the account's numbers (Twilio Console → Phone Numbers → Manage → Active numbers), in E.164. ${NOTHING_CHANGED}`,
     );
   }
-  return { sid: found.sid, smsUrl: found.smsUrl ?? '', smsMethod: (found.smsMethod ?? 'POST').toUpperCase() };
+  return { sid: found.sid, smsUrl: found.smsUrl ?? '', smsMethod: (found.smsMethod ?? 'POST').toUpperCase(), smsFallbackUrl: found.smsFallbackUrl ?? '' };
 }
 
 type ServicePlan = { kind: 'existing'; sid: string; how: string } | { kind: 'create' };
@@ -178,18 +179,31 @@ export async function provision(request: ProvisionRequest, client?: TwilioClient
   }
 
   const subject = `${request.phoneNumber} incoming SMS webhook`;
-  if (number.smsUrl === smsUrl && number.smsMethod === 'POST') {
-    steps.push({ subject, action: 'unchanged', detail: `POST ${smsUrl}` });
-  } else {
+  const primaryOk = number.smsUrl === smsUrl && number.smsMethod === 'POST';
+  // Twilio does not retry a failed webhook, it calls the fallback URL once. Pointing the fallback
+  // at the same Function gives a message whose store failed a second chance (a replay is stored
+  // once). A fallback of the user's own is left alone.
+  const setFallback = number.smsFallbackUrl === '';
+  if (!primaryOk || setFallback) {
     try {
-      await twilio.incomingPhoneNumbers(number.sid).update({ smsUrl, smsMethod: 'POST' });
+      await twilio.incomingPhoneNumbers(number.sid).update({
+        ...(primaryOk ? {} : { smsUrl, smsMethod: 'POST' }),
+        ...(setFallback ? { smsFallbackUrl: smsUrl, smsFallbackMethod: 'POST' } : {}),
+      });
     } catch (error) {
       const done = steps.some((s) => s.action !== 'unchanged') ? ' The Sync service above was created; run setup again to finish.' : '';
       throw new ProvisionError('twilio', `Setting the SMS webhook of ${request.phoneNumber} failed: ${describeFailure(error)}${done}`);
     }
+  }
+  if (primaryOk) {
+    steps.push({ subject, action: 'unchanged', detail: `POST ${smsUrl}` });
+  } else {
     const was = number.smsUrl ? `${number.smsMethod} ${number.smsUrl}` : 'not set';
     steps.push({ subject, action: 'updated', detail: `POST ${smsUrl} (was: ${was})` });
   }
+  const fallbackSubject = `${request.phoneNumber} SMS fallback URL`;
+  if (setFallback) steps.push({ subject: fallbackSubject, action: 'updated', detail: `POST ${smsUrl} (a second attempt when the first fails)` });
+  else steps.push({ subject: fallbackSubject, action: 'unchanged', detail: number.smsFallbackUrl === smsUrl ? `POST ${smsUrl}` : `kept your own: ${number.smsFallbackUrl}` });
 
   return {
     accountSid: request.credentials.accountSid,

@@ -64,7 +64,10 @@ describe('npm run setup', () => {
     const sid = services[0]!;
     expect(first.out).toContain(`Sync service: created ${sid}, named 'twilio-sms-mcp'`);
     expect(first.out).toContain(`${NUMBER} incoming SMS webhook: updated to POST ${INCOMING} (was: not set)`);
+    expect(first.out).toContain(`${NUMBER} SMS fallback URL: updated to POST ${INCOMING} (a second attempt when the first fails)`);
     expect(await numberState()).toEqual({ smsUrl: INCOMING, smsMethod: 'POST' });
+    const [number] = await tokenClient(emulator).incomingPhoneNumbers.list({ phoneNumber: NUMBER });
+    expect([number?.smsFallbackUrl, number?.smsFallbackMethod]).toEqual([INCOMING, 'POST']);
     expect(emulator.count({ method: 'POST', route: '/v1/Services' })).toBe(1);
     expect(emulator.count({ method: 'POST', route: '/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json' })).toBe(1);
     expect(writes()).toBe(2);
