@@ -12,6 +12,11 @@ export interface RetryPolicy {
   maxDelayMs: number;
   /** Give up when the next wait would end after this many ms from the start. */
   budgetMs: number;
+  /**
+   * Give up when the next wait would end at or after this time (ms since the epoch): one request's
+   * whole budget across all its calls, e.g. a webhook that must answer within Twilio's 15 s.
+   */
+  deadline?: number;
 }
 
 /** Fits inside Twilio's 15 s webhook limit with room to answer. */
@@ -42,6 +47,7 @@ export async function withRetry<T>(
       if (attempt >= policy.attempts || !shouldRetry(error)) throw error;
       const delay = Math.round(random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1)));
       if (now() - started + delay > policy.budgetMs) throw error;
+      if (policy.deadline !== undefined && now() + delay >= policy.deadline) throw error;
       await sleep(delay);
     }
   }

@@ -27,9 +27,30 @@ export interface Activity {
 /** An entry as last read, with the revision to write against; null when it did not exist. */
 export type Known = { entry: InboxEntry; revision: string } | null;
 
+// Loose: fields this schema does not name (the handover tokens below) survive every
+// read-modify-write, whichever side (Functions or bridge) writes next.
+const LooseInboxEntrySchema = InboxEntrySchema.loose();
+
 export function parseInboxEntry(data: unknown): InboxEntry | null {
-  const parsed = InboxEntrySchema.safeParse(data);
+  const parsed = LooseInboxEntrySchema.safeParse(data);
   return parsed.success ? parsed.data : null;
+}
+
+/**
+ * receive_sms moves the cursor with a conditional write, and marks the entry with a random token
+ * of that write: when the answer is lost (5xx, reset, timeout after Sync applied it), the token
+ * says whether the write landed, so the messages are handed over exactly once, never dropped.
+ */
+const HANDOVER_TOKENS = 8;
+
+export function handoverTokens(entry: InboxEntry): string[] {
+  const tokens = (entry as InboxEntry & { handovers?: unknown }).handovers;
+  return Array.isArray(tokens) ? tokens.filter((token): token is string => typeof token === 'string') : [];
+}
+
+export function withHandoverToken(entry: InboxEntry, token: string): InboxEntry {
+  const marked: InboxEntry & { handovers: string[] } = { ...entry, handovers: [...handoverTokens(entry), token].slice(-HANDOVER_TOKENS) };
+  return marked;
 }
 
 export function unreadCount(entry: InboxEntry): number {

@@ -9,7 +9,8 @@ import { optOutChange } from '../opt-out';
 import { type InboxEntry, type MessageRecord, MessageRecordSchema, type SidEntry, SidEntrySchema } from '../message-record';
 import { advancesStatus, type MessageStatus } from '../message-status';
 import { sidMapName, threadListName } from '../sync-names';
-import { hasNewInbound, Inbox, type Known, newInboxEntry } from './inbox';
+import { isAmbiguous } from '../twilio-errors';
+import { handoverTokens, hasNewInbound, Inbox, type Known, newInboxEntry, withHandoverToken } from './inbox';
 import { isDuplicateKey, isRevisionConflict, type SyncGateway } from './sync-gateway';
 
 export type StoredMessage = MessageRecord & { index: number };
@@ -30,7 +31,10 @@ export class StoreInProgressError extends Error {
 export interface MessageStoreOptions {
   now?: () => Date;
   newToken?: () => string;
-  /** A claim older than this is taken to belong to a dead request (Twilio gives a webhook 15 s). */
+  /**
+   * A claim older than this is taken to belong to a dead request. A webhook's Sync calls end within
+   * 14 s of its start (handle-incoming.ts, WEBHOOK_BUDGET_MS), so a 20 s old claim has no live owner.
+   */
   staleClaimMs?: number;
 }
 
@@ -66,12 +70,24 @@ export class MessageStore {
   private readonly now: () => Date;
   private readonly newToken: () => string;
   private readonly staleClaimMs: number;
+  /**
+   * Handovers whose cursor write got no clear answer and could not be checked at once (Sync
+   * unreadable too), by conversation. The next takeNew of that conversation settles each: the
+   * write landed (the token is in the entry) and these messages are returned then, or it did not
+   * and they are still after the cursor. Only the bridge, one long-lived instance, receives.
+   */
+  private readonly unconfirmed = new Map<string, { token: string; handover: Handover }>();
 
-  constructor(private readonly sync: SyncGateway, options: MessageStoreOptions = {}) {
+  constructor(private readonly sync: SyncGateway, private readonly options: MessageStoreOptions = {}) {
     this.inbox = new Inbox(sync);
     this.now = options.now ?? (() => new Date());
     this.newToken = options.newToken ?? randomUUID;
     this.staleClaimMs = options.staleClaimMs ?? 20_000;
+  }
+
+  /** This store with every Sync call bounded by `deadline`, ms since the epoch (SyncGateway.until). */
+  until(deadline: number): MessageStore {
+    return new MessageStore(this.sync.until(deadline), this.options);
   }
 
   /**
@@ -83,7 +99,19 @@ export class MessageStore {
     const { conversationId, ourNumber, theirNumber } = conversationOf(record);
     const map = sidMapName(conversationId);
     const token = this.newToken();
-    const claim = await this.claim(map, record.sid, token);
+    let claim: Awaited<ReturnType<MessageStore['claim']>>;
+    try {
+      claim = await this.claim(map, record.sid, token);
+    } catch (error) {
+      // A claim held by an attempt that failed after storing and counting the message (only its
+      // "done" mark or its release did not get through) would make every retry answer 503 until
+      // the claim goes stale, and Twilio would give up on a message we have. Counted means stored.
+      if (error instanceof StoreInProgressError && (await this.isCounted(conversationId, record.sid))) return 'duplicate';
+      // The claim write itself may have landed before its answer was lost: release it, or the
+      // retry Twilio sends right away would find it held and answer 503 for staleClaimMs.
+      if (!(error instanceof StoreInProgressError)) await this.releaseIfOwned(map, record.sid, token);
+      throw error;
+    }
     if (claim === 'done') return 'duplicate';
     let index = claim.index;
     try {
@@ -93,19 +121,43 @@ export class MessageStore {
       await this.sync.mapUpdate(map, record.sid, { owner: null, claimedAt: claim.claimedAt, index, done: true } satisfies Partial<SidEntry>);
       return 'stored';
     } catch (error) {
+      // Release the claim, keeping the list index it got so the retry resumes there. Only while
+      // this request still holds it (If-Match on the claim's revision, no read needed): a slow
+      // request must not clear a claim another one took over, or undo one that finished. Best
+      // effort: if Sync is down the claim goes stale instead; the original error is what counts.
       await this.sync
-        .mapUpdate(map, record.sid, { owner: null, claimedAt: 0, index: index ?? null, done: false } satisfies Partial<SidEntry>)
-        .catch(() => undefined); // The claim then goes stale instead; the original error matters.
+        .mapUpdate(map, record.sid, { owner: null, claimedAt: 0, index: index ?? null, done: false } satisfies Partial<SidEntry>, claim.revision)
+        .catch(() => undefined);
       throw error;
     }
   }
 
-  private async claim(map: string, sid: string, token: string): Promise<'done' | { index: number | null; claimedAt: number; tookOver: boolean }> {
+  /** After a failed claim step, whose write may have landed unanswered: release it if it is ours. */
+  private async releaseIfOwned(map: string, sid: string, token: string): Promise<void> {
+    try {
+      const existing = await this.sync.mapGet(map, sid);
+      if (!existing) return;
+      const entry = parseSidEntry(existing.data);
+      if (entry.owner !== token) return;
+      await this.sync.mapUpdate(map, sid, { ...entry, owner: null, claimedAt: 0 } satisfies SidEntry, existing.revision);
+    } catch {
+      // The claim goes stale instead; the original error is what the caller reports.
+    }
+  }
+
+  /** The inbox counts a message only after it is in the thread (recentSids: the newest 32). */
+  private async isCounted(conversationId: string, sid: string): Promise<boolean> {
+    const found = await this.inbox.get(conversationId).catch(() => null);
+    return found?.entry.recentSids.includes(sid) ?? false;
+  }
+
+  private async claim(map: string, sid: string, token: string): Promise<'done' | { index: number | null; claimedAt: number; tookOver: boolean; revision: string }> {
+    let triedTakeOver = false;
     for (let conflicts = 0; conflicts < MAX_CONFLICTS; conflicts++) {
       const claimedAt = this.now().getTime();
       try {
-        await this.sync.mapCreate(map, sid, { owner: token, claimedAt, index: null, done: false } satisfies Partial<SidEntry>);
-        return { index: null, claimedAt, tookOver: false };
+        const created = await this.sync.mapCreate(map, sid, { owner: token, claimedAt, index: null, done: false } satisfies Partial<SidEntry>);
+        return { index: null, claimedAt, tookOver: false, revision: created.revision };
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
       }
@@ -113,11 +165,14 @@ export class MessageStore {
       if (!existing) continue;
       const entry = parseSidEntry(existing.data);
       if (entry.done) return 'done';
-      if (entry.owner === token) return { index: entry.index, claimedAt: entry.claimedAt, tookOver: false };
+      // Ours already: our create, or our takeover of a stale claim, landed without an answer. After
+      // a takeover the earlier owner may have appended before it died: search before appending.
+      if (entry.owner === token) return { index: entry.index, claimedAt: entry.claimedAt, tookOver: triedTakeOver, revision: existing.revision };
       if (entry.owner !== null && claimedAt - entry.claimedAt < this.staleClaimMs) throw new StoreInProgressError(sid);
       try {
-        await this.sync.mapUpdate(map, sid, { ...entry, owner: token, claimedAt }, existing.revision);
-        return { index: entry.index, claimedAt, tookOver: true };
+        triedTakeOver = true;
+        const revision = await this.sync.mapUpdate(map, sid, { ...entry, owner: token, claimedAt }, existing.revision);
+        return { index: entry.index, claimedAt, tookOver: true, revision };
       } catch (error) {
         if (!isRevisionConflict(error)) throw error;
       }
@@ -217,7 +272,13 @@ export class MessageStore {
    * past them before returning, so each message is handed over once. Reads only what is new.
    */
   async takeNew(conversationId: string, known?: { entry: InboxEntry; revision: string }): Promise<Handover> {
-    let current = known ?? (await this.inbox.get(conversationId));
+    const pending = this.unconfirmed.get(conversationId);
+    // With a handover to settle, `known` may predate its write: read afresh.
+    let current = known && !pending ? known : await this.inbox.get(conversationId);
+    if (pending) {
+      this.unconfirmed.delete(conversationId);
+      if (current && handoverTokens(current.entry).includes(pending.token)) return pending.handover;
+    }
     for (let conflicts = 0; conflicts < MAX_CONFLICTS; conflicts++) {
       if (!current) throw new UnknownConversationError(conversationId);
       const { entry, revision } = current;
@@ -225,14 +286,28 @@ export class MessageStore {
       const items = await this.readAfter(threadListName(conversationId), entry.cursorIndex, entry.lastInboundIndex);
       const inbound = items.filter((message) => message.direction === 'inbound');
       const cursorIndex = items.reduce((max, message) => Math.max(max, message.index), entry.cursorIndex);
-      const next: InboxEntry = { ...entry, cursorIndex, handedOver: entry.handedOver + inbound.length };
+      const token = this.newToken();
+      const next = withHandoverToken({ ...entry, cursorIndex, handedOver: entry.handedOver + inbound.length }, token);
+      const handover: Handover = { entry: next, messages: inbound.map((message) => ({ ...message, processed: false })) };
       try {
         await this.sync.mapUpdate(this.inboxShard(conversationId), conversationId, next, revision);
-        return { entry: next, messages: inbound.map((message) => ({ ...message, processed: false })) };
+        return handover;
       } catch (error) {
-        if (!isRevisionConflict(error)) throw error;
+        // A try of this write may have landed without an answer (the gateway retried it): the
+        // retry then meets a revision conflict, or fails the same way. Only the entry can tell
+        // whether the cursor moved; reading it again decides, or parks the question.
+        if (!isRevisionConflict(error) && !isAmbiguous(error)) throw error;
+        let after: Known;
+        try {
+          after = await this.inbox.get(conversationId);
+        } catch {
+          this.unconfirmed.set(conversationId, { token, handover });
+          throw error;
+        }
+        if (after && handoverTokens(after.entry).includes(token)) return handover;
+        if (!isRevisionConflict(error)) throw error; // it did not land: the messages stay new
+        current = after;
       }
-      current = await this.inbox.get(conversationId);
     }
     throw new Error(`Too many concurrent receives on ${conversationId}.`);
   }
@@ -242,11 +317,19 @@ export class MessageStore {
     const found = await this.inbox.all();
     const results: Handover[] = [];
     const withNews = found.filter(({ entry }) => hasNewInbound(entry)).sort((a, b) => a.entry.lastActivityAt.localeCompare(b.entry.lastActivityAt));
+    let failure: unknown;
     for (const known of withNews) {
       // The revision read with the shard page spares a second read; a conflict re-reads.
-      const handover = await this.takeNew(known.entry.conversationId, known);
-      if (handover.messages.length > 0) results.push(handover);
+      try {
+        const handover = await this.takeNew(known.entry.conversationId, known);
+        if (handover.messages.length > 0) results.push(handover);
+      } catch (error) {
+        // Throwing now would drop the handovers already taken (their cursors have moved): return
+        // them; the conversations that failed keep their messages for the next call.
+        failure ??= error;
+      }
     }
+    if (results.length === 0 && failure !== undefined) throw failure;
     return results;
   }
 

@@ -18,10 +18,21 @@ export interface SyncGatewayOptions {
   retry?: RetryPolicy;
 }
 
+/** Sync's limit on an item's data, as serialized JSON (error 54006 beyond it, on every retry). */
+export const MAX_ITEM_BYTES = 16 * 1024;
+
 /** Sync: a map item key that already exists. */
 export const DUPLICATE_KEY = 54208;
 /** Sync: a unique name that already exists. */
 const DUPLICATE_UNIQUE_NAME = 54301;
+
+/** A Sync call not started because the request's deadline had passed (see SyncGateway.until). */
+export class DeadlinePassedError extends Error {
+  constructor() {
+    // No "timeout" in the words: this is not an ambiguous failure, nothing was sent.
+    super('The request ran out of its time budget before this Sync call could start.');
+  }
+}
 
 export function isDuplicateKey(error: unknown): boolean {
   return hasCode(error, DUPLICATE_KEY) || readFailure(error).status === 409;
@@ -43,6 +54,15 @@ export class SyncGateway {
   ) {
     this.ttl = options.ttlSeconds ? options.ttlSeconds : undefined;
     this.retry = options.retry ?? DEFAULT_RETRY;
+  }
+
+  /**
+   * This gateway with every call bounded by `deadline` (ms since the epoch): no try starts at or
+   * after it, and retries stop waiting for it. One request's calls then end by the deadline plus
+   * one client timeout, however slow or absent Sync is.
+   */
+  until(deadline: number): SyncGateway {
+    return new SyncGateway(this.client, this.serviceSid, { ttlSeconds: this.ttl ?? 0, retry: { ...this.retry, deadline } });
   }
 
   private get service() {
@@ -69,7 +89,11 @@ export class SyncGateway {
   }
 
   private retried<T>(operation: (attempt: number) => Promise<T>, shouldRetry: (error: unknown) => boolean = isTransient): Promise<T> {
-    return withRetry(operation, this.retry, shouldRetry);
+    const { deadline } = this.retry;
+    const bounded = deadline === undefined
+      ? operation
+      : (attempt: number) => (Date.now() >= deadline ? Promise.reject(new DeadlinePassedError()) : operation(attempt));
+    return withRetry(bounded, this.retry, shouldRetry);
   }
 
   /**

@@ -37,10 +37,12 @@ async function answer(handle: Handle, context: Record<string, unknown>, event: W
     return { status: 500, contentType: 'text/plain', body: 'The Function is not configured. See its logs.' };
   }
   const signature = event.request?.headers?.['x-twilio-signature'];
+  const contentType = event.request?.headers?.['content-type'];
   const request: SignedRequest = {
     url: calledUrl(read.env, typeof context.PATH === 'string' ? context.PATH : ''),
     params: webhookParams(event as Record<string, unknown>),
     signature: Array.isArray(signature) ? signature[0] : signature,
+    ...(contentType !== undefined ? { contentType: Array.isArray(contentType) ? contentType.join(', ') : contentType } : {}),
   };
   return handle(webhookDeps(read.env, log), request, read.env);
 }

@@ -20,6 +20,10 @@ const FunctionEnvSchema = z.object({
   SYNC_TTL_SECONDS: z.coerce.number().int().min(0).max(31_536_000).default(0),
   LOG_PII: z.string().optional(),
   DOMAIN_NAME: z.string().optional(),
+  // Per-request timeout of the Functions' Twilio client, ms; unset: 5 s. At most 5 s: a webhook's
+  // last Sync call starts by 9 s (WEBHOOK_BUDGET_MS) and must end within Twilio's 15 s. Tests of
+  // timeouts set it lower.
+  TWILIO_TIMEOUT_MS: z.coerce.number().int().min(100).max(5000).optional(),
 });
 
 export type FunctionEnv = z.infer<typeof FunctionEnvSchema>;
@@ -44,11 +48,11 @@ export function readFunctionEnv(context: Record<string, unknown>): { ok: true; e
 let cached: { key: string; store: MessageStore } | undefined;
 
 export function webhookDeps(env: FunctionEnv, log: (line: string) => void): WebhookDeps {
-  const key = JSON.stringify([env.ACCOUNT_SID, env.AUTH_TOKEN, env.SYNC_SERVICE_SID, env.TWILIO_API_BASE_URL, env.SYNC_TTL_SECONDS]);
+  const key = JSON.stringify([env.ACCOUNT_SID, env.AUTH_TOKEN, env.SYNC_SERVICE_SID, env.TWILIO_API_BASE_URL, env.SYNC_TTL_SECONDS, env.TWILIO_TIMEOUT_MS]);
   if (cached?.key !== key) {
     const client = createTwilioClient(
       { accountSid: env.ACCOUNT_SID, authToken: env.AUTH_TOKEN },
-      { apiBaseUrl: env.TWILIO_API_BASE_URL, timeoutMs: 5000 },
+      { apiBaseUrl: env.TWILIO_API_BASE_URL, timeoutMs: env.TWILIO_TIMEOUT_MS ?? 5000 },
     );
     cached = { key, store: new MessageStore(new SyncGateway(client, env.SYNC_SERVICE_SID, { ttlSeconds: env.SYNC_TTL_SECONDS })) };
   }

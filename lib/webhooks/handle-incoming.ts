@@ -5,7 +5,7 @@
  */
 import { maskPhone } from '../mask';
 import { StoreInProgressError, type MessageStore } from '../store/message-store';
-import { parseIncoming } from './params';
+import { isFormEncoded, NOT_FORM_ENCODED, parseIncoming } from './params';
 import { plain, twiml, type WebhookReply } from './reply';
 import { isValidTwilioSignature, type SignedRequest } from './signature';
 
@@ -17,6 +17,14 @@ export interface WebhookDeps {
   now?: () => Date;
 }
 
+/**
+ * Twilio waits 15 s for a webhook's answer. No Sync call starts later than this after the request
+ * arrived; one already running may take one client timeout more (at most 5 s, function-env.ts),
+ * so the answer, 5xx included, is out by 14 s. Without it, a slow Sync made the retries of each
+ * step and the claim's release add up to 20 s and more, past Twilio's limit.
+ */
+export const WEBHOOK_BUDGET_MS = 9000;
+
 export interface IncomingSettings {
   /** When set, Twilio texts this back to each new message (not to a replayed webhook). */
   autoReply?: string;
@@ -27,6 +35,10 @@ export async function handleIncoming(deps: WebhookDeps, request: SignedRequest, 
     deps.log(`incoming: refused, ${request.signature ? 'invalid' : 'missing'} X-Twilio-Signature for ${request.url}`);
     return plain(403, 'Forbidden: missing or invalid X-Twilio-Signature.');
   }
+  if (!isFormEncoded(request.contentType)) {
+    deps.log(`incoming: refused, Content-Type ${JSON.stringify(request.contentType?.slice(0, 60))} is not form-encoded`);
+    return plain(415, NOT_FORM_ENCODED);
+  }
   const parsed = parseIncoming(request.params, (deps.now ?? (() => new Date()))());
   if (!parsed.ok) {
     deps.log(`incoming: refused, bad parameters (${parsed.error})`);
@@ -34,7 +46,7 @@ export async function handleIncoming(deps: WebhookDeps, request: SignedRequest, 
   }
   const record = parsed.value;
   try {
-    const outcome = await deps.store.recordInbound(record);
+    const outcome = await deps.store.until(Date.now() + WEBHOOK_BUDGET_MS).recordInbound(record);
     deps.log(`incoming: ${outcome} ${record.sid} from ${maskPhone(record.from, deps)}`);
     return outcome === 'stored' && settings.autoReply ? twiml(settings.autoReply) : twiml();
   } catch (error) {

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { countSegments, MAX_MEDIA, type MessageRecord } from '../message-record';
 import { isMessageStatus, type MessageStatus } from '../message-status';
+import { MAX_ITEM_BYTES } from '../store/sync-gateway';
 
 const MESSAGE_SID = /^(SM|MM)[0-9a-f]{32}$/;
 
@@ -38,6 +39,17 @@ function firstIssue(error: z.ZodError): string {
   return issue ? `${issue.path.join('.') || 'request'}: ${issue.message}` : 'invalid request';
 }
 
+/**
+ * Twilio posts webhooks form-encoded. The runtime parses JSON bodies too and mixes them into the
+ * event, but nothing Twilio sends is JSON (or text/plain), so such a request is refused (415)
+ * rather than read. No Content-Type (a bodiless GET) is left to the other checks.
+ */
+export function isFormEncoded(contentType: string | undefined): boolean {
+  return contentType === undefined || contentType.split(';')[0]!.trim().toLowerCase() === 'application/x-www-form-urlencoded';
+}
+
+export const NOT_FORM_ENCODED = 'Unsupported Media Type: Twilio webhooks are application/x-www-form-urlencoded.';
+
 /** Only the string parameters, without twilio-run's `request` (headers and cookies). */
 export function webhookParams(event: Record<string, unknown>): Record<string, string> {
   const params: Record<string, string> = {};
@@ -57,23 +69,26 @@ export function parseIncoming(params: Record<string, string>, receivedAt: Date):
   }));
   if (media.some((item) => item.url === '')) return { ok: false, error: 'NumMedia names more MediaUrl parameters than were sent' };
   const at = receivedAt.toISOString();
-  return {
-    ok: true,
-    value: {
-      sid: p.MessageSid,
-      direction: 'inbound',
-      from: p.From,
-      to: p.To,
-      body: p.Body,
-      media,
-      numSegments: p.NumSegments ?? countSegments(p.Body),
-      status: 'received',
-      errorCode: null,
-      createdAt: at,
-      statusAt: at,
-      processed: false,
-    },
+  const record: MessageRecord = {
+    sid: p.MessageSid,
+    direction: 'inbound',
+    from: p.From,
+    to: p.To,
+    body: p.Body,
+    media,
+    numSegments: p.NumSegments ?? countSegments(p.Body),
+    status: 'received',
+    errorCode: null,
+    createdAt: at,
+    statusAt: at,
+    processed: false,
   };
+  // Sync refuses such a record (54006) however often it is retried: answering 500 would only make
+  // Twilio retry a message that can never be stored, after a claim was written for it. A real
+  // Twilio message (body ≤ 1,600 characters, ≤ 10 media URLs) is far below the limit.
+  const size = Buffer.byteLength(JSON.stringify(record));
+  if (size > MAX_ITEM_BYTES) return { ok: false, error: `the message is too large to store (${size} bytes; Twilio Sync allows ${MAX_ITEM_BYTES}): Body or MediaUrl parameters far beyond what Twilio sends` };
+  return { ok: true, value: record };
 }
 
 export interface StatusUpdate {

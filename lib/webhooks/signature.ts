@@ -11,6 +11,8 @@ export interface SignedRequest {
   /** The POST parameters Twilio sent. */
   params: Record<string, string>;
   signature: string | undefined;
+  /** The request's Content-Type header, when it had one (not signed; see isFormEncoded). */
+  contentType?: string;
 }
 
 export function isValidTwilioSignature(authToken: string, request: SignedRequest): boolean {

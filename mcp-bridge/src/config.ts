@@ -42,6 +42,10 @@ const EnvSchema = z.object({
   SYNC_TTL_SECONDS: seconds('SYNC_TTL_SECONDS', 0, 31_536_000, 0),
   MEDIA_MAX_BYTES: count('MEDIA_MAX_BYTES', 5_000_000),
   LOG_PII: z.string().optional(),
+  // How long one Twilio request may go unanswered before it counts as "no answer" (reads are then
+  // retried; a message create is reported as outcome unknown, never repeated). 15 s suits
+  // production; tests of timeouts set it lower so they need not wait 15 s per fault.
+  TWILIO_TIMEOUT_MS: z.coerce.number({ error: 'TWILIO_TIMEOUT_MS must be a number of milliseconds' }).int('TWILIO_TIMEOUT_MS must be a whole number').min(100, 'TWILIO_TIMEOUT_MS must be at least 100').max(120_000, 'TWILIO_TIMEOUT_MS must be at most 120000').optional(),
 });
 
 export type Credentials = { accountSid: string; authToken: string } | { accountSid: string; apiKey: string; apiSecret: string };
@@ -67,6 +71,8 @@ export interface BridgeConfig {
   /** get_media refuses larger items (image content goes into the model's context). */
   mediaMaxBytes: number;
   logPii: boolean;
+  /** Per-request timeout of the Twilio client in ms (TWILIO_TIMEOUT_MS); unset: 15000. */
+  twilioTimeoutMs?: number;
 }
 
 export type ConfigResult = { ok: true; config: BridgeConfig } | { ok: false; error: string };
@@ -134,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       syncTtlSeconds: e.SYNC_TTL_SECONDS,
       mediaMaxBytes: e.MEDIA_MAX_BYTES,
       logPii: logPiiFrom(e.LOG_PII),
+      ...(e.TWILIO_TIMEOUT_MS !== undefined ? { twilioTimeoutMs: e.TWILIO_TIMEOUT_MS } : {}),
     },
   };
 }

@@ -21,7 +21,7 @@ export function createDeps(config: BridgeConfig, log: Logger): BridgeDeps {
     (client ??= Promise.resolve().then(() => {
       const { createTwilioClient } = require('../../lib/twilio-client') as typeof import('../../lib/twilio-client');
       log.info(`Twilio client ready${config.apiBaseUrl ? ` (API at ${config.apiBaseUrl})` : ''}`);
-      return createTwilioClient(config.credentials, { apiBaseUrl: config.apiBaseUrl, timeoutMs: 15_000 });
+      return createTwilioClient(config.credentials, { apiBaseUrl: config.apiBaseUrl, timeoutMs: config.twilioTimeoutMs ?? 15_000 });
     }));
   return {
     config,

@@ -20,12 +20,20 @@ export type CheckedSend = { ok: true; to: string; body: string; mediaUrl: string
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+// Invisible format characters (zero-width space and joiners, word joiner, BOM): a body of only these
+// and whitespace shows as an empty text on the handset, so it counts as empty too.
+const INVISIBLE = /[\s\u200B-\u200D\u2060\uFEFF]/g;
+
+function isBlank(body: string): boolean {
+  return body.replace(INVISIBLE, '') === '';
+}
+
 export function checkSendInput(input: SendInput): CheckedSend {
   const to = checkE164(input.to);
   if (!to.ok) return { ok: false, reason: `Invalid "to" number: ${to.reason}` };
   const mediaUrl = input.mediaUrl ?? [];
   const body = input.body;
-  if (body.trim() === '' && mediaUrl.length === 0) return { ok: false, reason: 'The message body is empty. Write the text to send.' };
+  if (isBlank(body) && mediaUrl.length === 0) return { ok: false, reason: 'The message body is empty. Write the text to send.' };
   const length = [...body].length;
   if (length > MAX_BODY_LENGTH) {
     return { ok: false, reason: `The message body is ${length} characters; Twilio allows at most ${MAX_BODY_LENGTH}. Shorten it.` };

@@ -90,7 +90,14 @@ async function refusal(deps: SendDeps, to: string, input: SendInput): Promise<{ 
   const store = await deps.store();
   const ourNumber = deps.config.sender.phoneNumber;
   if (!store || !ourNumber) return { inbox: undefined };
-  const inbox = await store.conversationEntry(ourNumber, to);
+  let inbox: Known;
+  try {
+    inbox = await store.conversationEntry(ourNumber, to);
+  } catch (error) {
+    // The opt-out state cannot be read (wrong credentials, Sync down): refuse, since a STOP must
+    // be honoured, but with Twilio's code and what to do, not a bare "could not reach Twilio".
+    return { reason: `Could not check in Twilio Sync whether ${to} has opted out. ${describeFailure(error)}` };
+  }
   if (inbox?.entry.optedOut) return { reason: `${to} has opted out (they replied STOP). Twilio will not deliver to them until they text START.` };
   return { inbox };
 }
@@ -99,7 +106,7 @@ export async function sendSms(deps: SendDeps, input: SendInput, progress: Progre
   const base = { to: input.to, sid: null, status: null, errorCode: null, reason: null, conversationId: null, warning: null };
   const checked = checkSendInput(input);
   if (!checked.ok) {
-    deps.log.warn(`send refused before Twilio: ${checked.reason.replaceAll(input.to, deps.log.phone(input.to))}`);
+    deps.log.warn(`send refused before Twilio: ${maskGivenNumber(checked.reason, input.to, deps.log)}`);
     return { ...base, outcome: 'refused', reason: checked.reason };
   }
   const { to, body, mediaUrl } = checked;
@@ -197,6 +204,16 @@ export async function sendSms(deps: SendDeps, input: SendInput, progress: Progre
     warning,
     ...(sendAt ? { sendAt: sendAt.toISOString() } : {}),
   };
+}
+
+/**
+ * A refusal reason fit for the log. It quotes the number as given, trimmed and, when long, cut
+ * (lib/phone.ts): masking only `input.to` verbatim missed " 4155550100 " and left it readable.
+ */
+function maskGivenNumber(reason: string, to: string, log: Logger): string {
+  const given = to.trim();
+  if (given === '') return reason;
+  return [given, given.slice(0, 24)].reduce((text, part) => text.replaceAll(part, log.phone(part)), reason);
 }
 
 /** Our side of the conversation: the configured number, else the sender Twilio picked. */
