@@ -5,9 +5,10 @@
  */
 import { maskPhone } from '../mask';
 import { StoreInProgressError, type MessageStore } from '../store/message-store';
-import { isFormEncoded, NOT_FORM_ENCODED, parseIncoming } from './params';
+import { parseIncoming } from './params';
 import { plain, twiml, type WebhookReply } from './reply';
-import { isValidTwilioSignature, type SignedRequest } from './signature';
+import type { SignedRequest } from './signature';
+import { verifyWebhook } from './verify';
 
 export interface WebhookDeps {
   store: MessageStore;
@@ -31,19 +32,8 @@ export interface IncomingSettings {
 }
 
 export async function handleIncoming(deps: WebhookDeps, request: SignedRequest, settings: IncomingSettings = {}): Promise<WebhookReply> {
-  if (!isValidTwilioSignature(deps.authToken, request)) {
-    deps.log(`incoming: refused, ${request.signature ? 'invalid' : 'missing'} X-Twilio-Signature for ${request.url}`);
-    return plain(403, 'Forbidden: missing or invalid X-Twilio-Signature.');
-  }
-  if (!isFormEncoded(request.contentType)) {
-    deps.log(`incoming: refused, Content-Type ${JSON.stringify(request.contentType?.slice(0, 60))} is not form-encoded`);
-    return plain(415, NOT_FORM_ENCODED);
-  }
-  const parsed = parseIncoming(request.params, (deps.now ?? (() => new Date()))());
-  if (!parsed.ok) {
-    deps.log(`incoming: refused, bad parameters (${parsed.error})`);
-    return plain(400, `Bad request: ${parsed.error}`);
-  }
+  const parsed = verifyWebhook('incoming', deps, request, parseIncoming);
+  if (!parsed.ok) return parsed.reply;
   const record = parsed.value;
   try {
     const outcome = await deps.store.until(Date.now() + WEBHOOK_BUDGET_MS).recordInbound(record);

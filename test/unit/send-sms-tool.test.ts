@@ -26,7 +26,7 @@ describe('sendResultText', () => {
   });
 
   test.each(outcomes.filter(([, result]) => result.reason !== null))('%s: includes the reason', (_label, result) => {
-    expect(sendResultText(result)).toContain(result.reason!.replace(/\.$/, ''));
+    expect(sendResultText(result)).toContain(result.reason!.replace(/\.$/, '').replace(/^Twilio error \d+: /, ''));
   });
 
   test.each(outcomes.filter(([, result]) => result.sid !== null))('%s: includes the SID', (_label, result) => {
@@ -64,4 +64,11 @@ describe('sendResultText', () => {
   test.each(outcomes.filter(([, result]) => result.outcome === 'already_sent'))('%s: no doubled full stop', (_label, result) => {
     expect(sendResultText(result)).not.toMatch(/\.\.|\. \(SID/);
   });
+});
+
+test('a failure names its Twilio error code once', () => {
+  const failed = outcomes.find(([label]) => label === 'failed before sending')![1];
+  const text = sendResultText(failed);
+  expect(text).toBe('[FINAL] SMS to +14155550100 failed (Twilio error 21211): Invalid To. Do not retry; tell the user.');
+  expect(text.match(/21211/g)).toHaveLength(1);
 });

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { isConversationId } from '../../../lib/conversation-id';
 import type { MessageStore, StoredMessage } from '../../../lib/store/message-store';
 import { UnknownConversationError } from '../../../lib/store/message-store';
+import { describeFailure, isNoAnswer, readFailure } from '../../../lib/twilio-errors';
 import type { BridgeDeps } from '../deps';
 
 export function ok(text: string, structured: Record<string, unknown>): CallToolResult {
@@ -25,6 +26,8 @@ export async function handled(run: () => Promise<CallToolResult>): Promise<CallT
     return await run();
   } catch (error) {
     if (error instanceof ToolInputError || error instanceof UnknownConversationError) return fail(error.message);
+    // Twilio (Sync) failing after the store's own retries is expected too: say what and what to do.
+    if (readFailure(error).status !== null || isNoAnswer(error)) return fail(`Twilio Sync could not be read: ${describeFailure(error)} Try again in a moment.`);
     throw error;
   }
 }

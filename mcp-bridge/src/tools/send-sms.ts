@@ -44,8 +44,11 @@ export function sendResultText(result: SendOutcome): string {
     }
     case 'already_sent':
       return `[FINAL] Not sent again: ${(result.reason ?? 'Already sent.').replace(/\.$/, '')}${sid}${result.status ? `, status ${result.status}` : ''}. Do not resend it.`;
-    case 'failed':
-      return `[FINAL] SMS to ${result.to} failed${sid}${result.errorCode ? ` (Twilio error ${result.errorCode})` : ''}: ${result.reason} Do not retry; tell the user.${warning}`;
+    case 'failed': {
+      // The code is named once, up front; describeFailure's reason starts with it too.
+      const reason = result.errorCode ? (result.reason ?? '').replace(`Twilio error ${result.errorCode}: `, '') : result.reason;
+      return `[FINAL] SMS to ${result.to} failed${sid}${result.errorCode ? ` (Twilio error ${result.errorCode})` : ''}: ${reason} Do not retry; tell the user.${warning}`;
+    }
     case 'refused':
       return `[FINAL] Not sent: ${result.reason} Nothing was sent. Do not retry the same call; fix the input or tell the user.`;
     case 'unknown':
