@@ -312,11 +312,22 @@ export class MessageStore {
     throw new Error(`Too many concurrent receives on ${conversationId}.`);
   }
 
+  /**
+   * A handover of this conversation whose cursor write got no answer is still to be settled. Its
+   * write may have landed, in which case the inbox shows nothing new, yet those messages were
+   * never returned: callers that look for news must ask takeNew anyway.
+   */
+  hasUnsettled(conversationId: string): boolean {
+    return this.unconfirmed.has(conversationId);
+  }
+
   /** New inbound messages of every conversation that has some (the inbox says which). */
   async takeAllNew(): Promise<Handover[]> {
     const found = await this.inbox.all();
     const results: Handover[] = [];
-    const withNews = found.filter(({ entry }) => hasNewInbound(entry)).sort((a, b) => a.entry.lastActivityAt.localeCompare(b.entry.lastActivityAt));
+    const withNews = found
+      .filter(({ entry }) => hasNewInbound(entry) || this.hasUnsettled(entry.conversationId))
+      .sort((a, b) => a.entry.lastActivityAt.localeCompare(b.entry.lastActivityAt));
     let failure: unknown;
     for (const known of withNews) {
       // The revision read with the shard page spares a second read; a conflict re-reads.

@@ -36,7 +36,7 @@ export function registerWaitForReply(server: McpServer, deps: BridgeDeps): void 
         for (let poll = 0; ; poll++) {
           const found = await store.inbox.get(id);
           if (!found) throw new UnknownConversationError(id);
-          if (hasNewInbound(found.entry)) {
+          if (hasNewInbound(found.entry) || store.hasUnsettled(id)) {
             const handover = await store.takeNew(id, found);
             if (handover.messages.length > 0) {
               const result = handoverResult([handover], '');
