@@ -34,6 +34,14 @@ export const MessageRecordSchema = z.object({
 });
 export type MessageRecord = z.infer<typeof MessageRecordSchema>;
 
+/** One reader's receive cursor in a conversation (lib/store/read-cursor.ts). */
+export const ReadCursorRecordSchema = z.object({
+  cursorIndex: z.number().int(),
+  handedOver: z.number().int().nonnegative(),
+  handovers: z.array(z.string()).optional(),
+});
+export type ReadCursorRecord = z.infer<typeof ReadCursorRecordSchema>;
+
 /**
  * One conversation in the inbox index. Counters make unread counts and "anything new?" answerable
  * from the index alone; `recentSids` makes counting a message idempotent when a write is retried.
@@ -54,6 +62,8 @@ export const InboxEntrySchema = z.object({
   handedOver: z.number().int().nonnegative(),
   recentSids: z.array(z.string()),
   optedOut: z.boolean().default(false),
+  /** Named readers' own cursors (one per LibreChat user), by reader key; absent when none. */
+  readers: z.record(z.string(), ReadCursorRecordSchema).optional(),
 });
 export type InboxEntry = z.infer<typeof InboxEntrySchema>;
 

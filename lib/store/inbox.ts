@@ -36,31 +36,6 @@ export function parseInboxEntry(data: unknown): InboxEntry | null {
   return parsed.success ? parsed.data : null;
 }
 
-/**
- * receive_sms moves the cursor with a conditional write, and marks the entry with a random token
- * of that write: when the answer is lost (5xx, reset, timeout after Sync applied it), the token
- * says whether the write landed, so the messages are handed over exactly once, never dropped.
- */
-const HANDOVER_TOKENS = 8;
-
-export function handoverTokens(entry: InboxEntry): string[] {
-  const tokens = (entry as InboxEntry & { handovers?: unknown }).handovers;
-  return Array.isArray(tokens) ? tokens.filter((token): token is string => typeof token === 'string') : [];
-}
-
-export function withHandoverToken(entry: InboxEntry, token: string): InboxEntry {
-  const marked: InboxEntry & { handovers: string[] } = { ...entry, handovers: [...handoverTokens(entry), token].slice(-HANDOVER_TOKENS) };
-  return marked;
-}
-
-export function unreadCount(entry: InboxEntry): number {
-  return Math.max(0, entry.inboundCount - entry.handedOver);
-}
-
-export function hasNewInbound(entry: InboxEntry): boolean {
-  return entry.lastInboundIndex > entry.cursorIndex;
-}
-
 /** An entry for a conversation with no messages counted yet. */
 export function newInboxEntry(conversation: Pick<Activity, 'conversationId' | 'ourNumber' | 'theirNumber' | 'at' | 'direction'>): InboxEntry {
   return {
@@ -118,16 +93,17 @@ export class Inbox {
 
   /**
    * Read-modify-write of one entry: `change` gets the current entry (null when new) and returns the
-   * next one (the same object to leave it unchanged). Retried on If-Match conflicts. `known` is
+   * next one (the same object to leave it unchanged; null to leave a missing entry missing).
+   * Retried on If-Match conflicts. `known` is
    * the entry as the caller last read it (null: it did not exist), which spares the first read;
    * if it is stale, the If-Match conflict leads to a fresh read.
    */
-  async update(conversationId: string, change: (current: InboxEntry | null) => InboxEntry, known?: Known): Promise<InboxEntry> {
+  async update<T extends InboxEntry | null>(conversationId: string, change: (current: InboxEntry | null) => T, known?: Known): Promise<T> {
     const shard = inboxShardFor(conversationId);
     for (let conflicts = 0; ; conflicts++) {
       const current = conflicts === 0 && known !== undefined ? known : await this.get(conversationId);
       const next = change(current?.entry ?? null);
-      if (current && next === current.entry) return next;
+      if (next === null || (current && next === current.entry)) return next;
       try {
         if (current) await this.sync.mapUpdate(shard, conversationId, next, current.revision);
         else await this.sync.mapCreate(shard, conversationId, next);

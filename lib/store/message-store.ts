@@ -10,7 +10,8 @@ import { type InboxEntry, type MessageRecord, MessageRecordSchema, type SidEntry
 import { advancesStatus, type MessageStatus } from '../message-status';
 import { sidMapName, threadListName } from '../sync-names';
 import { isAmbiguous } from '../twilio-errors';
-import { handoverTokens, hasNewInbound, Inbox, type Known, newInboxEntry, withHandoverToken } from './inbox';
+import { Inbox, type Known, newInboxEntry } from './inbox';
+import { advanced, cursorOf, hasNewInbound, isVisible, type ReadCursor, type ReaderScope, WHOLE_SERVICE, withCursor } from './read-cursor';
 import { isDuplicateKey, isRevisionConflict, type SyncGateway } from './sync-gateway';
 
 export type StoredMessage = MessageRecord & { index: number };
@@ -36,6 +37,8 @@ export interface MessageStoreOptions {
    * 14 s of its start (handle-incoming.ts, WEBHOOK_BUDGET_MS), so a 20 s old claim has no live owner.
    */
   staleClaimMs?: number;
+  /** Whose cursor receives move and which conversations reads see; default: the whole service. */
+  scope?: ReaderScope;
 }
 
 const MAX_CONFLICTS = 20;
@@ -63,10 +66,18 @@ function isSameSid(sid: string) {
 export interface Handover {
   entry: InboxEntry;
   messages: StoredMessage[];
+  /** The cursor write that handed these over: what giveBack undoes. Absent when nothing moved. */
+  moved?: { before: ReadCursor; after: ReadCursor };
+}
+
+/** Receive options: a request cancelled before its cursor write hands nothing over. */
+export interface TakeOptions {
+  signal?: AbortSignal;
 }
 
 export class MessageStore {
   readonly inbox: Inbox;
+  readonly scope: ReaderScope;
   private readonly now: () => Date;
   private readonly newToken: () => string;
   private readonly staleClaimMs: number;
@@ -76,18 +87,31 @@ export class MessageStore {
    * write landed (the token is in the entry) and these messages are returned then, or it did not
    * and they are still after the cursor. Only the bridge, one long-lived instance, receives.
    */
-  private readonly unconfirmed = new Map<string, { token: string; handover: Handover }>();
+  private readonly unconfirmed: Map<string, { token: string; handover: Handover }>;
 
-  constructor(private readonly sync: SyncGateway, private readonly options: MessageStoreOptions = {}) {
+  constructor(
+    private readonly sync: SyncGateway,
+    private readonly options: MessageStoreOptions = {},
+    // Shared with the stores `until` makes: a bounded call's unsettled handover is this reader's too.
+    unconfirmed?: Map<string, { token: string; handover: Handover }>,
+  ) {
     this.inbox = new Inbox(sync);
+    this.scope = options.scope ?? WHOLE_SERVICE;
     this.now = options.now ?? (() => new Date());
     this.newToken = options.newToken ?? randomUUID;
     this.staleClaimMs = options.staleClaimMs ?? 20_000;
+    this.unconfirmed = unconfirmed ?? new Map();
   }
 
   /** This store with every Sync call bounded by `deadline`, ms since the epoch (SyncGateway.until). */
   until(deadline: number): MessageStore {
-    return new MessageStore(this.sync.until(deadline), this.options);
+    return new MessageStore(this.sync.until(deadline), this.options, this.unconfirmed);
+  }
+
+  /** The conversation's entry, if it is one this reader may see: others are as good as absent. */
+  private async visible(conversationId: string): Promise<Known> {
+    const found = await this.inbox.get(conversationId);
+    return found && isVisible(this.scope, found.entry) ? found : null;
   }
 
   /**
@@ -268,27 +292,33 @@ export class MessageStore {
   }
 
   /**
-   * Hands over the inbound messages no one has received yet, and moves the conversation's cursor
-   * past them before returning, so each message is handed over once. Reads only what is new.
+   * Hands over the inbound messages this reader has not received yet, and moves its cursor past
+   * them before returning, so each message is handed over once. Reads only what is new. A request
+   * cancelled before the cursor write takes nothing; one whose answer is then lost is undone
+   * with giveBack.
    */
-  async takeNew(conversationId: string, known?: { entry: InboxEntry; revision: string }): Promise<Handover> {
+  async takeNew(conversationId: string, options: TakeOptions = {}, known?: { entry: InboxEntry; revision: string }): Promise<Handover> {
+    const { reader } = this.scope;
     const pending = this.unconfirmed.get(conversationId);
     // With a handover to settle, `known` may predate its write: read afresh.
-    let current = known && !pending ? known : await this.inbox.get(conversationId);
+    let current = known && !pending ? known : await this.visible(conversationId);
     if (pending) {
       this.unconfirmed.delete(conversationId);
-      if (current && handoverTokens(current.entry).includes(pending.token)) return pending.handover;
+      if (current && cursorOf(current.entry, reader).handovers.includes(pending.token)) return pending.handover;
     }
     for (let conflicts = 0; conflicts < MAX_CONFLICTS; conflicts++) {
       if (!current) throw new UnknownConversationError(conversationId);
       const { entry, revision } = current;
-      if (!hasNewInbound(entry)) return { entry, messages: [] };
-      const items = await this.readAfter(threadListName(conversationId), entry.cursorIndex, entry.lastInboundIndex);
+      if (!hasNewInbound(entry, reader)) return { entry, messages: [] };
+      const before = cursorOf(entry, reader);
+      const items = await this.readAfter(threadListName(conversationId), before.cursorIndex, entry.lastInboundIndex);
+      if (options.signal?.aborted) return { entry, messages: [] };
       const inbound = items.filter((message) => message.direction === 'inbound');
-      const cursorIndex = items.reduce((max, message) => Math.max(max, message.index), entry.cursorIndex);
+      const cursorIndex = items.reduce((max, message) => Math.max(max, message.index), before.cursorIndex);
       const token = this.newToken();
-      const next = withHandoverToken({ ...entry, cursorIndex, handedOver: entry.handedOver + inbound.length }, token);
-      const handover: Handover = { entry: next, messages: inbound.map((message) => ({ ...message, processed: false })) };
+      const after = advanced(before, cursorIndex, inbound.length, token);
+      const next = withCursor(entry, reader, after);
+      const handover: Handover = { entry: next, messages: inbound.map((message) => ({ ...message, processed: false })), moved: { before, after } };
       try {
         await this.sync.mapUpdate(this.inboxShard(conversationId), conversationId, next, revision);
         return handover;
@@ -297,19 +327,45 @@ export class MessageStore {
         // retry then meets a revision conflict, or fails the same way. Only the entry can tell
         // whether the cursor moved; reading it again decides, or parks the question.
         if (!isRevisionConflict(error) && !isAmbiguous(error)) throw error;
-        let after: Known;
+        let reread: Known;
         try {
-          after = await this.inbox.get(conversationId);
+          reread = await this.visible(conversationId);
         } catch {
           this.unconfirmed.set(conversationId, { token, handover });
           throw error;
         }
-        if (after && handoverTokens(after.entry).includes(token)) return handover;
+        if (reread && cursorOf(reread.entry, reader).handovers.includes(token)) return handover;
         if (!isRevisionConflict(error)) throw error; // it did not land: the messages stay new
-        current = after;
+        current = reread;
       }
     }
     throw new Error(`Too many concurrent receives on ${conversationId}.`);
+  }
+
+  /**
+   * Undoes a handover whose result never reached the client (the request was cancelled, or its
+   * answer could not be written): the messages are new again for the next receive. Only while the
+   * cursor still stands where that handover left it; false when a later receive moved it on.
+   */
+  async giveBack(handover: Handover): Promise<boolean> {
+    const { moved } = handover;
+    if (!moved) return true;
+    const { reader } = this.scope;
+    const { conversationId } = handover.entry;
+    const [token] = moved.after.handovers.slice(-1);
+    let restored = false;
+    await this.inbox.update(conversationId, (current) => {
+      if (!current) return null; // gone (retention): nothing to give back to
+      const now = cursorOf(current, reader);
+      restored = now.cursorIndex === moved.after.cursorIndex && now.handovers.includes(token ?? '');
+      if (!restored) return current;
+      return withCursor(current, reader, {
+        cursorIndex: moved.before.cursorIndex,
+        handedOver: Math.max(0, now.handedOver - (moved.after.handedOver - moved.before.handedOver)),
+        handovers: now.handovers.filter((t) => t !== token),
+      });
+    });
+    return restored;
   }
 
   /**
@@ -321,18 +377,18 @@ export class MessageStore {
     return this.unconfirmed.has(conversationId);
   }
 
-  /** New inbound messages of every conversation that has some (the inbox says which). */
-  async takeAllNew(): Promise<Handover[]> {
+  /** New inbound messages of every visible conversation that has some (the inbox says which). */
+  async takeAllNew(options: TakeOptions = {}): Promise<Handover[]> {
     const found = await this.inbox.all();
     const results: Handover[] = [];
     const withNews = found
-      .filter(({ entry }) => hasNewInbound(entry) || this.hasUnsettled(entry.conversationId))
+      .filter(({ entry }) => isVisible(this.scope, entry) && (hasNewInbound(entry, this.scope.reader) || this.hasUnsettled(entry.conversationId)))
       .sort((a, b) => a.entry.lastActivityAt.localeCompare(b.entry.lastActivityAt));
     let failure: unknown;
     for (const known of withNews) {
       // The revision read with the shard page spares a second read; a conflict re-reads.
       try {
-        const handover = await this.takeNew(known.entry.conversationId, known);
+        const handover = await this.takeNew(known.entry.conversationId, options, known);
         if (handover.messages.length > 0) results.push(handover);
       } catch (error) {
         // Throwing now would drop the handovers already taken (their cursors have moved): return
@@ -370,14 +426,14 @@ export class MessageStore {
 
   /** A page of a thread, newest first from the store, returned oldest first. */
   async readThread(conversationId: string, options: { limit: number; before?: number }): Promise<{ entry: InboxEntry; messages: StoredMessage[]; nextBefore: number | null }> {
-    const found = await this.inbox.get(conversationId);
+    const found = await this.visible(conversationId);
     if (!found) throw new UnknownConversationError(conversationId);
     const page = await this.sync.listPage(threadListName(conversationId), {
       order: 'desc',
       pageSize: options.limit,
       ...(options.before !== undefined ? { from: options.before, bounds: 'exclusive' as const } : {}),
     });
-    const cursor = found.entry.cursorIndex;
+    const cursor = cursorOf(found.entry, this.scope.reader).cursorIndex;
     const messages = page.items
       .map((item) => parseRecord(item.index, item.data))
       .filter((message): message is StoredMessage => message !== null)
@@ -401,9 +457,9 @@ export class MessageStore {
     );
   }
 
-  /** The inbox, most recent activity first. */
+  /** The inbox of this reader's conversations, most recent activity first. */
   async listConversations(): Promise<InboxEntry[]> {
-    const entries = (await this.inbox.all()).map(({ entry }) => entry);
+    const entries = (await this.inbox.all()).map(({ entry }) => entry).filter((entry) => isVisible(this.scope, entry));
     return entries.sort((a, b) => b.lastActivityAt.localeCompare(a.lastActivityAt) || a.conversationId.localeCompare(b.conversationId));
   }
 }

@@ -5,9 +5,11 @@
  */
 import { z } from 'zod';
 import { flagEnabled } from '../../lib/env-flag';
+import { setValues } from '../../lib/env-values';
 import { logPiiFrom } from '../../lib/mask';
 import { checkE164 } from '../../lib/phone';
 import { parseAllowlist } from './send-policy';
+import { parseUserNumbers, resolveScope, type UserScope } from './user-scope';
 
 const sid = (prefix: string, name: string) =>
   z.string().trim().regex(new RegExp(`^${prefix}[0-9a-fA-F]{32}$`), `${name} must be "${prefix}" followed by 32 hex characters`);
@@ -32,6 +34,11 @@ const EnvSchema = z.object({
   TWILIO_API_BASE_URL: httpUrl('TWILIO_API_BASE_URL must be an http(s) URL such as http://127.0.0.1:4010').optional(),
   STATUS_CALLBACK_BASE_URL: httpUrl('STATUS_CALLBACK_BASE_URL must be the http(s) URL of your Functions, e.g. https://twilio-sms-mcp-1234-dev.twil.io').optional(),
   SEND_WAIT_SECONDS: seconds('SEND_WAIT_SECONDS', 0, 120, 20),
+  // The client's request timeout (LibreChat: the entry's `timeout`, 60 s when unset). No call may
+  // outlive it: LibreChat sends no progress token, so progress cannot extend it.
+  CLIENT_TIMEOUT_SECONDS: seconds('CLIENT_TIMEOUT_SECONDS', 10, 3600, 60),
+  SMS_USER: z.string().trim().max(256, 'SMS_USER must be at most 256 characters').optional(),
+  SMS_USER_NUMBERS: z.string().optional(),
   DUPLICATE_WINDOW_SECONDS: seconds('DUPLICATE_WINDOW_SECONDS', 0, 86_400, 600),
   SEND_LIMIT_PER_MINUTE: count('SEND_LIMIT_PER_MINUTE', 10),
   SEND_LIMIT_PER_RECIPIENT_PER_MINUTE: count('SEND_LIMIT_PER_RECIPIENT_PER_MINUTE', 3),
@@ -49,7 +56,8 @@ const EnvSchema = z.object({
 });
 
 export type Credentials = { accountSid: string; authToken: string } | { accountSid: string; apiKey: string; apiSecret: string };
-export type Sender = { phoneNumber: string; messagingServiceSid?: string } | { phoneNumber?: undefined; messagingServiceSid: string };
+/** The bridge-wide sender; neither is set when SMS_USER_NUMBERS gives each user their own numbers. */
+export interface Sender { phoneNumber?: string; messagingServiceSid?: string }
 
 export interface BridgeConfig {
   credentials: Credentials;
@@ -58,6 +66,10 @@ export interface BridgeConfig {
   apiBaseUrl: string | undefined;
   statusCallbackUrl: string | undefined;
   sendWaitSeconds: number;
+  /** The client's request timeout: every call answers safely before it (call-budget.ts). */
+  clientTimeoutSeconds: number;
+  /** Whose bridge this is and which of our numbers it may use (user-scope.ts). */
+  scope: UserScope;
   duplicateWindowSeconds: number;
   sendLimitPerMinute: number;
   sendLimitPerRecipientPerMinute: number;
@@ -75,19 +87,21 @@ export interface BridgeConfig {
   twilioTimeoutMs?: number;
 }
 
-export type ConfigResult = { ok: true; config: BridgeConfig } | { ok: false; error: string };
+/** `notes`: one line for each setting left off because its value was an unfilled placeholder. */
+export type ConfigResult = { ok: true; config: BridgeConfig; notes: string[] } | { ok: false; error: string };
 
-/** Empty values count as unset: `${VAR}` in librechat.yaml becomes "" when VAR is missing. */
-function present(env: NodeJS.ProcessEnv): Record<string, string> {
-  const values: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) if (value !== undefined && value.trim() !== '') values[key] = value;
-  return values;
+const SETTINGS = new Set(Object.keys(EnvSchema.shape));
+
+/** "is not set", or, when LibreChat passed its placeholder unfilled, where to set it. */
+function unset(name: string, placeholders: Record<string, string>): string {
+  return name in placeholders ? `is missing from LibreChat's .env (librechat.yaml passes "${placeholders[name]}" unfilled)` : 'is not set';
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
-  const values = present(env);
+  const { values, placeholders } = setValues(env);
+  const missing = (name: string) => unset(name, placeholders);
   if (!values.TWILIO_ACCOUNT_SID) {
-    return { ok: false, error: 'TWILIO_ACCOUNT_SID is not set. Add your Account SID (AC…, from the Twilio Console) to the MCP server env (LibreChat: your .env and librechat.yaml).' };
+    return { ok: false, error: `TWILIO_ACCOUNT_SID ${missing('TWILIO_ACCOUNT_SID')}. Add your Account SID (AC…, from the Twilio Console) to the MCP server env (LibreChat: its .env, passed by librechat.yaml), then restart.` };
   }
   const parsed = EnvSchema.safeParse(values);
   if (!parsed.success) {
@@ -98,13 +112,19 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
   let credentials: Credentials;
   if (e.TWILIO_API_KEY || e.TWILIO_API_SECRET) {
     if (!e.TWILIO_API_KEY || !e.TWILIO_API_SECRET) {
-      return { ok: false, error: `${e.TWILIO_API_KEY ? 'TWILIO_API_SECRET' : 'TWILIO_API_KEY'} is not set. An API key needs both TWILIO_API_KEY (SK…) and TWILIO_API_SECRET.` };
+      const name = e.TWILIO_API_KEY ? 'TWILIO_API_SECRET' : 'TWILIO_API_KEY';
+      return { ok: false, error: `${name} ${missing(name)}. An API key needs both TWILIO_API_KEY (SK…) and TWILIO_API_SECRET.` };
     }
     credentials = { accountSid: e.TWILIO_ACCOUNT_SID, apiKey: e.TWILIO_API_KEY, apiSecret: e.TWILIO_API_SECRET };
   } else if (e.TWILIO_AUTH_TOKEN) {
     credentials = { accountSid: e.TWILIO_ACCOUNT_SID, authToken: e.TWILIO_AUTH_TOKEN };
   } else {
-    return { ok: false, error: 'TWILIO_AUTH_TOKEN is not set. Set it (Twilio Console → Account info), or set TWILIO_API_KEY and TWILIO_API_SECRET instead.' };
+    return { ok: false, error: `TWILIO_AUTH_TOKEN ${missing('TWILIO_AUTH_TOKEN')}. Set it (Twilio Console → Account info), or set TWILIO_API_KEY and TWILIO_API_SECRET instead.` };
+  }
+  let userNumbers: ReturnType<typeof parseUserNumbers> | undefined;
+  if (e.SMS_USER_NUMBERS !== undefined) {
+    userNumbers = parseUserNumbers(e.SMS_USER_NUMBERS);
+    if (!userNumbers.ok) return { ok: false, error: userNumbers.error };
   }
   let sender: Sender;
   if (e.TWILIO_PHONE_NUMBER) {
@@ -114,8 +134,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
     sender = { phoneNumber: phone.e164, ...(e.TWILIO_MESSAGING_SERVICE_SID ? { messagingServiceSid: e.TWILIO_MESSAGING_SERVICE_SID } : {}) };
   } else if (e.TWILIO_MESSAGING_SERVICE_SID) {
     sender = { messagingServiceSid: e.TWILIO_MESSAGING_SERVICE_SID };
+  } else if (userNumbers) {
+    // Each user sends from their own numbers; there is no bridge-wide sender.
+    sender = {};
   } else {
-    return { ok: false, error: 'TWILIO_PHONE_NUMBER is not set. Set your Twilio number in E.164 format (e.g. +14155550100), or set TWILIO_MESSAGING_SERVICE_SID (MG…).' };
+    return { ok: false, error: `TWILIO_PHONE_NUMBER ${missing('TWILIO_PHONE_NUMBER')}. Set your Twilio number in E.164 format (e.g. +14155550100), or set TWILIO_MESSAGING_SERVICE_SID (MG…).` };
   }
   const allowlist = parseAllowlist(e.SEND_ALLOWLIST);
   if (!allowlist.ok) {
@@ -130,6 +153,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       apiBaseUrl: e.TWILIO_API_BASE_URL,
       statusCallbackUrl: e.STATUS_CALLBACK_BASE_URL ? `${e.STATUS_CALLBACK_BASE_URL.replace(/\/+$/, '')}/sms/status` : undefined,
       sendWaitSeconds: e.SEND_WAIT_SECONDS,
+      clientTimeoutSeconds: e.CLIENT_TIMEOUT_SECONDS,
+      scope: resolveScope(e.SMS_USER, userNumbers?.ok ? userNumbers.map : undefined, sender.phoneNumber),
       duplicateWindowSeconds: e.DUPLICATE_WINDOW_SECONDS,
       sendLimitPerMinute: e.SEND_LIMIT_PER_MINUTE,
       sendLimitPerRecipientPerMinute: e.SEND_LIMIT_PER_RECIPIENT_PER_MINUTE,
@@ -142,13 +167,19 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       logPii: logPiiFrom(e.LOG_PII),
       ...(e.TWILIO_TIMEOUT_MS !== undefined ? { twilioTimeoutMs: e.TWILIO_TIMEOUT_MS } : {}),
     },
+    notes: Object.keys(placeholders)
+      .filter((name) => SETTINGS.has(name))
+      .sort()
+      .map((name) => `${name} is off: it ${missing(name)}. Set it in LibreChat's .env to use it.`),
   };
 }
 
 /** One line for the start-up log: what is configured, never a secret. */
 export function describeConfig(config: BridgeConfig): string {
   const auth = 'apiKey' in config.credentials ? `API key ${config.credentials.apiKey.slice(0, 6)}…` : 'auth token';
-  const sender = config.sender.messagingServiceSid ? `messaging service ${config.sender.messagingServiceSid}` : 'phone number';
+  const sender = config.sender.messagingServiceSid ? `messaging service ${config.sender.messagingServiceSid}` : config.sender.phoneNumber ? 'phone number' : 'per user (SMS_USER_NUMBERS)';
+  const { scope } = config;
+  const user = !scope.ok ? 'user: none assigned (reads and sends are refused)' : scope.identity ? `user: own inbox, ${scope.numbers?.length ?? 'any'} number(s)` : null;
   return [
     `account ${config.credentials.accountSid}`,
     `auth: ${auth}`,
@@ -159,5 +190,7 @@ export function describeConfig(config: BridgeConfig): string {
     `limits: ${config.sendLimitPerMinute}/min, ${config.sendLimitPerRecipientPerMinute}/min per number, ${config.sendLimitPerHour}/h, ${config.sendLimitPerDay}/day (0 = none)`,
     config.sendAllowlist.length ? `allowlist: ${config.sendAllowlist.length} entr${config.sendAllowlist.length === 1 ? 'y' : 'ies'}` : null,
     config.sendConfirmation ? 'confirmation: on' : null,
+    `client timeout: ${config.clientTimeoutSeconds} s`,
+    user,
   ].filter(Boolean).join(', ');
 }

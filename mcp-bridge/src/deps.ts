@@ -3,16 +3,23 @@
  * on first use: loading twilio-node costs ~150 ms, and `initialize` + `tools/list` need none of it.
  * (A lazy `require`, not `import()`: the bundle and jest are CommonJS.)
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { MessageStore } from '../../lib/store/message-store';
 import { SyncGateway } from '../../lib/store/sync-gateway';
 import type { TwilioClient } from '../../lib/twilio-client';
 import type { BridgeConfig } from './config';
 import type { Logger } from './logger';
+import { describeFailure } from '../../lib/twilio-errors';
+import { ANSWER_MARGIN_MS } from './call-budget';
 import { Confirmations } from './confirmations';
+import { ResultDelivery } from './result-delivery';
 import { SendGuard } from './send-guard';
 import type { SendDeps } from './send-sms';
 
-export type BridgeDeps = SendDeps;
+export interface BridgeDeps extends SendDeps {
+  /** Undoes a handover whose result did not reach the client (result-delivery.ts). */
+  delivery: ResultDelivery;
+}
 
 export function createDeps(config: BridgeConfig, log: Logger): BridgeDeps {
   let client: Promise<TwilioClient> | undefined;
@@ -23,9 +30,18 @@ export function createDeps(config: BridgeConfig, log: Logger): BridgeDeps {
       log.info(`Twilio client ready${config.apiBaseUrl ? ` (API at ${config.apiBaseUrl})` : ''}`);
       return createTwilioClient(config.credentials, { apiBaseUrl: config.apiBaseUrl, timeoutMs: config.twilioTimeoutMs ?? 15_000 });
     }));
+  // A user the administrator assigned no number sees nothing, whatever path reads the store.
+  const scope = config.scope.ok ? { reader: config.scope.reader, numbers: config.scope.numbers } : { reader: null, numbers: [] };
   return {
     config,
     log,
+    delivery: new ResultDelivery({
+      keepMs: config.clientTimeoutSeconds * 1000 + ANSWER_MARGIN_MS,
+      onUndo: (why, undo) => {
+        log.warn(`a result did not reach the client (${why}): its messages stay new for the next receive`);
+        undo().catch((error: unknown) => log.error(`giving messages back after an undelivered result failed: ${describeFailure(error)}`));
+      },
+    }),
     guard: new SendGuard({
       duplicateWindowMs: config.duplicateWindowSeconds * 1000,
       perMinute: config.sendLimitPerMinute,
@@ -37,9 +53,9 @@ export function createDeps(config: BridgeConfig, log: Logger): BridgeDeps {
     twilio,
     store: () =>
       (store ??= config.syncServiceSid
-        ? twilio().then((twilioClient) => new MessageStore(new SyncGateway(twilioClient, config.syncServiceSid!, { ttlSeconds: config.syncTtlSeconds })))
+        ? twilio().then((twilioClient) => new MessageStore(new SyncGateway(twilioClient, config.syncServiceSid!, { ttlSeconds: config.syncTtlSeconds }), { scope }))
         : Promise.resolve(null)),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    sleep: (ms, signal) => delay(ms, undefined, signal ? { signal } : {}).catch(() => undefined),
     now: () => new Date(),
   };
 }

@@ -16,9 +16,11 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const log = createLogger({ logPii: loaded.config.logPii });
+  for (const note of loaded.notes) log.info(note);
   log.info(`configuration loaded: ${describeConfig(loaded.config)}`);
-  const server = createServer(createDeps(loaded.config, log));
-  await server.connect(new StdioServerTransport());
+  const deps = createDeps(loaded.config, log);
+  const server = createServer(deps);
+  await server.connect(deps.delivery.wrap(new StdioServerTransport()));
   log.info('ready on stdio');
   const stop = () => void server.close().finally(() => process.exit(0));
   process.stdin.on('close', stop);

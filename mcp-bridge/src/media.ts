@@ -7,7 +7,7 @@
 import { rewriteTwilioUrl } from '../../lib/twilio-url';
 import type { Credentials } from './config';
 
-const MEDIA_URL = /^https:\/\/api\.twilio\.com\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Messages\/(?:SM|MM)[0-9a-f]{32}\/Media\/ME[0-9a-f]{32}$/;
+const MEDIA_URL = /^https:\/\/api\.twilio\.com\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Messages\/((?:SM|MM)[0-9a-f]{32})\/Media\/ME[0-9a-f]{32}$/;
 
 export type MediaResult =
   | { ok: true; contentType: string; bytes: Buffer }
@@ -25,6 +25,11 @@ export function checkMediaUrl(url: string, accountSid: string): string | null {
   if (!match) return 'Not a Twilio media URL (https://api.twilio.com/2010-04-01/Accounts/AC…/Messages/…/Media/ME…). Use a media URL from receive_sms or get_conversation.';
   if (match[1] !== accountSid) return 'That media URL belongs to another Twilio account.';
   return null;
+}
+
+/** The SID of the message a (checked) media URL belongs to. */
+export function mediaMessageSid(url: string): string | null {
+  return MEDIA_URL.exec(url.trim())?.[2] ?? null;
 }
 
 export async function fetchMedia(deps: MediaDeps, url: string): Promise<MediaResult> {

@@ -12,6 +12,8 @@ export interface SendInput {
   sendAt?: string;
   /** Confirmation mode: the token from the preview. */
   confirmationToken?: string;
+  /** Which of the user's own numbers sends (SMS_USER_NUMBERS); default chosen in sender.ts. */
+  from?: string;
 }
 
 export type CheckedSend = { ok: true; to: string; body: string; mediaUrl: string[] } | { ok: false; reason: string };

@@ -14,12 +14,14 @@ import type { Known } from '../../lib/store/inbox';
 import type { MessageStore } from '../../lib/store/message-store';
 import { describeFailure, hintFor, isAmbiguous, readFailure } from '../../lib/twilio-errors';
 import type { TwilioClient } from '../../lib/twilio-client';
+import { callBudget } from './call-budget';
 import type { BridgeConfig } from './config';
 import type { Logger } from './logger';
 import { checkSendInput, type SendInput } from './send-input';
 import { CONFIRMATION_TTL_MINUTES, type Confirmations } from './confirmations';
 import type { CapScope, SendGuard } from './send-guard';
 import { checkSendAt, isAllowedRecipient } from './send-policy';
+import { chooseSender } from './sender';
 
 export interface SendDeps {
   config: BridgeConfig;
@@ -28,7 +30,8 @@ export interface SendDeps {
   confirmations: Confirmations;
   twilio: () => Promise<TwilioClient>;
   store: () => Promise<MessageStore | null>;
-  sleep: (ms: number) => Promise<void>;
+  /** Resolves after `ms`, or at once when `signal` aborts. */
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   now: () => Date;
 }
 
@@ -75,10 +78,12 @@ const CAP_WORDS: Record<CapScope, string> = {
 
 /**
  * The policy checks before any Messages API call; the first refusal wins and names its rule.
- * Otherwise it hands on the conversation's inbox entry it read for the opt-out check, so that
- * recording the message afterwards need not read it again.
+ * Otherwise it hands on the sending number and the conversation's inbox entry it read for the
+ * opt-out check, so that recording the message afterwards need not read it again.
  */
-async function refusal(deps: SendDeps, to: string, input: SendInput): Promise<{ reason: string } | { inbox: Known | undefined }> {
+async function refusal(deps: SendDeps, to: string, input: SendInput): Promise<{ reason: string } | { ourNumber: string | undefined; inbox: Known | undefined }> {
+  const { scope } = deps.config;
+  if (!scope.ok) return { reason: scope.reason };
   if (!isAllowedRecipient(to, deps.config.sendAllowlist)) {
     return { reason: `${to} is not on this server's recipient allowlist (SEND_ALLOWLIST). Ask the administrator to allow it.` };
   }
@@ -88,18 +93,17 @@ async function refusal(deps: SendDeps, to: string, input: SendInput): Promise<{ 
     if (!when.ok) return { reason: when.reason };
   }
   const store = await deps.store();
-  const ourNumber = deps.config.sender.phoneNumber;
-  if (!store || !ourNumber) return { inbox: undefined };
-  let inbox: Known;
+  let chosen: Awaited<ReturnType<typeof chooseSender>>;
   try {
-    inbox = await store.conversationEntry(ourNumber, to);
+    chosen = await chooseSender(scope.numbers, input.from, store ? (ourNumber) => store.conversationEntry(ourNumber, to) : null);
   } catch (error) {
     // The opt-out state cannot be read (wrong credentials, Sync down): refuse, since a STOP must
     // be honoured, but with Twilio's code and what to do, not a bare "could not reach Twilio".
     return { reason: `Could not check in Twilio Sync whether ${to} has opted out. ${describeFailure(error)}` };
   }
-  if (inbox?.entry.optedOut) return { reason: `${to} has opted out (they replied STOP). Twilio will not deliver to them until they text START.` };
-  return { inbox };
+  if (!chosen.ok) return { reason: chosen.reason };
+  if (chosen.inbox?.entry.optedOut) return { reason: `${to} has opted out (they replied STOP). Twilio will not deliver to them until they text START.` };
+  return { ourNumber: chosen.number, inbox: chosen.inbox };
 }
 
 export async function sendSms(deps: SendDeps, input: SendInput, progress: Progress = async () => {}): Promise<SendOutcome> {
@@ -128,12 +132,13 @@ export async function sendSms(deps: SendDeps, input: SendInput, progress: Progre
   }
 
   const reservation = deps.guard.reserve(to, body, mediaUrl);
+  const knownConversation = policy.ourNumber ? conversationIdFor(policy.ourNumber, to) : null;
   if (reservation.kind === 'duplicate') {
     deps.log.info(`send to ${deps.log.phone(to)} not repeated: same message already sent (${reservation.prior.sid ?? 'sid unknown'})`);
-    return { ...outcomeBase, outcome: 'already_sent', sid: reservation.prior.sid, status: reservation.prior.status, reason: 'This exact message was already sent to this number a moment ago.' };
+    return { ...outcomeBase, outcome: 'already_sent', sid: reservation.prior.sid, status: reservation.prior.status, conversationId: knownConversation, reason: 'This exact message was already sent to this number a moment ago.' };
   }
   if (reservation.kind === 'in-flight') {
-    return { ...outcomeBase, outcome: 'already_sent', reason: 'This exact message is being sent to this number right now by an earlier call.' };
+    return { ...outcomeBase, outcome: 'already_sent', conversationId: knownConversation, reason: 'This exact message is being sent to this number right now by an earlier call.' };
   }
   if (reservation.kind === 'rate-limited') {
     deps.log.warn(`send to ${deps.log.phone(to)} refused: rate limit of ${reservation.limit} ${CAP_WORDS[reservation.scope]}`);
@@ -142,6 +147,8 @@ export async function sendSms(deps: SendDeps, input: SendInput, progress: Progre
 
   const client = await deps.twilio();
   const started = deps.now();
+  const budget = callBudget(deps.config.clientTimeoutSeconds, started.getTime());
+  const { sender } = deps.config;
   const sendAt = input.sendAt !== undefined ? new Date(input.sendAt) : undefined;
   deps.log.info(`${sendAt ? 'scheduling' : 'sending'} to ${deps.log.phone(to)}: ${deps.log.body(body)}${mediaUrl.length ? ` + ${mediaUrl.length} media` : ''}`);
   let message: TwilioMessage;
@@ -149,7 +156,9 @@ export async function sendSms(deps: SendDeps, input: SendInput, progress: Progre
     message = await client.messages.create({
       to,
       body,
-      ...(deps.config.sender.messagingServiceSid ? { messagingServiceSid: deps.config.sender.messagingServiceSid } : { from: deps.config.sender.phoneNumber }),
+      // Through a Messaging Service the service picks the number, unless each user has their own.
+      ...(sender.messagingServiceSid ? { messagingServiceSid: sender.messagingServiceSid } : {}),
+      ...(policy.ourNumber && (!sender.messagingServiceSid || !sender.phoneNumber) ? { from: policy.ourNumber } : {}),
       ...(mediaUrl.length ? { mediaUrl } : {}),
       ...(deps.config.statusCallbackUrl ? { statusCallback: deps.config.statusCallbackUrl } : {}),
       ...(sendAt ? { scheduleType: 'fixed' as const, sendAt } : {}),
@@ -159,7 +168,7 @@ export async function sendSms(deps: SendDeps, input: SendInput, progress: Progre
       deps.guard.release(reservation.ticket);
       const failure = readFailure(error);
       deps.log.error(`send to ${deps.log.phone(to)} refused by Twilio: ${describeFailure(error)}`);
-      if (failure.code === UNSUBSCRIBED_RECIPIENT) await markOptedOut(deps, to);
+      if (failure.code === UNSUBSCRIBED_RECIPIENT) await markOptedOut(deps, policy.ourNumber, to);
       return { ...outcomeBase, outcome: 'failed', errorCode: failure.code, reason: describeFailure(error) };
     }
     deps.log.error(`send to ${deps.log.phone(to)}: no clear answer from Twilio (${readFailure(error).message}); looking for the message`);
@@ -177,13 +186,13 @@ export async function sendSms(deps: SendDeps, input: SendInput, progress: Progre
   deps.guard.complete(reservation.ticket, { sid: message.sid, status: message.status });
   deps.log.info(`${sendAt ? 'scheduled' : 'sent'} ${message.sid} to ${deps.log.phone(to)}: ${message.status}`);
 
-  if (!sendAt) message = await waitForFinalStatus(deps, client, message, progress);
+  if (!sendAt) message = await waitForFinalStatus(deps, client, message, progress, Math.min(started.getTime() + deps.config.sendWaitSeconds * 1000, budget.waitUntil));
   deps.guard.updateStatus(message.sid, message.status);
   const status: MessageStatus = isMessageStatus(message.status) ? message.status : 'queued';
   deps.log.info(`${message.sid} ${status}${message.errorCode ? ` (error ${message.errorCode})` : ''}`);
-  if (message.errorCode === UNSUBSCRIBED_RECIPIENT) await markOptedOut(deps, to);
+  if (message.errorCode === UNSUBSCRIBED_RECIPIENT) await markOptedOut(deps, policy.ourNumber, to);
 
-  const ourNumber = ourNumberOf(deps.config, message.from);
+  const ourNumber = policy.ourNumber ?? ourNumberOf(deps.config, message.from);
   const conversationId = conversationIdFor(ourNumber, to);
   const warning = await recordInThread(deps, {
     sid: message.sid, direction: 'outbound', from: ourNumber, to, body,
@@ -191,7 +200,7 @@ export async function sendSms(deps: SendDeps, input: SendInput, progress: Progre
     numSegments: Number(message.numSegments) || countSegments(body),
     status, errorCode: message.errorCode ?? null,
     createdAt: (message.dateCreated ?? started).toISOString(), statusAt: deps.now().toISOString(), processed: true,
-  }, policy.inbox);
+  }, policy.inbox, budget.answerBy);
   const failed = isFailureStatus(status);
   return {
     ...outcomeBase,
@@ -222,15 +231,14 @@ export function ourNumberOf(config: BridgeConfig, from: string | null): string {
 }
 
 /** Twilio says the recipient opted out (21610): remember it so the next send is refused early. */
-async function markOptedOut(deps: SendDeps, to: string): Promise<void> {
+async function markOptedOut(deps: SendDeps, ourNumber: string | undefined, to: string): Promise<void> {
   const store = await deps.store();
-  const ourNumber = deps.config.sender.phoneNumber;
   if (!store || !ourNumber) return;
   await store.markOptedOut(ourNumber, to).catch((error: unknown) => deps.log.warn(`could not record the opt-out: ${describeFailure(error)}`));
 }
 
-async function waitForFinalStatus(deps: SendDeps, client: TwilioClient, message: TwilioMessage, progress: Progress): Promise<TwilioMessage> {
-  const deadline = deps.now().getTime() + deps.config.sendWaitSeconds * 1000;
+/** Polls the message's status until it is final or `deadline` (ms since the epoch) comes. */
+async function waitForFinalStatus(deps: SendDeps, client: TwilioClient, message: TwilioMessage, progress: Progress, deadline: number): Promise<TwilioMessage> {
   let current = message;
   for (let poll = 0; !FINAL_STATUSES.has(current.status as MessageStatus); poll++) {
     const delay = POLL_DELAYS_MS[Math.min(poll, POLL_DELAYS_MS.length - 1)]!;
@@ -255,11 +263,11 @@ async function findSentMessage(client: TwilioClient, to: string, body: string, s
 }
 
 /** Writes the sent message into its conversation; a failure here is reported, never resent. */
-async function recordInThread(deps: SendDeps, record: MessageRecord, inbox: Known | undefined): Promise<string | null> {
+async function recordInThread(deps: SendDeps, record: MessageRecord, inbox: Known | undefined, answerBy: number): Promise<string | null> {
   const store = await deps.store();
   if (!store) return null;
   try {
-    await store.recordOutbound(record, inbox);
+    await store.until(answerBy).recordOutbound(record, inbox);
     return null;
   } catch (error) {
     deps.log.error(`recording ${record.sid} in its thread failed: ${describeFailure(error)}`);

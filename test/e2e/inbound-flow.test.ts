@@ -93,7 +93,8 @@ describe('the conversation loop', () => {
     const result = await waiting;
     expect(result.structuredContent).toMatchObject({ timedOut: false, messages: [{ conversationId, body: 'Great, thanks!' }] });
     const timeout = await system.bridge.call('wait_for_reply', { conversationId, timeoutSeconds: 1 });
-    expect(timeout.structuredContent).toEqual({ timedOut: true, messages: [] });
+    expect(timeout.structuredContent).toEqual({ timedOut: true, messages: [], waitedSeconds: 1 });
+    expect(textOf(timeout)).toBe(`No reply yet: waited 1 s, nothing new in ${conversationId}. Call wait_for_reply again to keep waiting, or tell the user.`);
   });
 
   test('MMS media URLs and content types are kept', async () => {
@@ -106,7 +107,11 @@ describe('the conversation loop', () => {
     // Twilio re-hosts inbound media: the webhook carries its own Media resource URLs.
     const hosted = media.map((item) => ({ contentType: item.contentType, url: expect.stringMatching(/^https:\/\/api\.twilio\.com\/2010-04-01\/Accounts\/AC[0-9a-f]{32}\/Messages\/(SM|MM)[0-9a-f]{32}\/Media\/ME[0-9a-f]{32}$/) }));
     expect(result.structuredContent).toMatchObject({ messages: [{ body: 'photo', media: hosted }] });
-    expect(textOf(result)).toContain('(+2 media: image/jpeg, application/pdf)');
+    // The text alone names each item as get_media takes it: LibreChat shows the model nothing else.
+    const text = textOf(result);
+    for (const [i, item] of (result.structuredContent as { messages: { media: { url: string; contentType: string }[] }[] }).messages[0]!.media.entries()) {
+      expect(text).toContain(`media ${i + 1} (${item.contentType}, open with get_media): ${item.url}`);
+    }
   });
 });
 

@@ -15,6 +15,18 @@ export interface BridgeProcess {
   close(): Promise<void>;
 }
 
+/**
+ * Collects what the child writes to stderr. Call it before `connect` (the SDK hands out the
+ * stream as soon as the transport is built with `stderr: 'pipe'`), so early output is kept.
+ */
+export function collectStderr(transport: StdioClientTransport): () => string {
+  let stderr = '';
+  transport.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+  });
+  return () => stderr;
+}
+
 export async function startBridge(env: Record<string, string>): Promise<BridgeProcess> {
   const transport = new StdioClientTransport({
     command: process.execPath,
@@ -24,15 +36,12 @@ export async function startBridge(env: Record<string, string>): Promise<BridgePr
     stderr: 'pipe',
     cwd: '/',
   });
-  let stderr = '';
-  transport.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
+  const stderr = collectStderr(transport);
   const client = new Client({ name: 'twilio-sms-mcp-tests', version: '1.0.0' });
   await client.connect(transport);
   return {
     client,
-    stderr: () => stderr,
+    stderr,
     call: async (name, args = {}, onProgress) =>
       (await client.callTool({ name, arguments: args }, undefined, {
         timeout: 120_000,

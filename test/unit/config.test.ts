@@ -35,6 +35,8 @@ describe('loadConfig', () => {
       apiBaseUrl: undefined,
       statusCallbackUrl: undefined,
       sendWaitSeconds: 20,
+      clientTimeoutSeconds: 60,
+      scope: { ok: true, identity: null, reader: null, numbers: ['+14155550100'] },
       duplicateWindowSeconds: 600,
       sendLimitPerMinute: 10,
       sendLimitPerRecipientPerMinute: 3,

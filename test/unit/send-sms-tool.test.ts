@@ -35,7 +35,7 @@ describe('sendResultText', () => {
 
   test('sent and delivered says delivered, with no receipt caveat', () => {
     const text = sendResultText(base);
-    expect(text).toBe(`[FINAL] SMS sent to ${TO} (SID ${SID}): delivered. Do not send it again.`);
+    expect(text).toBe(`[FINAL] SMS sent to ${TO} (SID ${SID}): delivered. Do not send it again. Conversation conv_0123456789abcdef (wait_for_reply takes it).`);
   });
 
   test.each(['sent', 'queued', 'accepted'])('sent but %s says no delivery receipt yet', (status) => {

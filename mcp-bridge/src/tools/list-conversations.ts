@@ -5,7 +5,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { InboxEntry } from '../../../lib/message-record';
-import { unreadCount } from '../../../lib/store/inbox';
+import { unreadCount } from '../../../lib/store/read-cursor';
 import type { BridgeDeps } from '../deps';
 import { handled, ok, requireStore, ToolInputError } from './result';
 
@@ -42,6 +42,7 @@ export function registerListConversations(server: McpServer, deps: BridgeDeps): 
         conversations: z.array(
           z.object({
             conversationId: z.string(),
+            ourNumber: z.string(),
             theirNumber: z.string(),
             lastActivityAt: z.string(),
             messageCount: z.number(),
@@ -64,14 +65,17 @@ export function registerListConversations(server: McpServer, deps: BridgeDeps): 
         const nextCursor = remaining.length > limit ? encodeCursor(page.at(-1)!) : null;
         const conversations = page.map((entry) => ({
           conversationId: entry.conversationId,
+          ourNumber: entry.ourNumber,
           theirNumber: entry.theirNumber,
           lastActivityAt: entry.lastActivityAt,
           messageCount: entry.messageCount,
-          unreadCount: unreadCount(entry),
+          unreadCount: unreadCount(entry, store.scope.reader),
           optedOut: entry.optedOut,
         }));
+        // Which of our numbers, only when there are several to tell apart.
+        const ours = new Set(conversations.map((c) => c.ourNumber)).size > 1;
         const lines = conversations.map(
-          (c) => `- ${c.conversationId} with ${c.theirNumber}: ${c.messageCount} message(s), ${c.unreadCount} unread, last activity ${c.lastActivityAt}${c.optedOut ? ', OPTED OUT (do not text)' : ''}`,
+          (c) => `- ${c.conversationId} with ${c.theirNumber}${ours ? ` (on ${c.ourNumber})` : ''}: ${c.messageCount} message(s), ${c.unreadCount} unread, last activity ${c.lastActivityAt}${c.optedOut ? ', OPTED OUT (do not text)' : ''}`,
         );
         const text = conversations.length
           ? `${conversations.length} conversation(s), most recent first:\n${lines.join('\n')}${nextCursor ? `\nMore: call again with cursor "${nextCursor}".` : ''}`

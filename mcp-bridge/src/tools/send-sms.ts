@@ -19,6 +19,7 @@ export const sendSmsInput = {
   mediaUrl: z.array(z.string()).optional().describe('Public https URLs to attach (MMS), max 10.'),
   sendAt: z.string().optional().describe('Send later: ISO 8601, 15 min to 35 days ahead.'),
   confirmationToken: z.string().optional().describe('From a preview, once the user approved.'),
+  from: z.string().optional().describe('Which of your numbers sends, if you have several.'),
 };
 
 export const sendSmsOutput = {
@@ -33,17 +34,21 @@ export const sendSmsOutput = {
   sendAt: z.string().optional(),
 };
 
-/** The text the model reads. It always starts with [FINAL] and always says not to send again. */
+/**
+ * The text the model reads. It always starts with [FINAL] and always says not to send again. It
+ * names the conversation id wait_for_reply takes: LibreChat shows the model this text only.
+ */
 export function sendResultText(result: SendOutcome): string {
   const sid = result.sid ? ` (SID ${result.sid})` : '';
   const warning = result.warning ? ` Note: ${result.warning}` : '';
+  const conversation = result.conversationId ? ` Conversation ${result.conversationId} (wait_for_reply takes it).` : '';
   switch (result.outcome) {
     case 'sent': {
       const reached = result.status === 'delivered' ? 'delivered' : `${result.status}; no delivery receipt yet`;
-      return `[FINAL] SMS sent to ${result.to}${sid}: ${reached}. Do not send it again.${warning}`;
+      return `[FINAL] SMS sent to ${result.to}${sid}: ${reached}. Do not send it again.${conversation}${warning}`;
     }
     case 'already_sent':
-      return `[FINAL] Not sent again: ${(result.reason ?? 'Already sent.').replace(/\.$/, '')}${sid}${result.status ? `, status ${result.status}` : ''}. Do not resend it.`;
+      return `[FINAL] Not sent again: ${(result.reason ?? 'Already sent.').replace(/\.$/, '')}${sid}${result.status ? `, status ${result.status}` : ''}. Do not resend it.${conversation}`;
     case 'failed': {
       // The code is named once, up front; describeFailure's reason starts with it too.
       const reason = result.errorCode ? (result.reason ?? '').replace(`Twilio error ${result.errorCode}: `, '') : result.reason;
@@ -54,7 +59,7 @@ export function sendResultText(result: SendOutcome): string {
     case 'unknown':
       return `[FINAL] Outcome unknown for the SMS to ${result.to}${sid}: ${result.reason} Do not resend: it may already have arrived.`;
     case 'scheduled':
-      return `[FINAL] SMS to ${result.to} scheduled for ${result.sendAt}${sid}. Do not schedule it again; cancel_scheduled_sms cancels it.${warning}`;
+      return `[FINAL] SMS to ${result.to} scheduled for ${result.sendAt}${sid}. Do not schedule it again; cancel_scheduled_sms cancels it.${conversation}${warning}`;
     case 'needs_confirmation':
       // Confirmation mode only: not final by design, a human approves first.
       return `[PREVIEW, NOT SENT] To ${result.to}: show the user this exact message and ask them to approve. Only if they approve, call send_sms once more with the same to, body and confirmationToken "${result.confirmationToken}".`;

@@ -1,60 +1,61 @@
 /**
  * wait_for_reply: returns as soon as a new inbound message arrives in a conversation (handing it
- * over like receive_sms), or when the bound passes. The bound stays under LibreChat's ~5 minute
- * tool-call ceiling. Polls the inbox entry only (one read per poll), with backoff.
+ * over like receive_sms), or when the wait ends: the time asked for, but never past the client's
+ * request timeout (call-budget.ts), so the answer is always there before the client gives up.
+ * Polls the inbox entry only (one read per poll), with backoff.
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { hasNewInbound } from '../../../lib/store/inbox';
-import { UnknownConversationError } from '../../../lib/store/message-store';
 import type { BridgeDeps } from '../deps';
-import { handoverResult, receivedOutput } from './receive-sms';
+import { callBudget, maxWaitSeconds } from '../call-budget';
+import { handoverResult, receivedOutput, returning } from './receive-sms';
 import { handled, ok, requireConversationId, requireStore } from './result';
 
 export const MAX_WAIT_SECONDS = 240;
 const POLL_MS = [500, 1000, 1500, 2000, 3000];
 
 export function registerWaitForReply(server: McpServer, deps: BridgeDeps): void {
+  const longest = Math.min(MAX_WAIT_SECONDS, maxWaitSeconds(deps.config.clientTimeoutSeconds));
   server.registerTool(
     'wait_for_reply',
     {
-      description: 'Waits up to timeoutSeconds for a reply in a conversation; returns it like receive_sms.',
+      description: `Waits up to timeoutSeconds (at most ${longest} per call) for a reply in a conversation; returns it like receive_sms.`,
       inputSchema: {
-        conversationId: z.string().describe('From list_conversations or send_sms.'),
-        timeoutSeconds: z.number().int().min(1).max(MAX_WAIT_SECONDS).optional().describe('Default 60.'),
+        conversationId: z.string().describe('From send_sms or list_conversations.'),
+        timeoutSeconds: z.number().int().min(1).max(MAX_WAIT_SECONDS).optional().describe(`Default ${longest}.`),
       },
-      outputSchema: { ...receivedOutput, timedOut: z.boolean() },
+      outputSchema: { ...receivedOutput, timedOut: z.boolean(), waitedSeconds: z.number() },
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
-    ({ conversationId, timeoutSeconds = 60 }, extra) =>
+    ({ conversationId, timeoutSeconds }, extra) =>
       handled(async () => {
         const id = requireConversationId(conversationId);
         const store = await requireStore(deps);
         const token = extra._meta?.progressToken;
         const started = deps.now().getTime();
-        const deadline = started + timeoutSeconds * 1000;
-        for (let poll = 0; ; poll++) {
-          const found = await store.inbox.get(id);
-          if (!found) throw new UnknownConversationError(id);
-          if (hasNewInbound(found.entry) || store.hasUnsettled(id)) {
-            const handover = await store.takeNew(id, found);
-            if (handover.messages.length > 0) {
-              const result = handoverResult([handover], '');
-              return { ...result, structuredContent: { ...result.structuredContent, timedOut: false } };
-            }
+        const asked = (timeoutSeconds ?? longest) * 1000;
+        const deadline = Math.min(started + asked, callBudget(deps.config.clientTimeoutSeconds, started).waitUntil);
+        const waited = () => Math.round((deps.now().getTime() - started) / 1000);
+        for (let poll = 0; !extra.signal.aborted; poll++) {
+          const handover = await store.takeNew(id, { signal: extra.signal });
+          if (handover.messages.length > 0) {
+            const result = handoverResult(returning(deps, extra, [handover]), '');
+            return { ...result, structuredContent: { ...result.structuredContent, timedOut: false, waitedSeconds: waited() } };
           }
-          const delay = POLL_MS[Math.min(poll, POLL_MS.length - 1)]!;
-          if (deps.now().getTime() + delay > deadline || extra.signal.aborted) break;
+          const left = deadline - deps.now().getTime();
+          if (left <= 0) break;
           if (token !== undefined) {
-            const waited = Math.round((deps.now().getTime() - started) / 1000);
             await extra.sendNotification({
               method: 'notifications/progress',
-              params: { progressToken: token, progress: waited, total: timeoutSeconds, message: `No reply yet after ${waited} s.` },
+              params: { progressToken: token, progress: waited(), total: Math.round((deadline - started) / 1000), message: `No reply yet after ${waited()} s.` },
             });
           }
-          await deps.sleep(delay);
+          // The last poll comes at the deadline itself: a wait of 3 s waits 3 s.
+          await deps.sleep(Math.min(POLL_MS[Math.min(poll, POLL_MS.length - 1)]!, left), extra.signal);
         }
-        return ok(`No reply within ${timeoutSeconds} s. Nothing new in ${id}. You can wait again or tell the user.`, { messages: [], timedOut: true });
+        const seconds = waited();
+        const capped = deadline < started + asked ? ` (the longest one call may wait here: the client's timeout is ${deps.config.clientTimeoutSeconds} s)` : '';
+        return ok(`No reply yet: waited ${seconds} s${capped}, nothing new in ${id}. Call wait_for_reply again to keep waiting, or tell the user.`, { messages: [], timedOut: true, waitedSeconds: seconds });
       }),
   );
 }

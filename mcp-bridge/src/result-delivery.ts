@@ -1,0 +1,95 @@
+/**
+ * Whether a tool's result reached the client, so that no message is marked processed for a call
+ * whose result the model never saw. Three ways a result is lost, all seen with LibreChat:
+ * - the client cancels the request (its timeout fired: `notifications/cancelled`) while the tool
+ *   runs, and the SDK then drops the result;
+ * - the transport cannot write the answer (the client went away);
+ * - the client's timer fires just as the answer is written: the client has already given up, and
+ *   its `notifications/cancelled` arrives for a request that was answered. A client cancels only
+ *   a request it has no answer for, so that cancellation means the answer was not taken.
+ * A tool registers an undo for its request; it runs once if any of these happens within the
+ * client's timeout, and is forgotten after.
+ */
+import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { CancelledNotificationSchema, isJSONRPCErrorResponse, isJSONRPCResultResponse, type JSONRPCMessage, type MessageExtraInfo, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+
+export type Undo = () => Promise<unknown>;
+
+export interface ToolRequest {
+  requestId: RequestId;
+  signal: AbortSignal;
+}
+
+export class ResultDelivery {
+  private readonly undos = new Map<RequestId, (why: string) => void>();
+
+  /** `keepMs`: how long after registering a cancellation can still come (the client's timeout). */
+  constructor(private readonly options: { keepMs: number; onUndo: (why: string, run: Undo) => void }) {}
+
+  /** Runs `undo` once if the result of `request` does not reach the client. */
+  onUndelivered(request: ToolRequest, undo: Undo): void {
+    let done = false;
+    const forget = () => {
+      done = true;
+      clearTimeout(timer);
+      if (this.undos.get(request.requestId) === fire) this.undos.delete(request.requestId);
+    };
+    const fire = (why = 'the request was cancelled') => {
+      if (done) return;
+      forget();
+      this.options.onUndo(why, undo);
+    };
+    const timer = setTimeout(forget, this.options.keepMs);
+    timer.unref();
+    if (request.signal.aborted) return fire();
+    request.signal.addEventListener('abort', () => fire(), { once: true });
+    this.undos.set(request.requestId, fire);
+  }
+
+  /** The transport the server connects to, watched for lost answers and late cancellations. */
+  wrap(inner: Transport): Transport {
+    return new WatchedTransport(inner, (id, why) => this.undos.get(id)?.(why));
+  }
+}
+
+class WatchedTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: <T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void;
+
+  constructor(private readonly inner: Transport, private readonly lost: (id: RequestId, why: string) => void) {
+    inner.onclose = () => this.onclose?.();
+    inner.onerror = (error) => this.onerror?.(error);
+    inner.onmessage = (message, extra) => {
+      const cancelled = CancelledNotificationSchema.safeParse(message);
+      if (cancelled.success && cancelled.data.params.requestId !== undefined) this.lost(cancelled.data.params.requestId, 'the client cancelled it');
+      this.onmessage?.(message, extra);
+    };
+  }
+
+  get sessionId(): string | undefined {
+    return this.inner.sessionId;
+  }
+
+  setProtocolVersion(version: string): void {
+    this.inner.setProtocolVersion?.(version);
+  }
+
+  start(): Promise<void> {
+    return this.inner.start();
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+    try {
+      await this.inner.send(message, options);
+    } catch (error) {
+      const answered = isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message) ? message.id : undefined;
+      if (answered !== undefined) this.lost(answered, 'its answer could not be written');
+      throw error;
+    }
+  }
+}

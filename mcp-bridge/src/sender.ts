@@ -1,0 +1,32 @@
+/**
+ * Which of our numbers sends a message. A user may have several (SMS_USER_NUMBERS): the one asked
+ * for, else the one this person last talked with (a reply comes from the number they texted),
+ * else the first. Only numbers in the user's scope are ever used.
+ */
+import type { Known } from '../../lib/store/inbox';
+
+export type SenderChoice =
+  | { ok: true; number: string | undefined; inbox: Known | undefined }
+  | { ok: false; reason: string };
+
+/**
+ * `numbers`: the scope's numbers (null: a Messaging Service picks); `entryOf`: the conversation's
+ * inbox entry for one of our numbers, or null without a store (then nothing is read).
+ */
+export async function chooseSender(
+  numbers: readonly string[] | null,
+  asked: string | undefined,
+  entryOf: ((ourNumber: string) => Promise<Known>) | null,
+): Promise<SenderChoice> {
+  if (asked !== undefined && !(numbers ?? []).includes(asked.trim())) {
+    return { ok: false, reason: `"${asked.slice(0, 24)}" is not one of your Twilio numbers${numbers?.length ? ` (${numbers.join(', ')})` : ''}. Leave "from" out, or use one of those.` };
+  }
+  const candidates = asked !== undefined ? [asked.trim()] : numbers ?? [];
+  if (candidates.length === 0) return { ok: true, number: undefined, inbox: undefined };
+  if (!entryOf) return { ok: true, number: candidates[0], inbox: undefined };
+  const entries = await Promise.all(candidates.map(async (number) => ({ number, inbox: await entryOf(number) })));
+  const latest = entries
+    .filter((e) => e.inbox)
+    .sort((a, b) => b.inbox!.entry.lastActivityAt.localeCompare(a.inbox!.entry.lastActivityAt))[0];
+  return { ok: true, ...(latest ?? entries[0]!) };
+}
