@@ -17,7 +17,8 @@ import { join, relative } from 'node:path';
 import { startEmulator, type Emulator, type InboundResult, type MessageResource } from '../test/emulator';
 import { parseSandboxArgs, SANDBOX_NUMBER, SANDBOX_USAGE, type SandboxCommand } from './cli-args';
 import { describeSteps, provision, type ProvisionResult } from './provision';
-import { bridgePath, claudeDesktopJson, librechatYaml, projectRoot, stdio, type Io } from './setup';
+import { claudeDesktopJson, librechatYaml } from './client-config';
+import { bridgePath, projectRoot, stdio, type Io } from './setup';
 
 /**
  * The sandbox's Sync service has a fixed SID (the emulator CLI's too), so MCP client configuration

@@ -9,9 +9,9 @@ import { dirname, join } from 'node:path';
 import { checkE164 } from '../lib/phone';
 import type { TwilioCredentials } from '../lib/twilio-client';
 import { parseHelpOnly } from './cli-args';
+import { librechatYaml } from './client-config';
 import { describeSteps, provision, ProvisionError, type ProvisionResult } from './provision';
 
-export const SERVER_NAME = 'twilio-sms';
 const PACKAGE_NAME = 'twilio-sms-mcp';
 
 export interface Io {
@@ -41,40 +41,6 @@ export function projectRoot(from: string = __dirname): string {
 
 export function bridgePath(root: string = projectRoot()): string {
   return join(root, 'mcp-bridge', 'dist', 'index.js');
-}
-
-// ---------------------------------------------------------------------------------------------
-// MCP client configuration (shared with the sandbox, which prints literal emulator values)
-
-/** YAML plain scalars for simple paths, double-quoted (JSON syntax is valid YAML) otherwise. */
-function yamlScalar(value: string, alwaysQuote: boolean): string {
-  return !alwaysQuote && /^[\w./@+-]+$/.test(value) ? value : JSON.stringify(value);
-}
-
-/** The `mcpServers` entry of librechat.yaml; `env` values are written as given (literal or ${VAR}). */
-export function librechatYaml(bridge: string, env: Readonly<Record<string, string>>): string[] {
-  return [
-    'mcpServers:',
-    `  ${SERVER_NAME}:`,
-    '    type: stdio',
-    '    command: node',
-    '    args:',
-    `      - ${yamlScalar(bridge, false)}`,
-    '    env:',
-    ...Object.entries(env).map(([key, value]) => `      ${key}: ${yamlScalar(value, true)}`),
-    '    timeout: 120000      # send_sms waits up to SEND_WAIT_SECONDS for a delivery receipt',
-    '    initTimeout: 20000',
-    '    serverInstructions: true',
-  ];
-}
-
-/**
- * claude_desktop_config.json. The command is this Node's absolute path: Claude Desktop passes
- * only USER, HOME and PATH, and a GUI app's PATH often lacks a version-managed `node`.
- */
-export function claudeDesktopJson(bridge: string, env: Readonly<Record<string, string>>, node: string = process.execPath): string[] {
-  const config = { mcpServers: { [SERVER_NAME]: { command: node, args: [bridge], env } } };
-  return JSON.stringify(config, null, 2).split('\n');
 }
 
 // ---------------------------------------------------------------------------------------------

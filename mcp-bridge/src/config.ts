@@ -90,11 +90,39 @@ export interface BridgeConfig {
 /** `notes`: one line for each setting left off because its value was an unfilled placeholder. */
 export type ConfigResult = { ok: true; config: BridgeConfig; notes: string[] } | { ok: false; error: string };
 
-const SETTINGS = new Set(Object.keys(EnvSchema.shape));
+export type SettingName = keyof typeof EnvSchema.shape;
+
+/** Every variable the bridge reads. */
+export const SETTING_NAMES = Object.keys(EnvSchema.shape) as SettingName[];
+
+const SETTINGS: ReadonlySet<string> = new Set(SETTING_NAMES);
+
+/**
+ * The settings a LibreChat administrator may want, in the order the printed and documented
+ * librechat.yaml entries list them (client-config.ts). LibreChat passes the bridge only what the
+ * entry's `env` names, so an entry that lists them all lets every one be set in LibreChat's .env
+ * alone; an unset one stays a placeholder, which counts as unset. Grouped for the comments there.
+ */
+export const ADMIN_SETTINGS: readonly { group: string; names: readonly SettingName[] }[] = [
+  { group: 'Twilio account and sender', names: ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_PHONE_NUMBER', 'TWILIO_API_KEY', 'TWILIO_API_SECRET', 'TWILIO_MESSAGING_SERVICE_SID'] },
+  { group: 'Replies and delivery receipts (after the deploy: printed by npm run setup)', names: ['TWILIO_SYNC_SERVICE_SID', 'STATUS_CALLBACK_BASE_URL'] },
+  { group: 'Safety', names: ['SEND_ALLOWLIST', 'SEND_CONFIRMATION', 'DUPLICATE_WINDOW_SECONDS', 'SEND_LIMIT_PER_MINUTE', 'SEND_LIMIT_PER_RECIPIENT_PER_MINUTE', 'SEND_LIMIT_PER_HOUR', 'SEND_LIMIT_PER_DAY'] },
+  { group: 'Waiting, media, retention, logs', names: ['SEND_WAIT_SECONDS', 'MEDIA_MAX_BYTES', 'SYNC_TTL_SECONDS', 'LOG_PII', 'TWILIO_TIMEOUT_MS'] },
+];
+
+/** Set in the entry itself rather than in .env: the request timeout, and the per-user pair. */
+export const ENTRY_SETTINGS: readonly SettingName[] = ['CLIENT_TIMEOUT_SECONDS', 'SMS_USER', 'SMS_USER_NUMBERS'];
+
+/** Only for running against the local emulator, never in a LibreChat entry for real use. */
+export const DEVELOPMENT_SETTINGS: readonly SettingName[] = ['TWILIO_API_BASE_URL'];
 
 /** "is not set", or, when LibreChat passed its placeholder unfilled, where to set it. */
 function unset(name: string, placeholders: Record<string, string>): string {
-  return name in placeholders ? `is missing from LibreChat's .env (librechat.yaml passes "${placeholders[name]}" unfilled)` : 'is not set';
+  const placeholder = placeholders[name];
+  if (placeholder === undefined) return 'is not set';
+  // {{…}} is filled per user: the process LibreChat starts to list tools has none.
+  if (placeholder.startsWith('{{')) return `was left as "${placeholder}" (LibreChat fills it only for a signed-in user)`;
+  return `is missing from LibreChat's .env (librechat.yaml passes "${placeholder}" unfilled)`;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
@@ -170,7 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
     notes: Object.keys(placeholders)
       .filter((name) => SETTINGS.has(name))
       .sort()
-      .map((name) => `${name} is off: it ${missing(name)}. Set it in LibreChat's .env to use it.`),
+      .map((name) => `${name} is off: it ${missing(name)}.${placeholders[name]?.startsWith('$') ? " Set it in LibreChat's .env to use it." : ''}`),
   };
 }
 

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { librechatYaml, SERVER_NAME } from '../../scripts/setup';
+import { librechatYaml, SERVER_NAME } from '../../scripts/client-config';
 import { ROOT } from '../support/paths';
 import {
   fillUserPlaceholders,
@@ -35,6 +35,20 @@ function stdioEntry(text: string, name: string, dotenv: Record<string, string> =
 const readmeBlocks = readmeLibrechatYamlBlocks();
 
 describe("README's LibreChat section", () => {
+  // One source for the entries: what `npm run setup` and the sandbox print is what the README shows.
+  test.each(['personal', 'team'] as const)('shows the %s entry exactly as client-config.ts writes it', (shape) => {
+    const generated = librechatYaml('/absolute/path/to/twilio-sms-mcp/mcp-bridge/dist/index.js', {}, shape).join('\n');
+    expect(readmeBlocks).toContain(generated);
+  });
+
+  test('the team entry fills SMS_USER per user: LibreChat then starts one process per user', () => {
+    const team = librechatYaml('/x/index.js', {}, 'team').join('\n');
+    const entry = stdioEntry(team, SERVER_NAME, { TWILIO_ACCOUNT_SID: SID });
+    const filled = processMCPEnv(entry, { user: { id: 'u1', email: 'Alice@Example.com' } });
+    expect(filled.env?.SMS_USER).toBe('Alice@Example.com');
+    expect(filled.env?.SMS_USER_NUMBERS).toBe('${SMS_USER_NUMBERS}');
+  });
+
   test('has at least one yaml block with an mcpServers entry', () => {
     expect(readmeBlocks.length).toBeGreaterThan(0);
     expect(readmeBlocks.some((block) => /^mcpServers:/m.test(block))).toBe(true);

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SERVER_NAME } from '../../scripts/setup';
+import { SERVER_NAME } from '../../scripts/client-config';
 import { BRIDGE_BIN, ROOT } from '../support/paths';
 import {
   parseLibrechatYaml,

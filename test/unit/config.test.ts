@@ -1,4 +1,4 @@
-import { describeConfig, loadConfig, type BridgeConfig } from '../../mcp-bridge/src/config';
+import { ADMIN_SETTINGS, describeConfig, DEVELOPMENT_SETTINGS, ENTRY_SETTINGS, loadConfig, SETTING_NAMES, type BridgeConfig } from '../../mcp-bridge/src/config';
 
 const AUTH_TOKEN = 'authtok_ZX91_q7Lm_DISTINCT';
 const API_SECRET = 'apisecret_Pw44_k2Rn_DISTINCT';
@@ -171,5 +171,73 @@ describe('describeConfig', () => {
     for (const pattern of patterns) expect(text).toMatch(pattern);
     expectNoSecret(text);
     expect(text).not.toContain(API_KEY);
+  });
+});
+
+describe('the settings the LibreChat entries name', () => {
+  test('every setting the bridge reads is in exactly one list: admin, entry, or development only', () => {
+    const listed = [...ADMIN_SETTINGS.flatMap((group) => group.names), ...ENTRY_SETTINGS, ...DEVELOPMENT_SETTINGS];
+    expect(new Set(listed).size).toBe(listed.length);
+    // A setting no entry names could never be set from LibreChat's .env.
+    expect([...listed].sort()).toEqual([...SETTING_NAMES].sort());
+  });
+});
+
+describe('placeholders LibreChat leaves unfilled', () => {
+  const optional = SETTING_NAMES.filter((name) => !(name in seed));
+
+  test.each(optional.flatMap((name) => [[name, `\${${name}}`], [name, '{{LIBRECHAT_USER_EMAIL}}'], [name, '']]))('%s = %j counts as unset', (name, value) => {
+    const result = loadConfig({ ...seed, [name]: value });
+    if (!result.ok) throw new Error(result.error);
+    expect(result.config).toEqual(configOf(seed));
+    // One line names it and where to set it; an empty value is simply unset.
+    const why = value.startsWith('{{') ? `was left as "${value}" (LibreChat fills it only for a signed-in user)` : `is missing from LibreChat's .env (librechat.yaml passes "${value}" unfilled)`;
+    const hint = value.startsWith('$') ? " Set it in LibreChat's .env to use it." : '';
+    expect(result.notes).toEqual(value === '' ? [] : [`${name} is off: it ${why}.${hint}`]);
+  });
+
+  test.each(Object.keys(seed))('a required %s left as its placeholder stops the start, saying it is missing from LibreChat\'s .env', (name) => {
+    const error = errorOf({ ...seed, [name]: `\${${name}}` });
+    expect(error).toMatch(new RegExp(`^${name} is missing from LibreChat's \\.env \\(librechat\\.yaml passes "\\$\\{${name}\\}" unfilled\\)\\.`));
+  });
+
+  test('a placeholder inside a longer value is still unfilled', () => {
+    expect(configOf({ ...seed, STATUS_CALLBACK_BASE_URL: 'https://${FUNCTIONS_HOST}' }).statusCallbackUrl).toBeUndefined();
+  });
+});
+
+describe('CLIENT_TIMEOUT_SECONDS and the per-user scope', () => {
+  test('the client timeout defaults to LibreChat\'s 60 s and is checked', () => {
+    expect(configOf({ ...seed, CLIENT_TIMEOUT_SECONDS: '120' }).clientTimeoutSeconds).toBe(120);
+    expect(errorOf({ ...seed, CLIENT_TIMEOUT_SECONDS: '5' })).toBe('CLIENT_TIMEOUT_SECONDS must be at least 10. Fix CLIENT_TIMEOUT_SECONDS in the MCP server env.');
+  });
+
+  const numbers = 'alice@example.com=+14155550100,bob@example.com=+14155550101,Bob@Example.com=+14155550102';
+
+  test('SMS_USER_NUMBERS binds the SMS_USER identity, case-insensitively, to its numbers; no bridge-wide number is needed', () => {
+    const config = configOf({ ...seed, TWILIO_PHONE_NUMBER: undefined, SMS_USER: 'bob@example.com', SMS_USER_NUMBERS: numbers });
+    expect(config.sender).toEqual({});
+    expect(config.scope).toEqual({ ok: true, identity: 'bob@example.com', reader: expect.stringMatching(/^u_[0-9a-f]{16}$/), numbers: ['+14155550101', '+14155550102'] });
+  });
+
+  test('a user missing from the map, or no user at all, starts but is refused with what to fix', () => {
+    const carol = configOf({ ...seed, SMS_USER: 'carol@example.com', SMS_USER_NUMBERS: numbers }).scope;
+    expect(carol).toEqual({ ok: false, reason: 'No Twilio number is assigned to carol@example.com on this server. Ask the administrator to add "carol@example.com=+<your number>" to SMS_USER_NUMBERS.' });
+    // LibreChat's own tool-listing process has no user: {{LIBRECHAT_USER_EMAIL}} stays unfilled.
+    const nobody = configOf({ ...seed, SMS_USER: '{{LIBRECHAT_USER_EMAIL}}', SMS_USER_NUMBERS: numbers }).scope;
+    expect(nobody).toMatchObject({ ok: false, reason: expect.stringContaining('SMS_USER: "{{LIBRECHAT_USER_EMAIL}}"') });
+  });
+
+  test('SMS_USER alone gives the user their own cursor on the bridge\'s number', () => {
+    expect(configOf({ ...seed, SMS_USER: 'alice@example.com' }).scope).toEqual({ ok: true, identity: 'alice@example.com', reader: expect.stringMatching(/^u_/), numbers: ['+14155550100'] });
+  });
+
+  test.each([
+    ['alice@example.com', 1, 'the identity before "=" is missing'],
+    ['=+14155550100', 1, 'the identity before "=" is missing'],
+    ['alice@example.com=+1415', 1, 'the number after "=" is not an E.164 number'],
+    ['alice@example.com=+14155550100, bob@example.com=4155550101', 2, 'the number after "=" is not an E.164 number'],
+  ])('a malformed SMS_USER_NUMBERS (%j) names the entry, not its value', (value, position, why) => {
+    expect(errorOf({ ...seed, SMS_USER_NUMBERS: value })).toBe(`SMS_USER_NUMBERS entry ${position} is not "identity=+E164" (e.g. alice@example.com=+14155550100): ${why}.`);
   });
 });

@@ -1,0 +1,73 @@
+/**
+ * What connects an MCP client to the bridge: the librechat.yaml entry and Claude Desktop's JSON,
+ * printed by `npm run setup` (with `${VAR}` placeholders) and `npm run sandbox` (with the
+ * emulator's literal values), and shown in the README, which a test keeps equal to this output.
+ */
+import { ADMIN_SETTINGS, DEVELOPMENT_SETTINGS, ENTRY_SETTINGS } from '../mcp-bridge/src/config';
+
+export const SERVER_NAME = 'twilio-sms';
+
+/** LibreChat's request timeout when an entry sets none (the MCP SDK's 60 s); the entry sets it anyway. */
+export const CLIENT_TIMEOUT_SECONDS = 60;
+
+/**
+ * personal: one process for the whole LibreChat instance, one inbox (LibreChat starts one process
+ * for all users unless the entry names a user placeholder). team: one process per signed-in user,
+ * who sees and sends only from the numbers SMS_USER_NUMBERS gives them.
+ */
+export type EntryShape = 'personal' | 'team';
+
+/** YAML plain scalars for simple paths, double-quoted (JSON syntax is valid YAML) otherwise. */
+function yamlScalar(value: string, alwaysQuote: boolean): string {
+  return !alwaysQuote && /^[\w./@+-]+$/.test(value) ? value : JSON.stringify(value);
+}
+
+/**
+ * The `mcpServers` entry of librechat.yaml. It names every setting an administrator may want, so
+ * that setting it in LibreChat's .env is enough (LibreChat passes the bridge nothing else); a
+ * value in `values` is written as it is, any other as its `${NAME}` placeholder, which the bridge
+ * takes as unset when LibreChat leaves it unfilled. Values of other settings (the sandbox's
+ * TWILIO_API_BASE_URL) come last.
+ */
+export function librechatYaml(bridge: string, values: Readonly<Record<string, string>> = {}, shape: EntryShape = 'personal'): string[] {
+  const line = (name: string, fallback = `\${${name}}`) => `      ${name}: ${yamlScalar(values[name] ?? fallback, true)}`;
+  const listed = new Set<string>(ENTRY_SETTINGS);
+  const groups = ADMIN_SETTINGS.flatMap(({ group, names }) => {
+    for (const name of names) listed.add(name);
+    return [`      # ${group}`, ...names.map((name) => line(name))];
+  });
+  const others = Object.keys(values).filter((name) => !listed.has(name));
+  return [
+    'mcpServers:',
+    `  ${SERVER_NAME}:`,
+    '    type: stdio',
+    '    command: node',
+    '    args:',
+    `      - ${yamlScalar(bridge, false)}`,
+    '    env:',
+    ...groups,
+    ...(shape === 'team'
+      ? [
+          '      # One inbox per LibreChat user: LibreChat fills in who is signed in (users cannot change it),',
+          '      # SMS_USER_NUMBERS (yours, in .env) gives each user their numbers: alice@example.com=+14155550100,…',
+          line('SMS_USER', '{{LIBRECHAT_USER_EMAIL}}'),
+          line('SMS_USER_NUMBERS'),
+        ]
+      : []),
+    '      # No tool call outlives the client: keep this equal to `timeout` below, in seconds',
+    line('CLIENT_TIMEOUT_SECONDS', String(CLIENT_TIMEOUT_SECONDS)),
+    ...(others.length ? [`      # ${others.every((name) => (DEVELOPMENT_SETTINGS as readonly string[]).includes(name)) ? 'The local emulator (sandbox only)' : 'Other settings'}`, ...others.map((name) => line(name))] : []),
+    `    timeout: ${Number(values.CLIENT_TIMEOUT_SECONDS ?? CLIENT_TIMEOUT_SECONDS) * 1000}      # ms: how long LibreChat waits for one tool call`,
+    '    initTimeout: 20000',
+    '    serverInstructions: true',
+  ];
+}
+
+/**
+ * claude_desktop_config.json. The command is this Node's absolute path: Claude Desktop passes
+ * only USER, HOME and PATH, and a GUI app's PATH often lacks a version-managed `node`.
+ */
+export function claudeDesktopJson(bridge: string, env: Readonly<Record<string, string>>, node: string = process.execPath): string[] {
+  const config = { mcpServers: { [SERVER_NAME]: { command: node, args: [bridge], env } } };
+  return JSON.stringify(config, null, 2).split('\n');
+}
