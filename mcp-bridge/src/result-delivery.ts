@@ -21,34 +21,39 @@ export interface ToolRequest {
 }
 
 export class ResultDelivery {
-  private readonly undos = new Map<RequestId, (why: string) => void>();
+  /** Per request, the undos still armed: receive_sms registers one per conversation it took from. */
+  private readonly undos = new Map<RequestId, Set<(why: string) => void>>();
 
   /** `keepMs`: how long after registering a cancellation can still come (the client's timeout). */
   constructor(private readonly options: { keepMs: number; onUndo: (why: string, run: Undo) => void }) {}
 
   /** Runs `undo` once if the result of `request` does not reach the client. */
   onUndelivered(request: ToolRequest, undo: Undo): void {
-    let done = false;
+    const { requestId } = request;
+    const armed = this.undos.get(requestId) ?? new Set();
     const forget = () => {
-      done = true;
       clearTimeout(timer);
-      if (this.undos.get(request.requestId) === fire) this.undos.delete(request.requestId);
+      armed.delete(fire);
+      if (armed.size === 0 && this.undos.get(requestId) === armed) this.undos.delete(requestId);
     };
     const fire = (why = 'the request was cancelled') => {
-      if (done) return;
+      if (!armed.has(fire)) return;
       forget();
       this.options.onUndo(why, undo);
     };
     const timer = setTimeout(forget, this.options.keepMs);
     timer.unref();
+    armed.add(fire);
+    this.undos.set(requestId, armed);
     if (request.signal.aborted) return fire();
     request.signal.addEventListener('abort', () => fire(), { once: true });
-    this.undos.set(request.requestId, fire);
   }
 
   /** The transport the server connects to, watched for lost answers and late cancellations. */
   wrap(inner: Transport): Transport {
-    return new WatchedTransport(inner, (id, why) => this.undos.get(id)?.(why));
+    return new WatchedTransport(inner, (id, why) => {
+      for (const fire of [...(this.undos.get(id) ?? [])]) fire(why);
+    });
   }
 }
 

@@ -19,7 +19,7 @@ export async function chooseSender(
   entryOf: ((ourNumber: string) => Promise<Known>) | null,
 ): Promise<SenderChoice> {
   if (asked !== undefined && !(numbers ?? []).includes(asked.trim())) {
-    return { ok: false, reason: `"${asked.slice(0, 24)}" is not one of your Twilio numbers${numbers?.length ? ` (${numbers.join(', ')})` : ''}. Leave "from" out, or use one of those.` };
+    return { ok: false, reason: `"${asked.trim().slice(0, 24)}" is not one of your Twilio numbers${numbers?.length ? ` (${numbers.join(', ')})` : ''}. Leave "from" out, or use one of those.` };
   }
   const candidates = asked !== undefined ? [asked.trim()] : numbers ?? [];
   if (candidates.length === 0) return { ok: true, number: undefined, inbox: undefined };

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { parseSandboxArgs } from '../../scripts/cli-args';
 import { isPortFree } from '../../scripts/sandbox';
 import { startBridge, textOf } from '../support/bridge-process';
+import { parseLibrechatYaml, startLibrechatBridge, validateLibrechatConfig, withLibrechatEnv } from '../support/librechat';
 import { freePort } from '../support/functions-process';
 import { BRIDGE_BIN, ROOT } from '../support/paths';
 
@@ -29,6 +30,14 @@ function runSandbox(args: string[], env: Record<string, string> = {}): Promise<F
       resolve({ code: child.exitCode, stdout, stderr }),
     );
   });
+}
+
+/** The librechat.yaml the sandbox printed: the indented lines after its heading, up to a blank one. */
+function printedLibrechatYaml(stdout: string): string {
+  const lines = stdout.split('\n');
+  const start = lines.findIndex((line) => line.startsWith('LibreChat, librechat.yaml')) + 1;
+  const end = lines.indexOf('', start);
+  return lines.slice(start, end).map((line) => line.slice(2)).join('\n');
 }
 
 /** The Claude Desktop JSON block the sandbox printed: from a line "{" to the next line "}". */
@@ -110,6 +119,20 @@ describe('npm run sandbox (the built script)', () => {
       expect(textOf(sent)).toMatch(/^\[FINAL\] SMS sent to \+14155550100 \(SID SM[0-9a-f]{32}\): delivered/);
     } finally {
       await bridge.close();
+    }
+
+    // LibreChat accepts the printed entry, and the bridge it starts from it, with nothing in
+    // LibreChat's .env (the sandbox's values are literal, every other setting a placeholder), works.
+    const yaml = printedLibrechatYaml(stdout);
+    expect(validateLibrechatConfig(yaml).success).toBe(true);
+    const entry = withLibrechatEnv({}, () => parseLibrechatYaml(yaml))['twilio-sms'];
+    const librechat = await startLibrechatBridge(entry!, { bridgePath: BRIDGE_BIN });
+    try {
+      const listed = await librechat.call('list_conversations');
+      expect(listed.error).toBeNull();
+      expect(listed.text).toMatch(new RegExp(`^1 conversation\\(s\\), most recent first:\n- conv_[0-9a-f]{16} with \\${HANDSET}: 2 message\\(s\\), 0 unread`));
+    } finally {
+      await librechat.close();
     }
 
     const outbox = await runSandbox(['outbox'], { SANDBOX_PORT: String(emulatorPort) });

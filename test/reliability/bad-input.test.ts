@@ -186,7 +186,9 @@ const sendCases: ToolCase[] = [
   ['no arguments', 'send_sms', {}, 'refused', TYPE_ERROR],
   ['confirmation token as a number', 'send_sms', send('+14155550149', fresh(), { confirmationToken: 7 }), 'refused', TYPE_ERROR],
   // Unknown fields are ignored (the SDK strips them): the message goes to `to`, from our number.
-  ['extra fields (from, statusCallback) are ignored', 'send_sms', send('+14155550150', fresh(), { from: '+19999999999', statusCallback: 'https://evil.example.com', priority: 'high' }), 'sent'],
+  ['extra fields (statusCallback, messagingServiceSid) are ignored', 'send_sms', send('+14155550150', fresh(), { statusCallback: 'https://evil.example.com', messagingServiceSid: `MG${'1'.repeat(32)}`, priority: 'high' }), 'sent'],
+  // `from` may only name one of the bridge's own numbers.
+  ['from a number that is not ours', 'send_sms', send('+14155550151', fresh(), { from: '+19999999999' }), 'refused', /"\+19999999999" is not one of your Twilio numbers \(\+15005550006\)/],
 ];
 
 const readCases: ToolCase[] = [

@@ -257,7 +257,7 @@ describe('bridge reads and writes on Sync', () => {
     system.emulator.injectFault({ product: 'sync', method: 'POST', kind, ...hold(kind) });
     const result = await system.bridge.call('send_sms', { to, body: `unsaved ${kind}` });
     system.emulator.clearFaults();
-    expect(textOf(result)).toMatch(/^\[FINAL\] SMS sent to .* Do not send it again\. Note: The message was sent but could not be saved to the conversation history\./);
+    expect(textOf(result)).toMatch(/^\[FINAL\] SMS sent to .* Do not send it again\. Conversation conv_[0-9a-f]{16} \(wait_for_reply takes it\)\. Note: The message was sent but could not be saved to the conversation history\./);
     expect(sentTo(to)).toHaveLength(1);
   });
 

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { isConversationId } from '../../../lib/conversation-id';
 import type { MessageStore, StoredMessage } from '../../../lib/store/message-store';
 import { UnknownConversationError } from '../../../lib/store/message-store';
+import { DeadlinePassedError } from '../../../lib/store/sync-gateway';
 import { describeFailure, isNoAnswer, readFailure } from '../../../lib/twilio-errors';
 import { callBudget } from '../call-budget';
 import type { BridgeDeps } from '../deps';
@@ -27,6 +28,8 @@ export async function handled(run: () => Promise<CallToolResult>): Promise<CallT
     return await run();
   } catch (error) {
     if (error instanceof ToolInputError || error instanceof UnknownConversationError) return fail(error.message);
+    // The call's time ran out (call-budget.ts) before Sync answered: say so while the client still listens.
+    if (error instanceof DeadlinePassedError) return fail('Twilio Sync answered too slowly to finish before the client gives up; nothing new was handed over. Try again in a moment.');
     // Twilio (Sync) failing after the store's own retries is expected too: say what and what to do.
     if (readFailure(error).status !== null || isNoAnswer(error)) return fail(`Twilio Sync could not be read: ${describeFailure(error)} Try again in a moment.`);
     throw error;

@@ -1,0 +1,108 @@
+/**
+ * The send caps as plain data and rules, so that the in-memory guard and the one kept in Twilio
+ * Sync (every bridge of a user, or of the account, sharing one ledger) count the same way.
+ *
+ * A ledger stays small whatever the caps: the last minute's sends exactly (bounded by the
+ * per-minute caps that need them), the last hour in one-minute buckets, the last day in one-hour
+ * buckets. A bucketed window counts its whole oldest bucket, so it may refuse up to one bucket
+ * early but never lets more than its limit through in any true window.
+ */
+export interface CapLimits {
+  /** 0 = no limit, for each. */
+  perMinute: number;
+  perRecipientPerMinute: number;
+  perHour: number;
+  perDay: number;
+}
+
+export type CapScope = 'overall' | 'recipient' | 'hour' | 'day';
+
+export interface CapLedger {
+  /** Sends of the last minute: when (ms), and to whom (a recipient key). */
+  minute: { at: number; to: string }[];
+  /** One-minute bucket start (ms) → sends. */
+  hour: Record<string, number>;
+  /** One-hour bucket start (ms) → sends. */
+  day: Record<string, number>;
+}
+
+export interface CapRefusal {
+  scope: CapScope;
+  limit: number;
+  retryAfterSeconds: number;
+}
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+export const EMPTY_LEDGER: CapLedger = { minute: [], hour: {}, day: {} };
+
+function bucketOf(at: number, size: number): number {
+  return Math.floor(at / size) * size;
+}
+
+/** Buckets whose span reaches into the window ending now. */
+function inWindow(buckets: Record<string, number>, now: number, size: number, window: number): [number, number][] {
+  const oldest = bucketOf(now - window, size);
+  return Object.entries(buckets)
+    .map(([start, count]): [number, number] => [Number(start), count])
+    .filter(([start]) => start >= oldest)
+    .sort((a, b) => a[0] - b[0]);
+}
+
+function seconds(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
+}
+
+/** The first cap this send would exceed, or null. */
+export function capRefusal(ledger: CapLedger, limits: CapLimits, now: number, to: string): CapRefusal | null {
+  const minute = ledger.minute.filter((send) => now - send.at < MINUTE);
+  const checks: { scope: CapScope; limit: number; sends: () => { count: number; frees: number } }[] = [
+    { scope: 'overall', limit: limits.perMinute, sends: () => ({ count: minute.length, frees: (minute[0]?.at ?? now) + MINUTE }) },
+    {
+      scope: 'recipient',
+      limit: limits.perRecipientPerMinute,
+      sends: () => {
+        const theirs = minute.filter((send) => send.to === to);
+        return { count: theirs.length, frees: (theirs[0]?.at ?? now) + MINUTE };
+      },
+    },
+    {
+      scope: 'hour',
+      limit: limits.perHour,
+      sends: () => {
+        const buckets = inWindow(ledger.hour, now, MINUTE, HOUR);
+        return { count: buckets.reduce((n, [, c]) => n + c, 0), frees: (buckets[0]?.[0] ?? now) + HOUR + MINUTE };
+      },
+    },
+    {
+      scope: 'day',
+      limit: limits.perDay,
+      sends: () => {
+        const buckets = inWindow(ledger.day, now, HOUR, DAY);
+        return { count: buckets.reduce((n, [, c]) => n + c, 0), frees: (buckets[0]?.[0] ?? now) + DAY + HOUR };
+      },
+    },
+  ];
+  for (const check of checks) {
+    if (check.limit <= 0) continue;
+    const { count, frees } = check.sends();
+    if (count >= check.limit) return { scope: check.scope, limit: check.limit, retryAfterSeconds: seconds(frees - now) };
+  }
+  return null;
+}
+
+/** The ledger with this send counted and what no cap can need any more dropped. */
+export function recordSend(ledger: CapLedger, limits: CapLimits, now: number, to: string): CapLedger {
+  const keepMinute = limits.perMinute > 0 || limits.perRecipientPerMinute > 0;
+  const minute = keepMinute ? [...ledger.minute.filter((send) => now - send.at < MINUTE), { at: now, to }] : [];
+  const bump = (buckets: Record<string, number>, size: number, window: number, keep: boolean): Record<string, number> => {
+    if (!keep) return {};
+    const kept = Object.fromEntries(inWindow(buckets, now, size, window).map(([start, count]) => [String(start), count]));
+    const bucket = String(bucketOf(now, size));
+    kept[bucket] = (kept[bucket] ?? 0) + 1;
+    return kept;
+  };
+  return { minute, hour: bump(ledger.hour, MINUTE, HOUR, limits.perHour > 0), day: bump(ledger.day, HOUR, DAY, limits.perDay > 0) };
+}
