@@ -88,7 +88,11 @@ describe("`npm run setup`'s librechat.yaml", () => {
     const env = { TWILIO_PHONE_NUMBER: '+15005550006', SEND_WAIT_SECONDS: '30', LOG_PII: 'true', NOTE: 'a # b', EMPTY: '' };
     const text = printed(env);
     expect(validateLibrechatConfig(text).success).toBe(true);
-    expect(stdioEntry(text, SERVER_NAME).env).toEqual(env);
+    const written = stdioEntry(text, SERVER_NAME).env ?? {};
+    expect(written).toMatchObject(env);
+    // Every other setting is there as its placeholder (CLIENT_TIMEOUT_SECONDS as the entry's own figure).
+    expect(written.SEND_ALLOWLIST).toBe('${SEND_ALLOWLIST}');
+    expect(written.CLIENT_TIMEOUT_SECONDS).toBe('60');
   });
 
   test('a path with spaces or yaml syntax stays one arg', () => {
