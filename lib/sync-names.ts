@@ -5,10 +5,16 @@
  *   thread_<conversationId>   List: the conversation's messages, append-only, in arrival order
  *   sids_<conversationId>     Map: MessageSid → claim / list index (dedupe and status updates)
  *   inbox_<0..7>              Maps: conversationId → InboxEntry, sharded by conversation id
+ *   sent_<hash>               Map: one sender's recent sends to one recipient (duplicate claims,
+ *                             confirmation tokens), items expiring with the duplicate window
+ *   guard_<sender>            Map: one sender's send-cap ledger (a single item)
+ *   guard_account             Map: the whole account's send-cap ledger (a single item)
  *
  * The inbox is sharded because Sync allows 20 writes/s per object: one index Map would cap the
  * whole product at 20 incoming messages per second. Eight shards let list_conversations read the
- * inbox in eight calls while every other write lands on a per-conversation object.
+ * inbox in eight calls while every other write lands on a per-conversation object. For the same
+ * reason each send writes the guard's shared objects once: its sender's ledger and the account's
+ * are separate Maps, and its duplicate claim lives in a Map of that sender and recipient only.
  */
 import { createHash } from 'node:crypto';
 
@@ -34,3 +40,19 @@ export function inboxShardFor(conversationId: string): string {
 export function allInboxShards(): string[] {
   return Array.from({ length: INBOX_SHARDS }, (_, shard) => inboxShardName(shard));
 }
+
+/** A short stable hash, to keep numbers and message texts out of Sync names and keys. */
+export function shortHash(value: string): string {
+  return createHash('sha256').update(value).digest('hex').slice(0, 16);
+}
+
+/** `sender`: the guard's sender key, a reader key (one SMS_USER) or "shared" (one-person bridges). */
+export function sentMapName(sender: string, to: string): string {
+  return `sent_${shortHash(`${sender}|${to}`)}`;
+}
+
+export function guardLedgerMapName(sender: string): string {
+  return `guard_${sender}`;
+}
+
+export const GUARD_ACCOUNT_MAP = 'guard_account';

@@ -12,6 +12,11 @@ export interface MapItem<T = unknown> { key: string; data: T; revision: string }
 export interface ListPage<T = unknown> { items: ListItem<T>[]; hasMore: boolean }
 export interface MapPage<T = unknown> { items: MapItem<T>[]; nextPageToken: string | null }
 
+export interface ItemOptions {
+  /** This item's time-to-live in seconds, instead of the gateway's retention. */
+  ttlSeconds?: number;
+}
+
 export interface SyncGatewayOptions {
   /** Item time-to-live in seconds; 0 keeps items until deleted. */
   ttlSeconds?: number;
@@ -162,11 +167,17 @@ export class SyncGateway {
     );
   }
 
+  /** The item TTL to write: the call's own (`ttlSeconds`, e.g. a duplicate window), else the store's retention. */
+  private ttlOf(options: ItemOptions): { ttl: number } | Record<string, never> {
+    const ttl = options.ttlSeconds ?? this.ttl;
+    return ttl ? { ttl } : {};
+  }
+
   /** Creates a map item; throws a duplicate-key error (54208) when the key exists. */
-  async mapCreate<T extends object>(map: string, key: string, data: T): Promise<MapItem<T>> {
+  async mapCreate<T extends object>(map: string, key: string, data: T, options: ItemOptions = {}): Promise<MapItem<T>> {
     return this.retried(async () => {
       const item = await this.inContainer('map', map, () =>
-        this.service.syncMaps(map).syncMapItems.create({ key, data, ...(this.ttl ? { ttl: this.ttl } : {}) }),
+        this.service.syncMaps(map).syncMapItems.create({ key, data, ...this.ttlOf(options) }),
       );
       return { key: item.key, data: item.data as T, revision: item.revision };
     });
@@ -185,13 +196,30 @@ export class SyncGateway {
   }
 
   /** Replaces a map item's data, conditionally on its revision when `ifMatch` is given. */
-  async mapUpdate<T extends object>(map: string, key: string, data: T, ifMatch?: string): Promise<string> {
+  async mapUpdate<T extends object>(map: string, key: string, data: T, ifMatch?: string, options: ItemOptions = {}): Promise<string> {
     return this.retried(async () => {
       const item = await this.service
         .syncMaps(map)
         .syncMapItems(key)
-        .update({ data, ...(ifMatch ? { ifMatch } : {}), ...(this.ttl ? { ttl: this.ttl } : {}) });
+        .update({ data, ...(ifMatch ? { ifMatch } : {}), ...this.ttlOf(options) });
       return item.revision;
+    });
+  }
+
+  /**
+   * Deletes a map item, only while its revision is `ifMatch` when given (412 otherwise). False
+   * when it was not there. A retry after a lost answer finds it gone: that counts as deleted by
+   * this call only without `ifMatch`; with it, the caller must tell from its own state.
+   */
+  async mapDelete(map: string, key: string, ifMatch?: string): Promise<boolean> {
+    return this.retried(async () => {
+      try {
+        const item = this.service.syncMaps(map).syncMapItems(key);
+        return await (ifMatch ? item.remove({ ifMatch }) : item.remove());
+      } catch (error) {
+        if (isNotFound(error)) return false;
+        throw error;
+      }
     });
   }
 

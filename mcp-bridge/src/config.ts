@@ -44,6 +44,8 @@ const EnvSchema = z.object({
   SEND_LIMIT_PER_RECIPIENT_PER_MINUTE: count('SEND_LIMIT_PER_RECIPIENT_PER_MINUTE', 3),
   SEND_LIMIT_PER_HOUR: count('SEND_LIMIT_PER_HOUR', 60),
   SEND_LIMIT_PER_DAY: count('SEND_LIMIT_PER_DAY', 200),
+  SEND_LIMIT_ACCOUNT_PER_MINUTE: count('SEND_LIMIT_ACCOUNT_PER_MINUTE', 30),
+  SEND_LIMIT_ACCOUNT_PER_DAY: count('SEND_LIMIT_ACCOUNT_PER_DAY', 1000),
   SEND_ALLOWLIST: z.string().optional(),
   SEND_CONFIRMATION: z.string().optional(),
   SYNC_TTL_SECONDS: seconds('SYNC_TTL_SECONDS', 0, 31_536_000, 0),
@@ -75,6 +77,9 @@ export interface BridgeConfig {
   sendLimitPerRecipientPerMinute: number;
   sendLimitPerHour: number;
   sendLimitPerDay: number;
+  /** Caps for all senders of the account together (every user, every bridge); 0 = none. */
+  sendLimitAccountPerMinute: number;
+  sendLimitAccountPerDay: number;
   /** E.164 numbers and ISO country codes allowed as recipients; empty allows all. */
   sendAllowlist: string[];
   /** send_sms returns a preview and a token first; a second call with the token sends. */
@@ -106,7 +111,7 @@ const SETTINGS: ReadonlySet<string> = new Set(SETTING_NAMES);
 export const ADMIN_SETTINGS: readonly { group: string; names: readonly SettingName[] }[] = [
   { group: 'Twilio account and sender', names: ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_PHONE_NUMBER', 'TWILIO_API_KEY', 'TWILIO_API_SECRET', 'TWILIO_MESSAGING_SERVICE_SID'] },
   { group: 'Replies and delivery receipts (after the deploy: printed by npm run setup)', names: ['TWILIO_SYNC_SERVICE_SID', 'STATUS_CALLBACK_BASE_URL'] },
-  { group: 'Safety', names: ['SEND_ALLOWLIST', 'SEND_CONFIRMATION', 'DUPLICATE_WINDOW_SECONDS', 'SEND_LIMIT_PER_MINUTE', 'SEND_LIMIT_PER_RECIPIENT_PER_MINUTE', 'SEND_LIMIT_PER_HOUR', 'SEND_LIMIT_PER_DAY'] },
+  { group: 'Safety', names: ['SEND_ALLOWLIST', 'SEND_CONFIRMATION', 'DUPLICATE_WINDOW_SECONDS', 'SEND_LIMIT_PER_MINUTE', 'SEND_LIMIT_PER_RECIPIENT_PER_MINUTE', 'SEND_LIMIT_PER_HOUR', 'SEND_LIMIT_PER_DAY', 'SEND_LIMIT_ACCOUNT_PER_MINUTE', 'SEND_LIMIT_ACCOUNT_PER_DAY'] },
   { group: 'Waiting, media, retention, logs', names: ['SEND_WAIT_SECONDS', 'MEDIA_MAX_BYTES', 'SYNC_TTL_SECONDS', 'LOG_PII', 'TWILIO_TIMEOUT_MS'] },
 ];
 
@@ -188,6 +193,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       sendLimitPerRecipientPerMinute: e.SEND_LIMIT_PER_RECIPIENT_PER_MINUTE,
       sendLimitPerHour: e.SEND_LIMIT_PER_HOUR,
       sendLimitPerDay: e.SEND_LIMIT_PER_DAY,
+      sendLimitAccountPerMinute: e.SEND_LIMIT_ACCOUNT_PER_MINUTE,
+      sendLimitAccountPerDay: e.SEND_LIMIT_ACCOUNT_PER_DAY,
       sendAllowlist: allowlist.allowlist,
       sendConfirmation: flagEnabled(e.SEND_CONFIRMATION),
       syncTtlSeconds: e.SYNC_TTL_SECONDS,
@@ -215,7 +222,8 @@ export function describeConfig(config: BridgeConfig): string {
     config.syncServiceSid ? `sync: ${config.syncServiceSid}` : 'sync: off (send only; set TWILIO_SYNC_SERVICE_SID to read replies)',
     config.apiBaseUrl ? `api: ${config.apiBaseUrl}` : null,
     config.statusCallbackUrl ? 'status callbacks: on' : 'status callbacks: off',
-    `limits: ${config.sendLimitPerMinute}/min, ${config.sendLimitPerRecipientPerMinute}/min per number, ${config.sendLimitPerHour}/h, ${config.sendLimitPerDay}/day (0 = none)`,
+    `limits: ${config.sendLimitPerMinute}/min, ${config.sendLimitPerRecipientPerMinute}/min per number, ${config.sendLimitPerHour}/h, ${config.sendLimitPerDay}/day; account ${config.sendLimitAccountPerMinute}/min, ${config.sendLimitAccountPerDay}/day (0 = none)`,
+    `guard: ${config.syncServiceSid ? 'in Sync, shared by every bridge' : 'in this process only'}`,
     config.sendAllowlist.length ? `allowlist: ${config.sendAllowlist.length} entr${config.sendAllowlist.length === 1 ? 'y' : 'ies'}` : null,
     config.sendConfirmation ? 'confirmation: on' : null,
     `client timeout: ${config.clientTimeoutSeconds} s`,

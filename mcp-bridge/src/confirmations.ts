@@ -2,30 +2,50 @@
  * Confirmation mode (SEND_CONFIRMATION=true): send_sms first returns a preview and a one-time
  * token; only a second call carrying that token, for exactly the same message, sends. A human in
  * the chat sees the preview and approves, so the model cannot text anyone on its own.
+ *
+ * Tokens live where the guard's state does: in Twilio Sync when the bridge has a Sync service
+ * (sync-confirmations.ts: any bridge of the same sender redeems a token once, and only once), else
+ * in this process (MemoryConfirmations).
  */
 import { randomBytes } from 'node:crypto';
 import { messageKey } from './send-guard';
 
 const TOKEN_TTL_MS = 10 * 60_000;
+export const CONFIRMATION_TTL_MINUTES = TOKEN_TTL_MS / 60_000;
+export const CONFIRMATION_TTL_SECONDS = TOKEN_TTL_MS / 1000;
 
-export class Confirmations {
+export interface Confirmations {
+  /** A fresh token for this exact message. */
+  issue(to: string, body: string, media: readonly string[], sendAt?: string): Promise<string> | string;
+  /** Uses up the token when it was issued for this exact message and is still valid. */
+  redeem(token: string, to: string, body: string, media: readonly string[], sendAt?: string): Promise<boolean> | boolean;
+}
+
+export function newConfirmationToken(): string {
+  return randomBytes(9).toString('base64url');
+}
+
+/** What a token is bound to: the recipient, the text (whitespace-insensitive), the media, the time. */
+export function confirmationKey(to: string, body: string, media: readonly string[], sendAt?: string): string {
+  return `${messageKey(to, body, media)}|${sendAt ?? ''}`;
+}
+
+export class MemoryConfirmations implements Confirmations {
   private readonly pending = new Map<string, { key: string; expiresAt: number }>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  /** A fresh token for this exact message. */
   issue(to: string, body: string, media: readonly string[], sendAt?: string): string {
     this.forgetExpired();
-    const token = randomBytes(9).toString('base64url');
-    this.pending.set(token, { key: keyOf(to, body, media, sendAt), expiresAt: this.now() + TOKEN_TTL_MS });
+    const token = newConfirmationToken();
+    this.pending.set(token, { key: confirmationKey(to, body, media, sendAt), expiresAt: this.now() + TOKEN_TTL_MS });
     return token;
   }
 
-  /** Uses up the token when it was issued for this exact message and is still valid. */
   redeem(token: string, to: string, body: string, media: readonly string[], sendAt?: string): boolean {
     this.forgetExpired();
     const entry = this.pending.get(token);
-    if (!entry || entry.key !== keyOf(to, body, media, sendAt)) return false;
+    if (!entry || entry.key !== confirmationKey(to, body, media, sendAt)) return false;
     this.pending.delete(token);
     return true;
   }
@@ -35,9 +55,3 @@ export class Confirmations {
     for (const [token, entry] of this.pending) if (entry.expiresAt <= now) this.pending.delete(token);
   }
 }
-
-function keyOf(to: string, body: string, media: readonly string[], sendAt?: string): string {
-  return `${messageKey(to, body, media)}|${sendAt ?? ''}`;
-}
-
-export const CONFIRMATION_TTL_MINUTES = TOKEN_TTL_MS / 60_000;

@@ -11,9 +11,11 @@ import type { BridgeConfig } from './config';
 import type { Logger } from './logger';
 import { describeFailure } from '../../lib/twilio-errors';
 import { ANSWER_MARGIN_MS } from './call-budget';
-import { Confirmations } from './confirmations';
+import { MemoryConfirmations } from './confirmations';
 import { ResultDelivery } from './result-delivery';
-import { SendGuard } from './send-guard';
+import { type GuardLimits, MemoryGuard } from './send-guard';
+import { SyncConfirmations } from './sync-confirmations';
+import { SyncSendGuard } from './sync-send-guard';
 import type { SendDeps } from './send-sms';
 
 export interface BridgeDeps extends SendDeps {
@@ -23,6 +25,7 @@ export interface BridgeDeps extends SendDeps {
 
 export function createDeps(config: BridgeConfig, log: Logger): BridgeDeps {
   let client: Promise<TwilioClient> | undefined;
+  let gateway: Promise<SyncGateway> | undefined;
   let store: Promise<MessageStore | null> | undefined;
   const twilio = () =>
     (client ??= Promise.resolve().then(() => {
@@ -30,8 +33,21 @@ export function createDeps(config: BridgeConfig, log: Logger): BridgeDeps {
       log.info(`Twilio client ready${config.apiBaseUrl ? ` (API at ${config.apiBaseUrl})` : ''}`);
       return createTwilioClient(config.credentials, { apiBaseUrl: config.apiBaseUrl, timeoutMs: config.twilioTimeoutMs ?? 15_000 });
     }));
+  const { syncServiceSid } = config;
+  const sync = () => (gateway ??= twilio().then((twilioClient) => new SyncGateway(twilioClient, syncServiceSid!, { ttlSeconds: config.syncTtlSeconds })));
   // A user the administrator assigned no number sees nothing, whatever path reads the store.
   const scope = config.scope.ok ? { reader: config.scope.reader, numbers: config.scope.numbers } : { reader: null, numbers: [] };
+  // The guard's sender: one SMS_USER's bridges share their duplicates and caps; without one, all do.
+  const sender = scope.reader ?? 'shared';
+  const limits: GuardLimits = {
+    duplicateWindowMs: config.duplicateWindowSeconds * 1000,
+    perMinute: config.sendLimitPerMinute,
+    perRecipientPerMinute: config.sendLimitPerRecipientPerMinute,
+    perHour: config.sendLimitPerHour,
+    perDay: config.sendLimitPerDay,
+    accountPerMinute: config.sendLimitAccountPerMinute,
+    accountPerDay: config.sendLimitAccountPerDay,
+  };
   return {
     config,
     log,
@@ -42,19 +58,11 @@ export function createDeps(config: BridgeConfig, log: Logger): BridgeDeps {
         undo().catch((error: unknown) => log.error(`giving messages back after an undelivered result failed: ${describeFailure(error)}`));
       },
     }),
-    guard: new SendGuard({
-      duplicateWindowMs: config.duplicateWindowSeconds * 1000,
-      perMinute: config.sendLimitPerMinute,
-      perRecipientPerMinute: config.sendLimitPerRecipientPerMinute,
-      perHour: config.sendLimitPerHour,
-      perDay: config.sendLimitPerDay,
-    }),
-    confirmations: new Confirmations(),
+    // Kept in Sync whenever there is a service, so that restarts and other bridges see it.
+    guard: syncServiceSid ? new SyncSendGuard({ sync, sender, limits, warn: log.warn }) : new MemoryGuard(limits),
+    confirmations: syncServiceSid ? new SyncConfirmations(sync, sender) : new MemoryConfirmations(),
     twilio,
-    store: () =>
-      (store ??= config.syncServiceSid
-        ? twilio().then((twilioClient) => new MessageStore(new SyncGateway(twilioClient, config.syncServiceSid!, { ttlSeconds: config.syncTtlSeconds }), { scope }))
-        : Promise.resolve(null)),
+    store: () => (store ??= syncServiceSid ? sync().then((gateway) => new MessageStore(gateway, { scope })) : Promise.resolve(null)),
     sleep: (ms, signal) => delay(ms, undefined, signal ? { signal } : {}).catch(() => undefined),
     now: () => new Date(),
   };

@@ -3,26 +3,28 @@
  *
  * - The same body to the same number within the duplicate window is not sent again; the caller
  *   gets the first message's SID and last known status instead. A send still in flight counts.
- * - At most N sends a minute overall and M per recipient, and optional hourly and daily caps
- *   (0 = no limit).
+ * - Caps per sender (one SMS_USER, or the whole bridge without one): N sends a minute, M per
+ *   recipient, optional hourly and daily caps; and caps for the whole account (send-caps.ts).
  * Everything happens before Twilio is called, so a refused send costs no API call.
- * State lives in memory: the guard protects one bridge process, which is what one chat runs.
+ *
+ * Two implementations: SyncSendGuard keeps this state in Twilio Sync, shared by every bridge on
+ * the service and kept across restarts; MemoryGuard, for a bridge without a Sync service, keeps it
+ * in the process, so it cannot see other bridges' sends or those before a restart.
  */
+import { type CapLedger, type CapLimits, type CapScope, capRefusal, EMPTY_LEDGER, recordSend } from './send-caps';
+
+export type { CapScope } from './send-caps';
+
 export interface GuardLimits {
   duplicateWindowMs: number;
+  /** This sender's caps (0 = none). */
   perMinute: number;
   perRecipientPerMinute: number;
   perHour?: number;
   perDay?: number;
-}
-
-export type CapScope = 'overall' | 'recipient' | 'hour' | 'day';
-
-interface Cap {
-  scope: CapScope;
-  windowMs: number;
-  limit: number;
-  perRecipient: boolean;
+  /** Caps for every sender of the account together (0 = none). */
+  accountPerMinute?: number;
+  accountPerDay?: number;
 }
 
 export interface PriorSend {
@@ -32,36 +34,60 @@ export interface PriorSend {
 }
 
 export type Reservation =
-  | { kind: 'go'; ticket: number }
+  | { kind: 'go'; ticket: string }
   | { kind: 'duplicate'; prior: PriorSend }
   | { kind: 'in-flight' }
-  | { kind: 'rate-limited'; scope: CapScope; limit: number; retryAfterSeconds: number };
+  | { kind: 'rate-limited'; scope: CapScope; account: boolean; limit: number; retryAfterSeconds: number }
+  /** The guard's state could not be read or written: never send unguarded. */
+  | { kind: 'unavailable'; reason: string };
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
+/** What send_sms needs of a guard; the memory one answers at once, the Sync one after its calls. */
+export interface SendGuard {
+  reserve(to: string, body: string, media?: readonly string[]): Promise<Reservation> | Reservation;
+  /** Twilio took (or may have taken) the message: remember it for the duplicate window. */
+  complete(ticket: string, outcome: { sid: string | null; status: string }): Promise<void> | void;
+  /** Later news about a completed send (its final status). */
+  updateStatus(ticket: string, status: string): Promise<void> | void;
+  /** Twilio refused the message outright: nothing was sent, so nothing is remembered (it still counts). */
+  release(ticket: string): Promise<void> | void;
+}
 
 /** Collapses whitespace so "Hi  there" and "Hi there " count as the same message. */
 export function messageKey(to: string, body: string, media: readonly string[] = []): string {
   return JSON.stringify([to, body.trim().replace(/\s+/g, ' '), [...media].sort()]);
 }
 
-export class SendGuard {
-  private readonly sent = new Map<string, PriorSend & { key: string }>();
-  private readonly inFlight = new Map<number, { key: string; to: string }>();
-  private readonly attempts: { to: string; at: number }[] = [];
-  private readonly caps: Cap[];
-  private readonly longestWindowMs: number;
+/** The guard's limits split into the sender's caps and the account's. */
+export function capLimits(limits: GuardLimits): { own: CapLimits; account: CapLimits } {
+  return {
+    own: { perMinute: limits.perMinute, perRecipientPerMinute: limits.perRecipientPerMinute, perHour: limits.perHour ?? 0, perDay: limits.perDay ?? 0 },
+    account: { perMinute: limits.accountPerMinute ?? 0, perRecipientPerMinute: 0, perHour: 0, perDay: limits.accountPerDay ?? 0 },
+  };
+}
+
+/** Which cap, if any, refuses this send: the sender's own first, then the account's. */
+export function firstCapRefusal(
+  ledgers: { own: CapLedger; account: CapLedger },
+  limits: { own: CapLimits; account: CapLimits },
+  now: number,
+  to: string,
+): Extract<Reservation, { kind: 'rate-limited' }> | null {
+  const own = capRefusal(ledgers.own, limits.own, now, to);
+  if (own) return { kind: 'rate-limited', account: false, ...own };
+  const account = capRefusal(ledgers.account, limits.account, now, to);
+  return account ? { kind: 'rate-limited', account: true, ...account } : null;
+}
+
+/** One process's guard: for a bridge without a Sync service. */
+export class MemoryGuard implements SendGuard {
+  private readonly sent = new Map<string, PriorSend>();
+  private readonly tickets = new Map<string, { key: string; state: 'flying' | 'done' }>();
+  private ledgers = { own: EMPTY_LEDGER, account: EMPTY_LEDGER };
+  private readonly limits: { own: CapLimits; account: CapLimits };
   private nextTicket = 1;
 
-  constructor(private readonly limits: GuardLimits, private readonly now: () => number = Date.now) {
-    this.caps = [
-      { scope: 'overall' as const, windowMs: MINUTE, limit: limits.perMinute, perRecipient: false },
-      { scope: 'recipient' as const, windowMs: MINUTE, limit: limits.perRecipientPerMinute, perRecipient: true },
-      { scope: 'hour' as const, windowMs: HOUR, limit: limits.perHour ?? 0, perRecipient: false },
-      { scope: 'day' as const, windowMs: DAY, limit: limits.perDay ?? 0, perRecipient: false },
-    ].filter((cap) => cap.limit > 0);
-    this.longestWindowMs = Math.max(MINUTE, ...this.caps.map((cap) => cap.windowMs));
+  constructor(private readonly guardLimits: GuardLimits, private readonly now: () => number = Date.now) {
+    this.limits = capLimits(guardLimits);
   }
 
   reserve(to: string, body: string, media: readonly string[] = []): Reservation {
@@ -69,51 +95,36 @@ export class SendGuard {
     this.forgetOld(now);
     const key = messageKey(to, body, media);
     const prior = this.sent.get(key);
-    if (prior) return { kind: 'duplicate', prior: { sid: prior.sid, status: prior.status, at: prior.at } };
-    if ([...this.inFlight.values()].some((flight) => flight.key === key)) return { kind: 'in-flight' };
-
-    for (const cap of this.caps) {
-      const counted = this.attempts.filter((attempt) => now - attempt.at < cap.windowMs && (!cap.perRecipient || attempt.to === to));
-      const flying = [...this.inFlight.values()].filter((flight) => !cap.perRecipient || flight.to === to).length;
-      if (counted.length + flying >= cap.limit) {
-        return { kind: 'rate-limited', scope: cap.scope, limit: cap.limit, retryAfterSeconds: retryAfter(counted, now, cap.windowMs) };
-      }
-    }
-    const ticket = this.nextTicket++;
-    this.inFlight.set(ticket, { key, to });
+    if (prior) return { kind: 'duplicate', prior: { ...prior } };
+    if ([...this.tickets.values()].some((ticket) => ticket.key === key && ticket.state === 'flying')) return { kind: 'in-flight' };
+    const refused = firstCapRefusal(this.ledgers, this.limits, now, to);
+    if (refused) return refused;
+    // Counted now, not when it completes: a send in flight counts, and so does one Twilio refused.
+    this.ledgers = { own: recordSend(this.ledgers.own, this.limits.own, now, to), account: recordSend(this.ledgers.account, this.limits.account, now, to) };
+    const ticket = String(this.nextTicket++);
+    this.tickets.set(ticket, { key, state: 'flying' });
     return { kind: 'go', ticket };
   }
 
-  /** Twilio took (or may have taken) the message: remember it and count it against the limits. */
-  complete(ticket: number, outcome: { sid: string | null; status: string }): void {
-    const flight = this.inFlight.get(ticket);
-    if (!flight) return;
-    this.inFlight.delete(ticket);
-    const at = this.now();
-    this.attempts.push({ to: flight.to, at });
-    this.sent.set(flight.key, { key: flight.key, sid: outcome.sid, status: outcome.status, at });
+  complete(ticket: string, outcome: { sid: string | null; status: string }): void {
+    const flight = this.tickets.get(ticket);
+    if (flight?.state !== 'flying') return;
+    flight.state = 'done';
+    if (this.guardLimits.duplicateWindowMs > 0) this.sent.set(flight.key, { sid: outcome.sid, status: outcome.status, at: this.now() });
   }
 
-  /** Later news about a remembered message (its final status). */
-  updateStatus(sid: string, status: string): void {
-    for (const prior of this.sent.values()) if (prior.sid === sid) prior.status = status;
+  updateStatus(ticket: string, status: string): void {
+    const flight = this.tickets.get(ticket);
+    const prior = flight?.state === 'done' ? this.sent.get(flight.key) : undefined;
+    if (prior) prior.status = status;
   }
 
-  /** Twilio refused the message outright: nothing was sent, so nothing is remembered. */
-  release(ticket: number): void {
-    const flight = this.inFlight.get(ticket);
-    if (!flight) return;
-    this.inFlight.delete(ticket);
-    this.attempts.push({ to: flight.to, at: this.now() });
+  release(ticket: string): void {
+    if (this.tickets.get(ticket)?.state === 'flying') this.tickets.delete(ticket);
   }
 
   private forgetOld(now: number): void {
-    for (const [key, prior] of this.sent) if (now - prior.at >= this.limits.duplicateWindowMs) this.sent.delete(key);
-    while (this.attempts.length > 0 && now - this.attempts[0]!.at >= this.longestWindowMs) this.attempts.shift();
+    for (const [key, prior] of this.sent) if (now - prior.at >= this.guardLimits.duplicateWindowMs) this.sent.delete(key);
+    for (const [ticket, flight] of this.tickets) if (flight.state === 'done' && !this.sent.has(flight.key)) this.tickets.delete(ticket);
   }
-}
-
-function retryAfter(attempts: readonly { at: number }[], now: number, windowMs: number): number {
-  const oldest = attempts[0];
-  return oldest ? Math.max(1, Math.ceil((oldest.at + windowMs - now) / 1000)) : Math.ceil(windowMs / 1000);
 }

@@ -122,16 +122,11 @@ export async function sendSms(deps: SendDeps, input: SendInput, progress: Progre
     return { ...outcomeBase, outcome: 'refused', reason: policy.reason };
   }
   if (deps.config.sendConfirmation) {
-    if (input.confirmationToken === undefined) {
-      const token = deps.confirmations.issue(to, body, mediaUrl, input.sendAt);
-      return { ...outcomeBase, outcome: 'needs_confirmation', confirmationToken: token, reason: 'Confirmation is required before sending.' };
-    }
-    if (!deps.confirmations.redeem(input.confirmationToken, to, body, mediaUrl, input.sendAt)) {
-      return { ...outcomeBase, outcome: 'refused', reason: `The confirmation token is unknown, used or expired (tokens last ${CONFIRMATION_TTL_MINUTES} minutes), or the message changed since the preview. Call send_sms without a token for a new preview.` };
-    }
+    const confirmed = await confirmation(deps, input, to, body, mediaUrl);
+    if (confirmed !== true) return { ...outcomeBase, ...confirmed };
   }
 
-  const reservation = deps.guard.reserve(to, body, mediaUrl);
+  const reservation = await deps.guard.reserve(to, body, mediaUrl);
   const knownConversation = policy.ourNumber ? conversationIdFor(policy.ourNumber, to) : null;
   if (reservation.kind === 'duplicate') {
     deps.log.info(`send to ${deps.log.phone(to)} not repeated: same message already sent (${reservation.prior.sid ?? 'sid unknown'})`);
@@ -141,8 +136,14 @@ export async function sendSms(deps: SendDeps, input: SendInput, progress: Progre
     return { ...outcomeBase, outcome: 'already_sent', conversationId: knownConversation, reason: 'This exact message is being sent to this number right now by an earlier call.' };
   }
   if (reservation.kind === 'rate-limited') {
-    deps.log.warn(`send to ${deps.log.phone(to)} refused: rate limit of ${reservation.limit} ${CAP_WORDS[reservation.scope]}`);
-    return { ...outcomeBase, outcome: 'refused', reason: `Rate limit reached: at most ${reservation.limit} ${CAP_WORDS[reservation.scope]}. Tell the user; sending is possible again in about ${reservation.retryAfterSeconds} s.` };
+    const words = `${reservation.limit} ${CAP_WORDS[reservation.scope]}${reservation.account ? ' for the whole account' : ''}`;
+    deps.log.warn(`send to ${deps.log.phone(to)} refused: rate limit of ${words}`);
+    return { ...outcomeBase, outcome: 'refused', reason: `Rate limit reached: at most ${words}. Tell the user; sending is possible again in about ${reservation.retryAfterSeconds} s.` };
+  }
+  if (reservation.kind === 'unavailable') {
+    // Fail closed: without the guard's state a second text cannot be ruled out.
+    deps.log.error(`send to ${deps.log.phone(to)} refused: ${reservation.reason}`);
+    return { ...outcomeBase, outcome: 'refused', reason: `${reservation.reason} Without it the bridge cannot rule out a second text, so nothing was sent. Try again in a minute.` };
   }
 
   const client = await deps.twilio();
@@ -165,7 +166,7 @@ export async function sendSms(deps: SendDeps, input: SendInput, progress: Progre
     });
   } catch (error) {
     if (!isAmbiguous(error)) {
-      deps.guard.release(reservation.ticket);
+      await deps.guard.release(reservation.ticket);
       const failure = readFailure(error);
       deps.log.error(`send to ${deps.log.phone(to)} refused by Twilio: ${describeFailure(error)}`);
       if (failure.code === UNSUBSCRIBED_RECIPIENT) await markOptedOut(deps, policy.ourNumber, to);
@@ -174,7 +175,7 @@ export async function sendSms(deps: SendDeps, input: SendInput, progress: Progre
     deps.log.error(`send to ${deps.log.phone(to)}: no clear answer from Twilio (${readFailure(error).message}); looking for the message`);
     const found = await findSentMessage(client, to, body, started).catch(() => null);
     if (!found) {
-      deps.guard.complete(reservation.ticket, { sid: null, status: 'unknown' });
+      await deps.guard.complete(reservation.ticket, { sid: null, status: 'unknown' });
       return {
         ...outcomeBase,
         outcome: 'unknown',
@@ -183,11 +184,11 @@ export async function sendSms(deps: SendDeps, input: SendInput, progress: Progre
     }
     message = found;
   }
-  deps.guard.complete(reservation.ticket, { sid: message.sid, status: message.status });
+  await deps.guard.complete(reservation.ticket, { sid: message.sid, status: message.status });
   deps.log.info(`${sendAt ? 'scheduled' : 'sent'} ${message.sid} to ${deps.log.phone(to)}: ${message.status}`);
 
   if (!sendAt) message = await waitForFinalStatus(deps, client, message, progress, Math.min(started.getTime() + deps.config.sendWaitSeconds * 1000, budget.waitUntil));
-  deps.guard.updateStatus(message.sid, message.status);
+  await deps.guard.updateStatus(reservation.ticket, message.status);
   const status: MessageStatus = isMessageStatus(message.status) ? message.status : 'queued';
   deps.log.info(`${message.sid} ${status}${message.errorCode ? ` (error ${message.errorCode})` : ''}`);
   if (message.errorCode === UNSUBSCRIBED_RECIPIENT) await markOptedOut(deps, policy.ourNumber, to);
@@ -213,6 +214,25 @@ export async function sendSms(deps: SendDeps, input: SendInput, progress: Progre
     warning,
     ...(sendAt ? { sendAt: sendAt.toISOString() } : {}),
   };
+}
+
+/**
+ * Confirmation mode: a preview with a new token, a refusal, or true when the call carries a valid
+ * token for this exact message (used up now, by whichever bridge redeems it first).
+ */
+async function confirmation(deps: SendDeps, input: SendInput, to: string, body: string, mediaUrl: string[]): Promise<true | Pick<SendOutcome, 'outcome' | 'reason' | 'confirmationToken'>> {
+  const issuing = input.confirmationToken === undefined;
+  try {
+    if (input.confirmationToken === undefined) {
+      const token = await deps.confirmations.issue(to, body, mediaUrl, input.sendAt);
+      return { outcome: 'needs_confirmation', confirmationToken: token, reason: 'Confirmation is required before sending.' };
+    }
+    if (await deps.confirmations.redeem(input.confirmationToken, to, body, mediaUrl, input.sendAt)) return true;
+  } catch (error) {
+    deps.log.error(`confirmation token ${issuing ? 'not stored' : 'not checked'}: ${describeFailure(error)}`);
+    return { outcome: 'refused', reason: `The confirmation token could not be ${issuing ? 'stored' : 'checked'} in Twilio Sync: ${describeFailure(error)}` };
+  }
+  return { outcome: 'refused', reason: `The confirmation token is unknown, used or expired (tokens last ${CONFIRMATION_TTL_MINUTES} minutes), or the message changed since the preview. Call send_sms without a token for a new preview.` };
 }
 
 /**

@@ -42,6 +42,8 @@ describe('loadConfig', () => {
       sendLimitPerRecipientPerMinute: 3,
       sendLimitPerHour: 60,
       sendLimitPerDay: 200,
+      sendLimitAccountPerMinute: 30,
+      sendLimitAccountPerDay: 1000,
       sendAllowlist: [],
       sendConfirmation: false,
       syncTtlSeconds: 0,

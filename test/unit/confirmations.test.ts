@@ -1,8 +1,8 @@
-import { Confirmations } from '../../mcp-bridge/src/confirmations';
+import { MemoryConfirmations } from '../../mcp-bridge/src/confirmations';
 
 function setup() {
   let now = 0;
-  return { confirmations: new Confirmations(() => now), advance: (ms: number) => (now += ms) };
+  return { confirmations: new MemoryConfirmations(() => now), advance: (ms: number) => (now += ms) };
 }
 
 test('a token confirms exactly the previewed message, once', () => {

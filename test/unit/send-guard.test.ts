@@ -1,4 +1,4 @@
-import { messageKey, SendGuard, type GuardLimits, type Reservation } from '../../mcp-bridge/src/send-guard';
+import { messageKey, MemoryGuard, type GuardLimits, type Reservation } from '../../mcp-bridge/src/send-guard';
 
 const A = '+14155550100';
 const B = '+447911123456';
@@ -12,19 +12,19 @@ class Clock {
   }
 }
 
-function setup(limits: Partial<GuardLimits> = {}): { guard: SendGuard; clock: Clock } {
+function setup(limits: Partial<GuardLimits> = {}): { guard: MemoryGuard; clock: Clock } {
   const clock = new Clock();
-  const guard = new SendGuard({ duplicateWindowMs: 600_000, perMinute: 10, perRecipientPerMinute: 3, ...limits }, clock.now);
+  const guard = new MemoryGuard({ duplicateWindowMs: 600_000, perMinute: 10, perRecipientPerMinute: 3, ...limits }, clock.now);
   return { guard, clock };
 }
 
-function ticketOf(reservation: Reservation): number {
+function ticketOf(reservation: Reservation): string {
   if (reservation.kind !== 'go') throw new Error(`expected go, got ${JSON.stringify(reservation)}`);
   return reservation.ticket;
 }
 
 /** Reserve and complete one send; returns its ticket. */
-function send(guard: SendGuard, to: string, body: string, sid: string | null = `SM-${to}-${body}`, status = 'queued'): number {
+function send(guard: MemoryGuard, to: string, body: string, sid: string | null = `SM-${to}-${body}`, status = 'queued'): string {
   const ticket = ticketOf(guard.reserve(to, body));
   guard.complete(ticket, { sid, status });
   return ticket;
@@ -124,9 +124,9 @@ describe('SendGuard rate limits', () => {
     clock.advance(10_000);
     send(guard, B, 'two');
     clock.advance(20_000);
-    expect(guard.reserve(C, 'three')).toEqual({ kind: 'rate-limited', scope: 'overall', limit: 2, retryAfterSeconds: 30 });
+    expect(guard.reserve(C, 'three')).toEqual({ kind: 'rate-limited', account: false, scope: 'overall', limit: 2, retryAfterSeconds: 30 });
     clock.advance(29_999);
-    expect(guard.reserve(C, 'three')).toEqual({ kind: 'rate-limited', scope: 'overall', limit: 2, retryAfterSeconds: 1 });
+    expect(guard.reserve(C, 'three')).toEqual({ kind: 'rate-limited', account: false, scope: 'overall', limit: 2, retryAfterSeconds: 1 });
     clock.advance(1);
     expect(guard.reserve(C, 'three').kind).toBe('go');
   });
@@ -134,7 +134,7 @@ describe('SendGuard rate limits', () => {
   test('sends in flight count against the overall cap', () => {
     const { guard } = setup({ perMinute: 1, perRecipientPerMinute: 0 });
     ticketOf(guard.reserve(A, 'one'));
-    expect(guard.reserve(B, 'two')).toEqual({ kind: 'rate-limited', scope: 'overall', limit: 1, retryAfterSeconds: 60 });
+    expect(guard.reserve(B, 'two')).toEqual({ kind: 'rate-limited', account: false, scope: 'overall', limit: 1, retryAfterSeconds: 60 });
   });
 
   test('per-recipient cap, other recipients still allowed', () => {
@@ -143,7 +143,7 @@ describe('SendGuard rate limits', () => {
     clock.advance(5_000);
     send(guard, A, 'two');
     clock.advance(15_000);
-    expect(guard.reserve(A, 'three')).toEqual({ kind: 'rate-limited', scope: 'recipient', limit: 2, retryAfterSeconds: 40 });
+    expect(guard.reserve(A, 'three')).toEqual({ kind: 'rate-limited', account: false, scope: 'recipient', limit: 2, retryAfterSeconds: 40 });
     expect(guard.reserve(B, 'three').kind).toBe('go');
     clock.advance(40_000);
     expect(guard.reserve(A, 'three').kind).toBe('go');
@@ -155,7 +155,7 @@ describe('SendGuard rate limits', () => {
     clock.advance(30_000);
     send(guard, A, 'one');
     clock.advance(5_000);
-    expect(guard.reserve(A, 'two')).toEqual({ kind: 'rate-limited', scope: 'recipient', limit: 1, retryAfterSeconds: 55 });
+    expect(guard.reserve(A, 'two')).toEqual({ kind: 'rate-limited', account: false, scope: 'recipient', limit: 1, retryAfterSeconds: 55 });
   });
 
   test('a duplicate is reported as a duplicate even when the rate limit is reached', () => {
@@ -185,20 +185,20 @@ describe('SendGuard release / complete / updateStatus', () => {
   test('release() still counts the attempt against the limits', () => {
     const { guard } = setup({ perMinute: 1, perRecipientPerMinute: 0 });
     guard.release(ticketOf(guard.reserve(A, 'Hello')));
-    expect(guard.reserve(B, 'Other')).toMatchObject({ kind: 'rate-limited', scope: 'overall', limit: 1 });
+    expect(guard.reserve(B, 'Other')).toMatchObject({ kind: 'rate-limited', account: false, scope: 'overall', limit: 1 });
   });
 
   test('release() counts against the per-recipient limit too', () => {
     const { guard } = setup({ perMinute: 0, perRecipientPerMinute: 1 });
     guard.release(ticketOf(guard.reserve(A, 'Hello')));
-    expect(guard.reserve(A, 'Other')).toMatchObject({ kind: 'rate-limited', scope: 'recipient' });
+    expect(guard.reserve(A, 'Other')).toMatchObject({ kind: 'rate-limited', account: false, scope: 'recipient' });
     expect(guard.reserve(B, 'Other').kind).toBe('go');
   });
 
   test('complete() and release() with an unknown or used ticket change nothing', () => {
     const { guard } = setup({ perMinute: 1, perRecipientPerMinute: 0 });
-    guard.complete(999, { sid: 'SMx', status: 'sent' });
-    guard.release(998);
+    guard.complete('999', { sid: 'SMx', status: 'sent' });
+    guard.release('998');
     const ticket = ticketOf(guard.reserve(A, 'Hello'));
     guard.complete(ticket, { sid: 'SM1', status: 'sent' });
     guard.complete(ticket, { sid: 'SM2', status: 'failed' });
@@ -209,11 +209,29 @@ describe('SendGuard release / complete / updateStatus', () => {
 
   test('updateStatus() changes the status a later duplicate reports', () => {
     const { guard } = setup();
-    send(guard, A, 'Hello', 'SM1', 'queued');
+    const first = send(guard, A, 'Hello', 'SM1', 'queued');
     send(guard, B, 'Hello', 'SM2', 'queued');
-    guard.updateStatus('SM1', 'delivered');
-    guard.updateStatus('SM404', 'failed');
+    guard.updateStatus(first, 'delivered');
+    guard.updateStatus('404', 'failed');
     expect(guard.reserve(A, 'Hello')).toMatchObject({ kind: 'duplicate', prior: { sid: 'SM1', status: 'delivered' } });
     expect(guard.reserve(B, 'Hello')).toMatchObject({ kind: 'duplicate', prior: { sid: 'SM2', status: 'queued' } });
+  });
+});
+
+describe('MemoryGuard account-wide caps', () => {
+  test('the account caps count every send of this process, after its own caps', () => {
+    const { guard } = setup({ perMinute: 0, perRecipientPerMinute: 0, accountPerMinute: 2 });
+    send(guard, A, 'one');
+    send(guard, B, 'two');
+    expect(guard.reserve(C, 'three')).toEqual({ kind: 'rate-limited', account: true, scope: 'overall', limit: 2, retryAfterSeconds: 60 });
+  });
+
+  test('a daily cap holds for the day', () => {
+    const { guard, clock } = setup({ perMinute: 0, perRecipientPerMinute: 0, perDay: 2 });
+    send(guard, A, 'one');
+    clock.advance(3_600_000);
+    send(guard, B, 'two');
+    clock.advance(3_600_000);
+    expect(guard.reserve(C, 'three')).toMatchObject({ kind: 'rate-limited', account: false, scope: 'day', limit: 2 });
   });
 });
