@@ -143,7 +143,7 @@ export async function sendSms(deps: SendDeps, input: SendInput, progress: Progre
   if (reservation.kind === 'unavailable') {
     // Fail closed: without the guard's state a second text cannot be ruled out.
     deps.log.error(`send to ${deps.log.phone(to)} refused: ${reservation.reason}`);
-    return { ...outcomeBase, outcome: 'refused', reason: `${reservation.reason} Without it the bridge cannot rule out a second text, so nothing was sent. Try again in a minute.` };
+    return { ...outcomeBase, outcome: 'refused', reason: `${reservation.reason} Without it a second text cannot be ruled out. Tell the user it can be tried again in a minute.` };
   }
 
   const client = await deps.twilio();
@@ -230,7 +230,7 @@ async function confirmation(deps: SendDeps, input: SendInput, to: string, body: 
     if (await deps.confirmations.redeem(input.confirmationToken, to, body, mediaUrl, input.sendAt)) return true;
   } catch (error) {
     deps.log.error(`confirmation token ${issuing ? 'not stored' : 'not checked'}: ${describeFailure(error)}`);
-    return { outcome: 'refused', reason: `The confirmation token could not be ${issuing ? 'stored' : 'checked'} in Twilio Sync: ${describeFailure(error)}` };
+    return { outcome: 'refused', reason: `The confirmation token could not be ${issuing ? 'stored' : 'checked'} in Twilio Sync: ${describeFailure(error).replace(/\.?$/, '.')}` };
   }
   return { outcome: 'refused', reason: `The confirmation token is unknown, used or expired (tokens last ${CONFIRMATION_TTL_MINUTES} minutes), or the message changed since the preview. Call send_sms without a token for a new preview.` };
 }

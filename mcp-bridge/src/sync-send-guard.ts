@@ -49,7 +49,7 @@ function isActive(limits: CapLimits): boolean {
 }
 
 function unavailable(error: unknown): Reservation {
-  return { kind: 'unavailable', reason: `The send guard's state in Twilio Sync could not be checked: ${describeFailure(error)}` };
+  return { kind: 'unavailable', reason: `The send guard's state in Twilio Sync could not be checked: ${describeFailure(error).replace(/\.?$/, '.')}` };
 }
 
 interface Ticket {

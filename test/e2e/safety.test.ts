@@ -44,7 +44,8 @@ describe('outbound policy', () => {
   });
 
   test('an hourly cap refuses the excess before Twilio', async () => {
-    await withBridge({ SEND_LIMIT_PER_HOUR: '2', SEND_LIMIT_PER_MINUTE: '50', SEND_LIMIT_PER_RECIPIENT_PER_MINUTE: '50' }, async (bridge) => {
+    // A sender of its own: caps are kept in Sync per sender, and the other tests here send as "shared".
+    await withBridge({ SEND_LIMIT_PER_HOUR: '2', SEND_LIMIT_PER_MINUTE: '50', SEND_LIMIT_PER_RECIPIENT_PER_MINUTE: '50', SMS_USER: 'hourly-cap@example.com' }, async (bridge) => {
       const results = [];
       for (const body of ['one', 'two', 'three']) results.push(textOf(await bridge.call('send_sms', { to: '+14155550172', body })));
       expect(results[2]).toMatch(/^\[FINAL\] Not sent: Rate limit reached: at most 2 messages per hour/);

@@ -115,7 +115,7 @@ describe('a guard that cannot be read or written refuses, and sends nothing', ()
       system.emulator.injectFault({ kind: 503, product: 'sync', route, times: Infinity });
       const refused = await bridge.call('send_sms', { to, body: 'Are we still on?' });
       expect(refused.isError).toBe(true);
-      expect(textOf(refused)).toMatch(/^\[FINAL\] Not sent: The send guard's state in Twilio Sync could not be checked: .*503.* Without it the bridge cannot rule out a second text, so nothing was sent\. Try again in a minute\./);
+      expect(textOf(refused)).toMatch(/^\[FINAL\] Not sent: The send guard's state in Twilio Sync could not be checked: Twilio error 20503: Service Unavailable\. Without it a second text cannot be ruled out\. Tell the user it can be tried again in a minute\. Nothing was sent\./);
       expect(creates(to)).toBe(0);
       // Once Sync answers again the same message goes out: a refused send leaves no claim behind.
       system.emulator.clearFaults();

@@ -251,14 +251,27 @@ describe('bridge reads and writes on Sync', () => {
     }
   });
 
+  // The store's objects only: the send guard's (sent_, guard_) must work, or nothing is sent (below).
+  const STORE_OBJECTS = /\/(Lists\/thread_|Maps\/(sids|inbox)_)/;
+
   test.each<FaultKind>([503, 'reset', 'timeout'])('a %s on every Sync write after a send: sent once, "could not be saved" noted', async (kind) => {
     casesTried += 1;
     const to = freshNumber();
-    system.emulator.injectFault({ product: 'sync', method: 'POST', kind, ...hold(kind) });
+    system.emulator.injectFault({ product: 'sync', method: 'POST', route: STORE_OBJECTS, kind, ...hold(kind) });
     const result = await system.bridge.call('send_sms', { to, body: `unsaved ${kind}` });
     system.emulator.clearFaults();
     expect(textOf(result)).toMatch(/^\[FINAL\] SMS sent to .* Do not send it again\. Conversation conv_[0-9a-f]{16} \(wait_for_reply takes it\)\. Note: The message was sent but could not be saved to the conversation history\./);
     expect(sentTo(to)).toHaveLength(1);
+  });
+
+  test.each<FaultKind>([503, 'reset', 'timeout'])('a %s on every write of the send guard: refused, nothing sent', async (kind) => {
+    casesTried += 1;
+    const to = freshNumber();
+    system.emulator.injectFault({ product: 'sync', method: 'POST', route: /\/Maps\/(sent|guard)_/, kind, ...hold(kind) });
+    const result = await system.bridge.call('send_sms', { to, body: `unguarded ${kind}` });
+    system.emulator.clearFaults();
+    expect(textOf(result)).toMatch(/^\[FINAL\] Not sent: The send guard's state in Twilio Sync could not be checked: /);
+    expect(sentTo(to)).toHaveLength(0);
   });
 
   test.each<FaultKind>([500, 'timeout'])('a %s on every Sync read before a send (opt-out check): [FINAL], nothing sent', async (kind) => {

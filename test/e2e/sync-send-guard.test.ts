@@ -1,0 +1,130 @@
+/**
+ * SyncSendGuard and SyncConfirmations against the emulator, in process: the claim and the ledgers
+ * under lost answers, expiry and concurrent writers, with every Sync limit of the emulator on.
+ */
+import { SyncGateway } from '../../lib/store/sync-gateway';
+import { createTwilioClient, type TwilioClient } from '../../lib/twilio-client';
+import { SyncConfirmations } from '../../mcp-bridge/src/sync-confirmations';
+import type { GuardLimits, Reservation } from '../../mcp-bridge/src/send-guard';
+import { SyncSendGuard } from '../../mcp-bridge/src/sync-send-guard';
+import { startEmulator, type Emulator } from '../emulator';
+
+const TO = '+14155550100';
+// The guards' clock moves with the emulator's (advanceTime), which decides Sync TTL expiry.
+let skew = 0;
+const clock = () => Date.now() + skew;
+function advance(ms: number): void {
+  emulator.advanceTime(ms);
+  skew += ms;
+}
+let emulator: Emulator;
+let client: TwilioClient;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ phoneNumbers: ['+15005550006'] });
+  client = createTwilioClient({ accountSid: emulator.accountSid, authToken: emulator.authToken }, { apiBaseUrl: emulator.url, timeoutMs: 1000 });
+});
+
+afterEach(() => emulator.clearFaults());
+
+afterAll(async () => {
+  await emulator?.close();
+});
+
+const uncapped: GuardLimits = { duplicateWindowMs: 600_000, perMinute: 0, perRecipientPerMinute: 0 };
+
+/** Guards of several bridges on one fresh service; `warnings` collects what they log. */
+function bridges(limits: GuardLimits = uncapped, sender = 'shared') {
+  const gateway = new SyncGateway(client, emulator.createSyncService(), { retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, budgetMs: 2000 } });
+  const warnings: string[] = [];
+  const guard = () => new SyncSendGuard({ sync: async () => gateway, sender, limits, warn: (line) => warnings.push(line), now: clock });
+  return { gateway, guard, warnings, confirmations: () => new SyncConfirmations(async () => gateway, sender, clock) };
+}
+
+function ticketOf(reservation: Reservation): string {
+  if (reservation.kind !== 'go') throw new Error(`expected go, got ${JSON.stringify(reservation)}`);
+  return reservation.ticket;
+}
+
+test('a claim whose create landed without an answer is still this send\'s, and only this send\'s', async () => {
+  const { guard } = bridges();
+  const [first, second] = [guard(), guard()];
+  emulator.injectFault({ product: 'sync', method: 'POST', route: /\/Maps\/sent_[0-9a-f]{16}\/Items$/, kind: 'reset', afterHandling: true, times: 1 });
+  const ticket = ticketOf(await first.reserve(TO, 'Hello'));
+  expect(await second.reserve(TO, 'Hello')).toEqual({ kind: 'in-flight' });
+  await first.complete(ticket, { sid: 'SM1', status: 'queued' });
+  await first.updateStatus(ticket, 'delivered');
+  expect(await second.reserve(TO, ' Hello ')).toEqual({ kind: 'duplicate', prior: { sid: 'SM1', status: 'delivered', at: expect.any(Number) } });
+});
+
+test('after the duplicate window (the claim expired) the same message may go again', async () => {
+  const { guard } = bridges({ ...uncapped, duplicateWindowMs: 60_000 });
+  const bridge = guard();
+  await bridge.complete(ticketOf(await bridge.reserve(TO, 'Hello')), { sid: 'SM1', status: 'sent' });
+  advance(61_000);
+  expect((await guard().reserve(TO, 'Hello')).kind).toBe('go');
+});
+
+test('released (Twilio refused it): the claim is gone, so the message may be sent again', async () => {
+  const { guard } = bridges();
+  const bridge = guard();
+  await bridge.release(ticketOf(await bridge.reserve(TO, 'Hello')));
+  expect((await guard().reserve(TO, 'Hello')).kind).toBe('go');
+});
+
+test('concurrent bridges never exceed a cap: of 6 different sends at once with room for 2, 2 go', async () => {
+  const { guard } = bridges({ duplicateWindowMs: 600_000, perMinute: 2, perRecipientPerMinute: 0 });
+  const results = await Promise.all(Array.from({ length: 6 }, (_, i) => guard().reserve(`+1415555020${i}`, `message ${i}`)));
+  expect(results.filter((result) => result.kind === 'go')).toHaveLength(2);
+  expect(results.filter((result) => result.kind === 'rate-limited')).toHaveLength(4);
+});
+
+test('the account ledger is shared by senders; each sender has its own', async () => {
+  const limits: GuardLimits = { duplicateWindowMs: 600_000, perMinute: 1, perRecipientPerMinute: 0, accountPerMinute: 2 };
+  const { gateway } = bridges(limits);
+  const make = (sender: string) => new SyncSendGuard({ sync: async () => gateway, sender, limits, warn: () => undefined, now: clock });
+  expect((await make('u_a').reserve('+14155550210', 'a')).kind).toBe('go');
+  expect(await make('u_a').reserve('+14155550211', 'b')).toMatchObject({ kind: 'rate-limited', account: false, scope: 'overall', limit: 1 });
+  expect((await make('u_b').reserve('+14155550212', 'c')).kind).toBe('go');
+  expect(await make('u_c').reserve('+14155550213', 'd')).toMatchObject({ kind: 'rate-limited', account: true, scope: 'overall', limit: 2 });
+});
+
+test('Sync failing on the ledgers: unavailable, and the claim taken is given up', async () => {
+  const { guard } = bridges({ ...uncapped, perMinute: 5 });
+  emulator.injectFault({ product: 'sync', route: /\/Maps\/guard_/, kind: 503, times: Infinity });
+  expect(await guard().reserve(TO, 'Hello')).toMatchObject({ kind: 'unavailable', reason: expect.stringMatching(/^The send guard's state in Twilio Sync could not be checked: .*503/) });
+  emulator.clearFaults();
+  expect((await guard().reserve(TO, 'Hello')).kind).toBe('go');
+});
+
+test('a write after the create that fails leaves the claim "sending" (safe) and is logged', async () => {
+  const { guard, warnings } = bridges();
+  const bridge = guard();
+  const ticket = ticketOf(await bridge.reserve(TO, 'Hello'));
+  emulator.injectFault({ product: 'sync', method: 'POST', route: /\/Maps\/sent_[0-9a-f]{16}\/Items\/m_/, kind: 503, times: Infinity });
+  await bridge.complete(ticket, { sid: 'SM1', status: 'queued' });
+  expect(warnings).toEqual([expect.stringMatching(/^the send guard could not record the sent message in Twilio Sync: /)]);
+  emulator.clearFaults();
+  expect(await guard().reserve(TO, 'Hello')).toEqual({ kind: 'in-flight' });
+});
+
+describe('SyncConfirmations', () => {
+  test('a token is bound to its message, redeemed once by whichever bridge comes first', async () => {
+    const { confirmations } = bridges();
+    const token = await confirmations().issue(TO, 'Hello', [], undefined);
+    expect(await confirmations().redeem(token, TO, 'Hello there', [], undefined)).toBe(false);
+    const racers = await Promise.all([confirmations().redeem(token, TO, 'Hello', [], undefined), confirmations().redeem(token, TO, 'Hello', [], undefined)]);
+    expect(racers.sort()).toEqual([false, true]);
+    expect(await confirmations().redeem(token, TO, 'Hello', [], undefined)).toBe(false);
+  });
+
+  test('expired after 10 minutes; a malformed token is not looked up', async () => {
+    const { confirmations } = bridges();
+    const token = await confirmations().issue(TO, 'Hello', [], undefined);
+    advance(10 * 60_000 + 1000);
+    expect(await confirmations().redeem(token, TO, 'Hello', [], undefined)).toBe(false);
+    const before = emulator.count({ product: 'sync' });
+    expect(await confirmations().redeem('../../x', TO, 'Hello', [], undefined)).toBe(false);
+    expect(emulator.count({ product: 'sync' })).toBe(before);
+  });
+});
