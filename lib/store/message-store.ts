@@ -85,7 +85,9 @@ export class MessageStore {
    * Handovers whose cursor write got no clear answer and could not be checked at once (Sync
    * unreadable too), by conversation. The next takeNew of that conversation settles each: the
    * write landed (the token is in the entry) and these messages are returned then, or it did not
-   * and they are still after the cursor. Only the bridge, one long-lived instance, receives.
+   * and they are still after the cursor. Kept by this reader's store only: each reader has its
+   * own cursor, and a bridge restarted in between loses the question (known limit: the messages
+   * of such a handover, if its write landed, then stay marked processed).
    */
   private readonly unconfirmed: Map<string, { token: string; handover: Handover }>;
 
