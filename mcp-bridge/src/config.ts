@@ -9,7 +9,7 @@ import { setValues } from '../../lib/env-values';
 import { logPiiFrom } from '../../lib/mask';
 import { checkE164 } from '../../lib/phone';
 import { parseAllowlist } from './send-policy';
-import { parseUserNumbers, resolveScope, type UserScope } from './user-scope';
+import { parseUserNumbers, resolveScope, type UserNumbers, type UserScope } from './user-scope';
 
 const sid = (prefix: string, name: string) =>
   z.string().trim().regex(new RegExp(`^${prefix}[0-9a-fA-F]{32}$`), `${name} must be "${prefix}" followed by 32 hex characters`);
@@ -72,6 +72,8 @@ export interface BridgeConfig {
   clientTimeoutSeconds: number;
   /** Whose bridge this is and which of our numbers it may use (user-scope.ts). */
   scope: UserScope;
+  /** SMS_USER_NUMBERS, for the HTTP bridge's per-token scopes; null when unset. */
+  userNumbers: UserNumbers | null;
   duplicateWindowSeconds: number;
   sendLimitPerMinute: number;
   sendLimitPerRecipientPerMinute: number;
@@ -188,6 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       sendWaitSeconds: e.SEND_WAIT_SECONDS,
       clientTimeoutSeconds: e.CLIENT_TIMEOUT_SECONDS,
       scope: resolveScope(e.SMS_USER, userNumbers?.ok ? userNumbers.map : undefined, sender.phoneNumber),
+      userNumbers: userNumbers?.ok ? userNumbers.map : null,
       duplicateWindowSeconds: e.DUPLICATE_WINDOW_SECONDS,
       sendLimitPerMinute: e.SEND_LIMIT_PER_MINUTE,
       sendLimitPerRecipientPerMinute: e.SEND_LIMIT_PER_RECIPIENT_PER_MINUTE,

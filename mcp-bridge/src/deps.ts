@@ -2,31 +2,44 @@
  * What the tools need, built from the configuration. The Twilio client and the store are created
  * on first use: loading twilio-node costs ~150 ms, and `initialize` + `tools/list` need none of it.
  * (A lazy `require`, not `import()`: the bundle and jest are CommonJS.)
+ *
+ * One process may serve several scopes (the HTTP bridge: one per token), so what all of them
+ * share (the Twilio client, the Sync gateway, each sender's guard) is built once in SharedDeps,
+ * and createDeps adds what is one scope's (its store view, its result delivery).
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { MessageStore } from '../../lib/store/message-store';
 import { SyncGateway } from '../../lib/store/sync-gateway';
 import type { TwilioClient } from '../../lib/twilio-client';
-import type { BridgeConfig } from './config';
-import type { Logger } from './logger';
 import { describeFailure } from '../../lib/twilio-errors';
 import { ANSWER_MARGIN_MS } from './call-budget';
-import { MemoryConfirmations } from './confirmations';
+import type { BridgeConfig } from './config';
+import { type Confirmations, MemoryConfirmations } from './confirmations';
+import type { Logger } from './logger';
 import { ResultDelivery } from './result-delivery';
-import { type GuardLimits, MemoryGuard } from './send-guard';
+import { EMPTY_LEDGER } from './send-caps';
+import { type GuardLimits, type LedgerCell, MemoryGuard, type SendGuard } from './send-guard';
+import type { SendDeps } from './send-sms';
 import { SyncConfirmations } from './sync-confirmations';
 import { SyncSendGuard } from './sync-send-guard';
-import type { SendDeps } from './send-sms';
+import type { UserScope } from './user-scope';
 
 export interface BridgeDeps extends SendDeps {
   /** Undoes a handover whose result did not reach the client (result-delivery.ts). */
   delivery: ResultDelivery;
 }
 
-export function createDeps(config: BridgeConfig, log: Logger): BridgeDeps {
+export interface SharedDeps {
+  twilio: () => Promise<TwilioClient>;
+  /** null without a Sync service. */
+  sync: (() => Promise<SyncGateway>) | null;
+  /** The guard and confirmations of one sender: one instance per sender for the whole process. */
+  guardOf(sender: string): { guard: SendGuard; confirmations: Confirmations };
+}
+
+export function createShared(config: BridgeConfig, log: Logger): SharedDeps {
   let client: Promise<TwilioClient> | undefined;
   let gateway: Promise<SyncGateway> | undefined;
-  let store: Promise<MessageStore | null> | undefined;
   const twilio = () =>
     (client ??= Promise.resolve().then(() => {
       const { createTwilioClient } = require('../../lib/twilio-client') as typeof import('../../lib/twilio-client');
@@ -34,11 +47,7 @@ export function createDeps(config: BridgeConfig, log: Logger): BridgeDeps {
       return createTwilioClient(config.credentials, { apiBaseUrl: config.apiBaseUrl, timeoutMs: config.twilioTimeoutMs ?? 15_000 });
     }));
   const { syncServiceSid } = config;
-  const sync = () => (gateway ??= twilio().then((twilioClient) => new SyncGateway(twilioClient, syncServiceSid!, { ttlSeconds: config.syncTtlSeconds })));
-  // A user the administrator assigned no number sees nothing, whatever path reads the store.
-  const scope = config.scope.ok ? { reader: config.scope.reader, numbers: config.scope.numbers } : { reader: null, numbers: [] };
-  // The guard's sender: one SMS_USER's bridges share their duplicates and caps; without one, all do.
-  const sender = scope.reader ?? 'shared';
+  const sync = syncServiceSid ? () => (gateway ??= twilio().then((twilioClient) => new SyncGateway(twilioClient, syncServiceSid, { ttlSeconds: config.syncTtlSeconds }))) : null;
   const limits: GuardLimits = {
     duplicateWindowMs: config.duplicateWindowSeconds * 1000,
     perMinute: config.sendLimitPerMinute,
@@ -48,21 +57,49 @@ export function createDeps(config: BridgeConfig, log: Logger): BridgeDeps {
     accountPerMinute: config.sendLimitAccountPerMinute,
     accountPerDay: config.sendLimitAccountPerDay,
   };
+  const guards = new Map<string, { guard: SendGuard; confirmations: Confirmations }>();
+  // Without Sync, the account's caps are one ledger for every sender of this process.
+  const accountLedger: LedgerCell = { value: EMPTY_LEDGER };
   return {
-    config,
+    twilio,
+    sync,
+    guardOf: (sender) => {
+      let found = guards.get(sender);
+      if (!found) {
+        // Kept in Sync whenever there is a service, so that restarts and other bridges see it.
+        found = sync
+          ? { guard: new SyncSendGuard({ sync, sender, limits, warn: log.warn }), confirmations: new SyncConfirmations(sync, sender) }
+          : { guard: new MemoryGuard(limits, Date.now, accountLedger), confirmations: new MemoryConfirmations() };
+        guards.set(sender, found);
+      }
+      return found;
+    },
+  };
+}
+
+/** The tools' dependencies for one scope (the configured one unless given). */
+export function createDeps(config: BridgeConfig, log: Logger, shared: SharedDeps = createShared(config, log), scopeOverride?: UserScope): BridgeDeps {
+  const scoped = { ...config, scope: scopeOverride ?? config.scope };
+  let store: Promise<MessageStore | null> | undefined;
+  // A user the administrator assigned no number sees nothing, whatever path reads the store.
+  const scope = scoped.scope.ok ? { reader: scoped.scope.reader, numbers: scoped.scope.numbers } : { reader: null, numbers: [] };
+  // The guard's sender: one SMS_USER's bridges share their duplicates and caps; without one, all do.
+  const { guard, confirmations } = shared.guardOf(scope.reader ?? 'shared');
+  const { sync } = shared;
+  return {
+    config: scoped,
     log,
     delivery: new ResultDelivery({
       keepMs: config.clientTimeoutSeconds * 1000 + ANSWER_MARGIN_MS,
       onUndo: (why, undo) => {
         log.warn(`a result did not reach the client (${why}): its messages stay new for the next receive`);
-        undo().catch((error: unknown) => log.error(`giving messages back after an undelivered result failed: ${describeFailure(error)}`));
+        return undo().catch((error: unknown) => log.error(`giving messages back after an undelivered result failed: ${describeFailure(error)}`));
       },
     }),
-    // Kept in Sync whenever there is a service, so that restarts and other bridges see it.
-    guard: syncServiceSid ? new SyncSendGuard({ sync, sender, limits, warn: log.warn }) : new MemoryGuard(limits),
-    confirmations: syncServiceSid ? new SyncConfirmations(sync, sender) : new MemoryConfirmations(),
-    twilio,
-    store: () => (store ??= syncServiceSid ? sync().then((gateway) => new MessageStore(gateway, { scope })) : Promise.resolve(null)),
+    guard,
+    confirmations,
+    twilio: shared.twilio,
+    store: () => (store ??= sync ? sync().then((gateway) => new MessageStore(gateway, { scope })) : Promise.resolve(null)),
     sleep: (ms, signal) => delay(ms, undefined, signal ? { signal } : {}).catch(() => undefined),
     now: () => new Date(),
   };

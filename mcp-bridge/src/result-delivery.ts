@@ -24,8 +24,19 @@ export class ResultDelivery {
   /** Per request, the undos still armed: receive_sms registers one per conversation it took from. */
   private readonly undos = new Map<RequestId, Set<(why: string) => void>>();
 
-  /** `keepMs`: how long after registering a cancellation can still come (the client's timeout). */
-  constructor(private readonly options: { keepMs: number; onUndo: (why: string, run: Undo) => void }) {}
+  /** Undos running now, so that a shutdown can wait for them. */
+  private readonly running = new Set<Promise<unknown>>();
+
+  /**
+   * `keepMs`: how long after registering a cancellation can still come (the client's timeout).
+   * `onUndo` runs the undo (and logs); what it returns is waited for by `settled`.
+   */
+  constructor(private readonly options: { keepMs: number; onUndo: (why: string, run: Undo) => Promise<unknown> | void }) {}
+
+  /** Resolves when every undo started so far has ended. */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.running]);
+  }
 
   /** Runs `undo` once if the result of `request` does not reach the client. */
   onUndelivered(request: ToolRequest, undo: Undo): void {
@@ -39,7 +50,9 @@ export class ResultDelivery {
     const fire = (why = 'the request was cancelled') => {
       if (!armed.has(fire)) return;
       forget();
-      this.options.onUndo(why, undo);
+      const done = Promise.resolve(this.options.onUndo(why, undo)).catch(() => undefined);
+      this.running.add(done);
+      void done.finally(() => this.running.delete(done));
     };
     const timer = setTimeout(forget, this.options.keepMs);
     timer.unref();

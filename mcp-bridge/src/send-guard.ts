@@ -78,15 +78,24 @@ export function firstCapRefusal(
   return account ? { kind: 'rate-limited', account: true, ...account } : null;
 }
 
-/** One process's guard: for a bridge without a Sync service. */
+/** The account's cap ledger in memory, one object shared by every sender's MemoryGuard of a process. */
+export interface LedgerCell {
+  value: CapLedger;
+}
+
+/** One process's guard of one sender: for a bridge without a Sync service. */
 export class MemoryGuard implements SendGuard {
   private readonly sent = new Map<string, PriorSend>();
   private readonly tickets = new Map<string, { key: string; state: 'flying' | 'done' }>();
-  private ledgers = { own: EMPTY_LEDGER, account: EMPTY_LEDGER };
+  private own: CapLedger = EMPTY_LEDGER;
   private readonly limits: { own: CapLimits; account: CapLimits };
   private nextTicket = 1;
 
-  constructor(private readonly guardLimits: GuardLimits, private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly guardLimits: GuardLimits,
+    private readonly now: () => number = Date.now,
+    private readonly account: LedgerCell = { value: EMPTY_LEDGER },
+  ) {
     this.limits = capLimits(guardLimits);
   }
 
@@ -97,10 +106,11 @@ export class MemoryGuard implements SendGuard {
     const prior = this.sent.get(key);
     if (prior) return { kind: 'duplicate', prior: { ...prior } };
     if ([...this.tickets.values()].some((ticket) => ticket.key === key && ticket.state === 'flying')) return { kind: 'in-flight' };
-    const refused = firstCapRefusal(this.ledgers, this.limits, now, to);
+    const refused = firstCapRefusal({ own: this.own, account: this.account.value }, this.limits, now, to);
     if (refused) return refused;
     // Counted now, not when it completes: a send in flight counts, and so does one Twilio refused.
-    this.ledgers = { own: recordSend(this.ledgers.own, this.limits.own, now, to), account: recordSend(this.ledgers.account, this.limits.account, now, to) };
+    this.own = recordSend(this.own, this.limits.own, now, to);
+    this.account.value = recordSend(this.account.value, this.limits.account, now, to);
     const ticket = String(this.nextTicket++);
     this.tickets.set(ticket, { key, state: 'flying' });
     return { kind: 'go', ticket };

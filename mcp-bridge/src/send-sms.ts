@@ -95,7 +95,9 @@ async function refusal(deps: SendDeps, to: string, input: SendInput): Promise<{ 
   const store = await deps.store();
   let chosen: Awaited<ReturnType<typeof chooseSender>>;
   try {
-    chosen = await chooseSender(scope.numbers, input.from, store ? (ourNumber) => store.conversationEntry(ourNumber, to) : null);
+    // A whole-account scope (an HTTP token without identity) sends from the bridge's own number.
+    const numbers = scope.numbers ?? (deps.config.sender.phoneNumber ? [deps.config.sender.phoneNumber] : null);
+    chosen = await chooseSender(numbers, input.from, store ? (ourNumber) => store.conversationEntry(ourNumber, to) : null);
   } catch (error) {
     // The opt-out state cannot be read (wrong credentials, Sync down): refuse, since a STOP must
     // be honoured, but with Twilio's code and what to do, not a bare "could not reach Twilio".

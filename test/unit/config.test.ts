@@ -37,6 +37,7 @@ describe('loadConfig', () => {
       sendWaitSeconds: 20,
       clientTimeoutSeconds: 60,
       scope: { ok: true, identity: null, reader: null, numbers: ['+14155550100'] },
+      userNumbers: null,
       duplicateWindowSeconds: 600,
       sendLimitPerMinute: 10,
       sendLimitPerRecipientPerMinute: 3,

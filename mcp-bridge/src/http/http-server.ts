@@ -1,0 +1,202 @@
+/**
+ * The bridge over MCP Streamable HTTP: one service for a team (LibreChat's `type: streamable-http`,
+ * or any HTTP client), the same tools and results as over stdio. Each MCP session (Mcp-Session-Id)
+ * gets its own McpServer with the scope of the token that opened it; its state is in Sync, so
+ * several instances can run behind a load balancer.
+ *
+ *   POST/GET/DELETE /mcp   the MCP endpoint (the SDK's StreamableHTTPServerTransport)
+ *   GET /healthz           200 {"status":"ok"}, no credentials, nothing else revealed
+ *
+ * Every /mcp request: Host (and Origin, when a browser sends one) must be allowed, against DNS
+ * rebinding (403); then `Authorization: Bearer <token>` when tokens are configured (401 with
+ * WWW-Authenticate otherwise, and only the attempt is logged); then a session is used only with
+ * the token that opened it (401). Bodies over 1 MiB are refused by the transport (413).
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { BridgeConfig } from '../config';
+import { createDeps, createShared, type BridgeDeps } from '../deps';
+import type { Logger } from '../logger';
+import { createServer } from '../server';
+import { resolveScope, type UserScope } from '../user-scope';
+import { type BearerToken, matchToken } from './bearer-tokens';
+import type { HttpSettings } from './http-settings';
+
+const MAX_BODY_BYTES = 1024 * 1024;
+const SWEEP_MS = 30_000;
+
+interface Session {
+  transport: StreamableHTTPServerTransport;
+  server: McpServer;
+  deps: BridgeDeps;
+  /** Which token opened it (its position); 0 without tokens. */
+  tokenId: number;
+  lastSeen: number;
+}
+
+export interface HttpBridge {
+  url: string;
+  /** Stops taking requests, lets calls in flight finish for the grace period, cancels the rest. */
+  close(): Promise<void>;
+}
+
+function hostnameOf(value: string): string | null {
+  try {
+    return new URL(`http://${value}`).hostname.toLowerCase();
+  } catch {
+    return null;
+  }
+}
+
+/** Against DNS rebinding: the Host a browser was tricked into using is not one of ours. */
+function allowedHost(req: IncomingMessage, settings: HttpSettings): boolean {
+  const host = hostnameOf(req.headers.host ?? '');
+  if (host === null || !settings.allowedHosts.includes(host)) return false;
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  if (settings.allowedOrigins.includes(origin)) return true;
+  try {
+    return settings.allowedHosts.includes(new URL(origin).hostname.toLowerCase());
+  } catch {
+    return false;
+  }
+}
+
+function answer(res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'Content-Type': 'application/json', ...headers }).end(JSON.stringify(body));
+}
+
+function rpcError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+  answer(res, status, { jsonrpc: '2.0', error: { code: -32001, message }, id: null }, headers);
+}
+
+/** What a token may see and send: its identity's numbers, or (bare) the whole account. */
+export function scopeOfToken(config: BridgeConfig, token: BearerToken | null): UserScope {
+  if (token === null) return config.scope;
+  if (token.identity === null) return { ok: true, identity: null, reader: null, numbers: null };
+  return resolveScope(token.identity, config.userNumbers ?? undefined, config.sender.phoneNumber);
+}
+
+export async function startHttpBridge(config: BridgeConfig, settings: HttpSettings, log: Logger): Promise<HttpBridge> {
+  const shared = createShared(config, log);
+  const sessions = new Map<string, Session>();
+  let inFlight = 0;
+  let idle: (() => void) | undefined;
+  let closing = false;
+
+  const openSession = (token: BearerToken | null): Session => {
+    const deps = createDeps(config, log, shared, scopeOfToken(config, token));
+    const server = createServer(deps);
+    const session: Session = {
+      deps,
+      server,
+      tokenId: token?.id ?? 0,
+      lastSeen: Date.now(),
+      transport: new StreamableHTTPServerTransport({
+        sessionIdGenerator: randomUUID,
+        maxRequestBodySize: MAX_BODY_BYTES,
+        onsessioninitialized: (id) => {
+          sessions.set(id, session);
+          log.info(`MCP session opened (token ${session.tokenId || 'none'}); ${sessions.size} open`);
+        },
+        onsessionclosed: (id) => {
+          sessions.delete(id);
+        },
+      }),
+    };
+    session.transport.onclose = () => {
+      if (session.transport.sessionId) sessions.delete(session.transport.sessionId);
+    };
+    return session;
+  };
+
+  const handleMcp = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (!allowedHost(req, settings)) {
+      log.warn(`refused a request for host ${JSON.stringify((req.headers.host ?? '').slice(0, 60))}${req.headers.origin ? ' with an origin not allowed' : ''} (MCP_HTTP_ALLOWED_HOSTS)`);
+      return rpcError(res, 403, 'Forbidden: this Host or Origin is not allowed.');
+    }
+    let token: BearerToken | null = null;
+    if (settings.tokens.length > 0) {
+      token = matchToken(req.headers.authorization, settings.tokens);
+      if (!token) {
+        log.warn(`refused an unauthenticated request from ${req.socket.remoteAddress ?? 'unknown'}`);
+        return rpcError(res, 401, 'Unauthorized', { 'WWW-Authenticate': 'Bearer realm="twilio-sms-mcp"' });
+      }
+    }
+    const header = req.headers['mcp-session-id'];
+    const sessionId = Array.isArray(header) ? header[0] : header;
+    if (sessionId !== undefined) {
+      const session = sessions.get(sessionId);
+      if (!session) return rpcError(res, 404, 'Session not found: initialize a new session.');
+      if (session.tokenId !== (token?.id ?? 0)) {
+        log.warn(`refused a session used with another token (token ${token?.id ?? 'none'})`);
+        return rpcError(res, 401, 'Unauthorized', { 'WWW-Authenticate': 'Bearer realm="twilio-sms-mcp", error="invalid_token"' });
+      }
+      session.lastSeen = Date.now();
+      return session.transport.handleRequest(req, res);
+    }
+    if (closing) return rpcError(res, 503, 'Shutting down.');
+    // No session yet: the request must be an initialize, which the new transport checks (400 if not).
+    const session = openSession(token);
+    await session.server.connect(session.deps.delivery.wrap(session.transport));
+    await session.transport.handleRequest(req, res);
+    if (!session.transport.sessionId) await session.server.close();
+  };
+
+  const http: Server = createHttpServer((req, res) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path === '/healthz' && req.method === 'GET') return answer(res, 200, { status: 'ok' });
+    if (path !== '/mcp') return answer(res, 404, { error: 'Not found. The MCP endpoint is /mcp.' });
+    // POSTs are the calls; a GET is a long-lived notification stream and does not hold a shutdown.
+    const counted = req.method === 'POST';
+    if (counted) inFlight++;
+    handleMcp(req, res)
+      .catch((error: unknown) => {
+        log.error(`HTTP request failed: ${error instanceof Error ? error.message : String(error)}`);
+        if (!res.headersSent) rpcError(res, 500, 'Internal error');
+      })
+      .finally(() => {
+        if (counted && --inFlight === 0) idle?.();
+      });
+  });
+
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const [id, session] of sessions) {
+      if (now - session.lastSeen < settings.sessionIdleMs) continue;
+      sessions.delete(id);
+      log.info(`MCP session closed after ${Math.round(settings.sessionIdleMs / 1000)} s idle`);
+      void session.transport.close();
+    }
+  }, Math.min(SWEEP_MS, settings.sessionIdleMs));
+  sweep.unref();
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(settings.port, settings.host, () => resolve());
+  });
+  const address = http.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}/mcp`;
+
+  return {
+    url,
+    close: async () => {
+      closing = true;
+      clearInterval(sweep);
+      const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
+      // Calls in flight may finish within the grace period; then the rest are cancelled, which
+      // gives back what they took (result-delivery.ts), and the undos are waited for.
+      if (inFlight > 0) await Promise.race([new Promise<void>((resolve) => (idle = resolve)), new Promise((resolve) => setTimeout(resolve, settings.shutdownGraceMs).unref())]);
+      const open = [...sessions.values()];
+      sessions.clear();
+      await Promise.all(open.map((session) => session.transport.close()));
+      await Promise.all(open.map((session) => session.deps.delivery.settled()));
+      http.closeAllConnections();
+      await stopped;
+    },
+  };
+}
