@@ -24,15 +24,15 @@ const OPERATIONS: Operation[] = [
   {
     id: 'send.new',
     label: 'send_sms, new conversation',
-    expectedSync: 17,
+    expectedSync: 15,
     explain:
-      'api: 1 create + status reads until final (polls at 250, 500, 750… ms); sync 17: opt-out check = inbox entry read before sending (MessageStore.conversationEntry, 404 here); the send guard (SyncSendGuard): duplicate claim 404 → create the sender-and-recipient Map → create (3), the sender\'s and the account\'s cap ledgers read (2) and If-Match updated (2); after the create the claim records the SID (1); then MessageStore.recordOutbound: thread append 404 → create List → append (3), sid map item 404 → create Map → create (3), inbox entry create (1: the opt-out read already showed it missing); the claim records the final status (1)',
+      'api: 1 create + status reads until final (polls at 250, 500, 750… ms); sync 15: opt-out check = inbox entry read before sending (MessageStore.conversationEntry, 404 here); the send guard (SyncSendGuard): duplicate claim 404 → create the sender-and-recipient Map → create (3), the cap ledgers Map read (1 page) and the sender\'s item If-Match updated (1); after the create the claim records the SID (1); then MessageStore.recordOutbound: thread append 404 → create List → append (3), sid map item 404 → create Map → create (3), inbox entry create (1: the opt-out read already showed it missing); the claim records the final status (1)',
   },
   {
     id: 'send.existing',
     label: 'send_sms, existing conversation',
-    expectedSync: 11,
-    explain: 'api: 1 create + status reads; sync 11: opt-out check (inbox entry read); the guard: claim create, 2 ledger reads, 2 If-Match ledger updates, then the SID on the claim; thread append, sid map item create, If-Match update of the entry read before sending; the final status on the claim',
+    expectedSync: 9,
+    explain: 'api: 1 create + status reads; sync 9: opt-out check (inbox entry read); the guard: claim create, the ledgers page, the If-Match update of the sender\'s ledger, then the SID on the claim; thread append, sid map item create, If-Match update of the entry read before sending; the final status on the claim',
   },
   {
     id: 'send.callbacks',
@@ -137,7 +137,7 @@ export async function runApiCalls(options: BenchOptions): Promise<Omit<SectionRe
     for (const bridge of [system.bridge, quietBridge, noWaitBridge]) await bridge.call('list_conversations');
     await system.emulator.simulateInbound({ from: handset(9999, 4), to: OUR_NUMBER, body: 'warm-up' });
     await system.bridge.call('receive_sms');
-    // …and the send guard's cap ledgers exist (the first send ever creates them: 4 more calls).
+    // …and the send guard's cap ledgers Map exists (the first send ever creates it: 2 more calls).
     await system.bridge.call('send_sms', { to: handset(9999, 5), body: 'warm-up' });
     await quiet(system);
 

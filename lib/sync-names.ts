@@ -7,14 +7,14 @@
  *   inbox_<0..7>              Maps: conversationId → InboxEntry, sharded by conversation id
  *   sent_<hash>               Map: one sender's recent sends to one recipient (duplicate claims,
  *                             confirmation tokens), items expiring with the duplicate window
- *   guard_<sender>            Map: one sender's send-cap ledger (a single item)
- *   guard_account             Map: the whole account's send-cap ledger (a single item)
+ *   guard_ledgers             Map: sender → that sender's send-cap ledger; the account's caps
+ *                             count all of them (one page read, one write of the sender's item)
  *
  * The inbox is sharded because Sync allows 20 writes/s per object: one index Map would cap the
  * whole product at 20 incoming messages per second. Eight shards let list_conversations read the
  * inbox in eight calls while every other write lands on a per-conversation object. For the same
- * reason each send writes the guard's shared objects once: its sender's ledger and the account's
- * are separate Maps, and its duplicate claim lives in a Map of that sender and recipient only.
+ * reason each send writes the guard's shared object once (its own sender's item of the ledgers
+ * Map), and its duplicate claim lives in a Map of that sender and recipient only.
  */
 import { createHash } from 'node:crypto';
 
@@ -51,8 +51,4 @@ export function sentMapName(sender: string, to: string): string {
   return `sent_${shortHash(`${sender}|${to}`)}`;
 }
 
-export function guardLedgerMapName(sender: string): string {
-  return `guard_${sender}`;
-}
-
-export const GUARD_ACCOUNT_MAP = 'guard_account';
+export const GUARD_LEDGERS_MAP = 'guard_ledgers';

@@ -106,3 +106,18 @@ export function recordSend(ledger: CapLedger, limits: CapLimits, now: number, to
   };
   return { minute, hour: bump(ledger.hour, MINUTE, HOUR, limits.perHour > 0), day: bump(ledger.day, HOUR, DAY, limits.perDay > 0) };
 }
+
+/** Several senders' ledgers as one, for the account's caps. */
+export function mergeLedgers(ledgers: readonly CapLedger[]): CapLedger {
+  const sum = (pick: (ledger: CapLedger) => Record<string, number>) => {
+    const total: Record<string, number> = {};
+    for (const ledger of ledgers) for (const [bucket, count] of Object.entries(pick(ledger))) total[bucket] = (total[bucket] ?? 0) + count;
+    return total;
+  };
+  return { minute: ledgers.flatMap((ledger) => ledger.minute).sort((a, b) => a.at - b.at), hour: sum((l) => l.hour), day: sum((l) => l.day) };
+}
+
+/** Limits that keep in a ledger whatever either set of caps needs. */
+export function keepingFor(a: CapLimits, b: CapLimits): CapLimits {
+  return { perMinute: Math.max(a.perMinute, b.perMinute), perRecipientPerMinute: Math.max(a.perRecipientPerMinute, b.perRecipientPerMinute), perHour: Math.max(a.perHour, b.perHour), perDay: Math.max(a.perDay, b.perDay) };
+}

@@ -5,18 +5,22 @@
  * - the duplicate claim: an atomic create of the message's item in `sent_<sender, recipient>`
  *   (the webhook's kind of claim: of two bridges sending the same message at once, one creates,
  *   the other finds it), expiring with the duplicate window; it later records the SID and status;
- * - the caps: one conditional (If-Match) write each to the sender's ledger and the account's.
- * Cost: 1 create + 2 reads + 2 writes before the message is created (2 round trips: the claim and
- * the reads go together), 1 write after it, 1 more when the final status differs. No object is
- * written twice by one send except its own claim. Any Sync failure refuses the send: the guard
- * never lets a message through unchecked.
+ * - the caps: every sender's ledger is an item of one Map (`guard_ledgers`); a send reads that Map
+ *   (one page per 100 senders), checks its sender's caps on its own item and the account's on
+ *   the sum of all, and counts itself with one conditional (If-Match) write of its own item. So
+ *   concurrent sends of different users never conflict; a sender's own caps are exact, while the
+ *   account's may be passed by as many sends as different users make in the same instant.
+ * Cost: 1 create + 1 read before the message is created, together (one round trip), then 1 write;
+ * 1 write after the create, 1 more when the final status differs. No object is written twice by
+ * one send except its own claim. Any Sync failure refuses the send: the guard never lets a
+ * message through unchecked.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { isDuplicateKey, isRevisionConflict, type MapItem, type SyncGateway } from '../../lib/store/sync-gateway';
-import { GUARD_ACCOUNT_MAP, guardLedgerMapName, sentMapName, shortHash } from '../../lib/sync-names';
+import { GUARD_LEDGERS_MAP, sentMapName, shortHash } from '../../lib/sync-names';
 import { describeFailure } from '../../lib/twilio-errors';
-import { type CapLedger, type CapLimits, type CapRefusal, capRefusal, EMPTY_LEDGER, recordSend } from './send-caps';
+import { type CapLedger, type CapLimits, EMPTY_LEDGER, keepingFor, mergeLedgers, recordSend } from './send-caps';
 import { capLimits, firstCapRefusal, type GuardLimits, messageKey, type Reservation, type SendGuard } from './send-guard';
 
 const ClaimSchema = z.object({
@@ -34,7 +38,6 @@ const LedgerSchema = z.object({
   day: z.record(z.string(), z.number()),
 });
 
-const LEDGER_KEY = 'caps';
 /** A ledger remembers a day (plus its oldest hour bucket); an idle one expires after that. */
 const LEDGER_TTL_SECONDS = 25 * 3600;
 const MAX_CONFLICTS = 20;
@@ -92,31 +95,18 @@ export class SyncSendGuard implements SendGuard {
     const map = sentMapName(this.options.sender, to);
     const key = `m_${shortHash(messageKey(to, body, media))}`;
     const claim: Claim | null = this.options.limits.duplicateWindowMs > 0 ? { state: 'sending', sid: null, status: 'sending', at: now, owner: ticket } : null;
-    const ownMap = guardLedgerMapName(this.options.sender);
+    const capped = isActive(this.limits.own) || isActive(this.limits.account);
     let claimed = false;
     try {
-      const [prior, ownItem, accountItem] = await Promise.all([
+      const [prior, ledgers] = await Promise.all([
         claim ? this.claim(sync, map, key, claim).then((found) => ((claimed = found === null), found)) : null,
-        isActive(this.limits.own) ? sync.mapGet(ownMap, LEDGER_KEY) : null,
-        isActive(this.limits.account) ? sync.mapGet(GUARD_ACCOUNT_MAP, LEDGER_KEY) : null,
+        capped ? this.readLedgers(sync) : null,
       ]);
       if (prior) return prior;
-      const recipient = shortHash(to);
-      const refused = firstCapRefusal({ own: ledgerOf(ownItem), account: ledgerOf(accountItem) }, this.limits, now, recipient);
+      const refused = ledgers ? await this.count(sync, ledgers, now, shortHash(to)) : null;
       if (refused) {
         if (claimed) await sync.mapDelete(map, key).catch(() => undefined);
         return refused;
-      }
-      const counted = await Promise.all([
-        isActive(this.limits.own) ? this.count(sync, ownMap, this.limits.own, now, recipient, ownItem) : null,
-        isActive(this.limits.account) ? this.count(sync, GUARD_ACCOUNT_MAP, this.limits.account, now, recipient, accountItem) : null,
-      ]);
-      const [own, account] = counted;
-      const late = own ? { account: false, ...own } : account ? { account: true, ...account } : null;
-      if (late) {
-        // Another bridge's send took the last place while this one was being checked.
-        if (claimed) await sync.mapDelete(map, key).catch(() => undefined);
-        return { kind: 'rate-limited', ...late };
       }
     } catch (error) {
       if (claimed) await sync.mapDelete(map, key).catch(() => undefined);
@@ -157,25 +147,43 @@ export class SyncSendGuard implements SendGuard {
     throw new Error('Too many bridges are sending this message at once.');
   }
 
-  /** Counts this send in a ledger (If-Match); a refusal when, re-read after a conflict, it is full. */
-  private async count(sync: SyncGateway, map: string, limits: CapLimits, now: number, to: string, known: MapItem | null): Promise<CapRefusal | null> {
-    let current = known;
+  /** Every sender's ledger item, by sender (one page per 100 senders). */
+  private async readLedgers(sync: SyncGateway): Promise<Map<string, MapItem>> {
+    const items = new Map<string, MapItem>();
+    let token: string | null = null;
+    do {
+      const page: Awaited<ReturnType<SyncGateway['mapPage']>> = await sync.mapPage(GUARD_LEDGERS_MAP, token);
+      for (const item of page.items) items.set(item.key, item);
+      token = page.nextPageToken;
+    } while (token);
+    return items;
+  }
+
+  /**
+   * Checks this send against the sender's caps and the account's (all ledgers summed), then counts
+   * it with an If-Match write of the sender's item. On a conflict (another send of the same
+   * sender) the item is read again and checked again.
+   */
+  private async count(sync: SyncGateway, ledgers: Map<string, MapItem>, now: number, to: string): Promise<Reservation | null> {
+    const { sender } = this.options;
+    const others = [...ledgers].filter(([key]) => key !== sender).map(([, item]) => ledgerOf(item));
+    const keep = keepingFor(this.limits.own, this.limits.account);
+    let current = ledgers.get(sender) ?? null;
     for (let conflicts = 0; conflicts < MAX_CONFLICTS; conflicts++) {
-      const ledger = ledgerOf(current);
-      // The first pass writes what reserve already checked; after a conflict, check again.
-      const refused = conflicts > 0 ? capRefusal(ledger, limits, now, to) : null;
+      const own = ledgerOf(current);
+      const refused = firstCapRefusal({ own, account: mergeLedgers([own, ...others]) }, this.limits, now, to);
       if (refused) return refused;
-      const next = recordSend(ledger, limits, now, to);
+      const next = recordSend(own, keep, now, to);
       try {
-        if (current) await sync.mapUpdate(map, LEDGER_KEY, next, current.revision, { ttlSeconds: LEDGER_TTL_SECONDS });
-        else await sync.mapCreate(map, LEDGER_KEY, next, { ttlSeconds: LEDGER_TTL_SECONDS });
+        if (current) await sync.mapUpdate(GUARD_LEDGERS_MAP, sender, next, current.revision, { ttlSeconds: LEDGER_TTL_SECONDS });
+        else await sync.mapCreate(GUARD_LEDGERS_MAP, sender, next, { ttlSeconds: LEDGER_TTL_SECONDS });
         return null;
       } catch (error) {
         if (!(current ? isRevisionConflict(error) : isDuplicateKey(error))) throw error;
       }
-      current = await sync.mapGet(map, LEDGER_KEY);
+      current = await sync.mapGet(GUARD_LEDGERS_MAP, sender);
     }
-    throw new Error(`Too many concurrent sends counting in ${map}.`);
+    throw new Error('Too many concurrent sends of this sender.');
   }
 
   async complete(ticket: string, outcome: { sid: string | null; status: string }): Promise<void> {

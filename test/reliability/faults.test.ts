@@ -267,7 +267,7 @@ describe('bridge reads and writes on Sync', () => {
   test.each<FaultKind>([503, 'reset', 'timeout'])('a %s on every write of the send guard: refused, nothing sent', async (kind) => {
     casesTried += 1;
     const to = freshNumber();
-    system.emulator.injectFault({ product: 'sync', method: 'POST', route: /\/Maps\/(sent|guard)_/, kind, ...hold(kind) });
+    system.emulator.injectFault({ product: 'sync', method: 'POST', route: /\/Maps\/(sent_|guard_ledgers)/, kind, ...hold(kind) });
     const result = await system.bridge.call('send_sms', { to, body: `unguarded ${kind}` });
     system.emulator.clearFaults();
     expect(textOf(result)).toMatch(/^\[FINAL\] Not sent: The send guard's state in Twilio Sync could not be checked: /);
