@@ -191,7 +191,8 @@ test.each(Object.entries(APPLICABLE))('conformance scenario %s passes', async (n
   const summary = checks.map((check) => ({ id: check.id, status: check.status, ...(check.errorMessage ? { errorMessage: check.errorMessage } : {}) }));
   const bad = checks.filter((check) => check.status === 'FAILURE' || check.status === 'WARNING').map((check) => ({ id: check.id, status: check.status, description: check.description, errorMessage: check.errorMessage, details: check.details }));
   // On failure the diff shows what the suite expected (description, errorMessage) and what the bridge did (details).
-  expect({ bad, exit: run.code }).toEqual({ bad: [], exit: 0 });
+  const output = checks.length === 0 ? `${run.stdout}\n${run.stderr}`.trim().slice(-3000) : undefined;
+  expect({ bad, exit: run.code, ...(output === undefined ? {} : { output }) }).toEqual({ bad: [], exit: 0 });
   for (const id of expectedChecks) expect(summary).toContainEqual({ id, status: 'SUCCESS' });
 });
 
