@@ -34,6 +34,19 @@ function stdioEntry(text: string, name: string, dotenv: Record<string, string> =
 
 const readmeBlocks = readmeLibrechatYamlBlocks();
 
+describe("README's HTTP section", () => {
+  const blocks = yamlBlocksUnder(readFileSync(join(ROOT, 'README.md'), 'utf8'), 'Over HTTP: one service for a team');
+
+  test('shows both streamable-http entries, and LibreChat accepts each', () => {
+    expect(blocks).toHaveLength(2);
+    for (const block of blocks) {
+      expect(validateLibrechatConfig(block).success).toBe(true);
+      const entry = withLibrechatEnv({ TWILIO_SMS_MCP_TOKEN: 'x'.repeat(32) }, () => parseLibrechatYaml(block))[SERVER_NAME];
+      expect(entry).toMatchObject({ type: 'streamable-http', url: 'http://twilio-sms:3030/mcp', requiresOAuth: false });
+    }
+  });
+});
+
 describe("README's LibreChat section", () => {
   // One source for the entries: what `npm run setup` and the sandbox print is what the README shows.
   test.each(['personal', 'team'] as const)('shows the %s entry exactly as client-config.ts writes it', (shape) => {
