@@ -14,6 +14,7 @@ import { runApiCalls } from './api-calls';
 import { runColdStart } from './cold-start';
 import { type BenchOptions, errorText, ROOT } from './common';
 import { runFootprint } from './footprint';
+import { runHttpThroughput } from './http-throughput';
 import { runInboundThroughput } from './inbound-throughput';
 import { type BenchReport, gitCommit, machineInfo, renderText, SECTION_NAMES, type SectionName, type SectionResult, writeReport } from './report';
 import { runSendLatency } from './send-latency';
@@ -28,6 +29,7 @@ const RUNNERS: Record<SectionName, { title: string; run: SectionRunner }> = {
   'thread-length': { title: '4. Cost against thread length', run: runThreadLength },
   'inbound-throughput': { title: '5. Inbound throughput', run: runInboundThroughput },
   'send-latency': { title: '6. send_sms latency overhead', run: runSendLatency },
+  'http-throughput': { title: '7. HTTP throughput', run: runHttpThroughput },
 };
 
 export interface RunArgs {

@@ -80,6 +80,7 @@ test('the headline figures of every section are there', () => {
     'thread.ratio.receiveCalls', 'thread.ratio.getMs',
     'inbound.one.rate', 'inbound.one.lost', 'inbound.one.duplicated', 'inbound.hundred.rate', 'inbound.hundred.lost', 'inbound.hundred.duplicated',
     'send.ms', 'send.createMs',
+    'http.c1.rps', 'http.c1.latencyMs', 'http.c10.rps', 'http.c50.rps', 'http.c50.p99Ms', 'http.idle.perClientKb',
   ];
   expect(expected.filter((id) => !ids.has(id))).toEqual([]);
 });
