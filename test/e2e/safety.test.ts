@@ -183,5 +183,7 @@ describe('conversation resources', () => {
     const json = JSON.parse(content && 'text' in content ? content.text : '{}') as { messages: { body: string }[] };
     expect(json.messages.map((m) => m.body)).toEqual(['first', 'second']);
     await system.bridge.client.unsubscribeResource({ uri });
+    // Another URI is the client's mistake: Invalid params, not an internal error.
+    await expect(system.bridge.client.subscribeResource({ uri: 'test://watched-resource' })).rejects.toMatchObject({ code: -32602 });
   });
 });

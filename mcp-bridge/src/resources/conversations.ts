@@ -4,7 +4,7 @@
  * wait_for_reply stays the portable path for clients without subscriptions.
  */
 import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { SubscribeRequestSchema, UnsubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError, SubscribeRequestSchema, UnsubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { isConversationId } from '../../../lib/conversation-id';
 import type { BridgeDeps } from '../deps';
 import { requireStore, threadView, ToolInputError } from '../tools/result';
@@ -50,7 +50,8 @@ export function registerConversationResources(server: McpServer, deps: BridgeDep
   server.server.setRequestHandler(SubscribeRequestSchema, async (request) => {
     const { uri } = request.params;
     if (!uri.startsWith(CONVERSATION_URI_PREFIX) || !isConversationId(uri.slice(CONVERSATION_URI_PREFIX.length))) {
-      throw new Error(`Only ${CONVERSATION_URI_PREFIX}<conversationId> resources can be subscribed to.`);
+      // The client's mistake, not the server's: -32602 (Invalid params), never -32603.
+      throw new McpError(ErrorCode.InvalidParams, `Only ${CONVERSATION_URI_PREFIX}<conversationId> resources can be subscribed to.`);
     }
     await watch.subscribe(uri);
     return {};
