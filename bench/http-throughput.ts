@@ -13,7 +13,7 @@ import { allInboxShards } from '../lib/sync-names';
 import { createTwilioClient } from '../lib/twilio-client';
 import { type Emulator, startEmulator } from '../test/emulator';
 import { startBridge } from '../test/support/bridge-process';
-import { type HttpBridgeChild, type HttpSession, openHttpSession, spawnHttpBridge } from '../test/support/http-bridge-child';
+import { connectHttp, type HttpBridgeProcess, type HttpClient, startHttpBridge } from '../test/support/http-bridge';
 import { type BenchOptions, errorText, handset, messageSid, OUR_NUMBER } from './common';
 import type { Metric, SectionResult } from './report';
 import { type Figure, ratio, single, sleep, summarize, timed } from './stats';
@@ -58,21 +58,21 @@ async function settledRssKb(pid: number): Promise<number | null> {
 }
 
 /** How many MCP sessions the bridge says are open (its "MCP session opened …; N open" log line). */
-function openSessions(bridge: HttpBridgeChild): number | null {
+function openSessions(bridge: HttpBridgeProcess): number | null {
   const counts = [...bridge.stderr().matchAll(/MCP session opened[^\n]*?; (\d+) open/g)];
   return counts.length ? Number(counts.at(-1)![1]) : null;
 }
 
-async function openMany(url: string, count: number): Promise<HttpSession[]> {
+async function openMany(url: string, count: number): Promise<HttpClient[]> {
   // In batches, as clients connecting over a few seconds would, not one burst of `count` handshakes.
-  const sessions: HttpSession[] = [];
+  const sessions: HttpClient[] = [];
   for (let i = 0; i < count; i += 10) {
-    sessions.push(...(await Promise.all(Array.from({ length: Math.min(10, count - i) }, (_, k) => openHttpSession(url, { name: `bench-http-${i + k}` })))));
+    sessions.push(...(await Promise.all(Array.from({ length: Math.min(10, count - i) }, (_, k) => connectHttp(url, undefined, `bench-http-${i + k}`)))));
   }
   return sessions;
 }
 
-async function closeAll(sessions: HttpSession[]): Promise<void> {
+async function closeAll(sessions: HttpClient[]): Promise<void> {
   await Promise.all(sessions.map((session) => session.close().catch(() => undefined)));
 }
 
@@ -108,7 +108,7 @@ function machineCpu(): { busy: number; total: number } | null {
  * `clients` sessions, each making one call after another, until `calls` were started or the
  * deadline passed. `call` resolves to null when the call counts, or to what was wrong with it.
  */
-async function runLevel(bridge: HttpBridgeChild, emulator: Emulator, clients: number, sizes: Sizes, call: (session: HttpSession) => Promise<string | null>): Promise<LevelResult> {
+async function runLevel(bridge: HttpBridgeProcess, emulator: Emulator, clients: number, sizes: Sizes, call: (session: HttpClient) => Promise<string | null>): Promise<LevelResult> {
   const sessions = await openMany(bridge.url, clients);
   try {
     const total = sizes.calls(clients);
@@ -169,9 +169,9 @@ interface MemorySample {
 
 /** A fresh bridge: one session calls list_conversations (twilio-node loaded) and leaves; RSS; `count` idle sessions; RSS. */
 async function measureIdle(env: Record<string, string>, count: number): Promise<MemorySample> {
-  const bridge = await spawnHttpBridge(env);
+  const bridge = await startHttpBridge(env);
   try {
-    const warm = await openHttpSession(bridge.url, { name: 'bench-http-warm' });
+    const warm = await connectHttp(bridge.url, undefined, 'bench-http-warm');
     await warm.call('list_conversations', {});
     await warm.close();
     const idleKb = await settledRssKb(bridge.pid);
@@ -198,7 +198,7 @@ export async function runHttpThroughput(options: BenchOptions): Promise<Omit<Sec
     TWILIO_ACCOUNT_SID: emulator.accountSid, TWILIO_AUTH_TOKEN: emulator.authToken, TWILIO_PHONE_NUMBER: OUR_NUMBER,
     TWILIO_SYNC_SERVICE_SID: serviceSid, TWILIO_API_BASE_URL: emulator.url,
   };
-  let bridge: HttpBridgeChild | null = null;
+  let bridge: HttpBridgeProcess | null = null;
   try {
     options.log(`http throughput: storing ${sizes.conversations} conversations`);
     const client = createTwilioClient({ accountSid: emulator.accountSid, authToken: emulator.authToken }, { apiBaseUrl: emulator.url });
@@ -212,13 +212,13 @@ export async function runHttpThroughput(options: BenchOptions): Promise<Omit<Sec
     }
     const expected = Math.min(20, sizes.conversations); // list_conversations' default page
 
-    bridge = await spawnHttpBridge(env);
+    bridge = await startHttpBridge(env);
     // Warm-up: the bridge loads twilio-node lazily on its first call.
-    const warm = await openHttpSession(bridge.url, { name: 'bench-http-warm' });
+    const warm = await connectHttp(bridge.url, undefined, 'bench-http-warm');
     for (let i = 0; i < 5; i++) await warm.call('list_conversations', {});
     await warm.close();
 
-    const listConversations = async (session: HttpSession): Promise<string | null> => {
+    const listConversations = async (session: HttpClient): Promise<string | null> => {
       const result = await session.call('list_conversations', {}, 60_000);
       if (result.isError) return `isError: ${JSON.stringify(result.content).slice(0, 160)}`;
       const count = (result.structuredContent as { conversations?: unknown[] } | undefined)?.conversations?.length;

@@ -22,7 +22,7 @@ import { MessageStore } from '../../lib/store/message-store';
 import { SyncGateway } from '../../lib/store/sync-gateway';
 import { createTwilioClient } from '../../lib/twilio-client';
 import { startEmulator, type Emulator } from '../emulator';
-import { type HttpBridgeChild, type HttpSession, openHttpSession, spawnHttpBridge } from '../support/http-bridge-child';
+import { connectHttp, type HttpBridgeProcess, type HttpClient, startHttpBridge } from '../support/http-bridge';
 import { BRIDGE_BIN, ROOT } from '../support/paths';
 
 // Node 22 start-up, the suite, the bridge and the emulator on a loaded 2-core machine.
@@ -133,8 +133,8 @@ async function scenario(name: string): Promise<{ run: Run; checks: Check[] }> {
 
 let work: string;
 let emulator: Emulator;
-let bridge: HttpBridgeChild;
-let session: HttpSession;
+let bridge: HttpBridgeProcess;
+let session: HttpClient;
 
 beforeAll(async () => {
   if (!existsSync(BRIDGE_BIN)) throw new Error(`${BRIDGE_BIN} is missing: run npm run build first (npm test does)`);
@@ -151,14 +151,14 @@ beforeAll(async () => {
       status: 'received', errorCode: null, createdAt: at, statusAt: at, processed: false,
     });
   }
-  bridge = await spawnHttpBridge({
+  bridge = await startHttpBridge({
     TWILIO_ACCOUNT_SID: emulator.accountSid,
     TWILIO_AUTH_TOKEN: emulator.authToken,
     TWILIO_PHONE_NUMBER: OUR_NUMBER,
     TWILIO_SYNC_SERVICE_SID: syncServiceSid,
     TWILIO_API_BASE_URL: emulator.url,
   });
-  session = await openHttpSession(bridge.url, { name: 'conformance-test-reasons' });
+  session = await connectHttp(bridge.url, undefined, 'conformance-test-reasons');
 }, 90_000);
 
 afterAll(async () => {

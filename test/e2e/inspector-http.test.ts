@@ -14,9 +14,8 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { startEmulator, type Emulator } from '../emulator';
-import { freePort } from '../support/functions-process';
-import { startHttpService, type HttpService } from '../support/http-service';
-import { BRIDGE_BIN, ROOT } from '../support/paths';
+import { startHttpBridge, type HttpBridgeProcess } from '../support/http-bridge';
+import { ROOT } from '../support/paths';
 
 // Each case starts npx and the inspector: seconds, more on a loaded 2-core machine.
 jest.setTimeout(45_000);
@@ -26,8 +25,8 @@ const TOKEN = 'inspector-http-token-0123456789';
 const INSPECTOR_CLI = join(ROOT, 'node_modules', '@modelcontextprotocol', 'inspector', 'cli', 'build', 'index.js');
 
 let emulator: Emulator;
-let open: HttpService;
-let guarded: HttpService;
+let open: HttpBridgeProcess;
+let guarded: HttpBridgeProcess;
 
 beforeAll(async () => {
   emulator = await startEmulator({ phoneNumbers: [OUR_NUMBER], deliveryStepMs: 40 });
@@ -40,8 +39,8 @@ beforeAll(async () => {
     TWILIO_API_BASE_URL: emulator.url,
     SEND_WAIT_SECONDS: '5',
   };
-  open = await startHttpService({ bin: BRIDGE_BIN, cwd: '/', args: ['--http'], env: { ...env, MCP_HTTP_PORT: String(await freePort()) } });
-  guarded = await startHttpService({ bin: BRIDGE_BIN, cwd: '/', args: ['--http'], env: { ...env, MCP_HTTP_PORT: String(await freePort()), MCP_HTTP_TOKENS: TOKEN } });
+  open = await startHttpBridge(env);
+  guarded = await startHttpBridge({ ...env, MCP_HTTP_TOKENS: TOKEN });
 });
 
 afterAll(async () => {

@@ -20,15 +20,12 @@ import { freePort } from '../support/functions-process';
 import {
   baseEnv,
   composeEnvironment,
-  connectMcpHttp,
   librechatExamples,
   librechatHeaders,
   readComposeOverride,
   readRuntimeStage,
-  startHttpService,
-  type HttpService,
-  type McpHttpClient,
 } from '../support/http-service';
+import { connectHttp, type HttpBridgeProcess, type HttpClient, startHttpBridge } from '../support/http-bridge';
 import { parseLibrechatYaml, validateLibrechatConfig, withLibrechatEnv } from '../support/librechat';
 import { ROOT } from '../support/paths';
 import { OUR_NUMBER, startSystem, type System } from '../support/system';
@@ -112,8 +109,8 @@ describe('a production install of package.json and package-lock.json, serving HT
   let system: System;
   let files: Server;
   let filesUrl = '';
-  let bridge: HttpService;
-  let mcp: McpHttpClient;
+  let bridge: HttpBridgeProcess;
+  let mcp: HttpClient;
 
   // `npm ci` against the npm registry (the only network the tests use): about 10 s with a warm
   // npm cache, minutes with a cold one on a slow link, hence the long timeout.
@@ -139,10 +136,8 @@ describe('a production install of package.json and package-lock.json, serving HT
 
     system = await startSystem();
     const { services } = readComposeOverride();
-    bridge = await startHttpService({
-      bin: join(dir, stage.cmd![1]!),
-      cwd: dir,
-      env: {
+    bridge = await startHttpBridge(
+      {
         ...system.bridgeEnv(),
         ...stage.env,
         MCP_HTTP_PORT: String(await freePort()),
@@ -151,9 +146,11 @@ describe('a production install of package.json and package-lock.json, serving HT
         SMS_USER_NUMBERS: `${ALICE}=${OUR_NUMBER}`,
         MCP_HTTP_ALLOWED_HOSTS: services['twilio-sms']!.environment!.MCP_HTTP_ALLOWED_HOSTS!,
       },
-    });
+      // Exactly the image's CMD: no --http, MCP_TRANSPORT=http from its ENV.
+      { bin: join(dir, stage.cmd![1]!), cwd: dir, args: [] },
+    );
     // Connected as LibreChat would with the shared-token entry and TWILIO_SMS_MCP_TOKEN in its .env.
-    mcp = await connectMcpHttp(bridge.url, documentedHeaders('one shared token', { dotenv: { TWILIO_SMS_MCP_TOKEN: TOKEN } }));
+    mcp = await connectHttp(bridge.url, documentedHeaders('one shared token', { dotenv: { TWILIO_SMS_MCP_TOKEN: TOKEN } }));
   }, 240_000);
 
   afterAll(async () => {
@@ -264,7 +261,7 @@ describe('a production install of package.json and package-lock.json, serving HT
   test("the per-user entry: a user's saved token reaches the bridge as theirs, with their own cursor", async () => {
     const headers = documentedHeaders('one token per user', { customUserVars: { TWILIO_SMS_TOKEN: ALICE_TOKEN }, user: { id: 'u1', email: ALICE } });
     expect(headers).toEqual({ Authorization: `Bearer ${ALICE_TOKEN}` });
-    const alice = await connectMcpHttp(bridge.url, headers);
+    const alice = await connectHttp(bridge.url, headers);
     try {
       expect(bridge.stderr()).toMatch(/MCP session opened \(token 2\)/);
       const handset = '+14155550177';

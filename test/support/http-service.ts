@@ -1,31 +1,14 @@
 /**
- * The bridge as a Streamable HTTP service in a child process, started from any install (the
- * repository's build, or a production install in a temp folder, as the Docker image runs it), and
- * what the image's files say about how it runs: the Dockerfile's runtime stage and the compose
- * override in docs/.
+ * What the image's files say about how the bridge runs as a service: the Dockerfile's runtime
+ * stage and the compose override in docs/ (with the librechat.yaml entries it documents). The
+ * bridge itself is started by http-bridge.ts.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { extractEnvVariable } from 'librechat-data-provider';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { fillUserPlaceholders, withLibrechatEnv, type LibrechatUser } from './librechat';
 import { ROOT } from './paths';
-
-export interface HttpService {
-  /** The port it listens on (what MCP_HTTP_PORT was). */
-  port: number;
-  /** The MCP endpoint on loopback: http://127.0.0.1:<port>/mcp. */
-  url: string;
-  /** The endpoint as the bridge printed it ("listening on …"). */
-  announced: string;
-  stderr(): string;
-  exited: Promise<number | null>;
-  stop(): Promise<number | null>;
-}
 
 /** Only these pass through from the test runner's environment: nothing else leaks in. */
 export function baseEnv(): Record<string, string> {
@@ -36,73 +19,6 @@ export function baseEnv(): Record<string, string> {
     if (value) env[name] = value;
   }
   return env;
-}
-
-/**
- * Starts `node <bin>` with `env` (which must set MCP_TRANSPORT=http or pass `--http` in `args`
- * and MCP_HTTP_PORT) and resolves once it prints "listening on …".
- */
-export async function startHttpService(options: { bin: string; cwd: string; env: Record<string, string>; args?: string[]; timeoutMs?: number }): Promise<HttpService> {
-  const port = Number(options.env.MCP_HTTP_PORT);
-  if (!Number.isInteger(port) || port <= 0) throw new Error('startHttpService needs MCP_HTTP_PORT in env');
-  const child: ChildProcess = spawn(process.execPath, [options.bin, ...(options.args ?? [])], {
-    cwd: options.cwd,
-    env: { ...baseEnv(), ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  child.stdout?.on('data', (chunk: Buffer) => (stderr += `[stdout] ${chunk.toString('utf8')}`));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
-  const listening = /listening on (http:\/\/\S+\/mcp)/;
-  while (!listening.test(stderr)) {
-    if (child.exitCode !== null) throw new Error(`the HTTP bridge exited ${child.exitCode}:\n${stderr}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`the HTTP bridge did not listen in time:\n${stderr}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return {
-    port,
-    url: `http://127.0.0.1:${port}/mcp`,
-    announced: listening.exec(stderr)![1]!,
-    stderr: () => stderr,
-    exited,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
-      }
-      return exited;
-    },
-  };
-}
-
-export interface McpHttpClient {
-  client: Client;
-  call(name: string, args?: Record<string, unknown>): Promise<CallToolResult>;
-  close(): Promise<void>;
-}
-
-/**
- * The MCP SDK's own client over Streamable HTTP, with `Authorization: Bearer <token>` (a string),
- * or with the given headers (e.g. a librechat.yaml entry's, from librechatHeaders).
- */
-export async function connectMcpHttp(url: string, auth?: string | Record<string, string>): Promise<McpHttpClient> {
-  const headers = typeof auth === 'string' ? { Authorization: `Bearer ${auth}` } : auth;
-  const transport = new StreamableHTTPClientTransport(new URL(url), headers ? { requestInit: { headers } } : {});
-  const client = new Client({ name: 'twilio-sms-mcp-image-tests', version: '1.0.0' });
-  await client.connect(transport);
-  return {
-    client,
-    call: async (name, args = {}) => (await client.callTool({ name, arguments: args }, undefined, { timeout: 60_000 })) as CallToolResult,
-    close: async () => {
-      await transport.terminateSession().catch(() => undefined);
-      await client.close();
-    },
-  };
 }
 
 // ---------------------------------------------------------------------------------------------
