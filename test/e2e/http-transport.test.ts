@@ -101,6 +101,26 @@ describe('who gets in', () => {
     expect(response.status).toBe(403);
   });
 
+  test('a request body over 1 MiB is refused (413) without being read as MCP', async () => {
+    const huge = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { padding: 'x'.repeat(1024 * 1024 + 10) } });
+    const response = await raw('/mcp', mcpHeaders({ Authorization: `Bearer ${token('alice')}` }), huge);
+    expect(response.status).toBe(413);
+  });
+
+  test('an idle MCP session is closed after MCP_HTTP_SESSION_IDLE_SECONDS', async () => {
+    const quick = await startHttpBridge(httpEnv({ MCP_HTTP_SESSION_IDLE_SECONDS: '10' }));
+    try {
+      const alice = await quick.connect(token('alice'));
+      expect((await alice.client.listTools()).tools.length).toBe(7);
+      // Swept within one sweep interval (10 s here) after 10 s idle.
+      await new Promise((resolve) => setTimeout(resolve, 21_000));
+      await expect(alice.client.listTools()).rejects.toThrow(/404|Session not found/);
+      expect(quick.stderr()).toContain('MCP session closed after 10 s idle');
+    } finally {
+      await quick.stop();
+    }
+  }, 40_000);
+
   test('no token ever reaches the log', () => {
     expect(bridge.stderr()).toContain('refused an unauthenticated request');
     expect(bridge.stderr()).not.toMatch(/token-for-/);
