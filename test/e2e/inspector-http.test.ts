@@ -11,10 +11,11 @@
  * there), and a bridge with tokens is shown to refuse it. With an inspector that has `--header`,
  * run these against the token bridge instead.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { startEmulator, type Emulator } from '../emulator';
 import { startHttpBridge, type HttpBridgeProcess } from '../support/http-bridge';
+import { type InspectorRun, runInspector } from '../support/inspector-cli';
 import { ROOT } from '../support/paths';
 
 // Each case starts npx and the inspector: seconds, more on a loaded 2-core machine.
@@ -49,25 +50,9 @@ afterAll(async () => {
   await emulator?.close();
 });
 
-/**
- * Runs the inspector CLI against a URL, as inspector.test.ts runs it over stdio: `--no` makes npx
- * fail rather than download, `--` keeps npm from reading `--cli`, and its own process group lets
- * a timeout end all of it.
- */
-function inspector(url: string, methodArgs: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const args = ['--no', '--', '@modelcontextprotocol/inspector', '--cli', url, '--transport', 'http', ...methodArgs];
-  return new Promise((resolve) => {
-    const child = spawn('npx', args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 40_000);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** The inspector CLI against a URL over Streamable HTTP (test/support/inspector-cli.ts). */
+function inspector(url: string, methodArgs: string[]): Promise<InspectorRun> {
+  return runInspector([url, '--transport', 'http'], methodArgs);
 }
 
 interface ToolCall {

@@ -3,9 +3,9 @@
  * (`npx @modelcontextprotocol/inspector --cli`, pinned in devDependencies), which starts the
  * built bridge over stdio with `-e KEY=VALUE` environment, against the Twilio emulator.
  */
-import { spawn } from 'node:child_process';
 import { startEmulator, type Emulator } from '../emulator';
-import { BRIDGE_BIN, ROOT } from '../support/paths';
+import { type InspectorRun, runInspector } from '../support/inspector-cli';
+import { BRIDGE_BIN } from '../support/paths';
 
 // Each case starts npx, the inspector and the bridge: seconds, more on a loaded 2-core machine.
 jest.setTimeout(45_000);
@@ -24,12 +24,8 @@ afterAll(async () => {
   await emulator.close();
 });
 
-/**
- * Runs the inspector CLI. `--no` makes npx fail rather than download when it is not installed;
- * `--` keeps npm from reading `--cli` as its own option (without `--cli` the inspector would start
- * its web UI instead). It runs in its own process group so that a timeout ends all of it.
- */
-function inspector(methodArgs: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** The inspector CLI against the bridge over stdio (test/support/inspector-cli.ts); without `--cli` it would start its web UI. */
+function inspector(methodArgs: string[]): Promise<InspectorRun> {
   const env = {
     TWILIO_ACCOUNT_SID: emulator.accountSid,
     TWILIO_AUTH_TOKEN: emulator.authToken,
@@ -38,19 +34,7 @@ function inspector(methodArgs: string[]): Promise<{ code: number | null; stdout:
     TWILIO_API_BASE_URL: emulator.url,
     SEND_WAIT_SECONDS: '5',
   };
-  const args = ['--no', '--', '@modelcontextprotocol/inspector', '--cli', 'node', BRIDGE_BIN, ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]), ...methodArgs];
-  return new Promise((resolve) => {
-    const child = spawn('npx', args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 40_000);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runInspector(['node', BRIDGE_BIN, ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`])], methodArgs);
 }
 
 interface ToolsList {
