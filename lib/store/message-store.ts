@@ -373,9 +373,9 @@ export class MessageStore {
   /**
    * A handover of this conversation whose cursor write got no answer is still to be settled. Its
    * write may have landed, in which case the inbox shows nothing new, yet those messages were
-   * never returned: callers that look for news must ask takeNew anyway.
+   * never returned: takeAllNew must ask takeNew for such a conversation anyway.
    */
-  hasUnsettled(conversationId: string): boolean {
+  private hasUnsettled(conversationId: string): boolean {
     return this.unconfirmed.has(conversationId);
   }
 

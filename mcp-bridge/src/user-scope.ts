@@ -6,8 +6,8 @@
  * those numbers, and the user's "new since" cursor is their own, so nobody consumes anybody else's
  * messages. Without SMS_USER the bridge is one person's: its own sender number(s), one cursor.
  */
-import { createHash } from 'node:crypto';
 import { checkE164 } from '../../lib/phone';
+import { shortHash } from '../../lib/sync-names';
 
 /** What this bridge may read and send from. */
 export type UserScope =
@@ -53,7 +53,7 @@ export function parseUserNumbers(raw: string): { ok: true; map: UserNumbers } | 
 
 /** A stable key for a user's cursors that keeps the identity itself out of Sync. */
 export function readerKey(identity: string): string {
-  return `u_${createHash('sha256').update(normalize(identity)).digest('hex').slice(0, 16)}`;
+  return `u_${shortHash(normalize(identity))}`;
 }
 
 export function resolveScope(identity: string | undefined, userNumbers: UserNumbers | undefined, ownNumber: string | undefined): UserScope {
@@ -69,9 +69,4 @@ export function resolveScope(identity: string | undefined, userNumbers: UserNumb
   }
   const numbers = ownNumber ? [ownNumber] : null;
   return identity === undefined ? { ok: true, identity: null, reader: null, numbers } : { ok: true, identity: identity.trim(), reader: readerKey(identity), numbers };
-}
-
-/** Whether `number` is one of ours in this scope. */
-export function inScope(scope: { numbers: readonly string[] | null }, number: string): boolean {
-  return scope.numbers === null || scope.numbers.includes(number);
 }

@@ -1,4 +1,4 @@
-import { inScope, parseUserNumbers, readerKey, resolveScope, type UserNumbers } from '../../mcp-bridge/src/user-scope';
+import { parseUserNumbers, readerKey, resolveScope, type UserNumbers } from '../../mcp-bridge/src/user-scope';
 
 const N1 = '+14155550100';
 const N2 = '+14155550101';
@@ -141,19 +141,5 @@ describe('resolveScope', () => {
     ['alice@example.com', undefined, { ok: true, identity: 'alice@example.com', reader: 'u_ff8d9819fc0e12bf', numbers: null }],
   ])('one person: identity %j, own number %j', (identity, ownNumber, expected) => {
     expect(resolveScope(identity, undefined, ownNumber)).toEqual(expected);
-  });
-});
-
-describe('inScope', () => {
-  test.each<[readonly string[] | null, string, boolean]>([
-    [null, N1, true],
-    [null, 'anything', true],
-    [[N1], N1, true],
-    [[N1, N2], N2, true],
-    [[N1], N2, false],
-    [[], N1, false],
-    [[N1], ` ${N1}`, false],
-  ])('numbers %j, %j → %s', (numbers, number, expected) => {
-    expect(inScope({ numbers }, number)).toBe(expected);
   });
 });
