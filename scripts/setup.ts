@@ -156,7 +156,8 @@ export function setupReport(config: SetupConfig, result: ProvisionResult, root: 
     ...(config.apiBaseUrl ? { TWILIO_API_BASE_URL: config.apiBaseUrl } : {}),
   };
   const names = bridgeVariables(config);
-  const placeholders = Object.fromEntries(names.map((name) => [name, `\${${name}}`]));
+  // The entry names every setting as its ${NAME} placeholder already; only the emulator's URL is extra.
+  const extra: Record<string, string> = config.apiBaseUrl ? { TWILIO_API_BASE_URL: '${TWILIO_API_BASE_URL}' } : {};
   return [
     '',
     "LibreChat's .env (the bridge reads these through librechat.yaml):",
@@ -167,7 +168,7 @@ export function setupReport(config: SetupConfig, result: ProvisionResult, root: 
     ...('apiKey' in credentials ? ['  # ACCOUNT_SID and AUTH_TOKEN too: the Functions check webhook signatures with the auth token, not an API key.'] : []),
     '',
     'librechat.yaml:',
-    ...librechatYaml(bridgePath(root), placeholders).map((line) => `  ${line}`),
+    ...librechatYaml(bridgePath(root), extra).map((line) => `  ${line}`),
   ];
 }
 
