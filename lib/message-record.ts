@@ -2,7 +2,7 @@
  * What the store keeps, validated with zod wherever it is read back from Sync (data written by an
  * older version or by hand must not crash a tool).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { MESSAGE_STATUSES } from './message-status';
 
 /** Twilio's limit on a message body (error 21617 beyond it). */
@@ -14,6 +14,7 @@ export const MediaSchema = z.object({
   url: z.string(),
   contentType: z.string(),
 });
+export type MediaRecord = z.infer<typeof MediaSchema>;
 
 export const MessageRecordSchema = z.object({
   sid: z.string(),
@@ -77,6 +78,8 @@ export const SidEntrySchema = z.object({
   claimedAt: z.number().default(0),
   index: z.number().int().nullable().default(null),
   done: z.boolean().default(false),
+  /** The inbox has counted it (inbound): a resumed claim must not count it again. */
+  counted: z.boolean().default(false),
   /** A status callback that arrived before the bridge recorded its message. */
   status: z.enum(MESSAGE_STATUSES).nullable().default(null),
   errorCode: z.number().int().nullable().default(null),

@@ -9,6 +9,8 @@
  *                             confirmation tokens), items expiring with the duplicate window
  *   guard_ledgers             Map: sender → that sender's send-cap ledger; the account's caps
  *                             count all of them (one page read, one write of the sender's item)
+ *   reconcile_state           Map: reconciled source (one of our numbers, or a Messaging
+ *                             Service) → how far its Twilio message log has been reconciled
  *
  * The inbox is sharded because Sync allows 20 writes/s per object: one index Map would cap the
  * whole product at 20 incoming messages per second. Eight shards let list_conversations read the
@@ -52,3 +54,5 @@ export function sentMapName(sender: string, to: string): string {
 }
 
 export const GUARD_LEDGERS_MAP = 'guard_ledgers';
+
+export const RECONCILE_STATE_MAP = 'reconcile_state';

@@ -24,7 +24,8 @@ export class UnknownConversationError extends Error {
 
 /** Another delivery of the same webhook is storing this message right now. */
 export class StoreInProgressError extends Error {
-  constructor(readonly sid: string) {
+  /** `counted`: the holder got as far as counting it, so the message is stored. */
+  constructor(readonly sid: string, readonly counted = false) {
     super(`Message ${sid} is being stored by another request; retry later.`);
   }
 }
@@ -132,19 +133,24 @@ export class MessageStore {
       // A claim held by an attempt that failed after storing and counting the message (only its
       // "done" mark or its release did not get through) would make every retry answer 503 until
       // the claim goes stale, and Twilio would give up on a message we have. Counted means stored.
-      if (error instanceof StoreInProgressError && (await this.isCounted(conversationId, record.sid))) return 'duplicate';
+      if (error instanceof StoreInProgressError && (error.counted || (await this.isCounted(conversationId, record.sid)))) return 'duplicate';
       // The claim write itself may have landed before its answer was lost: release it, or the
       // retry Twilio sends right away would find it held and answer 503 for staleClaimMs.
       if (!(error instanceof StoreInProgressError)) await this.releaseIfOwned(map, record.sid, token);
       throw error;
     }
     if (claim === 'done') return 'duplicate';
-    let index = claim.index;
+    let { index, counted } = claim;
     try {
       index ??= await this.sync.appendOnce(threadListName(conversationId), record, isSameSid(record.sid), claim.tookOver);
-      const optedOut = optOutChange(record.body);
-      await this.inbox.record({ conversationId, ourNumber, theirNumber, sid: record.sid, index, direction: 'inbound', at: record.createdAt, ...(optedOut !== undefined ? { optedOut } : {}) });
-      await this.sync.mapUpdate(map, record.sid, { owner: null, claimedAt: claim.claimedAt, index, done: true } satisfies Partial<SidEntry>);
+      // The claim remembers a count that landed: the inbox's recentSids only remember the newest
+      // 32, and a retry that comes after 32 other messages were counted would count it again.
+      if (!counted) {
+        const optedOut = optOutChange(record.body);
+        await this.inbox.record({ conversationId, ourNumber, theirNumber, sid: record.sid, index, direction: 'inbound', at: record.createdAt, ...(optedOut !== undefined ? { optedOut } : {}) });
+        counted = true;
+      }
+      await this.sync.mapUpdate(map, record.sid, { owner: null, claimedAt: claim.claimedAt, index, done: true, counted } satisfies Partial<SidEntry>);
       return 'stored';
     } catch (error) {
       // Release the claim, keeping the list index it got so the retry resumes there. Only while
@@ -152,7 +158,7 @@ export class MessageStore {
       // request must not clear a claim another one took over, or undo one that finished. Best
       // effort: if Sync is down the claim goes stale instead; the original error is what counts.
       await this.sync
-        .mapUpdate(map, record.sid, { owner: null, claimedAt: 0, index: index ?? null, done: false } satisfies Partial<SidEntry>, claim.revision)
+        .mapUpdate(map, record.sid, { owner: null, claimedAt: 0, index: index ?? null, done: false, counted } satisfies Partial<SidEntry>, claim.revision)
         .catch(() => undefined);
       throw error;
     }
@@ -177,13 +183,18 @@ export class MessageStore {
     return found?.entry.recentSids.includes(sid) ?? false;
   }
 
-  private async claim(map: string, sid: string, token: string): Promise<'done' | { index: number | null; claimedAt: number; tookOver: boolean; revision: string }> {
+  /** The sids the conversation's inbox entry counted last (the newest 32): stored for certain. */
+  async recentlyCounted(conversationId: string): Promise<ReadonlySet<string>> {
+    return new Set((await this.inbox.get(conversationId))?.entry.recentSids ?? []);
+  }
+
+  private async claim(map: string, sid: string, token: string): Promise<'done' | { index: number | null; counted: boolean; claimedAt: number; tookOver: boolean; revision: string }> {
     let triedTakeOver = false;
     for (let conflicts = 0; conflicts < MAX_CONFLICTS; conflicts++) {
       const claimedAt = this.now().getTime();
       try {
-        const created = await this.sync.mapCreate(map, sid, { owner: token, claimedAt, index: null, done: false } satisfies Partial<SidEntry>);
-        return { index: null, claimedAt, tookOver: false, revision: created.revision };
+        const created = await this.sync.mapCreate(map, sid, { owner: token, claimedAt, index: null, done: false, counted: false } satisfies Partial<SidEntry>);
+        return { index: null, counted: false, claimedAt, tookOver: false, revision: created.revision };
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
       }
@@ -193,12 +204,12 @@ export class MessageStore {
       if (entry.done) return 'done';
       // Ours already: our create, or our takeover of a stale claim, landed without an answer. After
       // a takeover the earlier owner may have appended before it died: search before appending.
-      if (entry.owner === token) return { index: entry.index, claimedAt: entry.claimedAt, tookOver: triedTakeOver, revision: existing.revision };
-      if (entry.owner !== null && claimedAt - entry.claimedAt < this.staleClaimMs) throw new StoreInProgressError(sid);
+      if (entry.owner === token) return { index: entry.index, counted: entry.counted, claimedAt: entry.claimedAt, tookOver: triedTakeOver, revision: existing.revision };
+      if (entry.owner !== null && claimedAt - entry.claimedAt < this.staleClaimMs) throw new StoreInProgressError(sid, entry.counted);
       try {
         triedTakeOver = true;
         const revision = await this.sync.mapUpdate(map, sid, { ...entry, owner: token, claimedAt }, existing.revision);
-        return { index: entry.index, claimedAt, tookOver: true, revision };
+        return { index: entry.index, counted: entry.counted, claimedAt, tookOver: true, revision };
       } catch (error) {
         if (!isRevisionConflict(error)) throw error;
       }
@@ -218,7 +229,7 @@ export class MessageStore {
     let stored: StoredMessage = { ...record, index };
     for (let conflicts = 0; ; conflicts++) {
       try {
-        await this.sync.mapCreate(map, record.sid, { owner: null, claimedAt: 0, index, done: true } satisfies Partial<SidEntry>);
+        await this.sync.mapCreate(map, record.sid, { owner: null, claimedAt: 0, index, done: true, counted: true } satisfies Partial<SidEntry>);
         break;
       } catch (error) {
         if (!isDuplicateKey(error) || conflicts >= MAX_CONFLICTS) throw error;
@@ -244,12 +255,18 @@ export class MessageStore {
    * Applies a status callback. Callbacks arrive out of order, so a status only moves forward.
    * A callback for a message the bridge has not recorded yet is parked in its sid entry.
    */
-  async applyStatus(update: { sid: string; from: string; to: string; status: MessageStatus; errorCode: number | null; at: string }): Promise<'updated' | 'unchanged' | 'parked'> {
+  async applyStatus(
+    update: { sid: string; from: string; to: string; status: MessageStatus; errorCode: number | null; at: string },
+    // Reconciliation passes park: false: a message the log lists but the bridge never recorded
+    // (sent from elsewhere) must not leave a parked entry behind on every run.
+    options: { park?: boolean } = {},
+  ): Promise<'updated' | 'unchanged' | 'parked' | 'unknown'> {
     const { conversationId } = conversationOf({ direction: 'outbound', from: update.from, to: update.to });
     const map = sidMapName(conversationId);
     for (let conflicts = 0; conflicts < MAX_CONFLICTS; conflicts++) {
       const existing = await this.sync.mapGet(map, update.sid);
-      const parked = { owner: null, claimedAt: 0, index: null, done: false, status: update.status, errorCode: update.errorCode, statusAt: update.at } satisfies SidEntry;
+      const parked = { owner: null, claimedAt: 0, index: null, done: false, counted: false, status: update.status, errorCode: update.errorCode, statusAt: update.at } satisfies SidEntry;
+      if (!existing && options.park === false) return 'unknown';
       if (!existing) {
         try {
           await this.sync.mapCreate(map, update.sid, parked);
@@ -260,6 +277,7 @@ export class MessageStore {
         }
       }
       const entry = parseSidEntry(existing.data);
+      if (entry.index === null && options.park === false) return 'unknown';
       if (entry.index !== null) {
         const result = await this.setStatus(threadListName(conversationId), entry.index, update.status, update.errorCode, update.at);
         return result ? 'updated' : 'unchanged';

@@ -64,10 +64,12 @@ export class SyncGateway {
   /**
    * This gateway with every call bounded by `deadline` (ms since the epoch): no try starts at or
    * after it, and retries stop waiting for it. One request's calls then end by the deadline plus
-   * one client timeout, however slow or absent Sync is.
+   * one client timeout, however slow or absent Sync is. Only ever narrows: a bounded gateway's
+   * own deadline still holds.
    */
   until(deadline: number): SyncGateway {
-    return new SyncGateway(this.client, this.serviceSid, { ttlSeconds: this.ttl ?? 0, retry: { ...this.retry, deadline } });
+    const bound = Math.min(deadline, this.retry.deadline ?? Infinity);
+    return new SyncGateway(this.client, this.serviceSid, { ttlSeconds: this.ttl ?? 0, retry: { ...this.retry, deadline: bound } });
   }
 
   private get service() {

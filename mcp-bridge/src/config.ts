@@ -49,6 +49,8 @@ const EnvSchema = z.object({
   SEND_ALLOWLIST: z.string().optional(),
   SEND_CONFIRMATION: z.string().optional(),
   SYNC_TTL_SECONDS: seconds('SYNC_TTL_SECONDS', 0, 31_536_000, 0),
+  // How often the read tools catch up from Twilio's message log what the webhooks missed.
+  RECONCILE_INTERVAL_SECONDS: seconds('RECONCILE_INTERVAL_SECONDS', 0, 86_400, 60),
   MEDIA_MAX_BYTES: count('MEDIA_MAX_BYTES', 5_000_000),
   LOG_PII: z.string().optional(),
   // How long one Twilio request may go unanswered before it counts as "no answer" (reads are then
@@ -87,6 +89,8 @@ export interface BridgeConfig {
   /** send_sms returns a preview and a token first; a second call with the token sends. */
   sendConfirmation: boolean;
   syncTtlSeconds: number;
+  /** At most one Messages API list per source per this many seconds (lib/reconcile); 0 = off. */
+  reconcileIntervalSeconds: number;
   /** get_media refuses larger items (image content goes into the model's context). */
   mediaMaxBytes: number;
   logPii: boolean;
@@ -114,7 +118,7 @@ export const ADMIN_SETTINGS: readonly { group: string; names: readonly SettingNa
   { group: 'Twilio account and sender', names: ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_PHONE_NUMBER', 'TWILIO_API_KEY', 'TWILIO_API_SECRET', 'TWILIO_MESSAGING_SERVICE_SID'] },
   { group: 'Replies and delivery receipts (after the deploy: printed by npm run setup)', names: ['TWILIO_SYNC_SERVICE_SID', 'STATUS_CALLBACK_BASE_URL'] },
   { group: 'Safety', names: ['SEND_ALLOWLIST', 'SEND_CONFIRMATION', 'DUPLICATE_WINDOW_SECONDS', 'SEND_LIMIT_PER_MINUTE', 'SEND_LIMIT_PER_RECIPIENT_PER_MINUTE', 'SEND_LIMIT_PER_HOUR', 'SEND_LIMIT_PER_DAY', 'SEND_LIMIT_ACCOUNT_PER_MINUTE', 'SEND_LIMIT_ACCOUNT_PER_DAY'] },
-  { group: 'Waiting, media, retention, logs', names: ['SEND_WAIT_SECONDS', 'MEDIA_MAX_BYTES', 'SYNC_TTL_SECONDS', 'LOG_PII', 'TWILIO_TIMEOUT_MS'] },
+  { group: 'Waiting, media, retention, recovery, logs', names: ['SEND_WAIT_SECONDS', 'MEDIA_MAX_BYTES', 'SYNC_TTL_SECONDS', 'RECONCILE_INTERVAL_SECONDS', 'LOG_PII', 'TWILIO_TIMEOUT_MS'] },
 ];
 
 /** Set in the entry itself rather than in .env: the request timeout, and the per-user pair. */
@@ -201,6 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       sendAllowlist: allowlist.allowlist,
       sendConfirmation: flagEnabled(e.SEND_CONFIRMATION),
       syncTtlSeconds: e.SYNC_TTL_SECONDS,
+      reconcileIntervalSeconds: e.RECONCILE_INTERVAL_SECONDS,
       mediaMaxBytes: e.MEDIA_MAX_BYTES,
       logPii: logPiiFrom(e.LOG_PII),
       ...(e.TWILIO_TIMEOUT_MS !== undefined ? { twilioTimeoutMs: e.TWILIO_TIMEOUT_MS } : {}),
@@ -230,6 +235,7 @@ export function describeConfig(config: BridgeConfig): string {
     config.sendAllowlist.length ? `allowlist: ${config.sendAllowlist.length} entr${config.sendAllowlist.length === 1 ? 'y' : 'ies'}` : null,
     config.sendConfirmation ? 'confirmation: on' : null,
     `client timeout: ${config.clientTimeoutSeconds} s`,
+    config.syncServiceSid ? (config.reconcileIntervalSeconds ? `reconcile: every ${config.reconcileIntervalSeconds} s at most` : 'reconcile: off') : null,
     user,
   ].filter(Boolean).join(', ');
 }

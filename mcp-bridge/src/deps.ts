@@ -16,6 +16,7 @@ import { ANSWER_MARGIN_MS } from './call-budget';
 import type { BridgeConfig } from './config';
 import { type Confirmations, MemoryConfirmations } from './confirmations';
 import type { Logger } from './logger';
+import { Reconciler } from './reconciler';
 import { ResultDelivery } from './result-delivery';
 import { EMPTY_LEDGER } from './send-caps';
 import { type GuardLimits, type LedgerCell, MemoryGuard, type SendGuard } from './send-guard';
@@ -27,6 +28,8 @@ import type { UserScope } from './user-scope';
 export interface BridgeDeps extends SendDeps {
   /** Undoes a handover whose result did not reach the client (result-delivery.ts). */
   delivery: ResultDelivery;
+  /** Before a read: store what Twilio's log has and the store lacks, when this scope's turn is due. */
+  reconcile: (store: MessageStore) => Promise<void>;
 }
 
 export interface SharedDeps {
@@ -35,6 +38,8 @@ export interface SharedDeps {
   sync: (() => Promise<SyncGateway>) | null;
   /** The guard and confirmations of one sender: one instance per sender for the whole process. */
   guardOf(sender: string): { guard: SendGuard; confirmations: Confirmations };
+  /** null without a Sync service or with RECONCILE_INTERVAL_SECONDS=0. */
+  reconciler: Reconciler | null;
 }
 
 export function createShared(config: BridgeConfig, log: Logger): SharedDeps {
@@ -63,6 +68,7 @@ export function createShared(config: BridgeConfig, log: Logger): SharedDeps {
   return {
     twilio,
     sync,
+    reconciler: sync && config.reconcileIntervalSeconds > 0 ? new Reconciler({ twilio, sync, intervalMs: config.reconcileIntervalSeconds * 1000, log, now: Date.now }) : null,
     guardOf: (sender) => {
       let found = guards.get(sender);
       if (!found) {
@@ -85,7 +91,9 @@ export function createDeps(config: BridgeConfig, log: Logger, shared: SharedDeps
   const scope = scoped.scope.ok ? { reader: scoped.scope.reader, numbers: scoped.scope.numbers } : { reader: null, numbers: [] };
   // The guard's sender: one SMS_USER's bridges share their duplicates and caps; without one, all do.
   const { guard, confirmations } = shared.guardOf(scope.reader ?? 'shared');
-  const { sync } = shared;
+  const { sync, reconciler } = shared;
+  // Whose messages this scope reconciles: its numbers, else the bridge's Messaging Service.
+  const sources = !scoped.scope.ok ? [] : (scoped.scope.numbers ?? (config.sender.messagingServiceSid ? [config.sender.messagingServiceSid] : []));
   return {
     config: scoped,
     log,
@@ -99,6 +107,9 @@ export function createDeps(config: BridgeConfig, log: Logger, shared: SharedDeps
     guard,
     confirmations,
     twilio: shared.twilio,
+    reconcile: async (activeStore) => {
+      if (reconciler && sources.length > 0) await reconciler.catchUp(activeStore, sources);
+    },
     store: () => (store ??= sync ? sync().then((gateway) => new MessageStore(gateway, { scope })) : Promise.resolve(null)),
     sleep: (ms, signal) => delay(ms, undefined, signal ? { signal } : {}).catch(() => undefined),
     now: () => new Date(),

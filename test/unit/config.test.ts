@@ -48,6 +48,7 @@ describe('loadConfig', () => {
       sendAllowlist: [],
       sendConfirmation: false,
       syncTtlSeconds: 0,
+      reconcileIntervalSeconds: 60,
       mediaMaxBytes: 5_000_000,
       logPii: false,
     };

@@ -59,6 +59,7 @@ export function registerListConversations(server: McpServer, deps: BridgeDeps): 
       handled(async () => {
         const after = cursor === undefined ? null : decodeCursor(cursor);
         const store = await requireStore(deps);
+        await deps.reconcile(store);
         const all = await store.listConversations();
         const remaining = after ? all.filter((entry) => isAfter(entry, after)) : all;
         const page = remaining.slice(0, limit);

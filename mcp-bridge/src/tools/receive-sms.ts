@@ -53,6 +53,7 @@ export function registerReceiveSms(server: McpServer, deps: BridgeDeps): void {
     ({ conversationId }, extra) =>
       handled(async () => {
         const store = await requireStore(deps);
+        await deps.reconcile(store);
         const options = { signal: extra.signal };
         const taken = conversationId === undefined ? await store.takeAllNew(options) : [await store.takeNew(requireConversationId(conversationId), options)];
         const handovers = returning(deps, extra, taken);

@@ -37,6 +37,8 @@ export function registerWaitForReply(server: McpServer, deps: BridgeDeps): void 
         const deadline = Math.min(started + asked, callBudget(deps.config.clientTimeoutSeconds, started).waitUntil);
         const waited = () => Math.round((deps.now().getTime() - started) / 1000);
         for (let poll = 0; !extra.signal.aborted; poll++) {
+          // Due at most once per interval: a long wait also sees a reply the webhook missed.
+          await deps.reconcile(store);
           const handover = await store.takeNew(id, { signal: extra.signal });
           if (handover.messages.length > 0) {
             const result = handoverResult(returning(deps, extra, [handover]), '');

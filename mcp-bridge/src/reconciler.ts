@@ -1,0 +1,61 @@
+/**
+ * Reconciliation as the read tools run it (receive_sms, list_conversations, wait_for_reply):
+ * before reading, catch up from Twilio's message log what the webhooks missed, at most once per
+ * RECONCILE_INTERVAL_SECONDS for each source whoever asks (the turn is taken in Sync), and never
+ * at the cost of the call: a failure is logged and the tool reads what the store has.
+ */
+import { runReconciliation } from '../../lib/reconcile/run';
+import { ReconcileSchedule } from '../../lib/reconcile/schedule';
+import type { MessageStore } from '../../lib/store/message-store';
+import type { SyncGateway } from '../../lib/store/sync-gateway';
+import type { TwilioClient } from '../../lib/twilio-client';
+import { describeFailure } from '../../lib/twilio-errors';
+import type { Logger } from './logger';
+
+/** The longest a tool call spends reconciling before it reads. */
+export const RECONCILE_BUDGET_MS = 10_000;
+
+export class Reconciler {
+  /** Per source, when to ask Sync again: spares the state read between turns. */
+  private readonly nextAt = new Map<string, number>();
+  private schedule: ReconcileSchedule | undefined;
+
+  constructor(
+    private readonly deps: {
+      twilio: () => Promise<TwilioClient>;
+      sync: () => Promise<SyncGateway>;
+      intervalMs: number;
+      log: Logger;
+      now: () => number;
+    },
+  ) {}
+
+  /** Catches up the sources that are due, with `store` (the calling tool's, within its budget). */
+  async catchUp(store: MessageStore, sources: readonly string[]): Promise<void> {
+    const now = this.deps.now();
+    const due = sources.filter((source) => (this.nextAt.get(source) ?? 0) <= now);
+    if (due.length === 0) return;
+    // Taken at once: a concurrent call of this process does not ask Sync for the same turn.
+    for (const source of due) this.nextAt.set(source, now + this.deps.intervalMs);
+    try {
+      this.schedule ??= new ReconcileSchedule(await this.deps.sync(), this.deps.intervalMs, this.deps.now);
+      const outcome = await runReconciliation(
+        { client: await this.deps.twilio(), store: store.until(now + RECONCILE_BUDGET_MS), schedule: this.schedule, now: () => new Date(this.deps.now()) },
+        due,
+      );
+      if (!outcome.report) {
+        for (const source of due) this.nextAt.set(source, Math.max(outcome.nextAt, now));
+        return;
+      }
+      const r = outcome.report;
+      if (r.stored > 0 || r.statusesUpdated > 0 || !r.complete) {
+        this.deps.log.info(
+          `reconcile: ${r.stored} message(s) the webhook missed now stored, ${r.statusesUpdated} status(es) brought up to date, from ${r.listed} logged message(s) (${r.listCalls} Messages API call(s))${r.complete ? '' : '; unfinished, the next turn repeats it'}`,
+        );
+      }
+      if (r.failure !== undefined) this.deps.log.warn(`reconcile: ${describeFailure(r.failure)}`);
+    } catch (error) {
+      this.deps.log.warn(`reconcile: skipped this turn (${describeFailure(error)}); reading what the store has`);
+    }
+  }
+}
