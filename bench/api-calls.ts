@@ -122,7 +122,9 @@ async function quiet(system: System, quietMs = 300): Promise<void> {
 
 export async function runApiCalls(options: BenchOptions): Promise<Omit<SectionResult, 'seconds'>> {
   const reps = options.quick ? 1 : 5;
-  const system = await startSystem({ bridgeEnv: UNREACHED_SEND_LIMITS });
+  // Reconciliation off: its turn (once per interval, not per call) would land on whichever read
+  // comes first; test/e2e/reconcile.test.ts counts what a turn costs.
+  const system = await startSystem({ bridgeEnv: { ...UNREACHED_SEND_LIMITS, RECONCILE_INTERVAL_SECONDS: '0' } });
   const bridges: BridgeProcess[] = [];
   try {
     // A system that has been running: every inbox shard exists (else the first conversation in a

@@ -62,6 +62,8 @@ export const InboxEntrySchema = z.object({
   cursorIndex: z.number().int(),
   handedOver: z.number().int().nonnegative(),
   recentSids: z.array(z.string()),
+  /** A recount (inbox.ts) counted every thread item through this list index; absent before one. */
+  countedThrough: z.number().int().optional(),
   optedOut: z.boolean().default(false),
   /** Named readers' own cursors (one per LibreChat user), by reader key; absent when none. */
   readers: z.record(z.string(), ReadCursorRecordSchema).optional(),
@@ -78,8 +80,12 @@ export const SidEntrySchema = z.object({
   claimedAt: z.number().default(0),
   index: z.number().int().nullable().default(null),
   done: z.boolean().default(false),
-  /** The inbox has counted it (inbound): a resumed claim must not count it again. */
-  counted: z.boolean().default(false),
+  /**
+   * Whether the inbox has counted it (inbound): true, false (certainly not), or null (unknown: the
+   * claim's owner may have counted it before it died or lost the answer). A resumed claim must
+   * neither count a counted message again nor skip an uncounted one (message-store.ts).
+   */
+  counted: z.boolean().nullable().default(null),
   /** A status callback that arrived before the bridge recorded its message. */
   status: z.enum(MESSAGE_STATUSES).nullable().default(null),
   errorCode: z.number().int().nullable().default(null),

@@ -57,7 +57,7 @@ export function newInboxEntry(conversation: Pick<Activity, 'conversationId' | 'o
 
 function applyActivity(entry: InboxEntry | null, activity: Activity): InboxEntry {
   const base = entry ?? newInboxEntry(activity);
-  if (base.recentSids.includes(activity.sid)) return base;
+  if (base.recentSids.includes(activity.sid) || activity.index <= (base.countedThrough ?? -1)) return base;
   const inbound = activity.direction === 'inbound';
   const latest = activity.at >= base.lastActivityAt;
   return {
@@ -68,6 +68,31 @@ function applyActivity(entry: InboxEntry | null, activity: Activity): InboxEntry
     inboundCount: base.inboundCount + (inbound ? 1 : 0),
     lastInboundIndex: inbound ? Math.max(base.lastInboundIndex, activity.index) : base.lastInboundIndex,
     recentSids: [...base.recentSids, activity.sid].slice(-RECENT_SIDS),
+    optedOut: activity.optedOut ?? base.optedOut,
+  };
+}
+
+/** A thread item as a recount sees it. */
+export interface CountedItem {
+  index: number;
+  direction: 'inbound' | 'outbound';
+  createdAt: string;
+}
+
+/** The entry with its counters taken from the whole thread, which holds `activity`'s message. */
+function recounted(entry: InboxEntry | null, items: readonly CountedItem[], activity: Activity): InboxEntry {
+  const base = entry ?? newInboxEntry(activity);
+  const inbound = items.filter((item) => item.direction === 'inbound');
+  const latest = items.reduce<CountedItem | null>((last, item) => (!last || item.createdAt >= last.createdAt ? item : last), null);
+  return {
+    ...base,
+    lastActivityAt: latest && latest.createdAt > base.lastActivityAt ? latest.createdAt : base.lastActivityAt,
+    lastDirection: latest && latest.createdAt > base.lastActivityAt ? latest.direction : base.lastDirection,
+    messageCount: items.length,
+    inboundCount: inbound.length,
+    lastInboundIndex: Math.max(base.lastInboundIndex, ...inbound.map((item) => item.index)),
+    countedThrough: Math.max(base.countedThrough ?? -1, ...items.map((item) => item.index)),
+    recentSids: base.recentSids.includes(activity.sid) ? base.recentSids : [...base.recentSids, activity.sid].slice(-RECENT_SIDS),
     optedOut: activity.optedOut ?? base.optedOut,
   };
 }
@@ -89,6 +114,31 @@ export class Inbox {
   /** Counts a stored message once, however often it is retried. */
   async record(activity: Activity, known?: Known): Promise<InboxEntry> {
     return this.update(activity.conversationId, (current) => applyActivity(current, activity), known);
+  }
+
+  /**
+   * Counts a stored message that may have been counted already (its claim cannot tell: recordInbound)
+   * and that recentSids no longer shows: the counters are taken from the thread itself, read after
+   * the entry, and written against the entry's revision, so a count landing in between makes it
+   * read both again. `countedThrough` then keeps the counts of messages the recount included from
+   * adding them a second time.
+   */
+  async recount(activity: Activity, readThread: () => Promise<CountedItem[]>): Promise<InboxEntry> {
+    const shard = inboxShardFor(activity.conversationId);
+    for (let conflicts = 0; ; conflicts++) {
+      const current = await this.get(activity.conversationId);
+      const counted = current && (current.entry.recentSids.includes(activity.sid) || activity.index <= (current.entry.countedThrough ?? -1));
+      if (counted) return current.entry;
+      const next = recounted(current?.entry ?? null, await readThread(), activity);
+      try {
+        if (current) await this.sync.mapUpdate(shard, activity.conversationId, next, current.revision);
+        else await this.sync.mapCreate(shard, activity.conversationId, next);
+        return next;
+      } catch (error) {
+        const conflict = current ? isRevisionConflict(error) : isDuplicateKey(error);
+        if (!conflict || conflicts >= MAX_CONFLICTS) throw error;
+      }
+    }
   }
 
   /**

@@ -25,7 +25,7 @@ export class UnknownConversationError extends Error {
 /** Another delivery of the same webhook is storing this message right now. */
 export class StoreInProgressError extends Error {
   /** `counted`: the holder got as far as counting it, so the message is stored. */
-  constructor(readonly sid: string, readonly counted = false) {
+  constructor(readonly sid: string, readonly counted: boolean | null = false) {
     super(`Message ${sid} is being stored by another request; retry later.`);
   }
 }
@@ -133,7 +133,7 @@ export class MessageStore {
       // A claim held by an attempt that failed after storing and counting the message (only its
       // "done" mark or its release did not get through) would make every retry answer 503 until
       // the claim goes stale, and Twilio would give up on a message we have. Counted means stored.
-      if (error instanceof StoreInProgressError && (error.counted || (await this.isCounted(conversationId, record.sid)))) return 'duplicate';
+      if (error instanceof StoreInProgressError && (error.counted === true || (await this.isCounted(conversationId, record.sid)))) return 'duplicate';
       // The claim write itself may have landed before its answer was lost: release it, or the
       // retry Twilio sends right away would find it held and answer 503 for staleClaimMs.
       if (!(error instanceof StoreInProgressError)) await this.releaseIfOwned(map, record.sid, token);
@@ -141,13 +141,20 @@ export class MessageStore {
     }
     if (claim === 'done') return 'duplicate';
     let { index, counted } = claim;
+    const list = threadListName(conversationId);
     try {
-      index ??= await this.sync.appendOnce(threadListName(conversationId), record, isSameSid(record.sid), claim.tookOver);
-      // The claim remembers a count that landed: the inbox's recentSids only remember the newest
-      // 32, and a retry that comes after 32 other messages were counted would count it again.
-      if (!counted) {
+      index ??= await this.sync.appendOnce(list, record, isSameSid(record.sid), claim.tookOver);
+      // The claim remembers whether the count landed: the inbox's recentSids only remember the
+      // newest 32 sids, and a retry coming after 32 other messages were counted would count it
+      // again (the bench's one busy conversation counted 300 for 299 stored). Unknown (a claim
+      // taken over from an owner that may have counted it): the inbox recounts from the thread.
+      if (counted !== true) {
         const optedOut = optOutChange(record.body);
-        await this.inbox.record({ conversationId, ourNumber, theirNumber, sid: record.sid, index, direction: 'inbound', at: record.createdAt, ...(optedOut !== undefined ? { optedOut } : {}) });
+        const activity = { conversationId, ourNumber, theirNumber, sid: record.sid, index, direction: 'inbound' as const, at: record.createdAt, ...(optedOut !== undefined ? { optedOut } : {}) };
+        // Ambiguous from here on: the write may land without an answer.
+        counted = null;
+        if (claim.counted === null && claim.tookOver) await this.inbox.recount(activity, () => this.readAfter(list, -1, Infinity));
+        else await this.inbox.record(activity);
         counted = true;
       }
       await this.sync.mapUpdate(map, record.sid, { owner: null, claimedAt: claim.claimedAt, index, done: true, counted } satisfies Partial<SidEntry>);
@@ -188,12 +195,13 @@ export class MessageStore {
     return new Set((await this.inbox.get(conversationId))?.entry.recentSids ?? []);
   }
 
-  private async claim(map: string, sid: string, token: string): Promise<'done' | { index: number | null; counted: boolean; claimedAt: number; tookOver: boolean; revision: string }> {
+  private async claim(map: string, sid: string, token: string): Promise<'done' | { index: number | null; counted: boolean | null; claimedAt: number; tookOver: boolean; revision: string }> {
     let triedTakeOver = false;
     for (let conflicts = 0; conflicts < MAX_CONFLICTS; conflicts++) {
       const claimedAt = this.now().getTime();
       try {
-        const created = await this.sync.mapCreate(map, sid, { owner: token, claimedAt, index: null, done: false, counted: false } satisfies Partial<SidEntry>);
+        // counted: null, for whoever takes this claim over should we die: we may count before that.
+        const created = await this.sync.mapCreate(map, sid, { owner: token, claimedAt, index: null, done: false, counted: null } satisfies Partial<SidEntry>);
         return { index: null, counted: false, claimedAt, tookOver: false, revision: created.revision };
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
@@ -204,7 +212,8 @@ export class MessageStore {
       if (entry.done) return 'done';
       // Ours already: our create, or our takeover of a stale claim, landed without an answer. After
       // a takeover the earlier owner may have appended before it died: search before appending.
-      if (entry.owner === token) return { index: entry.index, counted: entry.counted, claimedAt: entry.claimedAt, tookOver: triedTakeOver, revision: existing.revision };
+      // Our own create that landed unanswered has counted nothing yet.
+      if (entry.owner === token) return { index: entry.index, counted: triedTakeOver ? entry.counted : false, claimedAt: entry.claimedAt, tookOver: triedTakeOver, revision: existing.revision };
       if (entry.owner !== null && claimedAt - entry.claimedAt < this.staleClaimMs) throw new StoreInProgressError(sid, entry.counted);
       try {
         triedTakeOver = true;

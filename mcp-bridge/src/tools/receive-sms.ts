@@ -52,10 +52,12 @@ export function registerReceiveSms(server: McpServer, deps: BridgeDeps): void {
     },
     ({ conversationId }, extra) =>
       handled(async () => {
+        const id = conversationId === undefined ? undefined : requireConversationId(conversationId);
         const store = await requireStore(deps);
+        // After the input is checked: a refused call changes nothing.
         await deps.reconcile(store);
         const options = { signal: extra.signal };
-        const taken = conversationId === undefined ? await store.takeAllNew(options) : [await store.takeNew(requireConversationId(conversationId), options)];
+        const taken = id === undefined ? await store.takeAllNew(options) : [await store.takeNew(id, options)];
         const handovers = returning(deps, extra, taken);
         deps.log.info(`receive_sms: handed over ${handovers.reduce((n, h) => n + h.messages.length, 0)} message(s)`);
         return handoverResult(handovers, 'No new messages.');
