@@ -111,6 +111,13 @@ export class MessageStore {
     return new MessageStore(this.sync.until(deadline), this.options, this.unconfirmed);
   }
 
+  /** The conversation's entry as read now; UnknownConversationError when this reader may not see it. */
+  async requireConversation(conversationId: string): Promise<{ entry: InboxEntry; revision: string }> {
+    const found = await this.visible(conversationId);
+    if (!found) throw new UnknownConversationError(conversationId);
+    return found;
+  }
+
   /** The conversation's entry, if it is one this reader may see: others are as good as absent. */
   private async visible(conversationId: string): Promise<Known> {
     const found = await this.inbox.get(conversationId);

@@ -28,8 +28,11 @@ import type { UserScope } from './user-scope';
 export interface BridgeDeps extends SendDeps {
   /** Undoes a handover whose result did not reach the client (result-delivery.ts). */
   delivery: ResultDelivery;
-  /** Before a read: store what Twilio's log has and the store lacks, when this scope's turn is due. */
-  reconcile: (store: MessageStore) => Promise<void>;
+  /**
+   * Before a read: store what Twilio's log has and the store lacks, when this scope's turn is due.
+   * True when a turn ran (entries read before it may be stale).
+   */
+  reconcile: (store: MessageStore) => Promise<boolean>;
 }
 
 export interface SharedDeps {
@@ -107,9 +110,7 @@ export function createDeps(config: BridgeConfig, log: Logger, shared: SharedDeps
     guard,
     confirmations,
     twilio: shared.twilio,
-    reconcile: async (activeStore) => {
-      if (reconciler && sources.length > 0) await reconciler.catchUp(activeStore, sources);
-    },
+    reconcile: async (activeStore) => (reconciler && sources.length > 0 ? reconciler.catchUp(activeStore, sources) : false),
     store: () => (store ??= sync ? sync().then((gateway) => new MessageStore(gateway, { scope })) : Promise.resolve(null)),
     sleep: (ms, signal) => delay(ms, undefined, signal ? { signal } : {}).catch(() => undefined),
     now: () => new Date(),

@@ -30,11 +30,14 @@ export class Reconciler {
     },
   ) {}
 
-  /** Catches up the sources that are due, with `store` (the calling tool's, within its budget). */
-  async catchUp(store: MessageStore, sources: readonly string[]): Promise<void> {
+  /**
+   * Catches up the sources that are due, with `store` (the calling tool's, within its budget).
+   * True when a turn ran, whatever it found.
+   */
+  async catchUp(store: MessageStore, sources: readonly string[]): Promise<boolean> {
     const now = this.deps.now();
     const due = sources.filter((source) => (this.nextAt.get(source) ?? 0) <= now);
-    if (due.length === 0) return;
+    if (due.length === 0) return false;
     // Taken at once: a concurrent call of this process does not ask Sync for the same turn.
     for (const source of due) this.nextAt.set(source, now + this.deps.intervalMs);
     try {
@@ -45,7 +48,7 @@ export class Reconciler {
       );
       if (!outcome.report) {
         for (const source of due) this.nextAt.set(source, Math.max(outcome.nextAt, now));
-        return;
+        return false;
       }
       const r = outcome.report;
       if (r.stored > 0 || r.statusesUpdated > 0 || !r.complete) {
@@ -54,8 +57,10 @@ export class Reconciler {
         );
       }
       if (r.failure !== undefined) this.deps.log.warn(`reconcile: ${describeFailure(r.failure)}`);
+      return true;
     } catch (error) {
       this.deps.log.warn(`reconcile: skipped this turn (${describeFailure(error)}); reading what the store has`);
+      return true;
     }
   }
 }

@@ -84,7 +84,7 @@ describe('InboxEntrySchema', () => {
 
 describe('SidEntrySchema', () => {
   test('fills every field from defaults', () => {
-    const expected: SidEntry = { owner: null, claimedAt: 0, index: null, done: false, counted: false, status: null, errorCode: null, statusAt: null };
+    const expected: SidEntry = { owner: null, claimedAt: 0, index: null, done: false, counted: null, status: null, errorCode: null, statusAt: null };
     expect(SidEntrySchema.parse({})).toEqual(expected);
   });
 

@@ -54,10 +54,17 @@ export function registerReceiveSms(server: McpServer, deps: BridgeDeps): void {
       handled(async () => {
         const id = conversationId === undefined ? undefined : requireConversationId(conversationId);
         const store = await requireStore(deps);
-        // After the input is checked: a refused call changes nothing.
-        await deps.reconcile(store);
         const options = { signal: extra.signal };
-        const taken = id === undefined ? await store.takeAllNew(options) : [await store.takeNew(id, options)];
+        let taken: Handover[];
+        if (id === undefined) {
+          await deps.reconcile(store);
+          taken = await store.takeAllNew(options);
+        } else {
+          // Reconciling only once the conversation is known to exist: a refused call changes nothing.
+          const known = await store.requireConversation(id);
+          const caughtUp = await deps.reconcile(store);
+          taken = [await store.takeNew(id, options, caughtUp ? undefined : known)];
+        }
         const handovers = returning(deps, extra, taken);
         deps.log.info(`receive_sms: handed over ${handovers.reduce((n, h) => n + h.messages.length, 0)} message(s)`);
         return handoverResult(handovers, 'No new messages.');

@@ -36,10 +36,13 @@ export function registerWaitForReply(server: McpServer, deps: BridgeDeps): void 
         const asked = (timeoutSeconds ?? longest) * 1000;
         const deadline = Math.min(started + asked, callBudget(deps.config.clientTimeoutSeconds, started).waitUntil);
         const waited = () => Math.round((deps.now().getTime() - started) / 1000);
+        // Known to exist before any reconciliation writes: a refused call changes nothing.
+        let known: Awaited<ReturnType<typeof store.requireConversation>> | undefined = await store.requireConversation(id);
         for (let poll = 0; !extra.signal.aborted; poll++) {
           // Due at most once per interval: a long wait also sees a reply the webhook missed.
-          await deps.reconcile(store);
-          const handover = await store.takeNew(id, { signal: extra.signal });
+          const caughtUp = await deps.reconcile(store);
+          const handover = await store.takeNew(id, { signal: extra.signal }, caughtUp ? undefined : known);
+          known = undefined;
           if (handover.messages.length > 0) {
             const result = handoverResult(returning(deps, extra, [handover]), '');
             return { ...result, structuredContent: { ...result.structuredContent, timedOut: false, waitedSeconds: waited() } };
