@@ -49,11 +49,16 @@ export function inboundRecordOf(message: LoggedMessage, media: MediaRecord[]): M
 /** Conversations reconciled at the same time; each one's messages go in order. */
 const CONCURRENCY = 4;
 
-export async function reconcileMessages(deps: {
-  store: MessageStore;
+/** What reconciliation needs of the store: the webhook's and the callback's own entry points. */
+export type ReconcileStore = Pick<MessageStore, 'recentlyCounted' | 'recordInbound' | 'applyStatus'>;
+
+interface ReconcileDeps {
+  store: ReconcileStore;
   media: (messageSid: string) => Promise<MediaRecord[]>;
   now: () => Date;
-}, log: readonly LoggedMessage[], isOurs: IsOurs): Promise<ReconcileResult> {
+}
+
+export async function reconcileMessages(deps: ReconcileDeps, log: readonly LoggedMessage[], isOurs: IsOurs): Promise<ReconcileResult> {
   const result: ReconcileResult = { stored: 0, present: 0, statusesUpdated: 0, openSince: null };
   const byConversation = new Map<string, LoggedMessage[]>();
   for (const message of log) {
@@ -85,7 +90,7 @@ export async function reconcileMessages(deps: {
 }
 
 async function reconcileConversation(
-  deps: { store: MessageStore; media: (messageSid: string) => Promise<MediaRecord[]>; now: () => Date },
+  deps: ReconcileDeps,
   result: ReconcileResult,
   conversationId: string,
   messages: LoggedMessage[],
