@@ -2,7 +2,7 @@
  * The parameters of Twilio's incoming-message webhook and status callback, validated once and
  * turned into the store's records.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { countSegments, MAX_MEDIA, type MessageRecord } from '../message-record';
 import { isMessageStatus, type MessageStatus } from '../message-status';
 import { MAX_ITEM_BYTES } from '../store/sync-gateway';

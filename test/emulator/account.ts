@@ -7,11 +7,12 @@ import type { EmulatorContext } from './state';
 const SUBRESOURCES = [
   'addresses', 'applications', 'authorized_connect_apps', 'available_phone_numbers', 'balance', 'calls',
   'conferences', 'connect_apps', 'incoming_phone_numbers', 'keys', 'messages', 'notifications',
-  'outgoing_caller_ids', 'queues', 'recordings', 'signing_keys', 'sip', 'transcriptions', 'usage',
+  'outgoing_caller_ids', 'queues', 'recordings', 'short_codes', 'signing_keys', 'sip', 'transcriptions', 'usage',
 ] as const;
 
 function subresourcePath(name: (typeof SUBRESOURCES)[number]): string {
-  const special: Partial<Record<(typeof SUBRESOURCES)[number], string>> = { sip: 'SIP' };
+  // As in Twilio's example answer: short codes still live under the old SMS/ path.
+  const special: Partial<Record<(typeof SUBRESOURCES)[number], string>> = { sip: 'SIP', short_codes: 'SMS/ShortCodes' };
   return special[name] ?? name.split('_').map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
 }
 

@@ -15,6 +15,9 @@ describe('emulator authentication', () => {
     expect(account.sid).toBe(DEFAULT_ACCOUNT_SID);
     expect(account.status).toBe('active');
     expect(account.type).toBe('Full');
+    // Twilio's example answer links 20 subresources; short codes under the old SMS/ path.
+    expect(Object.keys(account.subresourceUris)).toHaveLength(20);
+    expect(account.subresourceUris.short_codes).toBe(`/2010-04-01/Accounts/${DEFAULT_ACCOUNT_SID}/SMS/ShortCodes.json`);
   });
 
   it('accepts an API key with its secret', async () => {

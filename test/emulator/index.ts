@@ -1,7 +1,8 @@
 /**
  * Public API of the local Twilio emulator: startEmulator() serves the slice of Twilio this
- * product uses (Messages, IncomingPhoneNumbers, Sync) on loopback, for the real twilio client
- * created by lib/twilio-client.ts with `apiBaseUrl` set to `emulator.url`.
+ * product uses (Messages, IncomingPhoneNumbers, Sync, and Serverless for deploys) on loopback,
+ * for the real twilio client created by lib/twilio-client.ts with `apiBaseUrl` set to
+ * `emulator.url`.
  */
 import type { AddressInfo } from 'node:net';
 import type http from 'node:http';
@@ -18,6 +19,11 @@ import { SyncRateLimiter } from './rate-limit';
 import { RequestRecorder } from './recorder';
 import { Router } from './router';
 import { createEmulatorServer } from './server';
+import { serverlessBuildRoutes } from './serverless-build-routes';
+import { ServerlessRenderer } from './serverless-render';
+import { serverlessRoutes } from './serverless-routes';
+import { ServerlessStore } from './serverless-store';
+import { serverlessUploadRoutes } from './serverless-upload-routes';
 import { createContext, resolveOptions, type ResolvedOptions } from './state';
 import type { SyncDeps } from './sync-common';
 import { syncDocumentRoutes } from './sync-document-routes';
@@ -105,6 +111,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const sync = new SyncStore(ctx, limiter);
   for (const sid of resolved.syncServices) sync.createService(null, sid);
   const syncDeps: SyncDeps = { ctx, store: sync, limiter };
+  const serverless = new ServerlessStore(ctx);
+  const serverlessDeps = {
+    store: serverless,
+    render: new ServerlessRenderer(resolved.accountSid, (e) => serverless.domainName(e), (sid) => serverless.versionBySid(sid)),
+  };
 
   const router = new Router();
   router.add(
@@ -115,6 +126,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     ...syncListRoutes(syncDeps),
     ...syncMapRoutes(syncDeps),
     ...syncDocumentRoutes(syncDeps),
+    ...serverlessRoutes(serverlessDeps),
+    ...serverlessBuildRoutes(serverlessDeps),
+    ...serverlessUploadRoutes(serverlessDeps),
   );
   const faults = new FaultInjector(ctx.random);
   const recorder = new RequestRecorder();
@@ -151,6 +165,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     messages: () => messages.all().map((m) => messages.render(m)),
     createSyncService: (friendlyName) => sync.createService(friendlyName ?? null).sid,
     advanceTime: (ms) => ctx.clock.advance(ms),
+    uploadedContent: (sid) => serverless.versionBySid(sid)?.content,
   };
 
   const server = createEmulatorServer({

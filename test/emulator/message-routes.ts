@@ -133,7 +133,7 @@ export function messageRoutes(deps: OutboundDeps): RouteDef[] {
     {
       product: 'api',
       template: '/2010-04-01/Accounts/{AccountSid}/Messages.json',
-      handlers: { GET: list, POST: (req) => ({ status: 201, body: store.render(createOutboundMessage(req.form, deps)) }) },
+      handlers: { GET: list, POST: (req) => ({ status: 201, body: store.render(createOutboundMessage(req.form, deps), { created: true }) }) },
     },
     {
       product: 'api',

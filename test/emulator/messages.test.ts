@@ -40,6 +40,10 @@ describe('emulated Messages API', () => {
     const fetched = await client.messages(created.sid).fetch();
     expect(fetched.sid).toBe(created.sid);
     expect(fetched.body).toBe('Hello there');
+    // As in Twilio's example answers: the create answer links media only, later ones feedback too.
+    const base = `/2010-04-01/Accounts/${emulator.accountSid}/Messages/${created.sid}`;
+    expect(created.subresourceUris).toEqual({ media: `${base}/Media.json` });
+    expect(fetched.subresourceUris).toEqual({ media: `${base}/Media.json`, feedback: `${base}/Feedback.json` });
 
     const json = await raw(emulator, 'GET', `/api${created.uri}`, { auth: 'token' });
     expect((json.json as { date_created: string }).date_created).toMatch(RFC2822);

@@ -102,7 +102,11 @@ export class MessageStore {
     return `https://api.twilio.com${this.messagesPath()}/${message.sid}/Media/${media.sid}`;
   }
 
-  render(record: MessageRecord): MessageResource {
+  /**
+   * `created`: the answer to the create call, whose subresource_uris has `media` only; every
+   * later answer (fetch, update, list) adds `feedback`, as Twilio's example answers do.
+   */
+  render(record: MessageRecord, options: { created?: boolean } = {}): MessageResource {
     const base = `${this.messagesPath()}/${record.sid}`;
     return {
       account_sid: this.ctx.options.accountSid,
@@ -122,7 +126,7 @@ export class MessageStore {
       price_unit: 'USD',
       sid: record.sid,
       status: record.status,
-      subresource_uris: { media: `${base}/Media.json` },
+      subresource_uris: options.created ? { media: `${base}/Media.json` } : { media: `${base}/Media.json`, feedback: `${base}/Feedback.json` },
       to: record.to,
       uri: `${base}.json`,
     };

