@@ -14,7 +14,8 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { parseHelpOnly } from './cli-args';
 import { freePort, killChildrenOnExit, missingBuild, startSandbox, type Sandbox } from './sandbox';
-import { bridgePath, projectRoot, stdio, type Io } from './setup';
+import { type Io, stdio } from './script-io';
+import { bridgePath, projectRoot } from './setup';
 
 const HANDSET = '+14155550100';
 const QUESTION = 'Hi! Is my order #1042 ready for pickup?';

@@ -15,7 +15,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createTwilioClient, type TwilioCredentials } from '../lib/twilio-client';
 import { optionalSettings, SYNC_SERVICE_SID_NAMES } from '../lib/webhooks/function-env';
-import { stdio, type Io } from './setup';
+import { type Io, runMain } from './script-io';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -177,12 +177,5 @@ export async function runDeploy(argv: readonly string[], env: Env, io: Io): Prom
 
 /** The bundle's entry (build/scripts/deploy.js) calls this; importing the module starts nothing. */
 export function run(): void {
-  void runDeploy(process.argv.slice(2), process.env, stdio).then(
-    // Exit at once: twilio-node's keep-alive sockets would otherwise hold the process open.
-    (code) => process.exit(code),
-    (error: unknown) => {
-      stdio.err(`Deploy failed: ${error instanceof Error ? error.message : String(error)}`);
-      process.exit(1);
-    },
-  );
+  runMain('Deploy', runDeploy);
 }

@@ -14,7 +14,7 @@ import { MessageStore } from '../lib/store/message-store';
 import { SyncGateway } from '../lib/store/sync-gateway';
 import { createTwilioClient } from '../lib/twilio-client';
 import { describeFailure } from '../lib/twilio-errors';
-import { type Io, stdio } from './setup';
+import { type Io, runMain } from './script-io';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -102,11 +102,5 @@ export async function runReconcile(argv: readonly string[], env: Env, io: Io): P
 
 /** The bundle's entry (build/scripts/reconcile.js) calls this; importing the module starts nothing. */
 export function run(): void {
-  void runReconcile(process.argv.slice(2), process.env, stdio).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      stdio.err(`Reconciliation failed: ${error instanceof Error ? error.message : String(error)}`);
-      process.exit(1);
-    },
-  );
+  runMain('Reconciliation', runReconcile);
 }

@@ -18,7 +18,8 @@ import { startEmulator, type Emulator, type InboundResult, type MessageResource 
 import { parseSandboxArgs, SANDBOX_NUMBER, SANDBOX_USAGE, type SandboxCommand } from './cli-args';
 import { describeSteps, provision, type ProvisionResult } from './provision';
 import { claudeDesktopJson, librechatYaml } from './client-config';
-import { bridgePath, projectRoot, stdio, type Io } from './setup';
+import { type Io, stdio } from './script-io';
+import { bridgePath, projectRoot } from './setup';
 
 /**
  * The sandbox's Sync service has a fixed SID (the emulator CLI's too), so MCP client configuration

@@ -11,18 +11,10 @@ import type { TwilioCredentials } from '../lib/twilio-client';
 import { parseHelpOnly } from './cli-args';
 import { librechatYaml } from './client-config';
 import { describeSteps, provision, ProvisionError, type ProvisionResult } from './provision';
+import { type Io, runMain } from './script-io';
 
 const PACKAGE_NAME = 'twilio-sms-mcp';
 
-export interface Io {
-  out(line: string): void;
-  err(line: string): void;
-}
-
-export const stdio: Io = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-};
 
 /**
  * The project folder, found from this file: scripts/ under ts-jest, build/scripts/ when bundled.
@@ -212,12 +204,5 @@ export async function runSetup(argv: readonly string[], env: Env, io: Io): Promi
 
 /** The bundle's entry (build/scripts/setup.js) calls this; importing the module starts nothing. */
 export function run(): void {
-  void runSetup(process.argv.slice(2), process.env, stdio).then(
-    // Exit at once: twilio-node's keep-alive sockets would otherwise hold the process open.
-    (code) => process.exit(code),
-    (error: unknown) => {
-      stdio.err(`Setup failed: ${error instanceof Error ? error.message : String(error)}`);
-      process.exit(1);
-    },
-  );
+  runMain('Setup', runSetup);
 }
