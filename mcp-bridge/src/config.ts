@@ -48,6 +48,11 @@ const EnvSchema = z.object({
   SEND_LIMIT_ACCOUNT_PER_DAY: count('SEND_LIMIT_ACCOUNT_PER_DAY', 1000),
   SEND_ALLOWLIST: z.string().optional(),
   SEND_CONFIRMATION: z.string().optional(),
+  SEND_POLICY: z.enum(['open', 'reply-only'], { error: 'SEND_POLICY must be "open" (anyone the other rules allow) or "reply-only" (only numbers that texted first)' }).default('open'),
+  SEND_MAX_SEGMENTS: count('SEND_MAX_SEGMENTS', 10),
+  SEND_SMART_ENCODING: z.string().optional(),
+  QUIET_HOURS: z.string().trim().optional(),
+  QUIET_HOURS_TIMEZONE: z.string().trim().optional(),
   SYNC_TTL_SECONDS: seconds('SYNC_TTL_SECONDS', 0, 31_536_000, 0),
   // How often the read tools catch up from Twilio's message log what the webhooks missed.
   RECONCILE_INTERVAL_SECONDS: seconds('RECONCILE_INTERVAL_SECONDS', 0, 86_400, 60),
@@ -86,8 +91,18 @@ export interface BridgeConfig {
   sendLimitAccountPerDay: number;
   /** E.164 numbers and ISO country codes allowed as recipients; empty allows all. */
   sendAllowlist: string[];
-  /** send_sms returns a preview and a token first; a second call with the token sends. */
+  /** A human approves each text: through the client (elicitation) when it can ask, else a preview and a token. */
   sendConfirmation: boolean;
+  /** reply-only: only numbers that texted this number first (and have not opted out). */
+  sendPolicy: 'open' | 'reply-only';
+  /** Bodies over this many segments are refused before Twilio; 0 = no limit. */
+  sendMaxSegments: number;
+  /** Pass Twilio's SmartEncoded: look-alike Unicode characters are sent as GSM-7. */
+  sendSmartEncoding: boolean;
+  /** QUIET_HOURS as given (e.g. "21:00-08:00"); unset: no quiet hours. */
+  quietHours: string | undefined;
+  /** The recipients' time zone when their number does not tell it (IANA name). */
+  quietHoursTimezone: string | undefined;
   syncTtlSeconds: number;
   /** At most one Messages API list per source per this many seconds (lib/reconcile); 0 = off. */
   reconcileIntervalSeconds: number;
@@ -117,7 +132,7 @@ const SETTINGS: ReadonlySet<string> = new Set(SETTING_NAMES);
 export const ADMIN_SETTINGS: readonly { group: string; names: readonly SettingName[] }[] = [
   { group: 'Twilio account and sender', names: ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_PHONE_NUMBER', 'TWILIO_API_KEY', 'TWILIO_API_SECRET', 'TWILIO_MESSAGING_SERVICE_SID'] },
   { group: 'Replies and delivery receipts (after the deploy: printed by npm run setup)', names: ['TWILIO_SYNC_SERVICE_SID', 'STATUS_CALLBACK_BASE_URL'] },
-  { group: 'Safety', names: ['SEND_ALLOWLIST', 'SEND_CONFIRMATION', 'DUPLICATE_WINDOW_SECONDS', 'SEND_LIMIT_PER_MINUTE', 'SEND_LIMIT_PER_RECIPIENT_PER_MINUTE', 'SEND_LIMIT_PER_HOUR', 'SEND_LIMIT_PER_DAY', 'SEND_LIMIT_ACCOUNT_PER_MINUTE', 'SEND_LIMIT_ACCOUNT_PER_DAY'] },
+  { group: 'Safety', names: ['SEND_ALLOWLIST', 'SEND_CONFIRMATION', 'SEND_POLICY', 'QUIET_HOURS', 'QUIET_HOURS_TIMEZONE', 'SEND_MAX_SEGMENTS', 'SEND_SMART_ENCODING', 'DUPLICATE_WINDOW_SECONDS', 'SEND_LIMIT_PER_MINUTE', 'SEND_LIMIT_PER_RECIPIENT_PER_MINUTE', 'SEND_LIMIT_PER_HOUR', 'SEND_LIMIT_PER_DAY', 'SEND_LIMIT_ACCOUNT_PER_MINUTE', 'SEND_LIMIT_ACCOUNT_PER_DAY'] },
   { group: 'Waiting, media, retention, recovery, logs', names: ['SEND_WAIT_SECONDS', 'MEDIA_MAX_BYTES', 'SYNC_TTL_SECONDS', 'RECONCILE_INTERVAL_SECONDS', 'LOG_PII', 'TWILIO_TIMEOUT_MS'] },
 ];
 
@@ -204,6 +219,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       sendLimitAccountPerDay: e.SEND_LIMIT_ACCOUNT_PER_DAY,
       sendAllowlist: allowlist.allowlist,
       sendConfirmation: flagEnabled(e.SEND_CONFIRMATION),
+      sendPolicy: e.SEND_POLICY,
+      sendMaxSegments: e.SEND_MAX_SEGMENTS,
+      sendSmartEncoding: flagEnabled(e.SEND_SMART_ENCODING),
+      quietHours: e.QUIET_HOURS,
+      quietHoursTimezone: e.QUIET_HOURS_TIMEZONE,
       syncTtlSeconds: e.SYNC_TTL_SECONDS,
       reconcileIntervalSeconds: e.RECONCILE_INTERVAL_SECONDS,
       mediaMaxBytes: e.MEDIA_MAX_BYTES,
@@ -234,6 +254,8 @@ export function describeConfig(config: BridgeConfig): string {
     `guard: ${config.syncServiceSid ? 'in Sync, shared by every bridge' : 'in this process only'}`,
     config.sendAllowlist.length ? `allowlist: ${config.sendAllowlist.length} entr${config.sendAllowlist.length === 1 ? 'y' : 'ies'}` : null,
     config.sendConfirmation ? 'confirmation: on' : null,
+    config.sendPolicy === 'reply-only' ? 'policy: reply-only' : null,
+    config.quietHours ? `quiet hours: ${config.quietHours}` : null,
     `client timeout: ${config.clientTimeoutSeconds} s`,
     config.syncServiceSid ? (config.reconcileIntervalSeconds ? `reconcile: every ${config.reconcileIntervalSeconds} s at most` : 'reconcile: off') : null,
     user,
