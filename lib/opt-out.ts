@@ -1,17 +1,37 @@
 /**
- * Twilio's default opt-out handling for long codes and toll-free numbers: a message that is
- * exactly one of these keywords (any case, surrounding whitespace and punctuation ignored) opts
- * the sender out of, or back into, messages from our number. Twilio then blocks sends itself
- * (error 21610); the store mirrors the state so the bridge can refuse before calling Twilio.
+ * Twilio's default opt-out handling for long codes and toll-free numbers (Twilio's "Twilio support
+ * for opt-out keywords (SMS STOP filtering)", help.twilio.com/hc/en-us/articles/223134027, and the
+ * Advanced Opt-Out guide, twilio.com/docs/messaging/tutorials/advanced-opt-out): a message that is
+ * only one of these keywords, in any case, opts its sender out of, or back into, messages from our
+ * number; "STOP PLEASE" does nothing. Twilio then blocks sends itself (error 21610); the store
+ * mirrors the state so that the bridge refuses before calling Twilio. HELP and INFO are answered
+ * by Twilio and change nothing.
+ *
+ * Whitespace and punctuation around the keyword are ignored ("Stop."): where Twilio's reading may
+ * be stricter, this errs towards the person who asked not to be texted, and a send Twilio would
+ * still have taken is only refused until they text START.
  */
-const OPT_OUT = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT']);
-const OPT_IN = new Set(['START', 'YES', 'UNSTOP']);
+export const OPT_OUT_KEYWORDS: ReadonlySet<string> = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'REVOKE', 'OPTOUT']);
+export const OPT_IN_KEYWORDS: ReadonlySet<string> = new Set(['START', 'YES', 'UNSTOP']);
+export const HELP_KEYWORDS: ReadonlySet<string> = new Set(['HELP', 'INFO']);
 
-/** true: opted out; false: opted back in; undefined: not a keyword. */
-export function optOutChange(body: string): boolean | undefined {
+/**
+ * Twilio's webhook parameter OptOutType, sent only with Advanced Opt-Out on a Messaging Service,
+ * whose keywords are the account's own (other words, other languages): when present it decides.
+ */
+export type OptOutType = 'STOP' | 'START' | 'HELP';
+
+export function parseOptOutType(value: string | undefined): OptOutType | undefined {
+  const type = value?.trim().toUpperCase();
+  return type === 'STOP' || type === 'START' || type === 'HELP' ? type : undefined;
+}
+
+/** true: opted out; false: opted back in; undefined: no change. */
+export function optOutChange(body: string, optOutType?: OptOutType): boolean | undefined {
+  if (optOutType !== undefined) return optOutType === 'STOP' ? true : optOutType === 'START' ? false : undefined;
   const word = body.trim().replace(/^[\s\p{P}]+|[\s\p{P}]+$/gu, '').toUpperCase();
-  if (OPT_OUT.has(word)) return true;
-  if (OPT_IN.has(word)) return false;
+  if (OPT_OUT_KEYWORDS.has(word)) return true;
+  if (OPT_IN_KEYWORDS.has(word)) return false;
   return undefined;
 }
 

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { conversationIdFor } from '../conversation-id';
-import { optOutChange } from '../opt-out';
+import { optOutChange, type OptOutType } from '../opt-out';
 import { type InboxEntry, type MessageRecord, MessageRecordSchema, type SidEntry, SidEntrySchema } from '../message-record';
 import { advancesStatus, type MessageStatus } from '../message-status';
 import { sidMapName, threadListName } from '../sync-names';
@@ -129,7 +129,7 @@ export class MessageStore {
    * so of two deliveries of one webhook only one stores; a later replay finds it done. A failed
    * attempt releases its claim (keeping the list index if it got one) so Twilio's retry resumes.
    */
-  async recordInbound(record: MessageRecord): Promise<'stored' | 'duplicate'> {
+  async recordInbound(record: MessageRecord, signals: { optOutType?: OptOutType } = {}): Promise<'stored' | 'duplicate'> {
     const { conversationId, ourNumber, theirNumber } = conversationOf(record);
     const map = sidMapName(conversationId);
     const token = this.newToken();
@@ -156,7 +156,7 @@ export class MessageStore {
       // again (the bench's one busy conversation counted 300 for 299 stored). Unknown (a claim
       // taken over from an owner that may have counted it): the inbox recounts from the thread.
       if (counted !== true) {
-        const optedOut = optOutChange(record.body);
+        const optedOut = optOutChange(record.body, signals.optOutType);
         const activity = { conversationId, ourNumber, theirNumber, sid: record.sid, index, direction: 'inbound' as const, at: record.createdAt, ...(optedOut !== undefined ? { optedOut } : {}) };
         // Ambiguous from here on: the write may land without an answer.
         counted = null;

@@ -4,6 +4,7 @@
  * retries or calls the fallback URL instead of taking the message as delivered.
  */
 import { maskPhone } from '../mask';
+import { parseOptOutType } from '../opt-out';
 import { StoreInProgressError, type MessageStore } from '../store/message-store';
 import { parseIncoming } from './params';
 import { plain, twiml, type WebhookReply } from './reply';
@@ -36,7 +37,9 @@ export async function handleIncoming(deps: WebhookDeps, request: SignedRequest, 
   if (!parsed.ok) return parsed.reply;
   const record = parsed.value;
   try {
-    const outcome = await deps.store.until(Date.now() + WEBHOOK_BUDGET_MS).recordInbound(record);
+    // With Advanced Opt-Out, Twilio says which keyword this was (its keywords are the account's).
+    const optOutType = parseOptOutType(request.params.OptOutType);
+    const outcome = await deps.store.until(Date.now() + WEBHOOK_BUDGET_MS).recordInbound(record, optOutType ? { optOutType } : {});
     deps.log(`incoming: ${outcome} ${record.sid} from ${maskPhone(record.from, deps)}`);
     return outcome === 'stored' && settings.autoReply ? twiml(settings.autoReply) : twiml();
   } catch (error) {

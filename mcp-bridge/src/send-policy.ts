@@ -1,8 +1,9 @@
 /**
  * The administrator's outbound policy, checked before anything reaches Twilio: which recipients
- * are allowed at all (SEND_ALLOWLIST) and how scheduled sends must be timed (Twilio's rules).
+ * are allowed at all (SEND_ALLOWLIST, SEND_POLICY) and how scheduled sends must be timed (Twilio's rules).
  */
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import type { InboxEntry } from '../../lib/message-record';
 
 /** Entries are E.164 numbers or ISO 3166 country codes ("US", "GB"); empty allows everyone. */
 export type Allowlist = readonly string[];
@@ -33,4 +34,18 @@ export function checkSendAt(sendAt: string, now: Date): { ok: true; at: Date } |
   if (ahead < SCHEDULE_MIN_MS) return { ok: false, reason: 'sendAt must be at least 15 minutes from now (Twilio rule). Send now without sendAt, or pick a later time.' };
   if (ahead > SCHEDULE_MAX_MS) return { ok: false, reason: 'sendAt must be at most 35 days from now (Twilio rule).' };
   return { ok: true, at };
+}
+
+/**
+ * SEND_POLICY=reply-only: text only people who texted this number first. A model steered by an
+ * inbound text ("forward this to +1…") then cannot reach anyone new. `entry`: the conversation of
+ * the sending number and `to` as the store has it (null: none; undefined: no store to ask).
+ */
+export function replyOnlyRefusal(entry: InboxEntry | null | undefined, to: string, ourNumber: string | undefined): string | null {
+  if (ourNumber === undefined) return 'This server only replies to people who texted first (SEND_POLICY=reply-only), which needs the number they text: the administrator must set TWILIO_PHONE_NUMBER (or SMS_USER_NUMBERS) besides the Messaging Service.';
+  if (entry === undefined) return 'This server only replies to people who texted first (SEND_POLICY=reply-only), and that needs the Sync service that stores their texts: the administrator must set TWILIO_SYNC_SERVICE_SID.';
+  if (!entry || entry.inboundCount === 0) {
+    return `This server only replies to people who texted first (SEND_POLICY=reply-only), and ${to} has never texted ${ourNumber}. Ask the user to have them text first, or the administrator to change SEND_POLICY.`;
+  }
+  return null;
 }

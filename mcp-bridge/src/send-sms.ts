@@ -20,7 +20,7 @@ import type { Logger } from './logger';
 import { checkSendInput, type SendInput } from './send-input';
 import { CONFIRMATION_TTL_MINUTES, type Confirmations } from './confirmations';
 import type { CapScope, SendGuard } from './send-guard';
-import { checkSendAt, isAllowedRecipient } from './send-policy';
+import { checkSendAt, isAllowedRecipient, replyOnlyRefusal } from './send-policy';
 import { chooseSender } from './sender';
 
 export interface SendDeps {
@@ -105,6 +105,10 @@ async function refusal(deps: SendDeps, to: string, input: SendInput): Promise<{ 
   }
   if (!chosen.ok) return { reason: chosen.reason };
   if (chosen.inbox?.entry.optedOut) return { reason: `${to} has opted out (they replied STOP). Twilio will not deliver to them until they text START.` };
+  if (deps.config.sendPolicy === 'reply-only') {
+    const reason = replyOnlyRefusal(store ? (chosen.inbox?.entry ?? null) : undefined, to, chosen.number);
+    if (reason) return { reason };
+  }
   return { ourNumber: chosen.number, inbox: chosen.inbox };
 }
 

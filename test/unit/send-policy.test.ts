@@ -1,4 +1,5 @@
-import { checkSendAt, isAllowedRecipient, parseAllowlist } from '../../mcp-bridge/src/send-policy';
+import type { InboxEntry } from '../../lib/message-record';
+import { checkSendAt, isAllowedRecipient, parseAllowlist, replyOnlyRefusal } from '../../mcp-bridge/src/send-policy';
 
 describe('parseAllowlist', () => {
   test.each([
@@ -41,5 +42,25 @@ describe('checkSendAt', () => {
     ['soon', false],
   ])('%s → ok %p', (sendAt, ok) => {
     expect(checkSendAt(sendAt, now).ok).toBe(ok);
+  });
+});
+
+describe('replyOnlyRefusal (SEND_POLICY=reply-only)', () => {
+  const entry = (inboundCount: number): InboxEntry => ({
+    conversationId: 'conv_0123456789abcdef', ourNumber: '+15005550006', theirNumber: '+14155550100', createdAt: '2026-12-01T00:00:00.000Z',
+    lastActivityAt: '2026-12-01T00:00:00.000Z', lastDirection: inboundCount ? 'inbound' : 'outbound', messageCount: inboundCount + 1, inboundCount,
+    lastInboundIndex: inboundCount - 1, cursorIndex: -1, handedOver: 0, recentSids: [], optedOut: false,
+  });
+  test('someone who texted first may be texted', () => {
+    expect(replyOnlyRefusal(entry(1), '+14155550100', '+15005550006')).toBeNull();
+  });
+  test.each<[string, InboxEntry | null | undefined, string | undefined, RegExp]>([
+    ['no conversation', null, '+15005550006', /\+14155550100 has never texted \+15005550006.*SEND_POLICY/],
+    ['only our own texts', entry(0), '+15005550006', /has never texted/],
+    ['no store to ask', undefined, '+15005550006', /TWILIO_SYNC_SERVICE_SID/],
+    ['no number of ours', null, undefined, /TWILIO_PHONE_NUMBER/],
+  ])('%s: refused, naming the rule and the fix', (_label, found, ours, reason) => {
+    expect(replyOnlyRefusal(found, '+14155550100', ours)).toMatch(reason);
+    expect(replyOnlyRefusal(found, '+14155550100', ours)).toMatch(/reply-only/);
   });
 });
