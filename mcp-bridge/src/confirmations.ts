@@ -1,7 +1,9 @@
 /**
- * Confirmation mode (SEND_CONFIRMATION=true): send_sms first returns a preview and a one-time
- * token; only a second call carrying that token, for exactly the same message, sends. A human in
- * the chat sees the preview and approves, so the model cannot text anyone on its own.
+ * Confirmation mode (SEND_CONFIRMATION=true) for clients that cannot ask their user (no MCP
+ * elicitation; those that can use approval.ts instead, and no token): send_sms first returns a
+ * preview and a one-time token; only a second call carrying that token, for exactly the same
+ * message, sends. The token binds the text to the preview the user was meant to see; it cannot
+ * prove they saw it: a model that ignores its instructions can redeem its own token.
  *
  * Tokens live where the guard's state does: in Twilio Sync when the bridge has a Sync service
  * (sync-confirmations.ts: any bridge of the same sender redeems a token once, and only once), else

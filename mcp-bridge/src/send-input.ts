@@ -3,6 +3,7 @@
  */
 import { MAX_BODY_LENGTH, MAX_MEDIA } from '../../lib/message-record';
 import { checkE164 } from '../../lib/phone';
+import { describeSegments, segmentInfo, type SegmentInfo } from '../../lib/segments';
 
 export interface SendInput {
   to: string;
@@ -53,4 +54,25 @@ export function checkSendInput(input: SendInput): CheckedSend {
     if (!parsed || parsed.protocol !== 'https:') return { ok: false, reason: `Media URL "${url.slice(0, 100)}" is not an https URL. Twilio fetches media from a public https address.` };
   }
   return { ok: true, to: to.e164, body, mediaUrl };
+}
+
+/** `info` is null for a message with media: it goes as one MMS, priced per message, not by segments. */
+export type CheckedSegments = { ok: true; info: SegmentInfo | null } | { ok: false; info: SegmentInfo; reason: string };
+
+/**
+ * SEND_MAX_SEGMENTS: Twilio bills every segment, and a body the model let run long can cost ten
+ * texts. Counted as Twilio will (with SEND_SMART_ENCODING, after its replacements), before any
+ * Twilio call.
+ */
+export function checkSegments(body: string, mediaCount: number, config: { sendMaxSegments: number; sendSmartEncoding: boolean }): CheckedSegments {
+  if (mediaCount > 0) return { ok: true, info: null };
+  const info = segmentInfo(body, { smartEncoding: config.sendSmartEncoding });
+  const limit = config.sendMaxSegments;
+  if (limit === 0 || info.segments <= limit) return { ok: true, info };
+  const gsm = info.encoding === 'UCS-2' ? ', or leave out the characters outside GSM-7 (then 160 fit in one segment, 153 per part)' : '';
+  return {
+    ok: false,
+    info,
+    reason: `The message would take ${describeSegments(info)}; this server sends at most ${limit} segment${limit === 1 ? '' : 's'} per message (SEND_MAX_SEGMENTS). Shorten it${gsm}, or ask the administrator to raise SEND_MAX_SEGMENTS.`,
+  };
 }

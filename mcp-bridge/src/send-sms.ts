@@ -6,7 +6,8 @@
  * as unknown, rather than risk texting someone twice.
  */
 import { conversationIdFor } from '../../lib/conversation-id';
-import { countSegments, type MessageRecord } from '../../lib/message-record';
+import type { MessageRecord } from '../../lib/message-record';
+import { type SegmentInfo, smartEncode } from '../../lib/segments';
 import { FINAL_STATUSES, isFailureStatus, isMessageStatus, type MessageStatus } from '../../lib/message-status';
 import { UNSUBSCRIBED_RECIPIENT } from '../../lib/opt-out';
 import { withRetry } from '../../lib/retry';
@@ -14,14 +15,16 @@ import type { Known } from '../../lib/store/inbox';
 import type { MessageStore } from '../../lib/store/message-store';
 import { describeFailure, hintFor, isAmbiguous, readFailure } from '../../lib/twilio-errors';
 import type { TwilioClient } from '../../lib/twilio-client';
+import type { Approve, ApprovalRequest } from './approval';
 import { callBudget } from './call-budget';
 import type { BridgeConfig } from './config';
 import type { Logger } from './logger';
-import { checkSendInput, type SendInput } from './send-input';
+import { checkSegments, checkSendInput, type SendInput } from './send-input';
 import { CONFIRMATION_TTL_MINUTES, type Confirmations } from './confirmations';
 import type { CapScope, SendGuard } from './send-guard';
 import { checkSendAt, isAllowedRecipient, replyOnlyRefusal } from './send-policy';
 import { chooseSender } from './sender';
+import { quietHoursRefusal } from './quiet-hours';
 
 export interface SendDeps {
   config: BridgeConfig;
@@ -33,9 +36,14 @@ export interface SendDeps {
   /** Resolves after `ms`, or at once when `signal` aborts. */
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   now: () => Date;
+  /**
+   * Confirmation mode: asks the human through the client (approval.ts), built per call by the
+   * tool handler. Absent, or answering 'unavailable', the preview-and-token flow applies.
+   */
+  approve?: Approve;
 }
 
-export type SendOutcomeKind = 'sent' | 'scheduled' | 'failed' | 'refused' | 'unknown' | 'already_sent' | 'needs_confirmation';
+export type SendOutcomeKind = 'sent' | 'scheduled' | 'failed' | 'refused' | 'unknown' | 'already_sent' | 'needs_confirmation' | 'declined';
 
 export interface SendOutcome {
   outcome: SendOutcomeKind;
@@ -52,6 +60,8 @@ export interface SendOutcome {
   confirmationToken?: string;
   /** Scheduling: when Twilio will send it. */
   sendAt?: string;
+  /** How many segments Twilio bills for the body, and why (lib/segments.ts); absent with media (MMS) or before the body was checked. */
+  segments?: SegmentInfo;
 }
 
 export type Progress = (message: string, progress: number, total?: number) => Promise<void>;
@@ -109,10 +119,15 @@ async function refusal(deps: SendDeps, to: string, input: SendInput): Promise<{ 
     const reason = replyOnlyRefusal(store ? (chosen.inbox?.entry ?? null) : undefined, to, chosen.number);
     if (reason) return { reason };
   }
+  // Last: a STOP or a policy refusal is final, while quiet hours say when it could go (sendAt).
+  const quiet = await quietHoursRefusal(deps.config, to, deps.now(), input.sendAt);
+  if (quiet) return { reason: quiet };
   return { ourNumber: chosen.number, inbox: chosen.inbox };
 }
 
 export async function sendSms(deps: SendDeps, input: SendInput, progress: Progress = async () => {}): Promise<SendOutcome> {
+  // The call's budget counts from here: time the human takes to approve is the client's time too.
+  const callStartedAt = deps.now().getTime();
   const base = { to: input.to, sid: null, status: null, errorCode: null, reason: null, conversationId: null, warning: null };
   const checked = checkSendInput(input);
   if (!checked.ok) {
@@ -120,7 +135,12 @@ export async function sendSms(deps: SendDeps, input: SendInput, progress: Progre
     return { ...base, outcome: 'refused', reason: checked.reason };
   }
   const { to, body, mediaUrl } = checked;
-  const outcomeBase = { ...base, to };
+  const sized = checkSegments(body, mediaUrl.length, deps.config);
+  const outcomeBase = { ...base, to, ...(sized.info ? { segments: sized.info } : {}) };
+  if (!sized.ok) {
+    deps.log.warn(`send to ${deps.log.phone(to)} refused before Twilio: ${sized.info.segments} segments, over SEND_MAX_SEGMENTS=${deps.config.sendMaxSegments}`);
+    return { ...outcomeBase, outcome: 'refused', reason: sized.reason };
+  }
 
   const policy = await refusal(deps, to, input);
   if ('reason' in policy) {
@@ -128,7 +148,7 @@ export async function sendSms(deps: SendDeps, input: SendInput, progress: Progre
     return { ...outcomeBase, outcome: 'refused', reason: policy.reason };
   }
   if (deps.config.sendConfirmation) {
-    const confirmed = await confirmation(deps, input, to, body, mediaUrl);
+    const confirmed = await confirmation(deps, input, { to, ...shownSender(deps.config, policy.ourNumber), body, mediaUrl, sendAt: input.sendAt, ...(sized.info ? { segments: sized.info } : {}) }, callStartedAt);
     if (confirmed !== true) return { ...outcomeBase, ...confirmed };
   }
 
@@ -154,7 +174,7 @@ export async function sendSms(deps: SendDeps, input: SendInput, progress: Progre
 
   const client = await deps.twilio();
   const started = deps.now();
-  const budget = callBudget(deps.config.clientTimeoutSeconds, started.getTime());
+  const budget = callBudget(deps.config.clientTimeoutSeconds, callStartedAt);
   const { sender } = deps.config;
   const sendAt = input.sendAt !== undefined ? new Date(input.sendAt) : undefined;
   deps.log.info(`${sendAt ? 'scheduling' : 'sending'} to ${deps.log.phone(to)}: ${deps.log.body(body)}${mediaUrl.length ? ` + ${mediaUrl.length} media` : ''}`);
@@ -169,6 +189,8 @@ export async function sendSms(deps: SendDeps, input: SendInput, progress: Progre
       ...(mediaUrl.length ? { mediaUrl } : {}),
       ...(deps.config.statusCallbackUrl ? { statusCallback: deps.config.statusCallbackUrl } : {}),
       ...(sendAt ? { scheduleType: 'fixed' as const, sendAt } : {}),
+      // Twilio then sends look-alikes (curly quotes, dashes, odd spaces) as GSM-7 (lib/segments.ts).
+      ...(deps.config.sendSmartEncoding ? { smartEncoded: true } : {}),
     });
   } catch (error) {
     if (!isAmbiguous(error)) {
@@ -179,7 +201,9 @@ export async function sendSms(deps: SendDeps, input: SendInput, progress: Progre
       return { ...outcomeBase, outcome: 'failed', errorCode: failure.code, reason: describeFailure(error) };
     }
     deps.log.error(`send to ${deps.log.phone(to)}: no clear answer from Twilio (${readFailure(error).message}); looking for the message`);
-    const found = await findSentMessage(client, to, body, started).catch(() => null);
+    // With SmartEncoded, Twilio keeps the body it sent: look for that one.
+    const sentBody = deps.config.sendSmartEncoding ? smartEncode(body).body : body;
+    const found = await findSentMessage(client, to, sentBody, started).catch(() => null);
     if (!found) {
       await deps.guard.complete(reservation.ticket, { sid: null, status: 'unknown' });
       return {
@@ -202,9 +226,10 @@ export async function sendSms(deps: SendDeps, input: SendInput, progress: Progre
   const ourNumber = policy.ourNumber ?? ourNumberOf(deps.config, message.from);
   const conversationId = conversationIdFor(ourNumber, to);
   const warning = await recordInThread(deps, {
-    sid: message.sid, direction: 'outbound', from: ourNumber, to, body,
+    // What Twilio sent: with SmartEncoded its look-alikes replaced.
+    sid: message.sid, direction: 'outbound', from: ourNumber, to, body: deps.config.sendSmartEncoding ? smartEncode(body).body : body,
     media: mediaUrl.map((url) => ({ url, contentType: 'unknown' })),
-    numSegments: Number(message.numSegments) || countSegments(body),
+    numSegments: Number(message.numSegments) || (sized.info?.segments ?? 1),
     status, errorCode: message.errorCode ?? null,
     createdAt: (message.dateCreated ?? started).toISOString(), statusAt: deps.now().toISOString(), processed: true,
   }, policy.inbox, budget.answerBy);
@@ -223,10 +248,37 @@ export async function sendSms(deps: SendDeps, input: SendInput, progress: Progre
 }
 
 /**
- * Confirmation mode: a preview with a new token, a refusal, or true when the call carries a valid
- * token for this exact message (used up now, by whichever bridge redeems it first).
+ * Confirmation mode. When the client can ask its user (elicitation, approval.ts), the human
+ * approves this exact message there, and true means they accepted; a token the model passes is
+ * then neither checked nor used up, so no token, old or new, can stand in for the human. Otherwise
+ * a preview with a new token, a refusal, or true when the call carries a valid token for this exact
+ * message (used up now, by whichever bridge redeems it first).
  */
-async function confirmation(deps: SendDeps, input: SendInput, to: string, body: string, mediaUrl: string[]): Promise<true | Pick<SendOutcome, 'outcome' | 'reason' | 'confirmationToken'>> {
+async function confirmation(deps: SendDeps, input: SendInput, message: ApprovalRequest, callStartedAt: number): Promise<true | Pick<SendOutcome, 'outcome' | 'reason' | 'confirmationToken'>> {
+  const { to, body, mediaUrl } = message;
+  if (deps.approve) {
+    // The answer must come while the client still listens, with room left to send (call-budget.ts).
+    const timeoutMs = callBudget(deps.config.clientTimeoutSeconds, callStartedAt).waitUntil - deps.now().getTime();
+    const answer = await deps.approve(message, timeoutMs);
+    if (answer.kind !== 'unavailable') {
+      if (input.confirmationToken !== undefined) deps.log.warn('confirmationToken ignored: this client asks the user to approve each text');
+      deps.log.info(`approval of the send to ${deps.log.phone(to)}: ${answer.kind}${answer.kind === 'failed' ? ` (${answer.error})` : ''}`);
+    }
+    switch (answer.kind) {
+      case 'accepted':
+        return true;
+      case 'declined':
+        return { outcome: 'declined', reason: 'The user declined this message when asked to approve it.' };
+      case 'cancelled':
+        return { outcome: 'declined', reason: 'The user closed the approval prompt without approving this message.' };
+      case 'timed-out':
+        return { outcome: 'declined', reason: `No answer from the user in time: the approval prompt waits at most ${Math.max(0, Math.floor(timeoutMs / 1000))} s, so the result reaches the client before it gives up (CLIENT_TIMEOUT_SECONDS).` };
+      case 'failed':
+        return { outcome: 'refused', reason: `The user could not be asked to approve it: the client's approval prompt failed (${answer.error.slice(0, 200).replace(/\.?$/, '')}).` };
+      case 'unavailable':
+        break; // the client cannot ask: the preview and token below
+    }
+  }
   const issuing = input.confirmationToken === undefined;
   try {
     if (input.confirmationToken === undefined) {
@@ -239,6 +291,13 @@ async function confirmation(deps: SendDeps, input: SendInput, to: string, body: 
     return { outcome: 'refused', reason: `The confirmation token could not be ${issuing ? 'stored' : 'checked'} in Twilio Sync: ${describeFailure(error).replace(/\.?$/, '.')}` };
   }
   return { outcome: 'refused', reason: `The confirmation token is unknown, used or expired (tokens last ${CONFIRMATION_TTL_MINUTES} minutes), or the message changed since the preview. Call send_sms without a token for a new preview.` };
+}
+
+/** The sender the human is shown: the number the create passes as From, else the Messaging Service that picks one. */
+function shownSender(config: BridgeConfig, ourNumber: string | undefined): Pick<ApprovalRequest, 'from' | 'messagingServiceSid'> {
+  const { messagingServiceSid, phoneNumber } = config.sender;
+  const from = ourNumber && (!messagingServiceSid || !phoneNumber) ? ourNumber : undefined;
+  return { from, messagingServiceSid: from ? undefined : messagingServiceSid };
 }
 
 /**

@@ -7,7 +7,7 @@ import { badRequest, TwilioApiError } from './errors';
 import { guessContentType, type MessageRecord, type MessageStore } from './messages';
 import type { MessagingServiceRegistry } from './messaging-services';
 import { E164, type PhoneNumberStore } from './phone-numbers';
-import { countSegments } from './segments';
+import { countSegments, smartEncodeBody } from './segments';
 import { MAGIC_FROM_NUMBER, type EmulatorContext } from './state';
 import type { MessageStatus } from './types';
 
@@ -72,15 +72,17 @@ export function createOutboundMessage(form: URLSearchParams, deps: OutboundDeps)
     );
   }
 
-  const body = form.get('Body') ?? '';
+  const given = form.get('Body') ?? '';
   const mediaUrls = form.getAll('MediaUrl').filter((u) => u !== '');
-  if (!body && mediaUrls.length === 0) throw badRequest(21602, 'Message body is required.');
-  if ([...body].length > MAX_BODY_CHARS) {
+  if (!given && mediaUrls.length === 0) throw badRequest(21602, 'Message body is required.');
+  if ([...given].length > MAX_BODY_CHARS) {
     throw badRequest(21617, `The concatenated message body exceeds the ${MAX_BODY_CHARS} character limit.`);
   }
   if (mediaUrls.length > MAX_MEDIA) throw badRequest(21623, `Too many media urls. The maximum is ${MAX_MEDIA}.`);
   const badMedia = mediaUrls.find((u) => !isHttpUrl(u));
   if (badMedia !== undefined) throw badRequest(21620, `Invalid media URL(s): ${badMedia}`);
+  // SmartEncoded=true: Twilio sends (and stores) look-alikes replaced when that makes it GSM-7.
+  const body = form.get('SmartEncoded') === 'true' ? smartEncodeBody(given) : given;
 
   const statusCallback = form.get('StatusCallback') || null;
   if (statusCallback && !isHttpUrl(statusCallback)) throw badRequest(21609, `Invalid StatusCallback url: ${statusCallback}`);

@@ -19,6 +19,8 @@ describe('segments', () => {
     ['ł'.repeat(71), 'UCS-2', 2],
     ['😀'.repeat(35), 'UCS-2', 1], // astral: two UTF-16 units each
     ['😀'.repeat(36), 'UCS-2', 2],
+    [`${'a'.repeat(152)}€${'a'.repeat(152)}`, 'GSM-7', 3], // an escape pair stays in one segment
+    [`${'ł'.repeat(66)}😀${'ł'.repeat(66)}`, 'UCS-2', 3], // so does a surrogate pair
   ])('%#: %s', (body, encoding, segments) => {
     expect(countSegments(body)).toEqual({ encoding, segments });
   });

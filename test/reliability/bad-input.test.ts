@@ -39,10 +39,12 @@ let casesTried = 0;
 beforeAll(async () => {
   system = await startSystem({
     // No status callbacks (they would write to Sync between cases) and no send caps: every
-    // accepted case must send exactly once, every refused one not at all.
+    // accepted case must send exactly once, every refused one not at all. No segment cap either:
+    // the length boundaries here are Twilio's 1,600 characters (SEND_MAX_SEGMENTS: e2e/segments).
     bridgeEnv: {
       STATUS_CALLBACK_BASE_URL: '',
       SEND_WAIT_SECONDS: '0',
+      SEND_MAX_SEGMENTS: '0',
       SEND_LIMIT_PER_MINUTE: '0',
       SEND_LIMIT_PER_RECIPIENT_PER_MINUTE: '0',
       SEND_LIMIT_PER_HOUR: '0',

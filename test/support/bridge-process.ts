@@ -2,7 +2,7 @@
  * The built bridge as a real child process, driven by the MCP SDK's own client over stdio —
  * exactly how LibreChat and Claude Desktop run it.
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { Client, type ClientOptions } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { BRIDGE_BIN } from './paths';
@@ -27,7 +27,8 @@ export function collectStderr(transport: StdioClientTransport): () => string {
   return () => stderr;
 }
 
-export async function startBridge(env: Record<string, string>): Promise<BridgeProcess> {
+/** `clientOptions`: e.g. `{ capabilities: { elicitation: {} } }` for a client that can ask its user. */
+export async function startBridge(env: Record<string, string>, clientOptions?: ClientOptions): Promise<BridgeProcess> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [BRIDGE_BIN],
@@ -37,7 +38,7 @@ export async function startBridge(env: Record<string, string>): Promise<BridgePr
     cwd: '/',
   });
   const stderr = collectStderr(transport);
-  const client = new Client({ name: 'twilio-sms-mcp-tests', version: '1.0.0' });
+  const client = new Client({ name: 'twilio-sms-mcp-tests', version: '1.0.0' }, clientOptions);
   await client.connect(transport);
   return {
     client,

@@ -5,7 +5,7 @@
  * inspector and production-install tests and by the http-throughput benchmark.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { Client, type ClientOptions } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { freePort } from './functions-process';
@@ -85,11 +85,14 @@ export async function startHttpBridge(
   };
 }
 
-/** The SDK's client over Streamable HTTP, with `Authorization: Bearer <token>` or the given headers. */
-export async function connectHttp(url: string, auth?: string | Record<string, string>, name = 'twilio-sms-mcp-http-tests'): Promise<HttpClient> {
+/**
+ * The SDK's client over Streamable HTTP, with `Authorization: Bearer <token>` or the given headers;
+ * `clientOptions` e.g. `{ capabilities: { elicitation: {} } }`.
+ */
+export async function connectHttp(url: string, auth?: string | Record<string, string>, name = 'twilio-sms-mcp-http-tests', clientOptions?: ClientOptions): Promise<HttpClient> {
   const headers = typeof auth === 'string' ? { Authorization: `Bearer ${auth}` } : auth;
   const transport = new StreamableHTTPClientTransport(new URL(url), headers ? { requestInit: { headers } } : {});
-  const client = new Client({ name, version: '1.0.0' });
+  const client = new Client({ name, version: '1.0.0' }, clientOptions);
   await client.connect(transport);
   return {
     client,

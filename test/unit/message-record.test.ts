@@ -1,5 +1,4 @@
 import {
-  countSegments,
   InboxEntrySchema,
   MAX_BODY_LENGTH,
   MAX_MEDIA,
@@ -10,35 +9,7 @@ import {
   type SidEntry,
 } from '../../lib/message-record';
 
-describe('countSegments', () => {
-  test.each([
-    ['empty body', '', 1],
-    ['1 GSM-7 char', 'a', 1],
-    ['160 GSM-7 chars', 'a'.repeat(160), 1],
-    ['161 GSM-7 chars', 'a'.repeat(161), 2],
-    ['306 GSM-7 chars (2 × 153)', 'a'.repeat(306), 2],
-    ['307 GSM-7 chars', 'a'.repeat(307), 3],
-    ['GSM-7 accented letters stay GSM-7', 'é'.repeat(160), 1],
-    ['GSM-7 Greek capitals stay GSM-7', 'Δ'.repeat(160), 1],
-    ['newlines are GSM-7', 'line\n'.repeat(32), 1],
-    ['80 euro signs (2 units each = 160)', '€'.repeat(80), 1],
-    ['81 euro signs (162 units)', '€'.repeat(81), 2],
-    ['159 chars + one extended char (161 units)', `${'a'.repeat(159)}€`, 2],
-    ['159 chars + [ (161 units)', `${'a'.repeat(159)}[`, 2],
-    ['80 of ^{}\\[~]| mixed count double', '^{}\\[~]|'.repeat(10), 1],
-    ['70 Chinese chars (UCS-2)', '中'.repeat(70), 1],
-    ['71 Chinese chars', '中'.repeat(71), 2],
-    ['134 Chinese chars (2 × 67)', '中'.repeat(134), 2],
-    ['135 Chinese chars', '中'.repeat(135), 3],
-    ['69 GSM chars + 1 emoji (71 UTF-16 units)', `${'a'.repeat(69)}😀`, 2],
-    ['68 GSM chars + 1 emoji (70 UTF-16 units)', `${'a'.repeat(68)}😀`, 1],
-    ['35 emoji (70 UTF-16 units)', '😀'.repeat(35), 1],
-    ['36 emoji (72 UTF-16 units)', '😀'.repeat(36), 2],
-    ['a backtick is not GSM-7', `${'a'.repeat(70)}\``, 2],
-  ])('%s → %i', (_label, body, segments) => {
-    expect(countSegments(body)).toBe(segments);
-  });
-});
+// Segment counting: test/unit/segments.test.ts.
 
 describe('limits', () => {
   test('match Twilio', () => {

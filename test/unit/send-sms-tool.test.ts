@@ -1,3 +1,4 @@
+import { segmentInfo } from '../../lib/segments';
 import type { SendOutcome } from '../../mcp-bridge/src/send-sms';
 import { sendResultText } from '../../mcp-bridge/src/tools/send-sms';
 
@@ -71,4 +72,21 @@ test('a failure names its Twilio error code once', () => {
   const text = sendResultText(failed);
   expect(text).toBe('[FINAL] SMS to +14155550100 failed (Twilio error 21211): Invalid To. Do not retry; tell the user.');
   expect(text.match(/21211/g)).toHaveLength(1);
+});
+
+describe('the size in segments (lib/segments.ts)', () => {
+  const segments = segmentInfo(`${'a'.repeat(168)}€`);
+  const size = '2 segments (GSM-7, 170 characters at 153 per part; `€` counts twice)';
+  test.each<[string, SendOutcome, string]>([
+    ['sent', { ...base, segments }, ` Twilio bills it as ${size}.`],
+    ['scheduled', { ...base, outcome: 'scheduled', status: 'scheduled', sendAt: '2030-01-01T09:00:00.000Z', segments }, ` Twilio will bill it as ${size}.`],
+    ['unknown', { ...base, outcome: 'unknown', sid: null, status: null, reason: 'Twilio did not answer clearly.', segments }, ` If it went out, Twilio bills it as ${size}.`],
+    ['preview', { ...base, outcome: 'needs_confirmation', sid: null, status: null, confirmationToken: 'tok', segments }, ` Twilio will bill it as ${size}. Only if they approve`],
+  ])('%s says it', (_label, result, words) => {
+    expect(sendResultText(result)).toContain(words);
+  });
+
+  test('a refusal carries its own reason only', () => {
+    expect(sendResultText({ ...base, outcome: 'refused', sid: null, status: null, reason: 'No.', segments })).not.toContain('segment');
+  });
 });

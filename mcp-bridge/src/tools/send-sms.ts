@@ -4,6 +4,8 @@
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
+import { describeSegments } from '../../../lib/segments';
+import { clientApproval } from '../approval';
 import type { BridgeDeps } from '../deps';
 import { sendSms, type SendOutcome } from '../send-sms';
 import { ok } from './result';
@@ -23,7 +25,7 @@ export const sendSmsInput = {
 };
 
 export const sendSmsOutput = {
-  outcome: z.enum(['sent', 'scheduled', 'failed', 'refused', 'unknown', 'already_sent', 'needs_confirmation']),
+  outcome: z.enum(['sent', 'scheduled', 'failed', 'refused', 'unknown', 'already_sent', 'needs_confirmation', 'declined']),
   sid: z.string().nullable(),
   status: z.string().nullable(),
   errorCode: z.number().nullable(),
@@ -32,6 +34,18 @@ export const sendSmsOutput = {
   warning: z.string().nullable(),
   confirmationToken: z.string().optional(),
   sendAt: z.string().optional(),
+  segments: z
+    .object({
+      encoding: z.enum(['GSM-7', 'UCS-2']),
+      segments: z.number().describe('SMS segments Twilio bills for the body.'),
+      units: z.number().describe('GSM-7 characters (extension characters count two) or UCS-2 UTF-16 units.'),
+      perSegment: z.number().describe('160 / 70 in a single message, 153 / 67 per part once split.'),
+      ucs2Character: z.string().nullable().describe('The first character that forced UCS-2.'),
+      countedTwice: z.array(z.string()).describe('Characters counted twice.'),
+      smartReplaced: z.array(z.string()).describe('Characters Smart Encoding replaces (SEND_SMART_ENCODING).'),
+    })
+    .optional()
+    .describe('The body\'s size in segments and why; absent with media (MMS).'),
 };
 
 /**
@@ -42,10 +56,13 @@ export function sendResultText(result: SendOutcome): string {
   const sid = result.sid ? ` (SID ${result.sid})` : '';
   const warning = result.warning ? ` Note: ${result.warning}` : '';
   const conversation = result.conversationId ? ` Conversation ${result.conversationId} (wait_for_reply takes it).` : '';
+  // What it costs: Twilio bills per segment (lib/segments.ts counts them as Twilio does).
+  const size = result.segments ? describeSegments(result.segments) : null;
+  const billed = (words: string) => (size ? ` ${words} ${size}.` : '');
   switch (result.outcome) {
     case 'sent': {
       const reached = result.status === 'delivered' ? 'delivered' : `${result.status}; no delivery receipt yet`;
-      return `[FINAL] SMS sent to ${result.to}${sid}: ${reached}. Do not send it again.${conversation}${warning}`;
+      return `[FINAL] SMS sent to ${result.to}${sid}: ${reached}. Do not send it again.${conversation}${warning}${billed('Twilio bills it as')}`;
     }
     case 'already_sent':
       return `[FINAL] Not sent again: ${(result.reason ?? 'Already sent.').replace(/\.$/, '')}${sid}${result.status ? `, status ${result.status}` : ''}. Do not resend it.${conversation}`;
@@ -57,12 +74,15 @@ export function sendResultText(result: SendOutcome): string {
     case 'refused':
       return `[FINAL] Not sent: ${result.reason} Nothing was sent. Do not retry the same call; fix the input or tell the user.`;
     case 'unknown':
-      return `[FINAL] Outcome unknown for the SMS to ${result.to}${sid}: ${result.reason} Do not resend: it may already have arrived.`;
+      return `[FINAL] Outcome unknown for the SMS to ${result.to}${sid}: ${result.reason} Do not resend: it may already have arrived.${billed('If it went out, Twilio bills it as')}`;
     case 'scheduled':
-      return `[FINAL] SMS to ${result.to} scheduled for ${result.sendAt}${sid}. Do not schedule it again; cancel_scheduled_sms cancels it.${conversation}${warning}`;
+      return `[FINAL] SMS to ${result.to} scheduled for ${result.sendAt}${sid}. Do not schedule it again; cancel_scheduled_sms cancels it.${conversation}${warning}${billed('Twilio will bill it as')}`;
+    case 'declined':
+      // Confirmation through the client: the human said no, closed the prompt, or did not answer.
+      return `[FINAL] Not sent: ${result.reason} Nothing was sent to ${result.to}. Do not retry or resend it; ask the user what they want instead.`;
     case 'needs_confirmation':
       // Confirmation mode only: not final by design, a human approves first.
-      return `[PREVIEW, NOT SENT] To ${result.to}: show the user this exact message and ask them to approve. Only if they approve, call send_sms once more with the same to, body and confirmationToken "${result.confirmationToken}".`;
+      return `[PREVIEW, NOT SENT] To ${result.to}: show the user this exact message and ask them to approve.${billed('Twilio will bill it as')} Only if they approve, call send_sms once more with the same to, body and confirmationToken "${result.confirmationToken}".`;
   }
 }
 
@@ -78,7 +98,9 @@ export function registerSendSms(server: McpServer, deps: BridgeDeps): void {
     },
     async (input, extra) => {
       const token = extra._meta?.progressToken;
-      const result = await sendSms(deps, input, async (message, progress) => {
+      // Confirmation mode asks this call's client, when it can, to let its user approve (approval.ts).
+      const approve = clientApproval(server.server, { requestId: extra.requestId, signal: extra.signal });
+      const result = await sendSms({ ...deps, approve }, input, async (message, progress) => {
         if (token === undefined) return;
         await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress, message } });
       }).catch((error: unknown): SendOutcome => {
@@ -90,7 +112,7 @@ export function registerSendSms(server: McpServer, deps: BridgeDeps): void {
       const { to: _to, ...structured } = result;
       structured satisfies z.infer<z.ZodObject<typeof sendSmsOutput>>;
       const response = ok(sendResultText(result), structured);
-      const expected = result.outcome === 'sent' || result.outcome === 'scheduled' || result.outcome === 'already_sent' || result.outcome === 'needs_confirmation';
+      const expected = result.outcome === 'sent' || result.outcome === 'scheduled' || result.outcome === 'already_sent' || result.outcome === 'needs_confirmation' || result.outcome === 'declined';
       return expected ? response : { ...response, isError: true };
     },
   );
