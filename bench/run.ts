@@ -16,6 +16,7 @@ import { type BenchOptions, errorText, ROOT } from './common';
 import { runFootprint } from './footprint';
 import { runHttpThroughput } from './http-throughput';
 import { runInboundThroughput } from './inbound-throughput';
+import { runRealLatency, TITLE as REAL_LATENCY_TITLE } from './real-latency';
 import { type BenchReport, gitCommit, machineInfo, renderText, SECTION_NAMES, type SectionName, type SectionResult, writeReport } from './report';
 import { runSendLatency } from './send-latency';
 import { runThreadLength } from './thread-length';
@@ -30,6 +31,7 @@ const RUNNERS: Record<SectionName, { title: string; run: SectionRunner }> = {
   'inbound-throughput': { title: '5. Inbound throughput', run: runInboundThroughput },
   'send-latency': { title: '6. send_sms latency overhead', run: runSendLatency },
   'http-throughput': { title: '7. HTTP throughput', run: runHttpThroughput },
+  'real-latency': { title: REAL_LATENCY_TITLE, run: runRealLatency },
 };
 
 export interface RunArgs {

@@ -4,7 +4,7 @@
  * is placed around the current time on the recipient's clock (Intl, as the bridge computes it).
  */
 import { spawnSync } from 'node:child_process';
-import { startBridge, textOf, type BridgeProcess } from '../support/bridge-process';
+import { textOf, type BridgeProcess } from '../support/bridge-process';
 import { BRIDGE_BIN } from '../support/paths';
 import { OUR_NUMBER, startSystem, type System } from '../support/system';
 
@@ -15,16 +15,9 @@ const TOLL_FREE = '+18005550140'; // +1 800: any NANP zone, Guam to Newfoundland
 
 let system: System;
 
-const creates = () => system.emulator.count({ method: 'POST', product: 'api', route: /Messages\.json$/ });
+const creates = () => system.messageCreates();
 
-async function withBridge(env: Record<string, string>, run: (bridge: BridgeProcess) => Promise<void>): Promise<void> {
-  const bridge = await startBridge(system.bridgeEnv({ SEND_WAIT_SECONDS: '0', TWILIO_MESSAGING_SERVICE_SID: MESSAGING_SERVICE, ...env }));
-  try {
-    await run(bridge);
-  } finally {
-    await bridge.close();
-  }
-}
+const withBridge = (env: Record<string, string>, run: (bridge: BridgeProcess) => Promise<void>) => system.withBridge({ SEND_WAIT_SECONDS: '0', TWILIO_MESSAGING_SERVICE_SID: MESSAGING_SERVICE, ...env }, run);
 
 /** Minutes after midnight on the zone's clock at `at`. */
 function localMinutes(zone: string, at: number): number {

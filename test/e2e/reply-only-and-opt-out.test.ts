@@ -4,20 +4,13 @@
  * Opt-Out's OptOutType posted as Twilio posts it, the bridge over stdio.
  */
 import twilio from 'twilio';
-import { textOf, startBridge, type BridgeProcess } from '../support/bridge-process';
+import { textOf, type BridgeProcess } from '../support/bridge-process';
 import { OUR_NUMBER, startSystem, type System } from '../support/system';
 
 let system: System;
-const creates = () => system.emulator.count({ method: 'POST', product: 'api', route: /Messages\.json$/ });
+const creates = () => system.messageCreates();
 
-async function withBridge(env: Record<string, string>, run: (bridge: BridgeProcess) => Promise<void>): Promise<void> {
-  const bridge = await startBridge(system.bridgeEnv({ SEND_WAIT_SECONDS: '0', ...env }));
-  try {
-    await run(bridge);
-  } finally {
-    await bridge.close();
-  }
-}
+const withBridge = (env: Record<string, string>, run: (bridge: BridgeProcess) => Promise<void>) => system.withBridge({ SEND_WAIT_SECONDS: '0', ...env }, run);
 
 async function texts(from: string, body: string) {
   const delivery = await system.emulator.simulateInbound({ from, to: OUR_NUMBER, body });

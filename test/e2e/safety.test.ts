@@ -4,22 +4,15 @@
  */
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { conversationIdFor } from '../../lib/conversation-id';
-import { startBridge, textOf, type BridgeProcess } from '../support/bridge-process';
+import { textOf, type BridgeProcess } from '../support/bridge-process';
 import { eventually, OUR_NUMBER, startSystem, type System } from '../support/system';
 
 const MESSAGING_SERVICE = `MG${'5'.repeat(32)}`;
 let system: System;
 
-const creates = () => system.emulator.count({ method: 'POST', product: 'api', route: /Messages\.json$/ });
+const creates = () => system.messageCreates();
 
-async function withBridge(env: Record<string, string>, run: (bridge: BridgeProcess) => Promise<void>): Promise<void> {
-  const bridge = await startBridge(system.bridgeEnv({ SEND_WAIT_SECONDS: '0', ...env }));
-  try {
-    await run(bridge);
-  } finally {
-    await bridge.close();
-  }
-}
+const withBridge = (env: Record<string, string>, run: (bridge: BridgeProcess) => Promise<void>) => system.withBridge({ SEND_WAIT_SECONDS: '0', ...env }, run);
 
 beforeAll(async () => {
   system = await startSystem({ emulator: { messagingServices: [{ sid: MESSAGING_SERVICE, phoneNumbers: [OUR_NUMBER] }] } });

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { DEFAULT_ACCOUNT_SID, DEFAULT_API_KEY, DEFAULT_API_SECRET, DEFAULT_AUTH_TOKEN, startEmulator } from './index';
+import { parseLatencyFlag } from './latency';
 import type { Emulator, EmulatorOptions } from './types';
 
 export const DEFAULT_CLI_PORT = 4010;
@@ -25,7 +26,10 @@ Serves a local emulator of Twilio's Messages, IncomingPhoneNumbers and Sync APIs
   --sync-service <IS…>     Sync service to create, repeatable (env TWILIO_SYNC_SERVICE_SID)
   --delivery-step-ms <n>   ms between outbound status steps (env EMULATOR_DELIVERY_STEP_MS; default 100)
   --webhook-timeout-ms <n> webhook timeout (default 15000)
-  --seed <n>               seed SIDs and fault probabilities
+  --seed <n>               seed SIDs, fault probabilities and latency jitter
+  --latency-ms <spec>      delay every API answer like a round trip: <n> for every product, or
+                           per product, e.g. api=50,sync=80 (env EMULATOR_LATENCY_MS; default 0)
+  --jitter-ms <n>          add 0-n ms of random jitter to each delayed answer (env EMULATOR_JITTER_MS)
   --no-sync-limits         disable Sync rate limits (env EMULATOR_SYNC_LIMITS=off)
   --verbose                log every request
   -h, --help               this text`;
@@ -75,6 +79,8 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): P
         'delivery-step-ms': { type: 'string' },
         'webhook-timeout-ms': { type: 'string' },
         seed: { type: 'string' },
+        'latency-ms': { type: 'string' },
+        'jitter-ms': { type: 'string' },
         'no-sync-limits': { type: 'boolean' },
         verbose: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -89,7 +95,12 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): P
   const stepMs = integer(values['delivery-step-ms'] ?? env.EMULATOR_DELIVERY_STEP_MS, '--delivery-step-ms', 'EMULATOR_DELIVERY_STEP_MS', 0, 3_600_000);
   const timeoutMs = integer(values['webhook-timeout-ms'], '--webhook-timeout-ms', null, 1, 3_600_000);
   const seed = integer(values.seed, '--seed', null, 0, 2 ** 32 - 1);
-  for (const value of [port, stepMs, timeoutMs, seed]) if (typeof value === 'string') return { kind: 'error', message: value };
+  const jitterMs = integer(values['jitter-ms'] ?? env.EMULATOR_JITTER_MS, '--jitter-ms', 'EMULATOR_JITTER_MS', 0, 60_000);
+  for (const value of [port, stepMs, timeoutMs, seed, jitterMs]) if (typeof value === 'string') return { kind: 'error', message: value };
+  const jitter = typeof jitterMs === 'number' ? jitterMs : undefined;
+  const latencyRaw = values['latency-ms'] ?? env.EMULATOR_LATENCY_MS;
+  const latency = latencyRaw === undefined || latencyRaw === '' ? (jitter === undefined ? undefined : { jitterMs: jitter }) : parseLatencyFlag(latencyRaw, jitter);
+  if (typeof latency === 'string') return { kind: 'error', message: `${latency}. Pass --latency-ms <spec> or set EMULATOR_LATENCY_MS.` };
 
   const accountSid = values['account-sid'] ?? env.TWILIO_ACCOUNT_SID ?? DEFAULT_ACCOUNT_SID;
   if (!/^AC[0-9a-fA-F]{32}$/.test(accountSid)) {
@@ -125,6 +136,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): P
   if (typeof stepMs === 'number') options.deliveryStepMs = stepMs;
   if (typeof timeoutMs === 'number') options.webhookTimeoutMs = timeoutMs;
   if (typeof seed === 'number') options.seed = seed;
+  if (latency !== undefined) options.latency = latency;
   if (values['no-sync-limits'] || env.EMULATOR_SYNC_LIMITS === 'off') options.syncLimits = false;
   return {
     kind: 'run',
@@ -157,6 +169,7 @@ export function banner(emulator: Emulator, config: CliConfig): string[] {
     `  API secret     ${secret(emulator.apiSecret, sources.apiSecret, 'TWILIO_API_SECRET')}`,
     `  Phone numbers  ${options.phoneNumbers.join(', ')}`,
     `  Sync services  ${options.syncServices.join(', ')}`,
+    ...(options.latency !== undefined ? [`  Latency        ${JSON.stringify(options.latency)} ms per answer`] : []),
     `  Control        ${emulator.url}/_emulator/health`,
     '',
     'Use it from the bridge, the Functions and scripts with:',

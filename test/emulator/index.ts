@@ -11,6 +11,7 @@ import { createControlHandler } from './control';
 import { DeliverySimulator } from './delivery';
 import { FaultInjector } from './faults';
 import { InboundSimulator } from './inbound';
+import { Latency } from './latency';
 import { messageRoutes } from './message-routes';
 import { MessageStore } from './messages';
 import { MessagingServiceRegistry } from './messaging-services';
@@ -44,6 +45,7 @@ export type {
   InboundMedia,
   InboundResult,
   InboundSpec,
+  LatencySpec,
   MessageDirection,
   MessageResource,
   MessageStatus,
@@ -132,6 +134,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   );
   const faults = new FaultInjector(ctx.random);
   const recorder = new RequestRecorder();
+  const latency = new Latency(options.latency, Latency.randomFor(resolved.seed));
 
   let port = resolved.port;
   let closing: Promise<void> | undefined;
@@ -166,6 +169,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     createSyncService: (friendlyName) => sync.createService(friendlyName ?? null).sid,
     advanceTime: (ms) => ctx.clock.advance(ms),
     uploadedContent: (sid) => serverless.versionBySid(sid)?.content,
+    setLatency: (spec) => latency.set(spec),
   };
 
   const server = createEmulatorServer({
@@ -173,6 +177,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     router,
     faults,
     recorder,
+    latency,
     control: createControlHandler(emulator, recorder),
     credentials: resolved,
   });

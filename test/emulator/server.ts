@@ -10,6 +10,7 @@ import { authenticate, type Credentials } from './auth';
 import type { ControlHandler } from './control';
 import { authenticateError, errorBody, methodNotAllowed, notFound, TwilioApiError } from './errors';
 import type { FaultInjector } from './faults';
+import { type Latency, split } from './latency';
 import { randomHex } from './random';
 import type { RequestRecorder } from './recorder';
 import type { HttpMethod, RequestContext, RouteMatch, RouteResponse, Router, UploadedFile } from './router';
@@ -28,6 +29,7 @@ export interface ServerDeps {
   router: Router;
   faults: FaultInjector;
   recorder: RequestRecorder;
+  latency: Latency;
   control: ControlHandler;
   credentials: Credentials;
 }
@@ -86,7 +88,7 @@ const FAULT_ERRORS: Readonly<Record<429 | 500 | 503, { code: number; message: st
 };
 
 export function createEmulatorServer(deps: ServerDeps): http.Server {
-  const { ctx, router, faults, recorder, control, credentials } = deps;
+  const { ctx, router, faults, recorder, latency, control, credentials } = deps;
 
   const send = (res: http.ServerResponse, response: RouteResponse): void => {
     const headers: Record<string, string> = { 'Twilio-Request-Id': `RQ${randomHex(ctx.random, 32)}`, ...response.headers };
@@ -183,6 +185,9 @@ export function createEmulatorServer(deps: ServerDeps): http.Server {
       return;
     }
     const product = productMatch[1] as Product;
+    // The simulated round trip: half before the request takes effect, half before the answer.
+    const [beforeMs, afterMs] = split(latency.draw(product));
+    if (beforeMs > 0) await ctx.timers.delay(beforeMs);
     const path = productMatch[2]!;
     const match = router.match(product, path);
     const route = match?.def.template ?? path;
@@ -191,11 +196,13 @@ export function createEmulatorServer(deps: ServerDeps): http.Server {
 
     const fault = faults.take({ method, product, route, path });
     if (fault && !fault.afterHandling) {
+      if (afterMs > 0) await ctx.timers.delay(afterMs);
       ctx.log(`fault ${String(fault.kind)} on ${method} ${url.pathname}`);
       record(applyFault(fault, req, res));
       return;
     }
     const response = dispatch(match, method, path, url, req, await parseBody(req, rawBody));
+    if (afterMs > 0) await ctx.timers.delay(afterMs);
     if (fault) {
       // The request took effect; the client just never learns it (an ambiguous failure).
       ctx.log(`fault ${String(fault.kind)} after ${method} ${url.pathname} → ${response.status}`);

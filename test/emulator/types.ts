@@ -19,6 +19,12 @@ export interface SyncLimits {
   windowSeconds: number;
 }
 
+/**
+ * Simulated round-trip time per answer, in ms: a number for every product, or per product
+ * (products left out: 0) with optional jitter, uniform in [0, jitterMs), added to each answer.
+ */
+export type LatencySpec = number | { api?: number; sync?: number; serverless?: number; 'serverless-upload'?: number; jitterMs?: number };
+
 export interface EmulatorOptions {
   /** Default 0 (ephemeral). */
   port?: number;
@@ -48,6 +54,11 @@ export interface EmulatorOptions {
   log?: (line: string) => void;
   /** Seeds the PRNG behind SIDs and fault probabilities (reproducible runs); default Math.random. */
   seed?: number;
+  /**
+   * Delay of every API answer, like a real round trip (not /_emulator, not webhooks sent);
+   * default none. Jitter draws from its own PRNG, seeded from `seed` when given.
+   */
+  latency?: LatencySpec;
 }
 
 export interface RecordedRequest {
@@ -198,4 +209,6 @@ export interface Emulator {
    * Twilio's API serves a Function Version's code (…/Content) but never an Asset's.
    */
   uploadedContent(versionSid: string): Buffer | undefined;
+  /** Changes the simulated round-trip time from the next request on (undefined: none). */
+  setLatency(latency: LatencySpec | undefined): void;
 }

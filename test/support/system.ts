@@ -16,6 +16,10 @@ export interface System {
   syncServiceSid: string;
   twilio: TwilioClient;
   bridgeEnv(extra?: Record<string, string>): Record<string, string>;
+  /** A bridge of its own with `extra` settings, for the span of `run`. */
+  withBridge(extra: Record<string, string>, run: (bridge: BridgeProcess) => Promise<void>): Promise<void>;
+  /** Messages API creates the emulator answered: a refusal before Twilio leaves this unchanged. */
+  messageCreates(): number;
   close(): Promise<void>;
 }
 
@@ -51,6 +55,15 @@ export async function startSystem(options: { emulator?: EmulatorOptions; functio
     syncServiceSid,
     twilio,
     bridgeEnv,
+    withBridge: async (extra, run) => {
+      const own = await startBridge(bridgeEnv(extra));
+      try {
+        await run(own);
+      } finally {
+        await own.close();
+      }
+    },
+    messageCreates: () => emulator.count({ method: 'POST', product: 'api', route: /Messages\.json$/ }),
     close: async () => {
       await bridge.close();
       await functions.close();
