@@ -44,6 +44,8 @@ export interface MessageStoreOptions {
 
 const MAX_CONFLICTS = 20;
 const READ_PAGE = 100;
+/** Conversations takeAllNew takes at once: about four cursor writes per inbox shard at a time, far inside its 20 writes/s. */
+const TAKE_CONCURRENCY = 32;
 
 /** Which side of a message is ours: the To of an inbound message, the From of an outbound one. */
 export function conversationOf(record: Pick<MessageRecord, 'direction' | 'from' | 'to'>) {
@@ -150,7 +152,13 @@ export class MessageStore {
     let { index, counted } = claim;
     const list = threadListName(conversationId);
     try {
-      index ??= await this.sync.appendOnce(list, record, isSameSid(record.sid), claim.tookOver);
+      // The inbox entry is read while the message is appended: one round trip less before the
+      // count (a stale read only costs the If-Match conflict's re-read).
+      const [appended, inboxEntry] = await Promise.all([
+        index ?? this.sync.appendOnce(list, record, isSameSid(record.sid), claim.tookOver),
+        counted === true ? undefined : this.inbox.get(conversationId),
+      ]);
+      index = appended;
       // The claim remembers whether the count landed: the inbox's recentSids only remember the
       // newest 32 sids, and a retry coming after 32 other messages were counted would count it
       // again (the bench's one busy conversation counted 300 for 299 stored). Unknown (a claim
@@ -161,7 +169,7 @@ export class MessageStore {
         // Ambiguous from here on: the write may land without an answer.
         counted = null;
         if (claim.counted === null && claim.tookOver) await this.inbox.recount(activity, () => this.readAfter(list, -1, Infinity));
-        else await this.inbox.record(activity);
+        else await this.inbox.record(activity, inboxEntry);
         counted = true;
       }
       await this.sync.mapUpdate(map, record.sid, { owner: null, claimedAt: claim.claimedAt, index, done: true, counted } satisfies Partial<SidEntry>);
@@ -421,17 +429,27 @@ export class MessageStore {
       .filter(({ entry }) => isVisible(this.scope, entry) && (hasNewInbound(entry, this.scope.reader) || this.hasUnsettled(entry.conversationId)))
       .sort((a, b) => a.entry.lastActivityAt.localeCompare(b.entry.lastActivityAt));
     let failure: unknown;
-    for (const known of withNews) {
-      // The revision read with the shard page spares a second read; a conflict re-reads.
-      try {
-        const handover = await this.takeNew(known.entry.conversationId, options, known);
-        if (handover.messages.length > 0) results.push(handover);
-      } catch (error) {
-        // Throwing now would drop the handovers already taken (their cursors have moved): return
-        // them; the conversations that failed keep their messages for the next call.
-        failure ??= error;
+    // Conversations are independent: taken side by side (each one's thread read, then its cursor
+    // write), so the wait is a few round trips, not two per conversation. Bounded, because the
+    // cursor writes of one inbox shard share its 20 writes/s.
+    const taken: (Handover | null)[] = new Array(withNews.length).fill(null);
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < withNews.length; i = next++) {
+        const known = withNews[i]!;
+        // The revision read with the shard page spares a second read; a conflict re-reads.
+        try {
+          taken[i] = await this.takeNew(known.entry.conversationId, options, known);
+        } catch (error) {
+          // Throwing now would drop the handovers already taken (their cursors have moved): return
+          // them; the conversations that failed keep their messages for the next call.
+          failure ??= error;
+        }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(TAKE_CONCURRENCY, withNews.length) }, worker));
+    // Oldest activity first, as listed, whichever finished first.
+    for (const handover of taken) if (handover && handover.messages.length > 0) results.push(handover);
     if (results.length === 0 && failure !== undefined) throw failure;
     return results;
   }
