@@ -72,7 +72,9 @@ export async function reconcileMessages(deps: ReconcileDeps, log: readonly Logge
       if (!result.openSince || at < result.openSince) result.openSince = at;
     }
     const id = conversationIdFor(ourNumber, inbound ? message.from : message.to);
-    byConversation.set(id, [...(byConversation.get(id) ?? []), message]);
+    const messages = byConversation.get(id);
+    if (messages) messages.push(message);
+    else byConversation.set(id, [message]);
   }
   const queue = [...byConversation.entries()];
   const worker = async () => {

@@ -154,9 +154,10 @@ export class MessageStore {
     try {
       // The inbox entry is read while the message is appended: one round trip less before the
       // count (a stale read only costs the If-Match conflict's re-read).
+      const recount = counted !== true && claim.counted === null && claim.tookOver;
       const [appended, inboxEntry] = await Promise.all([
         index ?? this.sync.appendOnce(list, record, isSameSid(record.sid), claim.tookOver),
-        counted === true ? undefined : this.inbox.get(conversationId),
+        counted === true || recount ? undefined : this.inbox.get(conversationId),
       ]);
       index = appended;
       // The claim remembers whether the count landed: the inbox's recentSids only remember the
@@ -168,7 +169,7 @@ export class MessageStore {
         const activity = { conversationId, ourNumber, theirNumber, sid: record.sid, index, direction: 'inbound' as const, at: record.createdAt, ...(optedOut !== undefined ? { optedOut } : {}) };
         // Ambiguous from here on: the write may land without an answer.
         counted = null;
-        if (claim.counted === null && claim.tookOver) await this.inbox.recount(activity, () => this.readAfter(list, -1, Infinity));
+        if (recount) await this.inbox.recount(activity, () => this.readAfter(list, -1, Infinity));
         else await this.inbox.record(activity, inboxEntry);
         counted = true;
       }
