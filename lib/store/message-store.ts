@@ -202,8 +202,8 @@ export class MessageStore {
 
   /** The inbox counts a message only after it is in the thread (recentSids: the newest 32). */
   private async isCounted(conversationId: string, sid: string): Promise<boolean> {
-    const counted = await this.recentlyCounted(conversationId).catch(() => new Set<string>());
-    return counted.has(sid);
+    const found = await this.inbox.get(conversationId).catch(() => null);
+    return found?.entry.recentSids.includes(sid) ?? false;
   }
 
   /** The sids the conversation's inbox entry counted last (the newest 32): stored for certain. */
