@@ -9,7 +9,6 @@ import { optOutChange, type OptOutType } from '../opt-out';
 import { type InboxEntry, type MessageRecord, MessageRecordSchema, type SidEntry, SidEntrySchema } from '../message-record';
 import { advancesStatus, type MessageStatus } from '../message-status';
 import { sidMapName, threadListName } from '../sync-names';
-import { isAmbiguous } from '../twilio-errors';
 import { Inbox, type Known, newInboxEntry } from './inbox';
 import { advanced, cursorOf, hasNewInbound, isVisible, type ReadCursor, type ReaderScope, WHOLE_SERVICE, withCursor } from './read-cursor';
 import { isDuplicateKey, isRevisionConflict, type SyncGateway } from './sync-gateway';
@@ -368,10 +367,10 @@ export class MessageStore {
         await this.sync.mapUpdate(this.inboxShard(conversationId), conversationId, next, revision);
         return handover;
       } catch (error) {
-        // A try of this write may have landed without an answer (the gateway retried it): the
-        // retry then meets a revision conflict, or fails the same way. Only the entry can tell
-        // whether the cursor moved; reading it again decides, or parks the question.
-        if (!isRevisionConflict(error) && !isAmbiguous(error)) throw error;
+        // Whatever the error, a try of this write may have landed without an answer: the gateway
+        // retries, so its last try may meet a revision conflict, a 429 or the deadline after an
+        // earlier one took effect (the burst test lost handovers that way). Only the entry can
+        // tell whether the cursor moved: its token decides, or the question is parked.
         let reread: Known;
         try {
           reread = await this.visible(conversationId);

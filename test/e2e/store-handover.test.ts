@@ -37,3 +37,20 @@ test('an unconfirmed handover is settled by the next receive of all conversation
   expect(settled.flatMap((h) => h.messages.map((m) => m.body))).toEqual(['hello']);
   expect(await store.takeAllNew()).toEqual([]);
 });
+
+test('a cursor write that landed before its retries ended on 429 still hands its messages over, once', async () => {
+  const at = new Date().toISOString();
+  const them = '+14155550101';
+  await store.recordInbound({ sid: `SM${'b'.repeat(32)}`, direction: 'inbound', from: them, to: OURS, body: 'landed', media: [], numSegments: 1, status: 'received', errorCode: null, createdAt: at, statusAt: at, processed: false });
+
+  // The first try of the cursor write takes effect but its answer is lost; the gateway's two
+  // retries are refused with 429, so the error the store sees says nothing of the first try.
+  const cursorWrite = { product: 'sync' as const, method: 'POST', route: '/v1/Services/{ServiceSid}/Maps/{MapSid}/Items/{Key}' };
+  emulator.injectFault({ ...cursorWrite, kind: 500, afterHandling: true, times: 1 });
+  emulator.injectFault({ ...cursorWrite, kind: 429, times: 2 });
+  const taken = await store.takeAllNew();
+  emulator.clearFaults();
+
+  expect(taken.flatMap((h) => h.messages.map((m) => m.body))).toEqual(['landed']);
+  expect(await store.takeAllNew()).toEqual([]);
+});
