@@ -14,6 +14,8 @@ import { advanced, cursorOf, hasNewInbound, isVisible, type ReadCursor, type Rea
 import { isDuplicateKey, isRevisionConflict, type SyncGateway } from './sync-gateway';
 
 export type StoredMessage = MessageRecord & { index: number };
+/** An outbound message as recordOutbound stored it, with the revision it was written at. */
+export type RecordedOutbound = StoredMessage & { revision: string };
 
 export class UnknownConversationError extends Error {
   constructor(readonly conversationId: string) {
@@ -243,18 +245,31 @@ export class MessageStore {
 
   /**
    * Records a message the bridge sent, merging any status callback that arrived first. `inbox`:
-   * the conversation's inbox entry as the caller read it before sending (spares a read).
+   * the conversation's inbox entry as the caller read it before sending (spares a read). A new
+   * conversation's thread and sid map are best made first (prepareConversation). Returns the
+   * item's revision too, for advanceOutbound.
    */
-  async recordOutbound(record: MessageRecord, inbox?: Known): Promise<StoredMessage> {
+  async recordOutbound(record: MessageRecord, inbox?: Known): Promise<RecordedOutbound> {
     const { conversationId, ourNumber, theirNumber } = conversationOf(record);
     const list = threadListName(conversationId);
     const map = sidMapName(conversationId);
-    const index = await this.sync.appendOnce(list, record, isSameSid(record.sid));
-    let stored: StoredMessage = { ...record, index };
+    const appended = await this.sync.appendOnceItem(list, record, isSameSid(record.sid));
+    const { index } = appended;
+    // The sid entry (what status callbacks look up) and the count are independent: side by side.
+    const [merged] = await Promise.all([
+      this.recordOutboundSid(list, map, record, index),
+      this.inbox.record({ conversationId, ourNumber, theirNumber, sid: record.sid, index, direction: 'outbound', at: record.createdAt }, inbox),
+    ]);
+    return merged ?? { ...record, index, revision: appended.revision };
+  }
+
+  /** The outbound message's sid entry; the stored message when an early status callback moved it. */
+  private async recordOutboundSid(list: string, map: string, record: MessageRecord, index: number): Promise<RecordedOutbound | null> {
+    let merged: RecordedOutbound | null = null;
     for (let conflicts = 0; ; conflicts++) {
       try {
         await this.sync.mapCreate(map, record.sid, { owner: null, claimedAt: 0, index, done: true, counted: true } satisfies Partial<SidEntry>);
-        break;
+        return merged;
       } catch (error) {
         if (!isDuplicateKey(error) || conflicts >= MAX_CONFLICTS) throw error;
       }
@@ -262,17 +277,41 @@ export class MessageStore {
       if (!existing) continue;
       const early = parseSidEntry(existing.data);
       if (early.status && advancesStatus(record.status, early.status)) {
-        stored = (await this.setStatus(list, index, early.status, early.errorCode, early.statusAt ?? this.now().toISOString())) ?? stored;
+        merged = (await this.setStatus(list, index, early.status, early.errorCode, early.statusAt ?? this.now().toISOString())) ?? merged;
       }
       try {
         await this.sync.mapUpdate(map, record.sid, { ...early, index, done: true }, existing.revision);
-        break;
+        return merged;
       } catch (error) {
         if (!isRevisionConflict(error)) throw error;
       }
     }
-    await this.inbox.record({ conversationId, ourNumber, theirNumber, sid: record.sid, index, direction: 'outbound', at: record.createdAt }, inbox);
-    return stored;
+  }
+
+  /**
+   * Moves a message recordOutbound stored forward to a later status (send_sms's delivery wait):
+   * one conditional write against the revision it returned, or, when a status callback changed
+   * the item in between, the forward-only read-and-write applyStatus uses.
+   */
+  async advanceOutbound(stored: RecordedOutbound, status: MessageStatus, errorCode: number | null, at: string): Promise<void> {
+    if (!advancesStatus(stored.status, status)) return;
+    const list = threadListName(conversationOf(stored).conversationId);
+    const { index, revision, ...record } = stored;
+    try {
+      await this.sync.listUpdate(list, index, { ...record, status, errorCode: errorCode ?? record.errorCode, statusAt: at } satisfies MessageRecord, revision);
+    } catch (error) {
+      if (!isRevisionConflict(error)) throw error;
+      await this.setStatus(list, index, status, errorCode, at);
+    }
+  }
+
+  /**
+   * Creates a new conversation's thread and sid map ahead of its first message, so that recording
+   * it after the send needs no round trip for them. Idempotent; nothing else is written.
+   */
+  async prepareConversation(ourNumber: string, theirNumber: string): Promise<void> {
+    const conversationId = conversationIdFor(ourNumber, theirNumber);
+    await Promise.all([this.sync.ensureContainer('list', threadListName(conversationId)), this.sync.ensureContainer('map', sidMapName(conversationId))]);
   }
 
   /**
@@ -318,7 +357,7 @@ export class MessageStore {
   }
 
   /** Moves the stored message at `index` forward to `status`; null when it was already there or beyond. */
-  private async setStatus(list: string, index: number, status: MessageStatus, errorCode: number | null, at: string): Promise<StoredMessage | null> {
+  private async setStatus(list: string, index: number, status: MessageStatus, errorCode: number | null, at: string): Promise<RecordedOutbound | null> {
     for (let conflicts = 0; conflicts < MAX_CONFLICTS; conflicts++) {
       const item = await this.sync.listGet(list, index);
       const current = item && parseRecord(index, item.data);
@@ -326,8 +365,8 @@ export class MessageStore {
       const { index: _index, ...record } = current;
       const next: MessageRecord = { ...record, status, errorCode: errorCode ?? record.errorCode, statusAt: at };
       try {
-        await this.sync.listUpdate(list, index, next, item.revision);
-        return { ...next, index };
+        const revision = await this.sync.listUpdate(list, index, next, item.revision);
+        return { ...next, index, revision };
       } catch (error) {
         if (!isRevisionConflict(error)) throw error;
       }

@@ -15,6 +15,8 @@ export interface MapPage<T = unknown> { items: MapItem<T>[]; nextPageToken: stri
 export interface ItemOptions {
   /** This item's time-to-live in seconds, instead of the gateway's retention. */
   ttlSeconds?: number;
+  /** The List or Map is probably not there yet (a new conversation): create it before the item. */
+  containerLikelyMissing?: boolean;
 }
 
 export interface SyncGatewayOptions {
@@ -76,21 +78,32 @@ export class SyncGateway {
     return this.client.sync.v1.services(this.serviceSid);
   }
 
-  /** Runs `operation`; when the List or Map is missing (404), creates it once and runs it again. */
-  private async inContainer<T>(kind: 'list' | 'map', name: string, operation: () => Promise<T>): Promise<T> {
+  /**
+   * Creates the List or Map if it does not exist yet; another writer having created it first (or
+   * our own earlier try, before its answer was lost) is as good.
+   */
+  async ensureContainer(kind: 'list' | 'map', name: string): Promise<void> {
+    await this.retried(async () => {
+      try {
+        if (kind === 'list') await this.service.syncLists.create({ uniqueName: name });
+        else await this.service.syncMaps.create({ uniqueName: name });
+      } catch (createError) {
+        if (!hasCode(createError, DUPLICATE_UNIQUE_NAME) && readFailure(createError).status !== 409) throw createError;
+      }
+    });
+  }
+
+  /**
+   * Runs `operation`; when the List or Map is missing (404), creates it once and runs it again.
+   * `likelyMissing` (a new conversation): creates it first, sparing the 404's round trip.
+   */
+  private async inContainer<T>(kind: 'list' | 'map', name: string, operation: () => Promise<T>, likelyMissing = false): Promise<T> {
+    if (likelyMissing) await this.ensureContainer(kind, name);
     try {
       return await operation();
     } catch (error) {
       if (!isNotFound(error)) throw error;
-      await this.retried(async () => {
-        try {
-          if (kind === 'list') await this.service.syncLists.create({ uniqueName: name });
-          else await this.service.syncMaps.create({ uniqueName: name });
-        } catch (createError) {
-          // Another writer created it first, or our own earlier try did before its answer was lost.
-          if (!hasCode(createError, DUPLICATE_UNIQUE_NAME) && readFailure(createError).status !== 409) throw createError;
-        }
-      });
+      await this.ensureContainer(kind, name);
       return operation();
     }
   }
@@ -109,18 +122,23 @@ export class SyncGateway {
    * (`mayHaveLandedBefore`), the newest items are searched with `isSame` before appending.
    */
   async appendOnce<T extends object>(list: string, data: T, isSame: (existing: unknown) => boolean, mayHaveLandedBefore = false): Promise<number> {
-    let mayHaveLanded = mayHaveLandedBefore;
+    return (await this.appendOnceItem(list, data, isSame, { mayHaveLandedBefore })).index;
+  }
+
+  /** appendOnce, also returning the item's revision (for a later If-Match update without a read). */
+  async appendOnceItem<T extends object>(list: string, data: T, isSame: (existing: unknown) => boolean, options: { mayHaveLandedBefore?: boolean } = {}): Promise<{ index: number; revision: string }> {
+    let mayHaveLanded = options.mayHaveLandedBefore ?? false;
     return this.retried(async () => {
       if (mayHaveLanded) {
         const recent = await this.listPage(list, { order: 'desc', pageSize: 50 });
         const found = recent.items.find((item) => isSame(item.data));
-        if (found) return found.index;
+        if (found) return { index: found.index, revision: found.revision };
       }
       try {
         const item = await this.inContainer('list', list, () =>
           this.service.syncLists(list).syncListItems.create({ data, ...(this.ttl ? { ttl: this.ttl } : {}) }),
         );
-        return item.index;
+        return { index: item.index, revision: item.revision };
       } catch (error) {
         mayHaveLanded ||= isAmbiguous(error);
         throw error;
@@ -163,14 +181,15 @@ export class SyncGateway {
   }
 
   /** Replaces an item's data when its revision is still `ifMatch`; throws 412 otherwise. */
-  async listUpdate<T extends object>(list: string, index: number, data: T, ifMatch: string): Promise<void> {
-    await this.retried(() =>
+  async listUpdate<T extends object>(list: string, index: number, data: T, ifMatch: string): Promise<string> {
+    const item = await this.retried(() =>
       this.service.syncLists(list).syncListItems(index).update({ data, ifMatch, ...(this.ttl ? { ttl: this.ttl } : {}) }),
     );
+    return item.revision;
   }
 
   /** The item TTL to write: the call's own (`ttlSeconds`, e.g. a duplicate window), else the store's retention. */
-  private ttlOf(options: ItemOptions): { ttl: number } | Record<string, never> {
+  private ttlOf(options: Pick<ItemOptions, 'ttlSeconds'>): { ttl: number } | Record<string, never> {
     const ttl = options.ttlSeconds ?? this.ttl;
     return ttl ? { ttl } : {};
   }
@@ -180,6 +199,7 @@ export class SyncGateway {
     return this.retried(async () => {
       const item = await this.inContainer('map', map, () =>
         this.service.syncMaps(map).syncMapItems.create({ key, data, ...this.ttlOf(options) }),
+        options.containerLikelyMissing,
       );
       return { key: item.key, data: item.data as T, revision: item.revision };
     });

@@ -43,7 +43,8 @@ export type Reservation =
 
 /** What send_sms needs of a guard; the memory one answers at once, the Sync one after its calls. */
 export interface SendGuard {
-  reserve(to: string, body: string, media?: readonly string[]): Promise<Reservation> | Reservation;
+  /** `hints.newRecipient`: nothing was ever exchanged with `to` (its state is likely still to be created). */
+  reserve(to: string, body: string, media?: readonly string[], hints?: { newRecipient?: boolean }): Promise<Reservation> | Reservation;
   /** Twilio took (or may have taken) the message: remember it for the duplicate window. */
   complete(ticket: string, outcome: { sid: string | null; status: string }): Promise<void> | void;
   /** Later news about a completed send (its final status). */

@@ -1,5 +1,5 @@
 /**
- * One send_sms call: guard, create, wait for a final status, record in the thread.
+ * One send_sms call: guard, create, then the thread write overlapped with the wait for a final status.
  *
  * The create call is made once and never retried: after an ambiguous failure (5xx, timeout,
  * reset) the message may exist, so the bridge looks for it and otherwise reports the outcome
@@ -12,7 +12,7 @@ import { FINAL_STATUSES, isFailureStatus, isMessageStatus, type MessageStatus } 
 import { UNSUBSCRIBED_RECIPIENT } from '../../lib/opt-out';
 import { withRetry } from '../../lib/retry';
 import type { Known } from '../../lib/store/inbox';
-import type { MessageStore } from '../../lib/store/message-store';
+import type { MessageStore, RecordedOutbound } from '../../lib/store/message-store';
 import { describeFailure, hintFor, isAmbiguous, readFailure } from '../../lib/twilio-errors';
 import type { TwilioClient } from '../../lib/twilio-client';
 import type { Approve, ApprovalRequest } from './approval';
@@ -152,7 +152,9 @@ export async function sendSms(deps: SendDeps, input: SendInput, progress: Progre
     if (confirmed !== true) return { ...outcomeBase, ...confirmed };
   }
 
-  const reservation = await deps.guard.reserve(to, body, mediaUrl);
+  // An inbox entry read as absent: a conversation never had, whose Sync objects do not exist yet.
+  const newConversation = policy.inbox === null;
+  const reservation = await deps.guard.reserve(to, body, mediaUrl, { newRecipient: newConversation });
   const knownConversation = policy.ourNumber ? conversationIdFor(policy.ourNumber, to) : null;
   if (reservation.kind === 'duplicate') {
     deps.log.info(`send to ${deps.log.phone(to)} not repeated: same message already sent (${reservation.prior.sid ?? 'sid unknown'})`);
@@ -177,6 +179,9 @@ export async function sendSms(deps: SendDeps, input: SendInput, progress: Progre
   const budget = callBudget(deps.config.clientTimeoutSeconds, callStartedAt);
   const { sender } = deps.config;
   const sendAt = input.sendAt !== undefined ? new Date(input.sendAt) : undefined;
+  // A new conversation's thread and sid map are created while Twilio takes the message: recording
+  // it afterwards is then its writes only (an empty pair is what a failed first send leaves).
+  const prepared = newConversation && policy.ourNumber ? prepareConversation(deps, policy.ourNumber, to, budget.answerBy) : Promise.resolve();
   deps.log.info(`${sendAt ? 'scheduling' : 'sending'} to ${deps.log.phone(to)}: ${deps.log.body(body)}${mediaUrl.length ? ` + ${mediaUrl.length} media` : ''}`);
   let message: TwilioMessage;
   try {
@@ -214,25 +219,32 @@ export async function sendSms(deps: SendDeps, input: SendInput, progress: Progre
     }
     message = found;
   }
-  await deps.guard.complete(reservation.ticket, { sid: message.sid, status: message.status });
   deps.log.info(`${sendAt ? 'scheduled' : 'sent'} ${message.sid} to ${deps.log.phone(to)}: ${message.status}`);
+  const accepted = message;
+  const ourNumber = policy.ourNumber ?? ourNumberOf(deps.config, accepted.from);
+  const conversationId = conversationIdFor(ourNumber, to);
+  // What Twilio took is written down at once, side by side: the guard's record of it, and the
+  // thread (with the status of the create's answer), the latter while the delivery wait polls.
+  const completing = Promise.resolve(deps.guard.complete(reservation.ticket, { sid: accepted.sid, status: accepted.status }));
+  const recording = prepared.then(() => recordInThread(deps, {
+    // What Twilio sent: with SmartEncoded its look-alikes replaced.
+    sid: accepted.sid, direction: 'outbound', from: ourNumber, to, body: deps.config.sendSmartEncoding ? smartEncode(body).body : body,
+    media: mediaUrl.map((url) => ({ url, contentType: 'unknown' })),
+    numSegments: Number(accepted.numSegments) || (sized.info?.segments ?? 1),
+    status: statusOf(accepted), errorCode: accepted.errorCode ?? null,
+    createdAt: (accepted.dateCreated ?? started).toISOString(), statusAt: deps.now().toISOString(), processed: true,
+  }, policy.inbox, budget.answerBy));
 
   if (!sendAt) message = await waitForFinalStatus(deps, client, message, progress, Math.min(started.getTime() + deps.config.sendWaitSeconds * 1000, budget.waitUntil));
-  await deps.guard.updateStatus(reservation.ticket, message.status);
-  const status: MessageStatus = isMessageStatus(message.status) ? message.status : 'queued';
+  const status = statusOf(message);
   deps.log.info(`${message.sid} ${status}${message.errorCode ? ` (error ${message.errorCode})` : ''}`);
+  await completing;
+  // The final status, in the guard and in the thread, before the result says it.
+  const [, recorded] = await Promise.all([
+    deps.guard.updateStatus(reservation.ticket, message.status),
+    recording.then((thread) => (thread.stored ? advanceInThread(deps, thread.stored, message, budget.answerBy).then((warning) => ({ ...thread, warning })) : thread)),
+  ]);
   if (message.errorCode === UNSUBSCRIBED_RECIPIENT) await markOptedOut(deps, policy.ourNumber, to);
-
-  const ourNumber = policy.ourNumber ?? ourNumberOf(deps.config, message.from);
-  const conversationId = conversationIdFor(ourNumber, to);
-  const warning = await recordInThread(deps, {
-    // What Twilio sent: with SmartEncoded its look-alikes replaced.
-    sid: message.sid, direction: 'outbound', from: ourNumber, to, body: deps.config.sendSmartEncoding ? smartEncode(body).body : body,
-    media: mediaUrl.map((url) => ({ url, contentType: 'unknown' })),
-    numSegments: Number(message.numSegments) || (sized.info?.segments ?? 1),
-    status, errorCode: message.errorCode ?? null,
-    createdAt: (message.dateCreated ?? started).toISOString(), statusAt: deps.now().toISOString(), processed: true,
-  }, policy.inbox, budget.answerBy);
   const failed = isFailureStatus(status);
   return {
     ...outcomeBase,
@@ -242,9 +254,13 @@ export async function sendSms(deps: SendDeps, input: SendInput, progress: Progre
     errorCode: message.errorCode ?? null,
     reason: failed ? (hintFor(message.errorCode) ?? `Twilio reported the message ${status}${message.errorCode ? ` with error ${message.errorCode}` : ''}.`) : null,
     conversationId,
-    warning,
+    warning: recorded.warning,
     ...(sendAt ? { sendAt: sendAt.toISOString() } : {}),
   };
+}
+
+function statusOf(message: TwilioMessage): MessageStatus {
+  return isMessageStatus(message.status) ? message.status : 'queued';
 }
 
 /**
@@ -348,14 +364,34 @@ async function findSentMessage(client: TwilioClient, to: string, body: string, s
 }
 
 /** Writes the sent message into its conversation; a failure here is reported, never resent. */
-async function recordInThread(deps: SendDeps, record: MessageRecord, inbox: Known | undefined, answerBy: number): Promise<string | null> {
+async function recordInThread(deps: SendDeps, record: MessageRecord, inbox: Known | undefined, answerBy: number): Promise<{ stored: RecordedOutbound | null; warning: string | null }> {
+  const store = await deps.store();
+  if (!store) return { stored: null, warning: null };
+  try {
+    return { stored: await store.until(answerBy).recordOutbound(record, inbox), warning: null };
+  } catch (error) {
+    deps.log.error(`recording ${record.sid} in its thread failed: ${describeFailure(error)}`);
+    return { stored: null, warning: 'The message was sent but could not be saved to the conversation history.' };
+  }
+}
+
+/** After the delivery wait: the thread shows the status the result reports. */
+async function advanceInThread(deps: SendDeps, stored: RecordedOutbound, message: TwilioMessage, answerBy: number): Promise<string | null> {
   const store = await deps.store();
   if (!store) return null;
   try {
-    await store.until(answerBy).recordOutbound(record, inbox);
+    await store.until(answerBy).advanceOutbound(stored, statusOf(message), message.errorCode ?? null, deps.now().toISOString());
     return null;
   } catch (error) {
-    deps.log.error(`recording ${record.sid} in its thread failed: ${describeFailure(error)}`);
-    return 'The message was sent but could not be saved to the conversation history.';
+    deps.log.error(`recording ${message.sid}'s status ${message.status} in its thread failed: ${describeFailure(error)}`);
+    return `The message was sent, but the conversation history may still show it as ${stored.status}.`;
   }
+}
+
+/** Best effort: recordOutbound creates whatever is still missing, one round trip dearer. */
+async function prepareConversation(deps: SendDeps, ourNumber: string, to: string, answerBy: number): Promise<void> {
+  const store = await deps.store();
+  await store?.until(answerBy).prepareConversation(ourNumber, to).catch((error: unknown) => {
+    deps.log.warn(`preparing the new conversation with ${deps.log.phone(to)} failed: ${describeFailure(error)}`);
+  });
 }

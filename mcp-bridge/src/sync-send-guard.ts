@@ -82,7 +82,7 @@ export class SyncSendGuard implements SendGuard {
     this.now = options.now ?? Date.now;
   }
 
-  async reserve(to: string, body: string, media: readonly string[] = []): Promise<Reservation> {
+  async reserve(to: string, body: string, media: readonly string[] = [], hints: { newRecipient?: boolean } = {}): Promise<Reservation> {
     let sync: SyncGateway;
     try {
       sync = await this.options.sync();
@@ -99,7 +99,7 @@ export class SyncSendGuard implements SendGuard {
     let claimed = false;
     try {
       const [prior, ledgers] = await Promise.all([
-        claim ? this.claim(sync, map, key, claim).then((found) => ((claimed = found === null), found)) : null,
+        claim ? this.claim(sync, map, key, claim, hints.newRecipient ?? false).then((found) => ((claimed = found === null), found)) : null,
         capped ? this.readLedgers(sync) : null,
       ]);
       if (prior) return prior;
@@ -117,12 +117,13 @@ export class SyncSendGuard implements SendGuard {
   }
 
   /** null: this send holds the claim now; else what the earlier claim says. */
-  private async claim(sync: SyncGateway, map: string, key: string, claim: Claim): Promise<Reservation | null> {
+  private async claim(sync: SyncGateway, map: string, key: string, claim: Claim, newRecipient: boolean): Promise<Reservation | null> {
     const windowMs = this.options.limits.duplicateWindowMs;
     const ttlSeconds = Math.ceil(windowMs / 1000);
     for (let conflicts = 0; conflicts < MAX_CONFLICTS; conflicts++) {
       try {
-        await sync.mapCreate(map, key, claim, { ttlSeconds });
+        // A new recipient's map is not there yet: created first, sparing the 404's round trip.
+        await sync.mapCreate(map, key, claim, { ttlSeconds, containerLikelyMissing: newRecipient && conflicts === 0 });
         return null;
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
