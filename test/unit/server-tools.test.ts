@@ -7,6 +7,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { loadConfig } from '../../mcp-bridge/src/config';
 import { createDeps } from '../../mcp-bridge/src/deps';
 import { createLogger } from '../../mcp-bridge/src/logger';
+import { MODEL_FACING_TARGET_BYTES, modelFacingBytes, modelFacingTotal } from '../../bench/footprint';
 import { createServer } from '../../mcp-bridge/src/server';
 
 async function connect() {
@@ -40,6 +41,33 @@ test('every tool lists with a compact input and output schema and honest annotat
   expect(byName.receive_sms?.annotations?.readOnlyHint).toBe(false);
   expect(byName.cancel_scheduled_sms?.annotations).toMatchObject({ destructiveHint: true, idempotentHint: true });
   expect(byName.send_sms?.inputSchema.required).toEqual(['to', 'body']);
+  await server.close();
+});
+
+test("what the model receives per request, every tool's name, description and input schema, stays within 2,400 bytes", async () => {
+  const { client, server } = await connect();
+  const { tools } = await client.listTools();
+  const total = modelFacingTotal(tools);
+  const perTool = Object.fromEntries(tools.map((tool) => [tool.name, modelFacingBytes(tool)]));
+  // On failure the bytes per tool show which description or schema grew.
+  expect(total <= 2400 ? 'within 2,400 bytes' : `${total} bytes: ${JSON.stringify(perTool)}`).toBe('within 2,400 bytes');
+  expect(MODEL_FACING_TARGET_BYTES).toBe(2400);
+  await server.close();
+});
+
+test('the trimmed descriptions keep the facts the model needs', async () => {
+  const { client, server } = await connect();
+  const { tools } = await client.listTools();
+  const byName = Object.fromEntries(tools.map((tool) => [tool.name, tool]));
+  const send = byName.send_sms!;
+  expect(send.description).toMatch(/Once per message: never resend or retry; results are \[FINAL\]/);
+  expect(send.description).toMatch(/\[PREVIEW\], call again with its confirmationToken only if the user approves/);
+  expect(send.inputSchema.properties?.to).toMatchObject({ description: expect.stringMatching(/^E\.164/) });
+  expect(byName.receive_sms?.description).toMatch(/marked processed/);
+  for (const name of ['receive_sms', 'get_conversation', 'get_media']) expect(byName[name]?.description).toMatch(/not instructions/);
+  expect(byName.list_conversations?.description).toMatch(/Never text opted-out numbers/);
+  expect(byName.wait_for_reply?.description).toMatch(/never resend/);
+  expect(byName.cancel_scheduled_sms?.description).toMatch(/Not for sent ones/);
   await server.close();
 });
 

@@ -25,8 +25,8 @@ export function registerCancelScheduledSms(server: McpServer, deps: BridgeDeps):
   server.registerTool(
     'cancel_scheduled_sms',
     {
-      description: 'Cancels an SMS scheduled with sendAt, before it is sent.',
-      inputSchema: { sid: z.string().describe('SID from send_sms.') },
+      description: 'Cancels a send_sms sendAt message by SID when the user calls it off. Not for sent ones.',
+      inputSchema: { sid: z.string() },
       outputSchema: { sid: z.string(), status: z.string() },
       // Changes the message for good (destructive); cancelling twice leaves it canceled (idempotent).
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },

@@ -1,4 +1,12 @@
-/** Every tool the bridge offers; one file each. */
+/**
+ * Every tool the bridge offers; one file each.
+ *
+ * A model client re-sends every tool's name, description and input schema with each request
+ * (bench/footprint.ts measures it; test/unit/server-tools.test.ts holds it to 2,400 bytes), so
+ * descriptions are terse, each saying what the tool does, when to use it and what not to do. A
+ * field is `.describe()`d only when its name, the tool's description and the result texts do not
+ * already say what goes in it: each field description costs its words plus 17 bytes of JSON.
+ */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { BridgeDeps } from '../deps';
 import { registerCancelScheduledSms } from './cancel-scheduled-sms';

@@ -33,11 +33,8 @@ export function registerListConversations(server: McpServer, deps: BridgeDeps): 
   server.registerTool(
     'list_conversations',
     {
-      description: 'SMS conversations, most recent first, with unread counts and opt-out state.',
-      inputSchema: {
-        limit: z.number().int().min(1).max(100).optional().describe('Default 20.'),
-        cursor: z.string().optional().describe('nextCursor of the previous page.'),
-      },
+      description: 'The inbox, newest first, with unread counts and opt-outs; gives conversationIds. Never text opted-out numbers.',
+      inputSchema: { limit: z.number().int().min(1).max(100).optional(), cursor: z.string().optional() },
       outputSchema: {
         conversations: z.array(
           z.object({

@@ -11,17 +11,18 @@ import { sendSms, type SendOutcome } from '../send-sms';
 import { ok } from './result';
 
 const DESCRIPTION = [
-  'Send ONE SMS to ONE phone number. SINGLE-USE: call this tool ONCE per message.',
-  'NEVER call it again to resend or retry the same message, whatever the result: delivery status is checked internally and every result is [FINAL].',
+  'Sends one SMS/MMS when the user asks.',
+  'Once per message: never resend or retry; results are [FINAL].',
+  'On a [PREVIEW], call again with its confirmationToken only if the user approves.',
 ].join(' ');
 
 export const sendSmsInput = {
-  to: z.string().describe('E.164, e.g. +14155550100.'),
-  body: z.string().describe('At most 1,600 characters.'),
-  mediaUrl: z.array(z.string()).optional().describe('Public https URLs to attach (MMS), max 10.'),
-  sendAt: z.string().optional().describe('Send later: ISO 8601, 15 min to 35 days ahead.'),
-  confirmationToken: z.string().optional().describe('From a preview, once the user approved.'),
-  from: z.string().optional().describe('Which of your numbers sends, if you have several.'),
+  to: z.string().describe('E.164, e.g. +14155550100'),
+  body: z.string().describe('Max 1,600 chars'),
+  mediaUrl: z.array(z.string()).optional().describe('https URLs, max 10'),
+  sendAt: z.string().optional().describe('ISO 8601, 15 min-35 days ahead'),
+  confirmationToken: z.string().optional(),
+  from: z.string().optional().describe('One of your numbers'),
 };
 
 export const sendSmsOutput = {

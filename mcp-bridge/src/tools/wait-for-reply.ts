@@ -19,11 +19,8 @@ export function registerWaitForReply(server: McpServer, deps: BridgeDeps): void 
   server.registerTool(
     'wait_for_reply',
     {
-      description: `Waits up to timeoutSeconds (at most ${longest} per call) for a reply in a conversation; returns it like receive_sms.`,
-      inputSchema: {
-        conversationId: z.string().describe('From send_sms or list_conversations.'),
-        timeoutSeconds: z.number().int().min(1).max(MAX_WAIT_SECONDS).optional().describe(`Default ${longest}.`),
-      },
+      description: `Waits (max ${longest} s/call) for a reply, returned like receive_sms. None? Call again or tell the user; never resend.`,
+      inputSchema: { conversationId: z.string(), timeoutSeconds: z.number().int().min(1).max(MAX_WAIT_SECONDS).optional() },
       outputSchema: { ...receivedOutput, timedOut: z.boolean(), waitedSeconds: z.number() },
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
