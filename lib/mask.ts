@@ -2,7 +2,7 @@
  * Masking for log lines: phone numbers and message bodies are personal data. `LOG_PII=true` turns
  * masking off for debugging; secrets are never logged at all, so they have no switch.
  */
-import { flagEnabled } from './env-flag';
+import { flagEnabled } from './env/flag';
 
 export interface MaskOptions {
   logPii: boolean;

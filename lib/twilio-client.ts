@@ -7,13 +7,10 @@
  */
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient';
+import type { TwilioCredentials } from './env/credentials';
 import { rewriteTwilioUrl } from './twilio-url';
 
 export type TwilioClient = twilio.Twilio;
-
-export type TwilioCredentials =
-  | { accountSid: string; authToken: string }
-  | { accountSid: string; apiKey: string; apiSecret: string };
 
 export interface TwilioClientOptions {
   /** When set, `https://{product}.twilio.com{path}` goes to `{apiBaseUrl}/{product}{path}`. */

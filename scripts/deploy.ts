@@ -13,7 +13,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createTwilioClient, type TwilioCredentials } from '../lib/twilio-client';
+import type { TwilioCredentials } from '../lib/env/credentials';
+import { asSid, firstIssue, twilioApiBaseUrl } from '../lib/env/schema';
+import { setValues } from '../lib/env/set-values';
+import { createTwilioClient } from '../lib/twilio-client';
 import { optionalSettings, SYNC_SERVICE_SID_NAMES } from '../lib/webhooks/function-env';
 import { type Io, runMain } from './script-io';
 
@@ -71,7 +74,8 @@ export function readDeployFlags(argv: readonly string[], workingDir: string): De
  * would shadow the new).
  */
 export function settingsToClear(envValues: Env, deployedKeys: readonly string[]): string[] {
-  const isSet = (name: string) => (envValues[name] ?? '') !== '';
+  const { values } = setValues(envValues);
+  const isSet = (name: string) => values[name] !== undefined;
   const clearable = new Set(optionalSettings().filter((name) => !isSet(name)));
   const [first, second] = SYNC_SERVICE_SID_NAMES;
   if (isSet(first) !== isSet(second)) clearable.add(isSet(first) ? second : first);
@@ -108,14 +112,21 @@ export function newDeployment(before: DeployInfo, after: DeployInfo): { serviceS
   return undefined;
 }
 
-/** twilio-run's credentials: its flags, else ACCOUNT_SID / AUTH_TOKEN of `.env`. */
+/**
+ * twilio-run's credentials: its flags, else ACCOUNT_SID / AUTH_TOKEN of `.env`. A username that is
+ * an Account SID goes with an auth token, an API key SID (SK…) with its secret and `.env`'s
+ * ACCOUNT_SID; anything else is no credential this script can use.
+ */
 export function deployCredentials(flags: DeployFlags, envValues: Env): TwilioCredentials | undefined {
-  const username = flags.username ?? envValues.ACCOUNT_SID;
-  const password = flags.password ?? envValues.AUTH_TOKEN;
+  const { values } = setValues(envValues);
+  const username = flags.username ?? values.ACCOUNT_SID;
+  const password = flags.password ?? values.AUTH_TOKEN;
   if (!username || !password) return undefined;
-  if (username.startsWith('AC')) return { accountSid: username, authToken: password };
-  const accountSid = envValues.ACCOUNT_SID;
-  return accountSid ? { accountSid, apiKey: username, apiSecret: password } : undefined;
+  const accountSid = asSid('AC', username);
+  if (accountSid) return { accountSid, authToken: password };
+  const apiKey = asSid('SK', username);
+  const keyAccountSid = asSid('AC', values.ACCOUNT_SID);
+  return apiKey && keyAccountSid ? { accountSid: keyAccountSid, apiKey, apiSecret: password } : undefined;
 }
 
 function twilioRun(argv: readonly string[]): Promise<number> {
@@ -139,7 +150,12 @@ export async function clearEmptiedSettings(flags: DeployFlags, deployed: { servi
     io.err(manual);
     return 1;
   }
-  const client = createTwilioClient(credentials, { apiBaseUrl: env.TWILIO_API_BASE_URL || undefined });
+  const apiBaseUrl = twilioApiBaseUrl().optional().safeParse(setValues(env).values.TWILIO_API_BASE_URL);
+  if (!apiBaseUrl.success) {
+    io.err(`Deployed, but settings .env leaves empty were not cleared: ${firstIssue(apiBaseUrl.error).message}. ${manual}`);
+    return 1;
+  }
+  const client = createTwilioClient(credentials, { apiBaseUrl: apiBaseUrl.data });
   if (flags.region) client.region = flags.region;
   if (flags.edge) client.edge = flags.edge;
   const service = client.serverless.v1.services(deployed.serviceSid);

@@ -11,7 +11,8 @@
  * changes nothing; and a write is made only when the value differs, so a second run writes nothing.
  */
 import { describeFailure, hasCode, isNotFound, readFailure } from '../lib/twilio-errors';
-import { createTwilioClient, type TwilioClient, type TwilioCredentials } from '../lib/twilio-client';
+import type { TwilioCredentials } from '../lib/env/credentials';
+import { createTwilioClient, type TwilioClient } from '../lib/twilio-client';
 
 /** The FriendlyName that lets a later run (or a teammate's) find the service again. */
 export const SYNC_SERVICE_NAME = 'twilio-sms-mcp';

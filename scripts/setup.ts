@@ -6,8 +6,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type * as z from 'zod';
+import { readCredentials, type TwilioCredentials } from '../lib/env/credentials';
+import { firstIssue, httpUrl, sid, twilioApiBaseUrl } from '../lib/env/schema';
+import { setValues } from '../lib/env/set-values';
 import { checkE164 } from '../lib/phone';
-import type { TwilioCredentials } from '../lib/twilio-client';
 import { parseHelpOnly } from './cli-args';
 import { librechatYaml } from './client-config';
 import { describeSteps, provision, ProvisionError, type ProvisionResult } from './provision';
@@ -50,75 +53,48 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 const LOOPBACK_HOST = /^(localhost|127\.0\.0\.1|\[::1\])$/;
 
-function httpUrl(raw: string): URL | null {
-  try {
-    const url = new URL(raw);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url : null;
-  } catch {
-    return null;
-  }
-}
-
 /** Every problem at once, each naming the variable and what to put there; never a secret's value. */
 export function readSetupEnv(rawEnv: Env): { ok: true; config: SetupConfig } | { ok: false; errors: string[] } {
-  // `${VAR}` substitutions and shells leave empty strings for unset variables.
-  const env = (name: string): string | undefined => {
-    const value = rawEnv[name]?.trim();
-    return value ? value : undefined;
-  };
+  // Shells leave empty strings for unset variables, LibreChat-style `${VAR}` its placeholder.
+  const { values } = setValues(rawEnv);
   const errors: string[] = [];
+  /** The value as `schema` reads it, or undefined with the schema's message among the errors. */
+  const checked = <T>(schema: z.ZodType<T>, name: string): T | undefined => {
+    const result = schema.safeParse(values[name]?.trim());
+    if (result.success) return result.data;
+    errors.push(`${firstIssue(result.error).message}.`);
+    return undefined;
+  };
 
-  const accountSid = env('TWILIO_ACCOUNT_SID');
-  if (!accountSid) errors.push('TWILIO_ACCOUNT_SID is not set: your Account SID (AC…, Twilio Console → Account info).');
-  else if (!/^AC[0-9a-fA-F]{32}$/.test(accountSid)) errors.push('TWILIO_ACCOUNT_SID must be "AC" followed by 32 hex characters (Twilio Console → Account info).');
+  const read = readCredentials(values);
+  if (!read.ok) errors.push(...read.problems.map((problem) => `${problem.message}.`));
 
-  const authToken = env('TWILIO_AUTH_TOKEN');
-  const apiKey = env('TWILIO_API_KEY');
-  const apiSecret = env('TWILIO_API_SECRET');
-  let credentials: TwilioCredentials | undefined;
-  if (apiKey || apiSecret) {
-    if (!apiKey) errors.push('TWILIO_API_KEY is not set: an API key needs both TWILIO_API_KEY (SK…) and TWILIO_API_SECRET.');
-    else if (!/^SK[0-9a-fA-F]{32}$/.test(apiKey)) errors.push('TWILIO_API_KEY must be "SK" followed by 32 hex characters (the key SID, not its secret).');
-    if (!apiSecret) errors.push('TWILIO_API_SECRET is not set: an API key needs both TWILIO_API_KEY (SK…) and TWILIO_API_SECRET.');
-    if (accountSid && apiKey && apiSecret) credentials = { accountSid, apiKey, apiSecret };
-  } else if (authToken) {
-    if (accountSid) credentials = { accountSid, authToken };
-  } else {
-    errors.push('TWILIO_AUTH_TOKEN is not set: your auth token (Twilio Console → Account info), or set TWILIO_API_KEY and TWILIO_API_SECRET instead.');
-  }
-
-  const rawNumber = env('TWILIO_PHONE_NUMBER');
+  const rawNumber = values.TWILIO_PHONE_NUMBER?.trim();
   let phoneNumber: string | undefined;
   if (!rawNumber) errors.push('TWILIO_PHONE_NUMBER is not set: your Twilio number in E.164, e.g. +14155550100.');
   else {
-    const checked = checkE164(rawNumber);
-    if (checked.ok) phoneNumber = checked.e164;
-    else errors.push(`TWILIO_PHONE_NUMBER is not usable: ${checked.reason}`);
+    const number = checkE164(rawNumber);
+    if (number.ok) phoneNumber = number.e164;
+    else errors.push(`TWILIO_PHONE_NUMBER is not usable: ${number.reason}`);
   }
 
-  const rawFunctions = env('FUNCTIONS_BASE_URL');
-  let functionsBaseUrl: string | undefined;
   const example = 'e.g. https://twilio-sms-mcp-1234-dev.twil.io (printed by npm run deploy)';
-  if (!rawFunctions) errors.push(`FUNCTIONS_BASE_URL is not set: the domain of your deployed Functions, ${example}.`);
+  let functionsBaseUrl: string | undefined;
+  if (values.FUNCTIONS_BASE_URL === undefined) errors.push(`FUNCTIONS_BASE_URL is not set: the domain of your deployed Functions, ${example}.`);
   else {
-    const url = httpUrl(rawFunctions);
-    if (!url) errors.push(`FUNCTIONS_BASE_URL must be an https URL, ${example}.`);
+    const given = checked(httpUrl(`FUNCTIONS_BASE_URL must be an https URL, ${example}`), 'FUNCTIONS_BASE_URL');
+    const url = given === undefined ? undefined : new URL(given);
     // Twilio can only reach a public https URL; plain http is for local Functions (the sandbox).
-    else if (url.protocol === 'http:' && !LOOPBACK_HOST.test(url.hostname)) errors.push(`FUNCTIONS_BASE_URL must use https (Twilio signs and posts webhooks to it), ${example}.`);
-    else if (url.pathname !== '/' || url.search || url.hash) errors.push(`FUNCTIONS_BASE_URL must be the domain only, without a path or query (setup adds /sms/incoming), ${example}.`);
-    else functionsBaseUrl = url.origin;
+    if (url?.protocol === 'http:' && !LOOPBACK_HOST.test(url.hostname)) errors.push(`FUNCTIONS_BASE_URL must use https (Twilio signs and posts webhooks to it), ${example}.`);
+    else if (url && (url.pathname !== '/' || url.search || url.hash)) errors.push(`FUNCTIONS_BASE_URL must be the domain only, without a path or query (setup adds /sms/incoming), ${example}.`);
+    else functionsBaseUrl = url?.origin;
   }
 
-  const syncServiceSid = env('TWILIO_SYNC_SERVICE_SID');
-  if (syncServiceSid && !/^IS[0-9a-f]{32}$/.test(syncServiceSid)) {
-    errors.push('TWILIO_SYNC_SERVICE_SID must be "IS" followed by 32 hex characters, or unset to create or reuse the service named \'twilio-sms-mcp\'.');
-  }
+  const syncServiceSid = checked(sid('IS', 'TWILIO_SYNC_SERVICE_SID', "or unset to create or reuse the service named 'twilio-sms-mcp'").optional(), 'TWILIO_SYNC_SERVICE_SID');
+  const apiBaseUrl = checked(twilioApiBaseUrl().optional(), 'TWILIO_API_BASE_URL');
 
-  const apiBaseUrl = env('TWILIO_API_BASE_URL');
-  if (apiBaseUrl && !httpUrl(apiBaseUrl)) errors.push('TWILIO_API_BASE_URL must be an http(s) URL such as http://127.0.0.1:4010 (the emulator), or unset for real Twilio.');
-
-  if (errors.length > 0 || !credentials || !phoneNumber || !functionsBaseUrl) return { ok: false, errors };
-  return { ok: true, config: { credentials, phoneNumber, functionsBaseUrl, syncServiceSid, apiBaseUrl: apiBaseUrl?.replace(/\/+$/, '') } };
+  if (errors.length > 0 || !read.ok || !phoneNumber || !functionsBaseUrl) return { ok: false, errors };
+  return { ok: true, config: { credentials: read.credentials, phoneNumber, functionsBaseUrl, syncServiceSid, apiBaseUrl: apiBaseUrl?.replace(/\/+$/, '') } };
 }
 
 // ---------------------------------------------------------------------------------------------

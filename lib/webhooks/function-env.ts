@@ -5,6 +5,8 @@
 // A namespace import lets esbuild keep only the zod parts in use: through zod's `z` re-export
 // a Function bundle carried every locale zod ships (0.6 of its 0.8 MB).
 import * as z from 'zod';
+import { firstIssue, httpUrl, milliseconds, secret, sid, syncTtlSeconds, twilioApiBaseUrl } from '../env/schema';
+import { setValues } from '../env/set-values';
 import { logPiiFrom } from '../mask';
 import { MessageStore } from '../store/message-store';
 import { SyncGateway } from '../store/sync-gateway';
@@ -13,19 +15,19 @@ import { webhookUrl } from './signature';
 import type { WebhookDeps } from './handle-incoming';
 
 const FunctionEnvSchema = z.object({
-  ACCOUNT_SID: z.string().regex(/^AC[0-9a-f]{32}$/, 'ACCOUNT_SID must be AC followed by 32 hex digits'),
-  AUTH_TOKEN: z.string().min(1, 'AUTH_TOKEN is required to check X-Twilio-Signature'),
-  SYNC_SERVICE_SID: z.string().regex(/^IS[0-9a-f]{32}$/, 'SYNC_SERVICE_SID (or TWILIO_SYNC_SERVICE_SID) must be IS followed by 32 hex digits'),
-  TWILIO_API_BASE_URL: z.string().url().optional(),
-  WEBHOOK_BASE_URL: z.string().url().optional(),
+  ACCOUNT_SID: sid('AC', 'ACCOUNT_SID'),
+  AUTH_TOKEN: secret('AUTH_TOKEN', "the account's auth token, from Twilio Console → Account info: the Functions check X-Twilio-Signature with it"),
+  SYNC_SERVICE_SID: sid('IS', 'SYNC_SERVICE_SID (or TWILIO_SYNC_SERVICE_SID)'),
+  TWILIO_API_BASE_URL: twilioApiBaseUrl().optional(),
+  WEBHOOK_BASE_URL: httpUrl('WEBHOOK_BASE_URL must be the http(s) URL Twilio calls the Functions at, e.g. https://sms.example.com').optional(),
   AUTO_REPLY_TEXT: z.string().optional(),
-  SYNC_TTL_SECONDS: z.coerce.number().int().min(0).max(31_536_000).default(0),
+  SYNC_TTL_SECONDS: syncTtlSeconds(),
   LOG_PII: z.string().optional(),
   DOMAIN_NAME: z.string().optional(),
   // Per-request timeout of the Functions' Twilio client, ms; unset: 5 s. At most 5 s: a webhook's
   // last Sync call starts by 9 s (WEBHOOK_BUDGET_MS) and must end within Twilio's 15 s. Tests of
   // timeouts set it lower.
-  TWILIO_TIMEOUT_MS: z.coerce.number().int().min(100).max(5000).optional(),
+  TWILIO_TIMEOUT_MS: milliseconds('TWILIO_TIMEOUT_MS', 100, 5000),
 });
 
 export type FunctionEnv = z.infer<typeof FunctionEnvSchema>;
@@ -45,17 +47,13 @@ export function optionalSettings(): string[] {
     .map(([name]) => name);
 }
 
-/** Empty strings in `.env` mean "unset". */
-function definedOnly(context: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(context).filter(([, value]) => value !== '' && value !== undefined));
-}
-
+/** Empty values and unfilled `${…}` placeholders mean "unset" (set-values.ts), as for the bridge. */
 export function readFunctionEnv(context: Record<string, unknown>): { ok: true; env: FunctionEnv } | { ok: false; error: string } {
-  const values = definedOnly(context);
+  const { values } = setValues(context);
   const parsed = FunctionEnvSchema.safeParse({ ...values, SYNC_SERVICE_SID: values.SYNC_SERVICE_SID ?? values.TWILIO_SYNC_SERVICE_SID });
   if (parsed.success) return { ok: true, env: parsed.data };
-  const issue = parsed.error.issues[0];
-  return { ok: false, error: `Configuration: ${issue?.path.join('.')}: ${issue?.message}` };
+  const issue = firstIssue(parsed.error);
+  return { ok: false, error: `Configuration: ${issue.name}: ${issue.message}` };
 }
 
 /**

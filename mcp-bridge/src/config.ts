@@ -4,35 +4,22 @@
  * A missing or malformed variable is one line naming it and how to fix it, never its value.
  */
 import { z } from 'zod';
-import { flagEnabled } from '../../lib/env-flag';
-import { setValues } from '../../lib/env-values';
+import { CREDENTIAL_SETTINGS, readCredentials, type TwilioCredentials } from '../../lib/env/credentials';
+import { flagEnabled } from '../../lib/env/flag';
+import { count, firstIssue, httpUrl, milliseconds, seconds, sid, syncTtlSeconds, twilioApiBaseUrl } from '../../lib/env/schema';
+import { setValues } from '../../lib/env/set-values';
 import { logPiiFrom } from '../../lib/mask';
 import { checkE164 } from '../../lib/phone';
 import { checkQuietHoursSettings } from './quiet-hours';
 import { parseAllowlist } from './send-policy';
 import { parseUserNumbers, resolveScope, type UserNumbers, type UserScope } from './user-scope';
 
-const sid = (prefix: string, name: string) =>
-  z.string().trim().regex(new RegExp(`^${prefix}[0-9a-fA-F]{32}$`), `${name} must be "${prefix}" followed by 32 hex characters`);
-
-const seconds = (name: string, min: number, max: number, fallback: number) =>
-  z.coerce.number({ error: `${name} must be a number of seconds` }).int(`${name} must be a whole number`).min(min, `${name} must be at least ${min}`).max(max, `${name} must be at most ${max}`).default(fallback);
-
-const count = (name: string, fallback: number) =>
-  z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be a whole number`).min(0, `${name} must be 0 (no limit) or more`).default(fallback);
-
-/** Only http(s): `localhost:4010` parses as a URL with scheme "localhost:", which is never meant. */
-const httpUrl = (message: string) => z.url({ protocol: /^https?$/, error: message });
-
 const EnvSchema = z.object({
-  TWILIO_ACCOUNT_SID: sid('AC', 'TWILIO_ACCOUNT_SID'),
-  TWILIO_AUTH_TOKEN: z.string().trim().min(1).optional(),
-  TWILIO_API_KEY: sid('SK', 'TWILIO_API_KEY').optional(),
-  TWILIO_API_SECRET: z.string().trim().min(1).optional(),
+  ...CREDENTIAL_SETTINGS,
   TWILIO_PHONE_NUMBER: z.string().trim().optional(),
   TWILIO_MESSAGING_SERVICE_SID: sid('MG', 'TWILIO_MESSAGING_SERVICE_SID').optional(),
   TWILIO_SYNC_SERVICE_SID: sid('IS', 'TWILIO_SYNC_SERVICE_SID').optional(),
-  TWILIO_API_BASE_URL: httpUrl('TWILIO_API_BASE_URL must be an http(s) URL such as http://127.0.0.1:4010').optional(),
+  TWILIO_API_BASE_URL: twilioApiBaseUrl().optional(),
   STATUS_CALLBACK_BASE_URL: httpUrl('STATUS_CALLBACK_BASE_URL must be the http(s) URL of your Functions, e.g. https://twilio-sms-mcp-1234-dev.twil.io').optional(),
   SEND_WAIT_SECONDS: seconds('SEND_WAIT_SECONDS', 0, 120, 20),
   // The client's request timeout (LibreChat: the entry's `timeout`, 60 s when unset). No call may
@@ -54,7 +41,7 @@ const EnvSchema = z.object({
   SEND_SMART_ENCODING: z.string().optional(),
   QUIET_HOURS: z.string().trim().optional(),
   QUIET_HOURS_TIMEZONE: z.string().trim().optional(),
-  SYNC_TTL_SECONDS: seconds('SYNC_TTL_SECONDS', 0, 31_536_000, 0),
+  SYNC_TTL_SECONDS: syncTtlSeconds(),
   // How often the read tools catch up from Twilio's message log what the webhooks missed.
   RECONCILE_INTERVAL_SECONDS: seconds('RECONCILE_INTERVAL_SECONDS', 0, 86_400, 60),
   MEDIA_MAX_BYTES: count('MEDIA_MAX_BYTES', 5_000_000),
@@ -62,15 +49,14 @@ const EnvSchema = z.object({
   // How long one Twilio request may go unanswered before it counts as "no answer" (reads are then
   // retried; a message create is reported as outcome unknown, never repeated). 15 s suits
   // production; tests of timeouts set it lower so they need not wait 15 s per fault.
-  TWILIO_TIMEOUT_MS: z.coerce.number({ error: 'TWILIO_TIMEOUT_MS must be a number of milliseconds' }).int('TWILIO_TIMEOUT_MS must be a whole number').min(100, 'TWILIO_TIMEOUT_MS must be at least 100').max(120_000, 'TWILIO_TIMEOUT_MS must be at most 120000').optional(),
+  TWILIO_TIMEOUT_MS: milliseconds('TWILIO_TIMEOUT_MS', 100, 120_000),
 });
 
-export type Credentials = { accountSid: string; authToken: string } | { accountSid: string; apiKey: string; apiSecret: string };
 /** The bridge-wide sender; neither is set when SMS_USER_NUMBERS gives each user their own numbers. */
 export interface Sender { phoneNumber?: string; messagingServiceSid?: string }
 
 export interface BridgeConfig {
-  credentials: Credentials;
+  credentials: TwilioCredentials;
   sender: Sender;
   syncServiceSid: string | null;
   apiBaseUrl: string | undefined;
@@ -155,27 +141,19 @@ function unset(name: string, placeholders: Record<string, string>): string {
 export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
   const { values, placeholders } = setValues(env);
   const missing = (name: string) => unset(name, placeholders);
-  if (!values.TWILIO_ACCOUNT_SID) {
-    return { ok: false, error: `TWILIO_ACCOUNT_SID ${missing('TWILIO_ACCOUNT_SID')}. Add your Account SID (AC…, from the Twilio Console) to the MCP server env (LibreChat: its .env, passed by librechat.yaml), then restart.` };
+  const read = readCredentials(values, missing);
+  if (!read.ok) {
+    const problem = read.problems[0]!;
+    const fix = problem.unset ? ' in the MCP server env (LibreChat: its .env, passed by librechat.yaml), then restart.' : `. Fix ${problem.name} in the MCP server env.`;
+    return { ok: false, error: `${problem.message}${fix}` };
   }
+  const { credentials } = read;
   const parsed = EnvSchema.safeParse(values);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    return { ok: false, error: `${issue.message}. Fix ${String(issue.path[0])} in the MCP server env.` };
+    const issue = firstIssue(parsed.error);
+    return { ok: false, error: `${issue.message}. Fix ${issue.name} in the MCP server env.` };
   }
   const e = parsed.data;
-  let credentials: Credentials;
-  if (e.TWILIO_API_KEY || e.TWILIO_API_SECRET) {
-    if (!e.TWILIO_API_KEY || !e.TWILIO_API_SECRET) {
-      const name = e.TWILIO_API_KEY ? 'TWILIO_API_SECRET' : 'TWILIO_API_KEY';
-      return { ok: false, error: `${name} ${missing(name)}. An API key needs both TWILIO_API_KEY (SK…) and TWILIO_API_SECRET.` };
-    }
-    credentials = { accountSid: e.TWILIO_ACCOUNT_SID, apiKey: e.TWILIO_API_KEY, apiSecret: e.TWILIO_API_SECRET };
-  } else if (e.TWILIO_AUTH_TOKEN) {
-    credentials = { accountSid: e.TWILIO_ACCOUNT_SID, authToken: e.TWILIO_AUTH_TOKEN };
-  } else {
-    return { ok: false, error: `TWILIO_AUTH_TOKEN ${missing('TWILIO_AUTH_TOKEN')}. Set it (Twilio Console → Account info), or set TWILIO_API_KEY and TWILIO_API_SECRET instead.` };
-  }
   let userNumbers: ReturnType<typeof parseUserNumbers> | undefined;
   if (e.SMS_USER_NUMBERS !== undefined) {
     userNumbers = parseUserNumbers(e.SMS_USER_NUMBERS);

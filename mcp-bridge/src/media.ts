@@ -5,7 +5,7 @@
  * followed without credentials.
  */
 import { rewriteTwilioUrl } from '../../lib/twilio-url';
-import type { Credentials } from './config';
+import type { TwilioCredentials } from '../../lib/env/credentials';
 
 const MEDIA_URL = /^https:\/\/api\.twilio\.com\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Messages\/((?:SM|MM)[0-9a-f]{32})\/Media\/ME[0-9a-f]{32}$/;
 
@@ -14,7 +14,7 @@ export type MediaResult =
   | { ok: false; reason: string };
 
 export interface MediaDeps {
-  credentials: Credentials;
+  credentials: TwilioCredentials;
   apiBaseUrl: string | undefined;
   maxBytes: number;
   fetch?: typeof fetch;

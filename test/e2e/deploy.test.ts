@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import twilio from 'twilio';
 import { optionalSettings } from '../../lib/webhooks/function-env';
-import { newDeployment, readDeployFlags, settingsToClear } from '../../scripts/deploy';
+import { deployCredentials, newDeployment, readDeployFlags, settingsToClear } from '../../scripts/deploy';
 import { startEmulator, type Emulator } from '../emulator';
 import { tokenClient } from '../emulator/test-helpers';
 import { startConnectProxy, type ConnectProxy } from '../support/connect-proxy';
@@ -54,6 +54,19 @@ describe('the pieces of npm run deploy', () => {
     expect(optional.length).toBeGreaterThan(0);
     expect(optionalSettings()).toEqual(expect.arrayContaining(optional));
     for (const kept of ['ACCOUNT_SID', 'AUTH_TOKEN', 'SYNC_SERVICE_SID', 'DOMAIN_NAME']) expect(optionalSettings()).not.toContain(kept);
+  });
+
+  test('tells an Account SID from an API key by the SID rule every reader shares', () => {
+    const accountSid = `AC${'ab'.repeat(16)}`;
+    const apiKey = `SK${'cd'.repeat(16)}`;
+    const flags = readDeployFlags([], '/p');
+    expect(deployCredentials(flags, { ACCOUNT_SID: accountSid, AUTH_TOKEN: 'tok' })).toEqual({ accountSid, authToken: 'tok' });
+    expect(deployCredentials(flags, { ACCOUNT_SID: accountSid.toUpperCase(), AUTH_TOKEN: 'tok' })).toEqual({ accountSid, authToken: 'tok' });
+    expect(deployCredentials({ ...flags, username: apiKey, password: 'secret' }, { ACCOUNT_SID: accountSid })).toEqual({ accountSid, apiKey, apiSecret: 'secret' });
+    // Neither an Account SID nor an API key; an API key without the account; a placeholder as unset.
+    expect(deployCredentials({ ...flags, username: 'ACx', password: 'tok' }, {})).toBeUndefined();
+    expect(deployCredentials({ ...flags, username: apiKey, password: 'secret' }, {})).toBeUndefined();
+    expect(deployCredentials(flags, { ACCOUNT_SID: accountSid, AUTH_TOKEN: '${AUTH_TOKEN}' })).toBeUndefined();
   });
 
   test('finds the deploy twilio-run just recorded', () => {

@@ -175,6 +175,13 @@ describe('npm run setup', () => {
     expect(read.ok ? [] : read.errors).toEqual(expect.arrayContaining([expect.stringContaining(message)]));
   });
 
+  // The letter-case rule of lib/env/schema.ts, the bridge's and the Functions' too.
+  test('readSetupEnv lowercases upper-case SID digits, and takes a ${VAR} placeholder as unset', () => {
+    const sync = `IS${'ABCDEF01'.repeat(4)}`;
+    const read = readSetupEnv(baseEnv({ TWILIO_ACCOUNT_SID: emulator.accountSid.toUpperCase(), TWILIO_SYNC_SERVICE_SID: sync, TWILIO_API_BASE_URL: '${TWILIO_API_BASE_URL}' }));
+    expect(read).toMatchObject({ ok: true, config: { credentials: { accountSid: emulator.accountSid }, syncServiceSid: `IS${'abcdef01'.repeat(4)}`, apiBaseUrl: undefined } });
+  });
+
   test('readSetupEnv accepts local http Functions and normalises the URL', () => {
     const read = readSetupEnv(baseEnv({ FUNCTIONS_BASE_URL: 'http://localhost:3000/' }));
     expect(read).toMatchObject({ ok: true, config: { functionsBaseUrl: 'http://localhost:3000', phoneNumber: NUMBER } });

@@ -1,4 +1,5 @@
 import { ADMIN_SETTINGS, describeConfig, DEVELOPMENT_SETTINGS, ENTRY_SETTINGS, loadConfig, SETTING_NAMES, type BridgeConfig } from '../../mcp-bridge/src/config';
+import { checkMediaUrl } from '../../mcp-bridge/src/media';
 
 const AUTH_TOKEN = 'authtok_ZX91_q7Lm_DISTINCT';
 const API_SECRET = 'apisecret_Pw44_k2Rn_DISTINCT';
@@ -163,6 +164,48 @@ describe('loadConfig', () => {
     ['secret pasted into a numeric setting', { SEND_WAIT_SECONDS: API_SECRET }],
   ])('never shows a secret: %s', (_label, change) => {
     expectNoSecret(errorOf({ ...seed, ...change }));
+  });
+});
+
+// The letter-case rule of lib/env/schema.ts: Twilio issues lowercase digits; upper-case ones are
+// the same SID, lowercased once here, so that they equal what Twilio returns (media URLs, webhooks).
+describe('SIDs: one letter-case rule for every reader', () => {
+  test('upper-case digits in every SID setting are accepted and lowercased', () => {
+    const config = configOf({
+      ...seed,
+      TWILIO_ACCOUNT_SID: ACCOUNT_SID.toUpperCase(),
+      TWILIO_API_KEY: API_KEY.toUpperCase(),
+      TWILIO_API_SECRET: API_SECRET,
+      TWILIO_MESSAGING_SERVICE_SID: `MG${'ABCDEF01'.repeat(4)}`,
+      TWILIO_SYNC_SERVICE_SID: `IS${'ABCDEF01'.repeat(4)}`,
+    });
+    expect(config.credentials).toEqual({ accountSid: ACCOUNT_SID, apiKey: API_KEY, apiSecret: API_SECRET });
+    expect(config.sender.messagingServiceSid).toBe(`MG${'abcdef01'.repeat(4)}`);
+    expect(config.syncServiceSid).toBe(`IS${'abcdef01'.repeat(4)}`);
+  });
+
+  test("so the account's own media URLs (lowercase, as Twilio writes them) stay its own", () => {
+    const { accountSid } = configOf({ ...seed, TWILIO_ACCOUNT_SID: ACCOUNT_SID.toUpperCase() }).credentials;
+    const url = `https://api.twilio.com/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/MM${'3'.repeat(32)}/Media/ME${'4'.repeat(32)}`;
+    expect(checkMediaUrl(url, accountSid)).toBeNull();
+  });
+
+  test.each<[string, NodeJS.ProcessEnv, string]>([
+    ['a lowercase prefix', { TWILIO_ACCOUNT_SID: `ac${ACCOUNT_SID.slice(2)}` }, 'TWILIO_ACCOUNT_SID must be "AC" followed by 32 hex characters (your Account SID, from Twilio Console → Account info). Fix TWILIO_ACCOUNT_SID in the MCP server env.'],
+    ['an auth token in the API key', { TWILIO_API_KEY: AUTH_TOKEN, TWILIO_API_SECRET: API_SECRET }, 'TWILIO_API_KEY must be "SK" followed by 32 hex characters (the API key\'s SID, not its secret: Twilio Console → Account → API keys & tokens). Fix TWILIO_API_KEY in the MCP server env.'],
+    ['a short messaging service SID', { TWILIO_MESSAGING_SERVICE_SID: 'MG1' }, 'TWILIO_MESSAGING_SERVICE_SID must be "MG" followed by 32 hex characters (a Messaging Service SID, from Twilio Console → Messaging → Services). Fix TWILIO_MESSAGING_SERVICE_SID in the MCP server env.'],
+  ])('%s: the error says what a SID looks like and where to find it', (_label, change, expected) => {
+    expect(errorOf({ ...seed, ...change })).toBe(expected);
+  });
+});
+
+describe('credentials errors say where to set them', () => {
+  test.each<[string, NodeJS.ProcessEnv, string]>([
+    ['no account SID', { TWILIO_ACCOUNT_SID: undefined }, 'TWILIO_ACCOUNT_SID is not set. Set your Account SID (AC…, from Twilio Console → Account info) in the MCP server env (LibreChat: its .env, passed by librechat.yaml), then restart.'],
+    ['no auth', { TWILIO_AUTH_TOKEN: undefined }, 'TWILIO_AUTH_TOKEN is not set. Set your auth token (Twilio Console → Account info), or instead TWILIO_API_KEY and TWILIO_API_SECRET in the MCP server env (LibreChat: its .env, passed by librechat.yaml), then restart.'],
+    ['a key without its secret', { TWILIO_API_KEY: API_KEY }, 'TWILIO_API_SECRET is not set. An API key needs both: set TWILIO_API_KEY (SK…) and TWILIO_API_SECRET in the MCP server env (LibreChat: its .env, passed by librechat.yaml), then restart.'],
+  ])('%s', (_label, change, expected) => {
+    expect(errorOf({ ...seed, ...change })).toBe(expected);
   });
 });
 

@@ -1,4 +1,7 @@
-import { isPlaceholder, setValues } from '../../lib/env-values';
+import { isPlaceholder, setValues } from '../../lib/env/set-values';
+import { readFunctionEnv } from '../../lib/webhooks/function-env';
+import { loadConfig } from '../../mcp-bridge/src/config';
+import { readSetupEnv } from '../../scripts/setup';
 
 describe('isPlaceholder', () => {
   test.each<[string, boolean]>([
@@ -54,9 +57,33 @@ describe('setValues', () => {
     expect(setValues(env)).toEqual(expected);
   });
 
+  test('values that are not text are neither (a Function context also holds getTwilioClient)', () => {
+    expect(setValues({ A: 'a', B: 12345678, C: () => null, D: null, E: { x: 1 } })).toEqual({ values: { A: 'a' }, placeholders: {} });
+  });
+
   test('does not change the environment it is given', () => {
     const env = { A: ' ${X} ', B: 'b' };
     setValues(env);
     expect(env).toEqual({ A: ' ${X} ', B: 'b' });
+  });
+});
+
+// The rule is one: what LibreChat passes for an unset variable is unset for every reader.
+describe('a ${VAR} placeholder is unset for the bridge, the Functions and the scripts alike', () => {
+  const ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`;
+
+  test('the bridge', () => {
+    const result = loadConfig({ TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_AUTH_TOKEN: 'tok', TWILIO_PHONE_NUMBER: '+14155550100', TWILIO_API_KEY: '${TWILIO_API_KEY}', TWILIO_API_SECRET: '${TWILIO_API_SECRET}' });
+    expect(result).toMatchObject({ ok: true, config: { credentials: { accountSid: ACCOUNT_SID, authToken: 'tok' } } });
+  });
+
+  test('the Functions', () => {
+    const result = readFunctionEnv({ ACCOUNT_SID, AUTH_TOKEN: 'tok', SYNC_SERVICE_SID: `IS${'1'.repeat(32)}`, AUTO_REPLY_TEXT: '${AUTO_REPLY_TEXT}' });
+    expect(result.ok && result.env.AUTO_REPLY_TEXT).toBeUndefined();
+  });
+
+  test('npm run setup', () => {
+    const result = readSetupEnv({ TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_AUTH_TOKEN: '${TWILIO_AUTH_TOKEN}', TWILIO_PHONE_NUMBER: '+14155550100', FUNCTIONS_BASE_URL: 'https://example-1234.twil.io' });
+    expect(result).toEqual({ ok: false, errors: [expect.stringMatching(/^TWILIO_AUTH_TOKEN is not set\./)] });
   });
 });

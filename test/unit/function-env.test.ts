@@ -47,8 +47,8 @@ describe('readFunctionEnv', () => {
     expect(envOf({ ...base, ...change }).SYNC_SERVICE_SID).toBe(expected);
   });
 
-  test.each(['WEBHOOK_BASE_URL', 'TWILIO_API_BASE_URL', 'AUTO_REPLY_TEXT', 'DOMAIN_NAME', 'LOG_PII'])('treats an empty %s as unset', (name) => {
-    const env: Record<string, unknown> = { ...envOf({ ...base, [name]: '' }) };
+  test.each(['WEBHOOK_BASE_URL', 'TWILIO_API_BASE_URL', 'AUTO_REPLY_TEXT', 'DOMAIN_NAME', 'LOG_PII'].flatMap((name) => [[name, ''], [name, '  ']]))('treats %s = %j as unset', (name, value) => {
+    const env: Record<string, unknown> = { ...envOf({ ...base, [name]: value }) };
     expect(name in env).toBe(false);
   });
 
@@ -66,6 +66,8 @@ describe('readFunctionEnv', () => {
     ['bad sync service', { SYNC_SERVICE_SID: 'IS123' }, 'SYNC_SERVICE_SID'],
     ['bad WEBHOOK_BASE_URL', { WEBHOOK_BASE_URL: 'sms.example.com' }, 'WEBHOOK_BASE_URL'],
     ['bad TWILIO_API_BASE_URL', { TWILIO_API_BASE_URL: 'not a url' }, 'TWILIO_API_BASE_URL'],
+    ['TWILIO_API_BASE_URL without a scheme', { TWILIO_API_BASE_URL: 'localhost:4010' }, 'TWILIO_API_BASE_URL'],
+    ['ACCOUNT_SID with a lowercase prefix', { ACCOUNT_SID: ACCOUNT_SID.toLowerCase().replace('AC', 'ac') }, 'ACCOUNT_SID'],
     ['non-numeric SYNC_TTL_SECONDS', { SYNC_TTL_SECONDS: 'forever' }, 'SYNC_TTL_SECONDS'],
     ['SYNC_TTL_SECONDS over a year', { SYNC_TTL_SECONDS: '31536001' }, 'SYNC_TTL_SECONDS'],
     ['negative SYNC_TTL_SECONDS', { SYNC_TTL_SECONDS: '-1' }, 'SYNC_TTL_SECONDS'],
@@ -75,8 +77,29 @@ describe('readFunctionEnv', () => {
     expect(error).not.toContain(AUTH_TOKEN);
   });
 
-  test('the ACCOUNT_SID message says what a valid one looks like', () => {
-    expect(errorOf({ ...base, ACCOUNT_SID: 'nope' })).toBe('Configuration: ACCOUNT_SID: ACCOUNT_SID must be AC followed by 32 hex digits');
+  test.each<[string, Record<string, unknown>, string]>([
+    ['a malformed ACCOUNT_SID', { ACCOUNT_SID: 'nope' }, 'ACCOUNT_SID: ACCOUNT_SID must be "AC" followed by 32 hex characters (your Account SID, from Twilio Console → Account info)'],
+    ['a missing AUTH_TOKEN', { AUTH_TOKEN: undefined }, "AUTH_TOKEN: AUTH_TOKEN is not set (the account's auth token, from Twilio Console → Account info: the Functions check X-Twilio-Signature with it)"],
+    ['a missing sync service', { SYNC_SERVICE_SID: undefined }, 'SYNC_SERVICE_SID: SYNC_SERVICE_SID (or TWILIO_SYNC_SERVICE_SID) is not set (the Sync service SID npm run setup prints, or Twilio Console → Sync → Services)'],
+    ['an ftp WEBHOOK_BASE_URL', { WEBHOOK_BASE_URL: 'ftp://sms.example.com' }, 'WEBHOOK_BASE_URL: WEBHOOK_BASE_URL must be the http(s) URL Twilio calls the Functions at, e.g. https://sms.example.com'],
+    ['TWILIO_TIMEOUT_MS over 5 s', { TWILIO_TIMEOUT_MS: '5001' }, 'TWILIO_TIMEOUT_MS: TWILIO_TIMEOUT_MS must be at most 5000'],
+  ])('%s: the message says what to put there', (_label, change, expected) => {
+    expect(errorOf({ ...base, ...change })).toBe(`Configuration: ${expected}`);
+  });
+
+  // The letter-case rule of lib/env/schema.ts: upper-case digits are Twilio's SID still, lowercased.
+  test('upper-case SID digits are accepted and lowercased', () => {
+    const env = envOf({ ...base, ACCOUNT_SID: ACCOUNT_SID.toUpperCase(), SYNC_SERVICE_SID: SYNC_SID.toUpperCase() });
+    expect([env.ACCOUNT_SID, env.SYNC_SERVICE_SID]).toEqual([ACCOUNT_SID, SYNC_SID]);
+  });
+
+  test.each(['WEBHOOK_BASE_URL', 'TWILIO_API_BASE_URL', 'AUTO_REPLY_TEXT', 'LOG_PII', 'TWILIO_TIMEOUT_MS'])('treats %s left as a ${…} placeholder as unset, like the bridge', (name) => {
+    const env: Record<string, unknown> = { ...envOf({ ...base, [name]: `\${${name}}` }) };
+    expect(name in env).toBe(false);
+  });
+
+  test('a SYNC_SERVICE_SID left as a placeholder gives way to TWILIO_SYNC_SERVICE_SID', () => {
+    expect(envOf({ ...base, SYNC_SERVICE_SID: '${SYNC_SERVICE_SID}', TWILIO_SYNC_SERVICE_SID: OTHER_SYNC_SID }).SYNC_SERVICE_SID).toBe(OTHER_SYNC_SID);
   });
 
   test.each<[string, Record<string, unknown>]>([

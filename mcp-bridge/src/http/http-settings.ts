@@ -5,7 +5,8 @@
  * it could text on the account's behalf.
  */
 import { z } from 'zod';
-import { setValues } from '../../../lib/env-values';
+import { firstIssue, seconds } from '../../../lib/env/schema';
+import { setValues } from '../../../lib/env/set-values';
 import { parseTokens, type BearerToken } from './bearer-tokens';
 
 export interface HttpSettings {
@@ -37,7 +38,7 @@ const HttpEnvSchema = z.object({
   MCP_HTTP_TOKENS: z.string().optional(),
   MCP_HTTP_ALLOWED_HOSTS: z.string().optional(),
   MCP_HTTP_ALLOWED_ORIGINS: z.string().optional(),
-  MCP_HTTP_SESSION_IDLE_SECONDS: z.coerce.number({ error: 'MCP_HTTP_SESSION_IDLE_SECONDS must be a number of seconds' }).int().min(10, 'MCP_HTTP_SESSION_IDLE_SECONDS must be at least 10').max(86_400, 'MCP_HTTP_SESSION_IDLE_SECONDS must be at most 86400').default(1800),
+  MCP_HTTP_SESSION_IDLE_SECONDS: seconds('MCP_HTTP_SESSION_IDLE_SECONDS', 10, 86_400, 1800),
 });
 
 export const HTTP_SETTING_NAMES = Object.keys(HttpEnvSchema.shape);
@@ -55,8 +56,8 @@ export function loadHttpSettings(env: NodeJS.ProcessEnv): { ok: true; settings: 
   const { values } = setValues(env);
   const parsed = HttpEnvSchema.safeParse(values);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    return { ok: false, error: `${issue.message}. Fix ${String(issue.path[0])} in the bridge's environment.` };
+    const issue = firstIssue(parsed.error);
+    return { ok: false, error: `${issue.message}. Fix ${issue.name} in the bridge's environment.` };
   }
   const e = parsed.data;
   const tokens = parseTokens(e.MCP_HTTP_TOKENS ?? '');
