@@ -169,7 +169,7 @@ async function runPhase(phase: Phase, options: BenchOptions, phaseIndex: number,
         if (!page.hasMore || !last) break;
         from = last.index;
       }
-      const entry = await store.inbox.get(conversationId);
+      const entry = await store.conversation(conversationId);
       if (stored > 0 && entry?.entry.messageCount !== stored) {
         inboxMismatches.push(`inbox messageCount ${entry?.entry.messageCount ?? 'missing'} vs ${stored} in the thread`);
         inboxDrift += Math.abs(stored - (entry?.entry.messageCount ?? 0));

@@ -5,6 +5,7 @@
  */
 import { conversationIdFor } from '../lib/conversation-id';
 import type { MessageRecord } from '../lib/message-record';
+import { Inbox } from '../lib/store/inbox';
 import { MessageStore } from '../lib/store/message-store';
 import { SyncGateway } from '../lib/store/sync-gateway';
 import { threadListName } from '../lib/sync-names';
@@ -67,7 +68,7 @@ export async function runThreadLength(options: BenchOptions): Promise<Omit<Secti
       for (let next = 1; next < size; next += 100) {
         await Promise.all(Array.from({ length: Math.min(100, size - next) }, (_, k) => sync.appendOnce(list, record(next + k, them, (next + k) % 2 ? 'outbound' : 'inbound'), () => false)));
       }
-      await store.inbox.update(conversationId, () => ({
+      await new Inbox(sync).update(conversationId, () => ({
         conversationId, ourNumber: OUR_NUMBER, theirNumber: them, createdAt: record(0, them).createdAt, lastActivityAt: record(size - 1, them).createdAt,
         lastDirection: 'inbound', messageCount: size, inboundCount: Math.ceil(size / 2), lastInboundIndex: size - 1, cursorIndex: size - 1, handedOver: Math.ceil(size / 2), recentSids: [], optedOut: false,
       }));

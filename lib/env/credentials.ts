@@ -62,7 +62,8 @@ export function readCredentials(
       if (has(name)) problems.push({ name, message: issue.message, unset: false });
     }
   }
-  if (!parsed.success || problems.length > 0) return { ok: false, problems };
+  // A value given but wrong first: it is the likelier mistake, and fixing it may settle the rest.
+  if (!parsed.success || problems.length > 0) return { ok: false, problems: [...problems.filter((p) => !p.unset), ...problems.filter((p) => p.unset)] };
   const e = parsed.data;
   if (e.TWILIO_API_KEY && e.TWILIO_API_SECRET) return { ok: true, credentials: { accountSid: e.TWILIO_ACCOUNT_SID, apiKey: e.TWILIO_API_KEY, apiSecret: e.TWILIO_API_SECRET } };
   if (e.TWILIO_AUTH_TOKEN) return { ok: true, credentials: { accountSid: e.TWILIO_ACCOUNT_SID, authToken: e.TWILIO_AUTH_TOKEN } };

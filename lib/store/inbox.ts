@@ -5,12 +5,11 @@
  */
 import { type InboxEntry, InboxEntrySchema } from '../message-record';
 import { allInboxShards, inboxShardFor } from '../sync-names';
+import { MAX_CONFLICTS } from './stored-message';
 import { isDuplicateKey, isRevisionConflict, type SyncGateway } from './sync-gateway';
 
 /** How many of the newest sids an entry remembers, to count a retried write only once. */
 const RECENT_SIDS = 32;
-/** If-Match conflicts are resolved by re-reading; more than this many in a row is a fault. */
-const MAX_CONFLICTS = 20;
 
 export interface Activity {
   conversationId: string;
@@ -25,7 +24,7 @@ export interface Activity {
 }
 
 /** An entry as last read, with the revision to write against; null when it did not exist. */
-export type Known = { entry: InboxEntry; revision: string } | null;
+export type InboxSnapshot = { entry: InboxEntry; revision: string } | null;
 
 // Loose: fields this schema does not name (the handover tokens below) survive every
 // read-modify-write, whichever side (Functions or bridge) writes next.
@@ -104,7 +103,7 @@ export class Inbox {
     return inboxShardFor(conversationId);
   }
 
-  async get(conversationId: string): Promise<{ entry: InboxEntry; revision: string } | null> {
+  async get(conversationId: string): Promise<InboxSnapshot> {
     const item = await this.sync.mapGet(inboxShardFor(conversationId), conversationId);
     if (!item) return null;
     const entry = parseInboxEntry(item.data);
@@ -112,7 +111,7 @@ export class Inbox {
   }
 
   /** Counts a stored message once, however often it is retried. */
-  async record(activity: Activity, known?: Known): Promise<InboxEntry> {
+  async record(activity: Activity, known?: InboxSnapshot): Promise<InboxEntry> {
     return this.update(activity.conversationId, (current) => applyActivity(current, activity), known);
   }
 
@@ -148,7 +147,7 @@ export class Inbox {
    * the entry as the caller last read it (null: it did not exist), which spares the first read;
    * if it is stale, the If-Match conflict leads to a fresh read.
    */
-  async update<T extends InboxEntry | null>(conversationId: string, change: (current: InboxEntry | null) => T, known?: Known): Promise<T> {
+  async update<T extends InboxEntry | null>(conversationId: string, change: (current: InboxEntry | null) => T, known?: InboxSnapshot): Promise<T> {
     const shard = inboxShardFor(conversationId);
     for (let conflicts = 0; ; conflicts++) {
       const current = conflicts === 0 && known !== undefined ? known : await this.get(conversationId);

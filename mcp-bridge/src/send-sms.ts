@@ -11,7 +11,7 @@ import { type SegmentInfo, smartEncode } from '../../lib/segments';
 import { FINAL_STATUSES, isFailureStatus, isMessageStatus, type MessageStatus } from '../../lib/message-status';
 import { UNSUBSCRIBED_RECIPIENT } from '../../lib/opt-out';
 import { withRetry } from '../../lib/retry';
-import type { Known } from '../../lib/store/inbox';
+import type { InboxSnapshot } from '../../lib/store/message-store';
 import type { MessageStore, RecordedOutbound } from '../../lib/store/message-store';
 import { describeFailure, hintFor, isAmbiguous, readFailure } from '../../lib/twilio-errors';
 import type { TwilioClient } from '../../lib/twilio-client';
@@ -88,19 +88,22 @@ const CAP_WORDS: Record<CapScope, string> = {
 
 /**
  * The policy checks before any Messages API call; the first refusal wins and names its rule.
- * Otherwise it hands on the sending number and the conversation's inbox entry it read for the
- * opt-out check, so that recording the message afterwards need not read it again.
+ * When the send may go, what the checks learnt travels on: the sending number, and the
+ * conversation's inbox entry read for the opt-out check (null: a new conversation), so that
+ * recording the message afterwards need not read it again.
  */
-async function refusal(deps: SendDeps, to: string, input: SendInput): Promise<{ reason: string } | { ourNumber: string | undefined; inbox: Known | undefined }> {
+type PolicyVerdict = { ok: false; reason: string } | { ok: true; ourNumber: string | undefined; inbox: InboxSnapshot | undefined };
+
+async function checkPolicy(deps: SendDeps, to: string, input: SendInput): Promise<PolicyVerdict> {
   const { scope } = deps.config;
-  if (!scope.ok) return { reason: scope.reason };
+  if (!scope.ok) return { ok: false, reason: scope.reason };
   if (!isAllowedRecipient(to, deps.config.sendAllowlist)) {
-    return { reason: `${to} is not on this server's recipient allowlist (SEND_ALLOWLIST). Ask the administrator to allow it.` };
+    return { ok: false, reason: `${to} is not on this server's recipient allowlist (SEND_ALLOWLIST). Ask the administrator to allow it.` };
   }
   if (input.sendAt !== undefined) {
-    if (!deps.config.sender.messagingServiceSid) return { reason: 'Scheduling (sendAt) needs a Messaging Service: the administrator must set TWILIO_MESSAGING_SERVICE_SID. Send now without sendAt instead.' };
+    if (!deps.config.sender.messagingServiceSid) return { ok: false, reason: 'Scheduling (sendAt) needs a Messaging Service: the administrator must set TWILIO_MESSAGING_SERVICE_SID. Send now without sendAt instead.' };
     const when = checkSendAt(input.sendAt, deps.now());
-    if (!when.ok) return { reason: when.reason };
+    if (!when.ok) return { ok: false, reason: when.reason };
   }
   const store = await deps.store();
   let chosen: Awaited<ReturnType<typeof chooseSender>>;
@@ -111,18 +114,18 @@ async function refusal(deps: SendDeps, to: string, input: SendInput): Promise<{ 
   } catch (error) {
     // The opt-out state cannot be read (wrong credentials, Sync down): refuse, since a STOP must
     // be honoured, but with Twilio's code and what to do, not a bare "could not reach Twilio".
-    return { reason: `Could not check in Twilio Sync whether ${to} has opted out. ${describeFailure(error)}` };
+    return { ok: false, reason: `Could not check in Twilio Sync whether ${to} has opted out. ${describeFailure(error)}` };
   }
-  if (!chosen.ok) return { reason: chosen.reason };
-  if (chosen.inbox?.entry.optedOut) return { reason: `${to} has opted out (they replied STOP). Twilio will not deliver to them until they text START.` };
+  if (!chosen.ok) return { ok: false, reason: chosen.reason };
+  if (chosen.inbox?.entry.optedOut) return { ok: false, reason: `${to} has opted out (they replied STOP). Twilio will not deliver to them until they text START.` };
   if (deps.config.sendPolicy === 'reply-only') {
     const reason = replyOnlyRefusal(store ? (chosen.inbox?.entry ?? null) : undefined, to, chosen.number);
-    if (reason) return { reason };
+    if (reason) return { ok: false, reason };
   }
   // Last: a STOP or a policy refusal is final, while quiet hours say when it could go (sendAt).
   const quiet = await quietHoursRefusal(deps.config, to, deps.now(), input.sendAt);
-  if (quiet) return { reason: quiet };
-  return { ourNumber: chosen.number, inbox: chosen.inbox };
+  if (quiet) return { ok: false, reason: quiet };
+  return { ok: true, ourNumber: chosen.number, inbox: chosen.inbox };
 }
 
 export async function sendSms(deps: SendDeps, input: SendInput, progress: Progress = async () => {}): Promise<SendOutcome> {
@@ -142,8 +145,8 @@ export async function sendSms(deps: SendDeps, input: SendInput, progress: Progre
     return { ...outcomeBase, outcome: 'refused', reason: sized.reason };
   }
 
-  const policy = await refusal(deps, to, input);
-  if ('reason' in policy) {
+  const policy = await checkPolicy(deps, to, input);
+  if (!policy.ok) {
     deps.log.warn(`send to ${deps.log.phone(to)} refused by policy: ${policy.reason}`);
     return { ...outcomeBase, outcome: 'refused', reason: policy.reason };
   }
@@ -364,7 +367,7 @@ async function findSentMessage(client: TwilioClient, to: string, body: string, s
 }
 
 /** Writes the sent message into its conversation; a failure here is reported, never resent. */
-async function recordInThread(deps: SendDeps, record: MessageRecord, inbox: Known | undefined, answerBy: number): Promise<{ stored: RecordedOutbound | null; warning: string | null }> {
+async function recordInThread(deps: SendDeps, record: MessageRecord, inbox: InboxSnapshot | undefined, answerBy: number): Promise<{ stored: RecordedOutbound | null; warning: string | null }> {
   const store = await deps.store();
   if (!store) return { stored: null, warning: null };
   try {

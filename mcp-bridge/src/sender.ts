@@ -3,10 +3,10 @@
  * for, else the one this person last talked with (a reply comes from the number they texted),
  * else the first. Only numbers in the user's scope are ever used.
  */
-import type { Known } from '../../lib/store/inbox';
+import type { InboxSnapshot } from '../../lib/store/message-store';
 
 export type SenderChoice =
-  | { ok: true; number: string | undefined; inbox: Known | undefined }
+  | { ok: true; number: string | undefined; inbox: InboxSnapshot | undefined }
   | { ok: false; reason: string };
 
 /**
@@ -16,7 +16,7 @@ export type SenderChoice =
 export async function chooseSender(
   numbers: readonly string[] | null,
   asked: string | undefined,
-  entryOf: ((ourNumber: string) => Promise<Known>) | null,
+  entryOf: ((ourNumber: string) => Promise<InboxSnapshot>) | null,
 ): Promise<SenderChoice> {
   if (asked !== undefined && !(numbers ?? []).includes(asked.trim())) {
     return { ok: false, reason: `"${asked.trim().slice(0, 24)}" is not one of your Twilio numbers${numbers?.length ? ` (${numbers.join(', ')})` : ''}. Leave "from" out, or use one of those.` };

@@ -31,7 +31,7 @@ test('an unconfirmed handover is settled by the next receive of all conversation
   await expect(store.takeAllNew()).rejects.toThrow();
   emulator.clearFaults();
 
-  const [entry] = (await store.inbox.all()).map((found) => found.entry);
+  const [entry] = await store.listConversations();
   expect(entry?.cursorIndex).toBe(0); // the write did land: the inbox shows nothing new
   const settled = await store.takeAllNew();
   expect(settled.flatMap((h) => h.messages.map((m) => m.body))).toEqual(['hello']);

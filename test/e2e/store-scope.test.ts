@@ -46,7 +46,7 @@ function inbound(to: string, from: string, body: string): MessageRecord {
 const bodies = (handover: { messages: { body: string }[] }) => handover.messages.map((m) => m.body);
 
 async function entryOf(store: MessageStore, conversationId: string): Promise<InboxEntry> {
-  const found = await store.inbox.get(conversationId);
+  const found = await store.conversation(conversationId);
   if (!found) throw new Error(`no entry ${conversationId}`);
   return found.entry;
 }
@@ -205,9 +205,9 @@ test('giveBack after a later take moved the cursor on is false and changes nothi
   await store.recordInbound(inbound(N1, THEM, 'late'));
   expect(bodies(await store.takeNew(id))).toEqual(['late']);
 
-  const before = await store.inbox.get(id);
+  const before = await store.conversation(id);
   expect(await store.giveBack(first)).toBe(false);
-  const after = await store.inbox.get(id);
+  const after = await store.conversation(id);
   expect(after).toEqual(before);
   expect(unreadCount(after!.entry, A)).toBe(0);
   expect(bodies(await store.takeNew(id))).toEqual([]);

@@ -4,6 +4,7 @@
  */
 import { conversationIdFor } from '../../lib/conversation-id';
 import type { MessageRecord } from '../../lib/message-record';
+import { Inbox } from '../../lib/store/inbox';
 import { MessageStore } from '../../lib/store/message-store';
 import { SyncGateway } from '../../lib/store/sync-gateway';
 import { threadListName } from '../../lib/sync-names';
@@ -32,7 +33,7 @@ async function seedThread(them: string, count: number): Promise<string> {
     await Promise.all(Array.from({ length: Math.min(100, count - next) }, (_, k) => sync.appendOnce(list, record(next + k, them, (next + k) % 2 ? 'outbound' : 'inbound'), () => false)));
   }
   // Everything so far has been handed over; then three new inbound messages arrive.
-  await store.inbox.update(conversationId, () => ({
+  await new Inbox(sync).update(conversationId, () => ({
     conversationId, ourNumber: OUR_NUMBER, theirNumber: them, createdAt: record(0, them).createdAt, lastActivityAt: record(count - 1, them).createdAt,
     lastDirection: 'inbound', messageCount: count, inboundCount: Math.ceil(count / 2), lastInboundIndex: count - 1, cursorIndex: count - 1, handedOver: Math.ceil(count / 2), recentSids: [], optedOut: false,
   }));

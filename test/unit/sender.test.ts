@@ -1,5 +1,5 @@
 import type { InboxEntry } from '../../lib/message-record';
-import type { Known } from '../../lib/store/inbox';
+import type { InboxSnapshot } from '../../lib/store/inbox';
 import { chooseSender } from '../../mcp-bridge/src/sender';
 
 const N1 = '+14155550100';
@@ -7,7 +7,7 @@ const N2 = '+14155550101';
 const N3 = '+14155550102';
 const THEM = '+447911123456';
 
-function known(ourNumber: string, lastActivityAt: string): NonNullable<Known> {
+function known(ourNumber: string, lastActivityAt: string): NonNullable<InboxSnapshot> {
   const entry: InboxEntry = {
     conversationId: `conv_${ourNumber.slice(1)}`,
     ourNumber,
@@ -27,8 +27,8 @@ function known(ourNumber: string, lastActivityAt: string): NonNullable<Known> {
 }
 
 /** entryOf over a fixed table of conversations (missing: null). */
-function entries(table: Record<string, NonNullable<Known>>) {
-  return jest.fn(async (ourNumber: string): Promise<Known> => table[ourNumber] ?? null);
+function entries(table: Record<string, NonNullable<InboxSnapshot>>) {
+  return jest.fn(async (ourNumber: string): Promise<InboxSnapshot> => table[ourNumber] ?? null);
 }
 
 describe('chooseSender without a store (entryOf null)', () => {
@@ -112,8 +112,8 @@ describe('chooseSender with a store', () => {
   });
 
   test('entries are read in parallel, each number once', async () => {
-    const resolvers = new Map<string, (known: Known) => void>();
-    const entryOf = jest.fn((ourNumber: string) => new Promise<Known>((resolve) => resolvers.set(ourNumber, resolve)));
+    const resolvers = new Map<string, (known: InboxSnapshot) => void>();
+    const entryOf = jest.fn((ourNumber: string) => new Promise<InboxSnapshot>((resolve) => resolvers.set(ourNumber, resolve)));
     const choice = chooseSender([N1, N2, N3], undefined, entryOf);
     // All three reads started before any of them answered.
     await Promise.resolve();
@@ -127,7 +127,7 @@ describe('chooseSender with a store', () => {
   });
 
   test('a failing read rejects the choice', async () => {
-    const entryOf = jest.fn(async (ourNumber: string): Promise<Known> => {
+    const entryOf = jest.fn(async (ourNumber: string): Promise<InboxSnapshot> => {
       if (ourNumber === N2) throw new Error('sync down');
       return null;
     });

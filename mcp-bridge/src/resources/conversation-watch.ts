@@ -37,7 +37,7 @@ export class ConversationWatch {
   async subscribe(uri: string): Promise<void> {
     const id = uri.slice(CONVERSATION_URI_PREFIX.length);
     const store = await this.deps.store();
-    const found = store ? await store.inbox.get(id) : null;
+    const found = store ? await store.conversation(id) : null;
     this.seen.set(uri, fingerprint(found?.entry ?? null));
     this.delay = this.minMs;
     this.schedule();
@@ -68,7 +68,7 @@ export class ConversationWatch {
     let changed = false;
     for (const [uri, before] of [...this.seen]) {
       try {
-        const found = await store.inbox.get(uri.slice(CONVERSATION_URI_PREFIX.length));
+        const found = await store.conversation(uri.slice(CONVERSATION_URI_PREFIX.length));
         const now = fingerprint(found?.entry ?? null);
         if (now !== before && this.seen.has(uri)) {
           this.seen.set(uri, now);

@@ -1,0 +1,150 @@
+/**
+ * Handing new inbound messages to one reader exactly once (receive_sms's and wait_for_reply's
+ * protocol). The reader's cursor in the conversation's inbox entry moves past the messages with
+ * one conditional write before they are returned; the write carries a random token, so a write
+ * whose answer was lost can still be told landed or not. giveBack undoes a handover whose result
+ * never reached the client.
+ */
+import type { InboxEntry } from '../message-record';
+import { threadListName } from '../sync-names';
+import type { InboxSnapshot } from './inbox';
+import { advanced, cursorOf, hasNewInbound, isVisible, type ReadCursor, withCursor } from './read-cursor';
+import { type StoreContext, visibleEntry } from './store-context';
+import { UnknownConversationError } from './store-errors';
+import { MAX_CONFLICTS, readAfter, type StoredMessage } from './stored-message';
+import { isRevisionConflict } from './sync-gateway';
+
+export interface Handover {
+  entry: InboxEntry;
+  messages: StoredMessage[];
+  /** The cursor write that handed these over: what giveBack undoes. Absent when nothing moved. */
+  moved?: { before: ReadCursor; after: ReadCursor };
+}
+
+/** Receive options: a request cancelled before its cursor write hands nothing over. */
+export interface TakeOptions {
+  signal?: AbortSignal;
+}
+
+/** Conversations takeAllNew takes at once: about four cursor writes per inbox shard at a time, far inside its 20 writes/s. */
+const TAKE_CONCURRENCY = 32;
+
+/**
+ * Handovers whose cursor write got no clear answer and could not be checked at once (Sync
+ * unreadable too), by conversation. The next take of that conversation settles each: the write
+ * landed (the token is in the entry) and these messages are returned then, or it did not and
+ * they are still after the cursor. Kept by one reader's store only: each reader has its own
+ * cursor, and a bridge restarted in between loses the question (known limit: the messages of such
+ * a handover, if its write landed, then stay marked processed).
+ */
+export type Unsettled = Map<string, { token: string; handover: Handover }>;
+
+/**
+ * The inbound messages of one conversation this reader has not received yet; its cursor moves
+ * past them before they are returned. `known`: the entry as the caller just read it (spares a
+ * read; a conflict re-reads).
+ */
+export async function takeNew(ctx: StoreContext, unsettled: Unsettled, conversationId: string, options: TakeOptions = {}, known?: InboxSnapshot): Promise<Handover> {
+  const { reader } = ctx.scope;
+  const pending = unsettled.get(conversationId);
+  // With a handover to settle, `known` may predate its write: read afresh.
+  let current = known && !pending ? known : await visibleEntry(ctx, conversationId);
+  if (pending) {
+    unsettled.delete(conversationId);
+    if (current && cursorOf(current.entry, reader).handovers.includes(pending.token)) return pending.handover;
+  }
+  for (let conflicts = 0; conflicts < MAX_CONFLICTS; conflicts++) {
+    if (!current) throw new UnknownConversationError(conversationId);
+    const { entry, revision } = current;
+    if (!hasNewInbound(entry, reader)) return { entry, messages: [] };
+    const before = cursorOf(entry, reader);
+    const items = await readAfter(ctx.sync, threadListName(conversationId), before.cursorIndex, entry.lastInboundIndex);
+    if (options.signal?.aborted) return { entry, messages: [] };
+    const inbound = items.filter((message) => message.direction === 'inbound');
+    const cursorIndex = items.reduce((max, message) => Math.max(max, message.index), before.cursorIndex);
+    const token = ctx.newToken();
+    const after = advanced(before, cursorIndex, inbound.length, token);
+    const next = withCursor(entry, reader, after);
+    const handover: Handover = { entry: next, messages: inbound.map((message) => ({ ...message, processed: false })), moved: { before, after } };
+    try {
+      await ctx.sync.mapUpdate(ctx.inbox.shardOf(conversationId), conversationId, next, revision);
+      return handover;
+    } catch (error) {
+      // Whatever the error, a try of this write may have landed without an answer: the gateway
+      // retries, so its last try may meet a revision conflict, a 429 or the deadline after an
+      // earlier one took effect (the burst test lost handovers that way). Only the entry can
+      // tell whether the cursor moved: its token decides, or the question is parked.
+      let reread: InboxSnapshot;
+      try {
+        reread = await visibleEntry(ctx, conversationId);
+      } catch {
+        unsettled.set(conversationId, { token, handover });
+        throw error;
+      }
+      if (reread && cursorOf(reread.entry, reader).handovers.includes(token)) return handover;
+      if (!isRevisionConflict(error)) throw error; // it did not land: the messages stay new
+      current = reread;
+    }
+  }
+  throw new Error(`Too many concurrent receives on ${conversationId}.`);
+}
+
+/** New inbound messages of every visible conversation that has some (the inbox says which). */
+export async function takeAllNew(ctx: StoreContext, unsettled: Unsettled, options: TakeOptions = {}): Promise<Handover[]> {
+  const { scope } = ctx;
+  // A conversation with a handover still to settle is asked too: its write may have landed, in
+  // which case the inbox shows nothing new, yet those messages were never returned.
+  const withNews = (await ctx.inbox.all())
+    .filter(({ entry }) => isVisible(scope, entry) && (hasNewInbound(entry, scope.reader) || unsettled.has(entry.conversationId)))
+    .sort((a, b) => a.entry.lastActivityAt.localeCompare(b.entry.lastActivityAt));
+  let failure: unknown;
+  // Conversations are independent: taken side by side (each one's thread read, then its cursor
+  // write), so the wait is a few round trips, not two per conversation. Bounded, because the
+  // cursor writes of one inbox shard share its 20 writes/s.
+  const taken: (Handover | null)[] = new Array(withNews.length).fill(null);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < withNews.length; i = next++) {
+      const known = withNews[i]!;
+      // The revision read with the shard page spares a second read; a conflict re-reads.
+      try {
+        taken[i] = await takeNew(ctx, unsettled, known.entry.conversationId, options, known);
+      } catch (error) {
+        // Throwing now would drop the handovers already taken (their cursors have moved): return
+        // them; the conversations that failed keep their messages for the next call.
+        failure ??= error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(TAKE_CONCURRENCY, withNews.length) }, worker));
+  // Oldest activity first, as listed, whichever finished first.
+  const results = taken.filter((handover): handover is Handover => handover !== null && handover.messages.length > 0);
+  if (results.length === 0 && failure !== undefined) throw failure;
+  return results;
+}
+
+/**
+ * Undoes a handover whose result never reached the client (the request was cancelled, or its
+ * answer could not be written): the messages are new again for the next receive. Only while the
+ * cursor still stands where that handover left it; false when a later receive moved it on.
+ */
+export async function giveBack(ctx: StoreContext, handover: Handover): Promise<boolean> {
+  const { moved } = handover;
+  if (!moved) return true;
+  const { reader } = ctx.scope;
+  const { conversationId } = handover.entry;
+  const [token] = moved.after.handovers.slice(-1);
+  let restored = false;
+  await ctx.inbox.update(conversationId, (current) => {
+    if (!current) return null; // gone (retention): nothing to give back to
+    const now = cursorOf(current, reader);
+    restored = now.cursorIndex === moved.after.cursorIndex && now.handovers.includes(token ?? '');
+    if (!restored) return current;
+    return withCursor(current, reader, {
+      cursorIndex: moved.before.cursorIndex,
+      handedOver: Math.max(0, now.handedOver - (moved.after.handedOver - moved.before.handedOver)),
+      handovers: now.handovers.filter((t) => t !== token),
+    });
+  });
+  return restored;
+}

@@ -1,0 +1,139 @@
+/**
+ * Storing an incoming message exactly once (the webhook's protocol, and reconciliation's). The sid
+ * map item is the claim: creating it is atomic, so of two deliveries of one webhook only one
+ * stores; a later replay finds it done. A failed attempt releases its claim (keeping the list
+ * index if it got one) so Twilio's retry resumes. Steps: claim → append → count → done.
+ */
+import type { MessageRecord, SidEntry } from '../message-record';
+import { optOutChange, type OptOutType } from '../opt-out';
+import { sidMapName, threadListName } from '../sync-names';
+import { type StoreContext } from './store-context';
+import { StoreInProgressError } from './store-errors';
+import { conversationOf, isSameSid, MAX_CONFLICTS, parseSidEntry, readAfter } from './stored-message';
+import { isDuplicateKey, isRevisionConflict } from './sync-gateway';
+
+/**
+ * A claim older than this is taken to belong to a dead request. A webhook's Sync calls end within
+ * 14 s of its start (handle-incoming.ts, WEBHOOK_BUDGET_MS), so a 20 s old claim has no live owner.
+ */
+export const DEFAULT_STALE_CLAIM_MS = 20_000;
+
+type Claim = 'done' | { index: number | null; counted: boolean | null; claimedAt: number; tookOver: boolean; revision: string };
+
+export async function recordInbound(
+  ctx: StoreContext,
+  staleClaimMs: number,
+  record: MessageRecord,
+  signals: { optOutType?: OptOutType } = {},
+): Promise<'stored' | 'duplicate'> {
+  const { sync, inbox } = ctx;
+  const { conversationId, ourNumber, theirNumber } = conversationOf(record);
+  const map = sidMapName(conversationId);
+  const token = ctx.newToken();
+  let claim: Claim;
+  try {
+    claim = await claimSid(ctx, staleClaimMs, map, record.sid, token);
+  } catch (error) {
+    // A claim held by an attempt that failed after storing and counting the message (only its
+    // "done" mark or its release did not get through) would make every retry answer 503 until
+    // the claim goes stale, and Twilio would give up on a message we have. Counted means stored.
+    if (error instanceof StoreInProgressError && (error.counted === true || (await isCounted(ctx, conversationId, record.sid)))) return 'duplicate';
+    // The claim write itself may have landed before its answer was lost: release it, or the
+    // retry Twilio sends right away would find it held and answer 503 for staleClaimMs.
+    if (!(error instanceof StoreInProgressError)) await releaseIfOwned(ctx, map, record.sid, token);
+    throw error;
+  }
+  if (claim === 'done') return 'duplicate';
+  let { index, counted } = claim;
+  const list = threadListName(conversationId);
+  try {
+    // The inbox entry is read while the message is appended: one round trip less before the
+    // count (a stale read only costs the If-Match conflict's re-read).
+    const recount = counted !== true && claim.counted === null && claim.tookOver;
+    const [appended, inboxEntry] = await Promise.all([
+      index ?? sync.appendOnce(list, record, isSameSid(record.sid), claim.tookOver),
+      counted === true || recount ? undefined : inbox.get(conversationId),
+    ]);
+    index = appended;
+    // The claim remembers whether the count landed: the inbox's recentSids only remember the
+    // newest 32 sids, and a retry coming after 32 other messages were counted would count it
+    // again (the bench's one busy conversation counted 300 for 299 stored). Unknown (a claim
+    // taken over from an owner that may have counted it): the inbox recounts from the thread.
+    if (counted !== true) {
+      const optedOut = optOutChange(record.body, signals.optOutType);
+      const activity = { conversationId, ourNumber, theirNumber, sid: record.sid, index, direction: 'inbound' as const, at: record.createdAt, ...(optedOut !== undefined ? { optedOut } : {}) };
+      // Ambiguous from here on: the write may land without an answer.
+      counted = null;
+      if (recount) await inbox.recount(activity, () => readAfter(sync, list, -1, Infinity));
+      else await inbox.record(activity, inboxEntry);
+      counted = true;
+    }
+    await sync.mapUpdate(map, record.sid, { owner: null, claimedAt: claim.claimedAt, index, done: true, counted } satisfies Partial<SidEntry>);
+    return 'stored';
+  } catch (error) {
+    // Release the claim, keeping the list index it got so the retry resumes there. Only while
+    // this request still holds it (If-Match on the claim's revision, no read needed): a slow
+    // request must not clear a claim another one took over, or undo one that finished. Best
+    // effort: if Sync is down the claim goes stale instead; the original error is what counts.
+    await sync
+      .mapUpdate(map, record.sid, { owner: null, claimedAt: 0, index: index ?? null, done: false, counted } satisfies Partial<SidEntry>, claim.revision)
+      .catch(() => undefined);
+    throw error;
+  }
+}
+
+async function claimSid(ctx: StoreContext, staleClaimMs: number, map: string, sid: string, token: string): Promise<Claim> {
+  const { sync } = ctx;
+  let triedTakeOver = false;
+  for (let conflicts = 0; conflicts < MAX_CONFLICTS; conflicts++) {
+    const claimedAt = ctx.now().getTime();
+    try {
+      // counted: null, for whoever takes this claim over should we die: we may count before that.
+      const created = await sync.mapCreate(map, sid, { owner: token, claimedAt, index: null, done: false, counted: null } satisfies Partial<SidEntry>);
+      return { index: null, counted: false, claimedAt, tookOver: false, revision: created.revision };
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+    }
+    const existing = await sync.mapGet(map, sid);
+    if (!existing) continue;
+    const entry = parseSidEntry(existing.data);
+    if (entry.done) return 'done';
+    // Ours already: our create, or our takeover of a stale claim, landed without an answer. After
+    // a takeover the earlier owner may have appended before it died: search before appending.
+    // Our own create that landed unanswered has counted nothing yet.
+    if (entry.owner === token) return { index: entry.index, counted: triedTakeOver ? entry.counted : false, claimedAt: entry.claimedAt, tookOver: triedTakeOver, revision: existing.revision };
+    if (entry.owner !== null && claimedAt - entry.claimedAt < staleClaimMs) throw new StoreInProgressError(sid, entry.counted);
+    try {
+      triedTakeOver = true;
+      const revision = await sync.mapUpdate(map, sid, { ...entry, owner: token, claimedAt }, existing.revision);
+      return { index: entry.index, counted: entry.counted, claimedAt, tookOver: true, revision };
+    } catch (error) {
+      if (!isRevisionConflict(error)) throw error;
+    }
+  }
+  throw new StoreInProgressError(sid);
+}
+
+/** After a failed claim step, whose write may have landed unanswered: release it if it is ours. */
+async function releaseIfOwned(ctx: StoreContext, map: string, sid: string, token: string): Promise<void> {
+  try {
+    const existing = await ctx.sync.mapGet(map, sid);
+    if (!existing) return;
+    const entry = parseSidEntry(existing.data);
+    if (entry.owner !== token) return;
+    await ctx.sync.mapUpdate(map, sid, { ...entry, owner: null, claimedAt: 0 } satisfies SidEntry, existing.revision);
+  } catch {
+    // The claim goes stale instead; the original error is what the caller reports.
+  }
+}
+
+/** The sids the conversation's inbox entry counted last (the newest 32): stored for certain. */
+export async function recentlyCounted(ctx: StoreContext, conversationId: string): Promise<ReadonlySet<string>> {
+  return new Set((await ctx.inbox.get(conversationId))?.entry.recentSids ?? []);
+}
+
+/** The inbox counts a message only after it is in the thread. */
+async function isCounted(ctx: StoreContext, conversationId: string, sid: string): Promise<boolean> {
+  const counted = await recentlyCounted(ctx, conversationId).catch(() => new Set<string>());
+  return counted.has(sid);
+}
