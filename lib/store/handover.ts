@@ -26,8 +26,12 @@ export interface TakeOptions {
   signal?: AbortSignal;
 }
 
-/** Conversations takeAllNew takes at once: about four cursor writes per inbox shard at a time, far inside its 20 writes/s. */
-const TAKE_CONCURRENCY = 32;
+/**
+ * Conversations of one inbox shard takeAllNew takes at once: each ends with a cursor write to
+ * that shard's Map, whose limit is 20 writes/s over a 10 s burst window (the webhooks' counts
+ * share it). The shards are independent, so 100 conversations with news take one wave.
+ */
+const TAKE_PER_SHARD = 16;
 
 /**
  * Handovers whose cursor write got no clear answer and could not be checked at once (Sync
@@ -99,12 +103,15 @@ export async function takeAllNew(ctx: StoreContext, unsettled: Unsettled, option
     .sort((a, b) => a.entry.lastActivityAt.localeCompare(b.entry.lastActivityAt));
   let failure: unknown;
   // Conversations are independent: taken side by side (each one's thread read, then its cursor
-  // write), so the wait is a few round trips, not two per conversation. Bounded, because the
-  // cursor writes of one inbox shard share its 20 writes/s.
+  // write), so the wait is two round trips, not two per conversation; bounded per shard.
   const taken: (Handover | null)[] = new Array(withNews.length).fill(null);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < withNews.length; i = next++) {
+  const byShard = new Map<string, number[]>();
+  withNews.forEach(({ entry }, i) => {
+    const shard = ctx.inbox.shardOf(entry.conversationId);
+    byShard.set(shard, [...(byShard.get(shard) ?? []), i]);
+  });
+  const worker = async (queue: number[]) => {
+    for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
       const known = withNews[i]!;
       // The revision read with the shard page spares a second read; a conflict re-reads.
       try {
@@ -116,7 +123,7 @@ export async function takeAllNew(ctx: StoreContext, unsettled: Unsettled, option
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(TAKE_CONCURRENCY, withNews.length) }, worker));
+  await Promise.all([...byShard.values()].flatMap((queue) => Array.from({ length: Math.min(TAKE_PER_SHARD, queue.length) }, () => worker(queue))));
   // Oldest activity first, as listed, whichever finished first.
   const results = taken.filter((handover): handover is Handover => handover !== null && handover.messages.length > 0);
   if (results.length === 0 && failure !== undefined) throw failure;
