@@ -1,13 +1,13 @@
 /**
  * 3. Twilio API calls per operation, counted by the emulator: the bridge over stdio, the Functions
  * under `twilio-run start`, the emulator posting signed webhooks — the whole system as wired by
- * test/support/system.ts. Each count comes with the reading of lib/store/*.ts that explains it.
+ * scripts/system/bridged-system.ts. Each count comes with the reading of lib/store/*.ts that explains it.
  */
 import twilio from 'twilio';
 import { conversationIdFor } from '../lib/conversation-id';
 import { allInboxShards } from '../lib/sync-names';
-import { startBridge, type BridgeProcess } from '../test/support/bridge-process';
-import { startSystem, type System } from '../test/support/system';
+import { startBridge, type BridgeProcess } from '../scripts/system/bridge-process';
+import { startSystem, type System } from '../scripts/system/bridged-system';
 import { type BenchOptions, type CallCount, countCalls, handset, UNREACHED_SEND_LIMITS, OUR_NUMBER } from './common';
 import type { Metric, SectionResult } from './report';
 import { sleep, summarize } from './stats';

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BRIDGE_BIN } from '../test/support/paths';
+import { bridgePath } from '../scripts/system/paths';
 import { type BenchOptions, errorText, FAKE } from './common';
 import { ensurePeers, guardedEnv, netAttempts, type PeerInstall, peerServers, type PeerServer } from './peers';
 import type { Metric, SectionResult, Target } from './report';
@@ -20,7 +20,7 @@ export function ourServer(): ServerSpec {
   return {
     name: 'twilio-sms-mcp',
     command: process.execPath,
-    args: [BRIDGE_BIN],
+    args: [bridgePath()],
     cwd: '/',
     env: {
       TWILIO_ACCOUNT_SID: FAKE.accountSid,

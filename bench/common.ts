@@ -2,10 +2,11 @@
  * What the sections share: the options they run with, fake credentials, the emulator's request
  * log turned into readable breakdowns, and a concurrency pool.
  */
-import type { Emulator, RecordedRequest } from '../test/emulator';
-import { ROOT } from '../test/support/paths';
+import type { Emulator, RecordedRequest } from '../emulator';
+import { projectRoot } from '../scripts/system/paths';
 
-export { ROOT };
+/** The project folder (the bench runs from source under ts-jest and bundled in build/bench/). */
+export const ROOT = projectRoot();
 
 export interface BenchOptions {
   /** Tiny sizes and 1–2 repetitions (the smoke test). */

@@ -11,9 +11,9 @@ import { MessageStore } from '../lib/store/message-store';
 import { SyncGateway } from '../lib/store/sync-gateway';
 import { allInboxShards } from '../lib/sync-names';
 import { createTwilioClient } from '../lib/twilio-client';
-import { type Emulator, startEmulator } from '../test/emulator';
-import { startBridge } from '../test/support/bridge-process';
-import { connectHttp, type HttpBridgeProcess, type HttpClient, startHttpBridge } from '../test/support/http-bridge';
+import { type Emulator, startEmulator } from '../emulator';
+import { startBridge } from '../scripts/system/bridge-process';
+import { connectHttp, type HttpBridgeProcess, type HttpClient, startHttpBridge } from '../scripts/system/http-bridge';
 import { type BenchOptions, errorText, handset, messageSid, OUR_NUMBER } from './common';
 import type { Metric, SectionResult } from './report';
 import { type Figure, ratio, single, sleep, summarize, timed } from './stats';
@@ -274,7 +274,7 @@ export async function runHttpThroughput(options: BenchOptions): Promise<Omit<Sec
     if (stdioMs.length && one.latency) {
       const stdioFigure = summarize(stdioMs, { p99: true });
       metrics.push(
-        { id: 'http.stdio.latencyMs', label: 'the same call over stdio, 1 client: p50 (p99)', unit: 'ms', value: stdioFigure, note: 'test/support/bridge-process.ts: the SDK client over the child\'s stdin/stdout' },
+        { id: 'http.stdio.latencyMs', label: 'the same call over stdio, 1 client: p50 (p99)', unit: 'ms', value: stdioFigure, note: 'scripts/system/bridge-process.ts: the SDK client over the child\'s stdin/stdout' },
         { id: 'http.ratio.httpToStdio', label: 'latency p50, HTTP / stdio, 1 client', unit: '×', value: ratio(one.latency, stdioFigure) },
       );
     }

@@ -12,10 +12,10 @@ import { MessageStore } from '../lib/store/message-store';
 import { SyncGateway } from '../lib/store/sync-gateway';
 import { inboxShardFor, threadListName } from '../lib/sync-names';
 import { createTwilioClient } from '../lib/twilio-client';
-import { DEFAULT_SYNC_LIMITS, type Emulator, startEmulator } from '../test/emulator';
+import { DEFAULT_SYNC_LIMITS, type Emulator, startEmulator } from '../emulator';
 import { type BenchOptions, errorText, handset, messageSid, OUR_NUMBER, pool } from './common';
 import type { Metric, SectionResult, Target } from './report';
-import { startFunctions } from '../test/support/functions-process';
+import { startFunctions } from '../scripts/system/functions-process';
 import { type Figure, ratio, single, sleep, summarize } from './stats';
 
 interface Phase {
@@ -23,7 +23,7 @@ interface Phase {
   label: string;
   conversations: number;
   messages: number;
-  /** twilio-run's default --live (require cache cleared per request), as test/support and `npm run dev` run it. */
+  /** twilio-run's default --live (require cache cleared per request), as `npm run dev` runs it (scripts/system/functions-process.ts defaults to --no-live). */
   live: boolean;
 }
 
@@ -251,7 +251,7 @@ export async function runInboundThroughput(options: BenchOptions): Promise<Omit<
   const metrics: Metric[] = [];
   const targets: Target[] = [];
   const notes: string[] = [
-    `Method: for each case a fresh emulator (Sync limits ${DEFAULT_SYNC_LIMITS.perObjectPerSecond}/s per object, ${DEFAULT_SYNC_LIMITS.windowSeconds} s window) and Functions under twilio-run start --no-fork-process --no-live ((c): twilio-run's default --live, as test/support/functions-process.ts, npm run dev and the sandbox run it: twilio-run then clears the whole require cache before every request, so each webhook re-loads the Function bundle and twilio-node — a development-server cost a warm deployed Function does not pay); signed webhooks (twilio.getExpectedTwilioSignature) posted with fetch, ${CONCURRENCY} in flight, distinct MessageSids round-robin over the conversations; a 5xx, timeout or connection error is retried with the same MessageSid (up to ${MAX_ATTEMPTS} attempts, ${RETRY_DELAY_MS / 1000} s apart; real Twilio retries only with connection overrides on the URL, otherwise it calls the fallback URL once). Rate = acknowledged (2xx) messages / wall time from the first post to the last answer. Latency is per HTTP attempt. Afterwards every thread is read back: lost = posted but not in its thread; duplicated = extra copies of a MessageSid; the inbox entry's messageCount is compared with the thread length. On ${os.cpus().length} cores, the emulator and the load generator share this process; twilio-run is one more process.`,
+    `Method: for each case a fresh emulator (Sync limits ${DEFAULT_SYNC_LIMITS.perObjectPerSecond}/s per object, ${DEFAULT_SYNC_LIMITS.windowSeconds} s window) and Functions under twilio-run start --no-fork-process --no-live ((c): twilio-run's default --live, as npm run dev runs it (the sandbox and the tests run --no-live): twilio-run then clears the whole require cache before every request, so each webhook re-loads the Function bundle and twilio-node — a development-server cost a warm deployed Function does not pay); signed webhooks (twilio.getExpectedTwilioSignature) posted with fetch, ${CONCURRENCY} in flight, distinct MessageSids round-robin over the conversations; a 5xx, timeout or connection error is retried with the same MessageSid (up to ${MAX_ATTEMPTS} attempts, ${RETRY_DELAY_MS / 1000} s apart; real Twilio retries only with connection overrides on the URL, otherwise it calls the fallback URL once). Rate = acknowledged (2xx) messages / wall time from the first post to the last answer. Latency is per HTTP attempt. Afterwards every thread is read back: lost = posted but not in its thread; duplicated = extra copies of a MessageSid; the inbox entry's messageCount is compared with the thread length. On ${os.cpus().length} cores, the emulator and the load generator share this process; twilio-run is one more process.`,
   ];
   const rates = new Map<Phase['key'], Figure>();
   for (const [index, phase] of phases.entries()) {

@@ -1,6 +1,6 @@
 /**
  * 8. At real round-trip times (issue #16): every tool and both webhooks timed with the emulator
- * holding each Twilio answer 0, 50 and 150 ms (test/emulator/latency.ts), and each time expressed
+ * holding each Twilio answer 0, 50 and 150 ms (emulator/latency.ts), and each time expressed
  * in round trips (wall time / RTT). Also receive_sms {} with 1, 10 and 100 conversations with news,
  * and list_conversations with 10, 1,000 and 10,000 conversations in the index. State is seeded
  * straight through the store (lib/store/message-store.ts) with latency off; only the measured call
@@ -16,9 +16,9 @@ import { MessageStore } from '../lib/store/message-store';
 import { SyncGateway } from '../lib/store/sync-gateway';
 import { allInboxShards } from '../lib/sync-names';
 import { createTwilioClient, type TwilioClient } from '../lib/twilio-client';
-import { startEmulator, type Emulator } from '../test/emulator';
-import { startBridge, type BridgeProcess } from '../test/support/bridge-process';
-import { startFunctions, type FunctionsProcess } from '../test/support/functions-process';
+import { startEmulator, type Emulator } from '../emulator';
+import { startBridge, type BridgeProcess } from '../scripts/system/bridge-process';
+import { startFunctions, type FunctionsProcess } from '../scripts/system/functions-process';
 import { type BenchOptions, type CallCount, countCalls, handset, messageSid, messagesIn, OUR_NUMBER, pool, UNREACHED_SEND_LIMITS } from './common';
 import type { Metric, SectionResult, Target } from './report';
 import { formatNumber, summarize } from './stats';

@@ -6,8 +6,8 @@
 import { MessageStore } from '../lib/store/message-store';
 import { SyncGateway } from '../lib/store/sync-gateway';
 import { createTwilioClient } from '../lib/twilio-client';
-import { startEmulator } from '../test/emulator';
-import { startBridge } from '../test/support/bridge-process';
+import { startEmulator } from '../emulator';
+import { startBridge } from '../scripts/system/bridge-process';
 import { type BenchOptions, handset, UNREACHED_SEND_LIMITS, OUR_NUMBER } from './common';
 import type { Metric, SectionResult } from './report';
 import { ratio, single, summarize, timed } from './stats';

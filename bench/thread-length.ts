@@ -1,40 +1,20 @@
 /**
  * 4. Cost against thread length: receive_sms (3 new messages) and get_conversation (newest 20) on
  * threads of 10, 1,000 and 10,000 messages, through the real bridge over stdio. Threads are seeded
- * as test/e2e/thread-cost.test.ts does (plain appends, emulator without Sync rate limits).
+ * as test/e2e/thread-cost.test.ts does (scripts/system/seed-thread.ts; emulator without Sync rate limits).
  */
-import { conversationIdFor } from '../lib/conversation-id';
-import type { MessageRecord } from '../lib/message-record';
-import { Inbox } from '../lib/store/inbox';
 import { MessageStore } from '../lib/store/message-store';
 import { SyncGateway } from '../lib/store/sync-gateway';
 import { threadListName } from '../lib/sync-names';
 import { createTwilioClient } from '../lib/twilio-client';
-import { startEmulator } from '../test/emulator';
-import { startBridge } from '../test/support/bridge-process';
+import { startEmulator } from '../emulator';
+import { startBridge } from '../scripts/system/bridge-process';
+import { addInbound, type SeededThread, seedThread } from '../scripts/system/seed-thread';
 import { type BenchOptions, handset, messagesIn, OUR_NUMBER } from './common';
 import type { Metric, SectionResult, Target } from './report';
 import { type Figure, ratio, summarize, timed } from './stats';
 
 export const THREAD_RATIO_TARGET = 1.1;
-
-function record(i: number, them: string, direction: 'inbound' | 'outbound' = 'inbound'): MessageRecord {
-  const sid = `SM${i.toString(16).padStart(8, '0')}${them.slice(-4)}${'0'.repeat(20)}`;
-  const at = new Date(Date.UTC(2026, 10, 1) + i * 1000).toISOString();
-  return {
-    sid, direction, from: direction === 'inbound' ? them : OUR_NUMBER, to: direction === 'inbound' ? OUR_NUMBER : them,
-    body: `message ${i}`, media: [], numSegments: 1, status: direction === 'inbound' ? 'received' : 'delivered',
-    errorCode: null, createdAt: at, statusAt: at, processed: false,
-  };
-}
-
-interface Thread {
-  size: number;
-  them: string;
-  conversationId: string;
-  /** Next record number (sids stay unique within the thread). */
-  next: number;
-}
 
 interface SizeResult {
   receiveMs: number[];
@@ -59,29 +39,12 @@ export async function runThreadLength(options: BenchOptions): Promise<Omit<Secti
     TWILIO_SYNC_SERVICE_SID: serviceSid, TWILIO_API_BASE_URL: emulator.url,
   });
   try {
-    /** Plain appends, then the inbox entry as the store would leave it with everything handed over, then 3 new inbound messages. */
-    const seed = async (size: number, index: number): Promise<Thread> => {
-      const them = handset(index, 5);
-      const conversationId = conversationIdFor(OUR_NUMBER, them);
-      const list = threadListName(conversationId);
-      await sync.appendOnce(list, record(0, them), () => false);
-      for (let next = 1; next < size; next += 100) {
-        await Promise.all(Array.from({ length: Math.min(100, size - next) }, (_, k) => sync.appendOnce(list, record(next + k, them, (next + k) % 2 ? 'outbound' : 'inbound'), () => false)));
-      }
-      await new Inbox(sync).update(conversationId, () => ({
-        conversationId, ourNumber: OUR_NUMBER, theirNumber: them, createdAt: record(0, them).createdAt, lastActivityAt: record(size - 1, them).createdAt,
-        lastDirection: 'inbound', messageCount: size, inboundCount: Math.ceil(size / 2), lastInboundIndex: size - 1, cursorIndex: size - 1, handedOver: Math.ceil(size / 2), recentSids: [], optedOut: false,
-      }));
-      return { size, them, conversationId, next: size };
-    };
-    const addNew = async (thread: Thread) => {
-      for (let k = 0; k < 3; k++) await store.recordInbound(record(thread.next++, thread.them));
-    };
+    const addNew = (thread: SeededThread) => addInbound(store, OUR_NUMBER, thread);
 
-    const threads: Thread[] = [];
+    const threads: SeededThread[] = [];
     for (const [i, size] of sizes.entries()) {
       options.log(`thread length: seeding a thread of ${size.toLocaleString('en-US')} messages`);
-      const thread = await seed(size, i);
+      const thread = await seedThread(sync, OUR_NUMBER, handset(i, 5), size);
       await addNew(thread);
       threads.push(thread);
     }
@@ -163,7 +126,7 @@ export async function runThreadLength(options: BenchOptions): Promise<Omit<Secti
       `Method: emulator without Sync rate limits (seeding speed); ${reps} repetitions interleaved across thread sizes; before each receive_sms, 3 new inbound messages are stored through MessageStore.recordInbound (not timed); each call is timed end to end over stdio through the built bridge and its Sync calls counted by the emulator.`,
     ];
     notes.push(
-      `The emulator's own List reads grow with the list (it copies and filters the whole list per page: test/emulator/sync-list-routes.ts): +${emulatorGrowth.get.toFixed(2)} ms for get_conversation's read and +${emulatorGrowth.receive.toFixed(2)} ms for receive_sms's at ${sizes.at(-1)!.toLocaleString('en-US')} messages; the targets also show the time ratios without that growth. Times of a few ms over stdio vary by about ±1 ms between runs; the call counts are the stable measure.`,
+      `The emulator's own List reads grow with the list (it copies and filters the whole list per page: emulator/sync-object-routes.ts): +${emulatorGrowth.get.toFixed(2)} ms for get_conversation's read and +${emulatorGrowth.receive.toFixed(2)} ms for receive_sms's at ${sizes.at(-1)!.toLocaleString('en-US')} messages; the targets also show the time ratios without that growth. Times of a few ms over stdio vary by about ±1 ms between runs; the call counts are the stable measure.`,
     );
     if (problems.length) notes.push(`Problems: ${[...new Set(problems)].join('; ')}.`);
     return { name: 'thread-length', title: '4. Cost against thread length', metrics, targets, notes };

@@ -86,7 +86,7 @@ await Promise.all([
   }),
   build({
     ...common,
-    entryPoints: [join(root, 'test/emulator/cli.ts')],
+    entryPoints: [join(root, 'emulator/cli.ts')],
     outfile: join(root, 'build/emulator/cli.js'),
   }),
   // The benchmarks (`npm run bench`, bench/run.ts).
@@ -96,7 +96,7 @@ await Promise.all([
     outfile: join(root, 'build/bench/run.js'),
   }),
   // Each script module exports run() and starts nothing when imported (demo.ts imports
-  // sandbox.ts); this one-line entry is what calls it.
+  // sandbox/start-sandbox.ts); this one-line entry is what calls it.
   ...['sandbox', 'demo', 'setup', 'reconcile', 'deploy'].map((name) =>
     build({
       ...common,

@@ -1,6 +1,6 @@
 /**
  * `npm run demo`: one conversation through the whole system, offline, scripted. The sandbox
- * (sandbox.ts, on free ports) plays Twilio and the Functions; a real MCP client (the SDK's
+ * (sandbox/start-sandbox.ts, on free ports) plays Twilio and the Functions; a real MCP client (the SDK's
  * Client over stdio, as LibreChat and Claude Desktop use) plays the assistant:
  *
  *   handset texts → list_conversations → receive_sms → send_sms → delivered in get_conversation
@@ -13,9 +13,12 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { parseHelpOnly } from './cli-args';
-import { freePort, killChildrenOnExit, missingBuild, startSandbox, type Sandbox } from './sandbox';
+import { missingBuild, startSandbox, type Sandbox } from './sandbox/start-sandbox';
 import { type Io, stdio } from './script-io';
-import { bridgePath, projectRoot } from './setup';
+import { textOf } from './system/bridge-process';
+import { killChildrenOnExit } from './system/functions-process';
+import { bridgePath, projectRoot } from './system/paths';
+import { freePort } from './system/ports';
 
 const HANDSET = '+14155550100';
 const QUESTION = 'Hi! Is my order #1042 ready for pickup?';
@@ -30,10 +33,6 @@ const SentSchema = z.object({ outcome: z.string(), sid: z.string().nullable(), s
 const ThreadSchema = z.object({ messages: z.array(z.object({ sid: z.string(), direction: z.string(), body: z.string(), status: z.string() })) });
 
 class DemoFailure extends Error {}
-
-function textOf(result: CallToolResult): string {
-  return result.content.map((part) => (part.type === 'text' ? part.text : '')).join('\n');
-}
 
 /** First line of a tool's text, shortened: the transcript shows what the model would read first. */
 function firstLine(text: string, max = 200): string {

@@ -4,8 +4,6 @@
  * Configured through the environment only, like the bridge: secrets never go on argv, and are
  * never printed (the YAML carries `${TWILIO_AUTH_TOKEN}` placeholders that LibreChat fills in).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import type * as z from 'zod';
 import { readCredentials, type TwilioCredentials } from '../lib/env/credentials';
 import { firstIssue, httpUrl, sid, twilioApiBaseUrl } from '../lib/env/schema';
@@ -15,28 +13,7 @@ import { parseHelpOnly } from './cli-args';
 import { librechatYaml } from './client-config';
 import { describeSteps, provision, ProvisionError, type ProvisionResult } from './provision';
 import { type Io, runMain } from './script-io';
-
-const PACKAGE_NAME = 'twilio-sms-mcp';
-
-
-/**
- * The project folder, found from this file: scripts/ under ts-jest, build/scripts/ when bundled.
- * Printed paths are absolute because Claude Desktop may start the bridge in `/`.
- */
-export function projectRoot(from: string = __dirname): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest)) {
-      const { name } = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown };
-      if (name === PACKAGE_NAME) return dir;
-    }
-    if (dirname(dir) === dir) throw new Error(`Cannot find the ${PACKAGE_NAME} folder above ${from}.`);
-  }
-}
-
-export function bridgePath(root: string = projectRoot()): string {
-  return join(root, 'mcp-bridge', 'dist', 'index.js');
-}
+import { bridgePath, projectRoot } from './system/paths';
 
 // ---------------------------------------------------------------------------------------------
 // Configuration from the environment

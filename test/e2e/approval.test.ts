@@ -5,8 +5,8 @@
  * not stand in for the human; a client without the capability keeps the preview-and-token flow.
  */
 import { ElicitRequestSchema, type ElicitRequest, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
-import { startBridge, textOf, type BridgeProcess } from '../support/bridge-process';
-import { connectHttp, startHttpBridge } from '../support/http-bridge';
+import { startBridge, textOf, type BridgeProcess } from '../../scripts/system/bridge-process';
+import { connectHttp, startHttpBridge } from '../../scripts/system/http-bridge';
 import { eventually, OUR_NUMBER, startSystem, type System } from '../support/system';
 
 let system: System;

@@ -21,8 +21,8 @@ import { join } from 'node:path';
 import { MessageStore } from '../../lib/store/message-store';
 import { SyncGateway } from '../../lib/store/sync-gateway';
 import { createTwilioClient } from '../../lib/twilio-client';
-import { startEmulator, type Emulator } from '../emulator';
-import { connectHttp, type HttpBridgeProcess, type HttpClient, startHttpBridge } from '../support/http-bridge';
+import { startEmulator, type Emulator } from '../../emulator';
+import { connectHttp, type HttpBridgeProcess, type HttpClient, startHttpBridge } from '../../scripts/system/http-bridge';
 import { BRIDGE_BIN, ROOT } from '../support/paths';
 
 // Node 22 start-up, the suite, the bridge and the emulator on a loaded 2-core machine.

@@ -13,10 +13,10 @@ import { dirname, join } from 'node:path';
 import twilio from 'twilio';
 import { optionalSettings } from '../../lib/webhooks/function-env';
 import { deployCredentials, newDeployment, readDeployFlags, settingsToClear } from '../../scripts/deploy';
-import { startEmulator, type Emulator } from '../emulator';
+import { startEmulator, type Emulator } from '../../emulator';
 import { tokenClient } from '../emulator/test-helpers';
 import { startConnectProxy, type ConnectProxy } from '../support/connect-proxy';
-import { freePort } from '../support/functions-process';
+import { freePort } from '../../scripts/system/ports';
 import { ROOT } from '../support/paths';
 
 const OUR_NUMBER = '+15005550006';

@@ -6,8 +6,8 @@
  */
 import { request } from 'node:http';
 import { conversationIdFor } from '../../lib/conversation-id';
-import { startBridge, textOf } from '../support/bridge-process';
-import { type HttpBridgeProcess, startHttpBridge } from '../support/http-bridge';
+import { startBridge, textOf } from '../../scripts/system/bridge-process';
+import { type HttpBridgeProcess, startHttpBridge } from '../../scripts/system/http-bridge';
 import { OUR_NUMBER, startSystem, type System } from '../support/system';
 
 const SECOND = '+14155550111';

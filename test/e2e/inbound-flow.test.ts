@@ -5,8 +5,8 @@
  */
 import twilio from 'twilio';
 import { conversationIdFor } from '../../lib/conversation-id';
-import { textOf } from '../support/bridge-process';
-import { startBridge } from '../support/bridge-process';
+import { textOf } from '../../scripts/system/bridge-process';
+import { startBridge } from '../../scripts/system/bridge-process';
 import { eventually, OUR_NUMBER, startSystem, type System } from '../support/system';
 
 const HANDSET = '+14155550100';

@@ -13,8 +13,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { startEmulator, type Emulator } from '../emulator';
-import { startHttpBridge, type HttpBridgeProcess } from '../support/http-bridge';
+import { startEmulator, type Emulator } from '../../emulator';
+import { startHttpBridge, type HttpBridgeProcess } from '../../scripts/system/http-bridge';
 import { type InspectorRun, runInspector } from '../support/inspector-cli';
 import { ROOT } from '../support/paths';
 

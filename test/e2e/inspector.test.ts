@@ -3,7 +3,7 @@
  * (`npx @modelcontextprotocol/inspector --cli`, pinned in devDependencies), which starts the
  * built bridge over stdio with `-e KEY=VALUE` environment, against the Twilio emulator.
  */
-import { startEmulator, type Emulator } from '../emulator';
+import { startEmulator, type Emulator } from '../../emulator';
 import { type InspectorRun, runInspector } from '../support/inspector-cli';
 import { BRIDGE_BIN } from '../support/paths';
 

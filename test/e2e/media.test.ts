@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { conversationIdFor } from '../../lib/conversation-id';
-import { textOf } from '../support/bridge-process';
+import { textOf } from '../../scripts/system/bridge-process';
 import { OUR_NUMBER, startSystem, type System } from '../support/system';
 
 // A 1×1 transparent PNG.

@@ -15,8 +15,8 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { conversationIdFor } from '../../lib/conversation-id';
-import { textOf } from '../support/bridge-process';
-import { freePort } from '../support/functions-process';
+import { textOf } from '../../scripts/system/bridge-process';
+import { freePort } from '../../scripts/system/ports';
 import {
   baseEnv,
   composeEnvironment,
@@ -25,7 +25,7 @@ import {
   readComposeOverride,
   readRuntimeStage,
 } from '../support/http-service';
-import { connectHttp, type HttpBridgeProcess, type HttpClient, startHttpBridge } from '../support/http-bridge';
+import { connectHttp, type HttpBridgeProcess, type HttpClient, startHttpBridge } from '../../scripts/system/http-bridge';
 import { parseLibrechatYaml, validateLibrechatConfig, withLibrechatEnv } from '../support/librechat';
 import { ROOT } from '../support/paths';
 import { OUR_NUMBER, startSystem, type System } from '../support/system';

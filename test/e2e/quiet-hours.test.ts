@@ -4,7 +4,7 @@
  * is placed around the current time on the recipient's clock (Intl, as the bridge computes it).
  */
 import { spawnSync } from 'node:child_process';
-import { textOf, type BridgeProcess } from '../support/bridge-process';
+import { textOf, type BridgeProcess } from '../../scripts/system/bridge-process';
 import { BRIDGE_BIN } from '../support/paths';
 import { OUR_NUMBER, startSystem, type System } from '../support/system';
 

@@ -10,8 +10,8 @@ import { runReconciliation } from '../../lib/reconcile/run';
 import { ReconcileSchedule } from '../../lib/reconcile/schedule';
 import { MessageStore } from '../../lib/store/message-store';
 import { SyncGateway } from '../../lib/store/sync-gateway';
-import { startBridge, textOf, type BridgeProcess } from '../support/bridge-process';
-import { freePort } from '../support/functions-process';
+import { startBridge, textOf, type BridgeProcess } from '../../scripts/system/bridge-process';
+import { freePort } from '../../scripts/system/ports';
 import { ROOT } from '../support/paths';
 import { eventually, OUR_NUMBER, startSystem, type System } from '../support/system';
 

@@ -4,7 +4,7 @@
  * Opt-Out's OptOutType posted as Twilio posts it, the bridge over stdio.
  */
 import twilio from 'twilio';
-import { textOf, type BridgeProcess } from '../support/bridge-process';
+import { textOf, type BridgeProcess } from '../../scripts/system/bridge-process';
 import { OUR_NUMBER, startSystem, type System } from '../support/system';
 
 let system: System;

@@ -4,7 +4,7 @@
  */
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { conversationIdFor } from '../../lib/conversation-id';
-import { textOf, type BridgeProcess } from '../support/bridge-process';
+import { textOf, type BridgeProcess } from '../../scripts/system/bridge-process';
 import { eventually, OUR_NUMBER, startSystem, type System } from '../support/system';
 
 const MESSAGING_SERVICE = `MG${'5'.repeat(32)}`;

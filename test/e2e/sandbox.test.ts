@@ -8,10 +8,10 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { parseSandboxArgs } from '../../scripts/cli-args';
-import { isPortFree } from '../../scripts/sandbox';
-import { startBridge, textOf } from '../support/bridge-process';
+import { isPortFree } from '../../scripts/system/ports';
+import { startBridge, textOf } from '../../scripts/system/bridge-process';
 import { parseLibrechatYaml, startLibrechatBridge, validateLibrechatConfig, withLibrechatEnv } from '../support/librechat';
-import { freePort } from '../support/functions-process';
+import { freePort } from '../../scripts/system/ports';
 import { BRIDGE_BIN, ROOT } from '../support/paths';
 
 const SANDBOX = join(ROOT, 'build', 'scripts', 'sandbox.js');

@@ -1,13 +1,13 @@
 /**
  * Segments end to end: the built bridge over stdio and the emulator, which counts num_segments its
- * own way (test/emulator/segments.ts). What send_sms says a body costs must be what Twilio reports;
+ * own way (emulator/segments.ts). What send_sms says a body costs must be what Twilio reports;
  * SEND_MAX_SEGMENTS refuses before any Messages API call; SEND_SMART_ENCODING sends look-alikes as
  * GSM-7.
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { describeSegments, segmentInfo, type SegmentInfo } from '../../lib/segments';
-import { startEmulator, type Emulator } from '../emulator';
-import { startBridge, textOf, type BridgeProcess } from '../support/bridge-process';
+import { startEmulator, type Emulator } from '../../emulator';
+import { startBridge, textOf, type BridgeProcess } from '../../scripts/system/bridge-process';
 
 const OUR_NUMBER = '+15005550006';
 

@@ -3,8 +3,8 @@
  * inside it, and the emulator on loopback.
  */
 import { spawnSync } from 'node:child_process';
-import { startEmulator, type Emulator } from '../emulator';
-import { startBridge, textOf, type BridgeProcess } from '../support/bridge-process';
+import { startEmulator, type Emulator } from '../../emulator';
+import { startBridge, textOf, type BridgeProcess } from '../../scripts/system/bridge-process';
 import { BRIDGE_BIN } from '../support/paths';
 
 const OUR_NUMBER = '+15005550006';

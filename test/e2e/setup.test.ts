@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { DEFAULT_API_KEY, startEmulator, type Emulator } from '../emulator';
+import { DEFAULT_API_KEY, startEmulator, type Emulator } from '../../emulator';
 import { tokenClient } from '../emulator/test-helpers';
 import { readSetupEnv, runSetup } from '../../scripts/setup';
 import { ROOT } from '../support/paths';

@@ -5,7 +5,7 @@
  * Creates are counted at the emulator.
  */
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { startBridge, textOf, type BridgeProcess } from '../support/bridge-process';
+import { startBridge, textOf, type BridgeProcess } from '../../scripts/system/bridge-process';
 import { startSystem, type System } from '../support/system';
 
 let system: System;

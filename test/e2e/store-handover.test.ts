@@ -5,7 +5,7 @@
 import { MessageStore } from '../../lib/store/message-store';
 import { SyncGateway } from '../../lib/store/sync-gateway';
 import { createTwilioClient } from '../../lib/twilio-client';
-import { startEmulator, type Emulator } from '../emulator';
+import { startEmulator, type Emulator } from '../../emulator';
 
 const OURS = '+15005550006';
 let emulator: Emulator;

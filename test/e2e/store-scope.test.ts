@@ -8,7 +8,7 @@ import { cursorOf, type ReaderScope, unreadCount } from '../../lib/store/read-cu
 import { MessageStore, UnknownConversationError } from '../../lib/store/message-store';
 import { SyncGateway } from '../../lib/store/sync-gateway';
 import { createTwilioClient, type TwilioClient } from '../../lib/twilio-client';
-import { startEmulator, type Emulator } from '../emulator';
+import { startEmulator, type Emulator } from '../../emulator';
 
 const N1 = '+15005550006';
 const N2 = '+14155550100';

@@ -7,7 +7,7 @@ import { createTwilioClient, type TwilioClient } from '../../lib/twilio-client';
 import { SyncConfirmations } from '../../mcp-bridge/src/sync-confirmations';
 import type { GuardLimits, Reservation } from '../../mcp-bridge/src/send-guard';
 import { SyncSendGuard } from '../../mcp-bridge/src/sync-send-guard';
-import { startEmulator, type Emulator } from '../emulator';
+import { startEmulator, type Emulator } from '../../emulator';
 
 const TO = '+14155550100';
 // The guards' clock moves with the emulator's (advanceTime), which decides Sync TTL expiry.

@@ -1,5 +1,5 @@
 import { createTwilioClient } from '../../lib/twilio-client';
-import { DEFAULT_ACCOUNT_SID, startEmulator, type Emulator } from './index';
+import { DEFAULT_ACCOUNT_SID, startEmulator, type Emulator } from '../../emulator';
 import { apiKeyClient, raw, restError, tokenClient } from './test-helpers';
 
 describe('emulator authentication', () => {

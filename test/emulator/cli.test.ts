@@ -1,7 +1,7 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { DEFAULT_CLI_PORT, DEFAULT_CLI_SYNC_SERVICE_SID, main, parseCliArgs, type CliIo } from './cli';
-import { DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN } from './index';
+import { DEFAULT_CLI_PORT, DEFAULT_CLI_SYNC_SERVICE_SID, main, parseCliArgs, type CliIo } from '../../emulator/cli';
+import { DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN } from '../../emulator';
 import { tokenClient } from './test-helpers';
 
 function capture(): CliIo & { stdout: string[]; stderr: string[] } {

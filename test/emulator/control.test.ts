@@ -1,4 +1,4 @@
-import { startEmulator, type Emulator, type InboundResult, type MessageResource } from './index';
+import { startEmulator, type Emulator, type InboundResult, type MessageResource } from '../../emulator';
 import { eventually, startReceiver, tokenClient, type WebhookReceiver } from './test-helpers';
 
 describe('control routes and request counting', () => {

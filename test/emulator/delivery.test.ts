@@ -1,5 +1,5 @@
 import twilio from 'twilio';
-import { startEmulator, type Emulator } from './index';
+import { startEmulator, type Emulator } from '../../emulator';
 import { eventually, sleep, startReceiver, tokenClient, type WebhookReceiver } from './test-helpers';
 
 describe('outbound lifecycle and status callbacks', () => {

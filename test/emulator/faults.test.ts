@@ -1,4 +1,4 @@
-import { startEmulator, type Emulator } from './index';
+import { startEmulator, type Emulator } from '../../emulator';
 import { restError, tokenClient } from './test-helpers';
 
 const MESSAGES_ROUTE = '/2010-04-01/Accounts/{AccountSid}/Messages.json';

@@ -1,5 +1,5 @@
 import twilio from 'twilio';
-import { startEmulator, type Emulator } from './index';
+import { startEmulator, type Emulator } from '../../emulator';
 import { raw, startReceiver, tokenClient, type WebhookReceiver } from './test-helpers';
 
 const OUR_NUMBER = '+15005550006';

@@ -1,6 +1,6 @@
-import { parseCliArgs } from './cli';
-import { startEmulator, type Emulator } from './index';
-import { Latency, parseLatencyFlag, resolveLatency } from './latency';
+import { parseCliArgs } from '../../emulator/cli';
+import { startEmulator, type Emulator } from '../../emulator';
+import { Latency, parseLatencyFlag, resolveLatency } from '../../emulator/latency';
 import { tokenClient } from './test-helpers';
 
 /** Timers may fire a millisecond early on some platforms. */

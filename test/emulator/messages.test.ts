@@ -1,4 +1,4 @@
-import { startEmulator, type Emulator } from './index';
+import { startEmulator, type Emulator } from '../../emulator';
 import { eventually, raw, restError, tokenClient } from './test-helpers';
 
 const SERVICE_SID = `MG${'a'.repeat(32)}`;

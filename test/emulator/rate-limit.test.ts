@@ -1,5 +1,5 @@
-import { startEmulator, type Emulator } from './index';
-import { SyncRateLimiter } from './rate-limit';
+import { startEmulator, type Emulator } from '../../emulator';
+import { SyncRateLimiter } from '../../emulator/rate-limit';
 import { restError, tokenClient } from './test-helpers';
 
 describe('SyncRateLimiter', () => {

@@ -1,4 +1,4 @@
-import { startEmulator, type Emulator } from './index';
+import { startEmulator, type Emulator } from '../../emulator';
 import { raw, restError, tokenClient } from './test-helpers';
 
 /** What @twilio-labs/serverless-api posts to serverless-upload.twilio.com: a multipart form. */

@@ -1,4 +1,4 @@
-import { startEmulator, type Emulator } from './index';
+import { startEmulator, type Emulator } from '../../emulator';
 import { raw, restError, tokenClient } from './test-helpers';
 
 describe('emulated Sync Lists', () => {

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTwilioClient, type TwilioClient, type TwilioClientOptions } from '../../lib/twilio-client';
-import type { Emulator } from './index';
+import type { Emulator } from '../../emulator';
 
 export function tokenClient(emulator: Emulator, options: TwilioClientOptions = {}): TwilioClient {
   return createTwilioClient(

@@ -1,9 +1,9 @@
-import { iso8601, rfc2822 } from './dates';
-import { decodePageToken, encodePageToken, slicePage } from './paging';
-import { createRandom, createSidFactory } from './random';
-import { Router } from './router';
-import { countSegments } from './segments';
-import { DEFAULT_ACCOUNT_SID, DEFAULT_API_KEY, DEFAULT_API_SECRET, DEFAULT_AUTH_TOKEN } from './index';
+import { iso8601, rfc2822 } from '../../emulator/dates';
+import { decodePageToken, encodePageToken, slicePage } from '../../emulator/paging';
+import { createRandom, createSidFactory } from '../../emulator/random';
+import { Router } from '../../emulator/router';
+import { countSegments } from '../../emulator/segments';
+import { DEFAULT_ACCOUNT_SID, DEFAULT_API_KEY, DEFAULT_API_SECRET, DEFAULT_AUTH_TOKEN } from '../../emulator';
 
 describe('segments', () => {
   it.each([

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { conversationIdFor } from '../../lib/conversation-id';
-import { DEFAULT_ACCOUNT_SID } from '../emulator';
+import { DEFAULT_ACCOUNT_SID } from '../../emulator';
 import { BRIDGE_BIN } from '../support/paths';
 import { OUR_NUMBER, startSystem, type System } from '../support/system';
 import {

@@ -8,7 +8,7 @@
  * order sent, and receive_sms handed each over exactly once.
  */
 import { conversationIdFor } from '../../lib/conversation-id';
-import type { InboundResult } from '../emulator';
+import type { InboundResult } from '../../emulator';
 import { OUR_NUMBER, startSystem, type System } from '../support/system';
 import { FaultCounter, pool, reportFigures, sleep } from './support';
 

@@ -10,9 +10,9 @@
  *   message exactly once.
  */
 import { conversationIdFor } from '../../lib/conversation-id';
-import type { FaultKind } from '../emulator';
+import type { FaultKind } from '../../emulator';
 import { OUR_NUMBER, startSystem, type System } from '../support/system';
-import { startFunctions } from '../support/functions-process';
+import { startFunctions } from '../../scripts/system/functions-process';
 import { CREATE_ROUTE, createdMessages, createRequests, FaultCounter, inboundParams, postWebhook, reportFigures, sleep, statusParams, textOf } from './support';
 
 // Real processes, retries and timeouts: slower than jest's 5 s default (set here, since a

@@ -7,9 +7,9 @@
 import { spawnSync } from 'node:child_process';
 import { conversationIdFor } from '../../lib/conversation-id';
 import { createTwilioClient } from '../../lib/twilio-client';
-import { startEmulator, type Emulator } from '../emulator';
-import { startBridge, type BridgeProcess } from '../support/bridge-process';
-import { startFunctions, type FunctionsProcess } from '../support/functions-process';
+import { startEmulator, type Emulator } from '../../emulator';
+import { startBridge, type BridgeProcess } from '../../scripts/system/bridge-process';
+import { startFunctions, type FunctionsProcess } from '../../scripts/system/functions-process';
 import { BRIDGE_BIN } from '../support/paths';
 import { inboundParams, messageSid, postWebhook, reportFigures, textOf } from './support';
 

@@ -5,8 +5,8 @@
  * and the rate limits (per recipient, overall) hold exactly: the emulator's create count is what
  * the configured limits allow, not one more.
  */
-import { startEmulator, type Emulator } from '../emulator';
-import { startBridge, type BridgeProcess } from '../support/bridge-process';
+import { startEmulator, type Emulator } from '../../emulator';
+import { startBridge, type BridgeProcess } from '../../scripts/system/bridge-process';
 import { createRequests, reportFigures, textOf } from './support';
 
 // Real processes, retries and timeouts: slower than jest's 5 s default (set here, since a

@@ -5,7 +5,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import twilio from 'twilio';
-import type { Emulator } from '../emulator';
+import type { Emulator } from '../../emulator';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 
 /** The v2010 Message create: the only call that can text someone. */

@@ -7,7 +7,7 @@
  */
 import twilio from 'twilio';
 import { conversationIdFor } from '../../lib/conversation-id';
-import { startFunctions, type FunctionsProcess } from '../support/functions-process';
+import { startFunctions, type FunctionsProcess } from '../../scripts/system/functions-process';
 import { OUR_NUMBER, startSystem, type System } from '../support/system';
 import { inboundParams, messageSid, postWebhook, reportFigures, statusParams, syncWrites, type WebhookPost } from './support';
 

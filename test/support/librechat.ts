@@ -42,7 +42,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import { collectStderr } from './bridge-process';
+import { collectStderr } from '../../scripts/system/bridge-process';
 
 // ---------------------------------------------------------------------------------------------
 // librechat.yaml

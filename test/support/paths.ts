@@ -1,6 +1,5 @@
-import { join } from 'node:path';
+/** The project and the built bridge the tests run, by absolute path (scripts/system/paths.ts finds them). */
+import { bridgePath, projectRoot } from '../../scripts/system/paths';
 
-export const ROOT = join(__dirname, '..', '..');
-export const BRIDGE_BIN = join(ROOT, 'mcp-bridge', 'dist', 'index.js');
-export const TWILIO_RUN_BIN = join(ROOT, 'node_modules', 'twilio-run', 'bin', 'twilio-run.js');
-export const EMULATOR_BIN = join(ROOT, 'build', 'emulator', 'cli.js');
+export const ROOT = projectRoot();
+export const BRIDGE_BIN = bridgePath(ROOT);

@@ -1,11 +1,11 @@
 /**
  * lib/segments.ts against Twilio's published rules (GSM 03.38 / 3GPP TS 23.038 alphabet; 160/153
  * septets, 70/67 UTF-16 units; Smart Encoding's replacement table), with real strings, and against
- * the emulator's own implementation (test/emulator/segments.ts), which must count the same way.
+ * the emulator's own implementation (emulator/segments.ts), which must count the same way.
  */
 import { describeSegments, segmentInfo, smartEncode, type SegmentInfo } from '../../lib/segments';
 import { checkSegments } from '../../mcp-bridge/src/send-input';
-import { countSegments as emulatorCount, smartEncodeBody as emulatorSmartEncode } from '../emulator/segments';
+import { countSegments as emulatorCount, smartEncodeBody as emulatorSmartEncode } from '../../emulator/segments';
 
 type Expected = Pick<SegmentInfo, 'encoding' | 'segments' | 'units'> & Partial<SegmentInfo>;
 

@@ -7,6 +7,8 @@ import { iso8601 } from './dates';
 import { badRequest } from './errors';
 import type { PagingLimits } from './paging';
 import type {
+  InEnvironment,
+  ResourceKind,
   ServerlessBuild,
   ServerlessDeployment,
   ServerlessEnvironment,
@@ -28,12 +30,26 @@ export function serviceUrl(serviceSid: string): string {
   return `${SERVERLESS_BASE_URL}/Services/${serviceSid}`;
 }
 
-export function environmentUrl(environment: { serviceSid: string; sid: string }): string {
-  return `${serviceUrl(environment.serviceSid)}/Environments/${environment.sid}`;
+/** How a Function and an Asset are named: their path segment, their SID's path parameter under it, and the key of their Versions' page. */
+export const RESOURCE_NAMES: Readonly<Record<ResourceKind, { collection: string; param: string; versions: string }>> = {
+  function: { collection: 'Functions', param: 'FunctionSid', versions: 'function_versions' },
+  asset: { collection: 'Assets', param: 'AssetSid', versions: 'asset_versions' },
+};
+
+export function environmentUrl(serviceSid: string, environmentSid: string): string {
+  return `${serviceUrl(serviceSid)}/Environments/${environmentSid}`;
 }
 
-export function resourceUrl(resource: { serviceSid: string; sid: string; kind: ServerlessResource['kind'] }): string {
-  return `${serviceUrl(resource.serviceSid)}/${resource.kind === 'function' ? 'Functions' : 'Assets'}/${resource.sid}`;
+export function resourceUrl(serviceSid: string, kind: ResourceKind, resourceSid: string): string {
+  return `${serviceUrl(serviceSid)}/${RESOURCE_NAMES[kind].collection}/${resourceSid}`;
+}
+
+function versionUrl(version: ServerlessVersion): string {
+  return `${resourceUrl(version.serviceSid, version.kind, version.resourceSid)}/Versions/${version.sid}`;
+}
+
+function buildUrl(build: ServerlessBuild): string {
+  return `${serviceUrl(build.serviceSid)}/Builds/${build.sid}`;
 }
 
 function dates(item: { created: number; updated: number }) {
@@ -64,7 +80,7 @@ export class ServerlessRenderer {
   }
 
   environment(environment: ServerlessEnvironment): Record<string, unknown> {
-    const url = environmentUrl(environment);
+    const url = environmentUrl(environment.serviceSid, environment.sid);
     return {
       sid: environment.sid,
       account_sid: this.accountSid,
@@ -79,33 +95,32 @@ export class ServerlessRenderer {
     };
   }
 
+  /** The fields a Variable and a Deployment start with, in Twilio's order. */
+  private inEnvironment(item: InEnvironment & { sid: string }) {
+    return { sid: item.sid, account_sid: this.accountSid, service_sid: item.serviceSid, environment_sid: item.environmentSid };
+  }
+
   variable(variable: ServerlessVariable): Record<string, unknown> {
     return {
-      sid: variable.sid,
-      account_sid: this.accountSid,
-      service_sid: variable.serviceSid,
-      environment_sid: variable.environmentSid,
+      ...this.inEnvironment(variable),
       key: variable.key,
       value: variable.value,
       ...dates(variable),
-      url: `${environmentUrl({ serviceSid: variable.serviceSid, sid: variable.environmentSid })}/Variables/${variable.sid}`,
+      url: `${environmentUrl(variable.serviceSid, variable.environmentSid)}/Variables/${variable.sid}`,
     };
   }
 
   deployment(deployment: ServerlessDeployment): Record<string, unknown> {
     return {
-      sid: deployment.sid,
-      account_sid: this.accountSid,
-      service_sid: deployment.serviceSid,
-      environment_sid: deployment.environmentSid,
+      ...this.inEnvironment(deployment),
       build_sid: deployment.buildSid,
       ...dates(deployment),
-      url: `${environmentUrl({ serviceSid: deployment.serviceSid, sid: deployment.environmentSid })}/Deployments/${deployment.sid}`,
+      url: `${environmentUrl(deployment.serviceSid, deployment.environmentSid)}/Deployments/${deployment.sid}`,
     };
   }
 
   resource(resource: ServerlessResource): Record<string, unknown> {
-    const url = resourceUrl(resource);
+    const url = resourceUrl(resource.serviceSid, resource.kind, resource.sid);
     return {
       sid: resource.sid,
       account_sid: this.accountSid,
@@ -113,13 +128,13 @@ export class ServerlessRenderer {
       friendly_name: resource.friendlyName,
       ...dates(resource),
       url,
-      links: { [resource.kind === 'function' ? 'function_versions' : 'asset_versions']: `${url}/Versions` },
+      links: { [RESOURCE_NAMES[resource.kind].versions]: `${url}/Versions` },
     };
   }
 
   /** A Function Version or an Asset Version (they differ in the parent's key and the links). */
   version(version: ServerlessVersion): Record<string, unknown> {
-    const url = `${resourceUrl({ serviceSid: version.serviceSid, sid: version.resourceSid, kind: version.kind })}/Versions/${version.sid}`;
+    const url = versionUrl(version);
     const common = {
       sid: version.sid,
       account_sid: this.accountSid,
@@ -135,7 +150,7 @@ export class ServerlessRenderer {
   }
 
   versionContent(version: ServerlessVersion): Record<string, unknown> {
-    const url = `${resourceUrl({ serviceSid: version.serviceSid, sid: version.resourceSid, kind: version.kind })}/Versions/${version.sid}/Content`;
+    const url = `${versionUrl(version)}/Content`;
     return {
       sid: version.sid,
       account_sid: this.accountSid,
@@ -148,7 +163,7 @@ export class ServerlessRenderer {
 
   /** A Build lists its Versions as whole Version objects, not SIDs. */
   build(build: ServerlessBuild): Record<string, unknown> {
-    const url = `${serviceUrl(build.serviceSid)}/Builds/${build.sid}`;
+    const url = buildUrl(build);
     const versions = (sids: string[]) => sids.flatMap((sid) => {
       const version = this.versionBySid(sid);
       return version ? [this.version(version)] : [];
@@ -174,7 +189,7 @@ export class ServerlessRenderer {
       account_sid: this.accountSid,
       service_sid: build.serviceSid,
       status: build.status,
-      url: `${serviceUrl(build.serviceSid)}/Builds/${build.sid}/Status`,
+      url: `${buildUrl(build)}/Status`,
     };
   }
 }

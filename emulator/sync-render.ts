@@ -1,6 +1,6 @@
 /** Sync v1 JSON shapes, with canonical https://sync.twilio.com urls in `url` and `links`. */
 import { iso8601 } from './dates';
-import type { Stamped, SyncDocument, SyncList, SyncListItem, SyncMap, SyncMapItem, SyncService } from './sync-store';
+import type { Stamped, SyncDocument, SyncList, SyncListItem, SyncMap, SyncMapItem, SyncObject, SyncService } from './sync-store';
 
 export const SYNC_BASE_URL = 'https://sync.twilio.com/v1';
 
@@ -53,44 +53,27 @@ export function renderService(accountSid: string, service: SyncService): Record<
   };
 }
 
+/** The fields every Sync object (List, Map, Document) starts with, in Twilio's order. */
+function objectFields(accountSid: string, object: SyncObject, url: string) {
+  return { sid: object.sid, unique_name: object.uniqueName, account_sid: accountSid, service_sid: object.serviceSid, url };
+}
+
+/** A List or a Map: the same shape, with a link to its items. */
+function renderCollection(accountSid: string, object: SyncList | SyncMap, url: string): Record<string, unknown> {
+  return { ...objectFields(accountSid, object, url), links: { items: `${url}/Items`, permissions: `${url}/Permissions` }, ...stamps(object) };
+}
+
 export function renderList(accountSid: string, list: SyncList): Record<string, unknown> {
-  const url = listUrl(list);
-  return {
-    sid: list.sid,
-    unique_name: list.uniqueName,
-    account_sid: accountSid,
-    service_sid: list.serviceSid,
-    url,
-    links: { items: `${url}/Items`, permissions: `${url}/Permissions` },
-    ...stamps(list),
-  };
+  return renderCollection(accountSid, list, listUrl(list));
 }
 
 export function renderMap(accountSid: string, map: SyncMap): Record<string, unknown> {
-  const url = mapUrl(map);
-  return {
-    sid: map.sid,
-    unique_name: map.uniqueName,
-    account_sid: accountSid,
-    service_sid: map.serviceSid,
-    url,
-    links: { items: `${url}/Items`, permissions: `${url}/Permissions` },
-    ...stamps(map),
-  };
+  return renderCollection(accountSid, map, mapUrl(map));
 }
 
 export function renderDocument(accountSid: string, document: SyncDocument): Record<string, unknown> {
   const url = documentUrl(document);
-  return {
-    sid: document.sid,
-    unique_name: document.uniqueName,
-    account_sid: accountSid,
-    service_sid: document.serviceSid,
-    url,
-    links: { permissions: `${url}/Permissions` },
-    data: document.data,
-    ...stamps(document),
-  };
+  return { ...objectFields(accountSid, document, url), links: { permissions: `${url}/Permissions` }, data: document.data, ...stamps(document) };
 }
 
 export function renderListItem(accountSid: string, list: SyncList, item: SyncListItem): Record<string, unknown> {

@@ -1,7 +1,7 @@
-/** Lookups, parameter rules and paging shared by the Serverless routes. */
+/** Lookups, parameter rules, paging and the collection-and-item route shape shared by the Serverless routes. */
 import { invalidParameter, notFound } from './errors';
 import { parsePaging, slicePage, syncPage } from './paging';
-import type { RequestContext, RouteResponse } from './router';
+import type { HttpMethod, RequestContext, RouteDef, RouteHandler, RouteResponse } from './router';
 import { SERVERLESS_PAGING, type ServerlessRenderer } from './serverless-render';
 import type { ResourceKind, ServerlessEnvironment, ServerlessResource, ServerlessService, ServerlessStore } from './serverless-store';
 
@@ -21,6 +21,13 @@ export function requireEnvironment(deps: ServerlessDeps, req: RequestContext, pa
   const environment = deps.store.environment(service, req.params[param] ?? '');
   if (!environment) throw notFound(req.path);
   return { service, environment };
+}
+
+/** The Environment's Variable or Deployment named by {Sid}: 404 when it is another Environment's. */
+export function requireInEnvironment<T>(deps: ServerlessDeps, req: RequestContext, lookup: (environment: ServerlessEnvironment, sid: string) => T | undefined): T {
+  const found = lookup(requireEnvironment(deps, req).environment, req.params.Sid ?? '');
+  if (found === undefined) throw notFound(req.path);
+  return found;
 }
 
 export function requireResource(deps: ServerlessDeps, req: RequestContext, kind: ResourceKind, param: string): ServerlessResource {
@@ -54,4 +61,52 @@ export function listPage<T extends { seq: number }>(req: RequestContext, items: 
   const paging = parsePaging(req.query, SERVERLESS_PAGING);
   const slice = slicePage(items, (item) => item.seq, (a, b) => a - b, paging);
   return { status: 200, body: syncPage({ key, base, filters: [], request: paging, slice, render }) };
+}
+
+export interface CollectionSpec<P, T extends { seq: number }> {
+  /** The collection's template, e.g. '/v1/Services/{ServiceSid}/Environments'; an item's is `{template}/{Sid}`. */
+  template: string;
+  /** The page's key, e.g. 'environments'. */
+  key: string;
+  /** The collection's owner, from the path (404 when there is none). */
+  parent: (req: RequestContext) => P;
+  /** The owner's items in creation order, and the collection's canonical URL for the page's links. */
+  items: (parent: P) => T[];
+  url: (parent: P) => string;
+  render: (item: T) => unknown;
+  /** POST on the collection; none where Twilio creates elsewhere (Versions, on the upload host). */
+  create?: RouteHandler;
+  /** The item named by {Sid}, 404 when it is not the owner's. */
+  find: (req: RequestContext) => T;
+  /** POST on an item, after find. */
+  update?: (req: RequestContext, item: T) => void;
+  /** DELETE on an item, after find. */
+  remove?: (item: T) => void;
+}
+
+/** A Serverless collection and its items, as Twilio serves them all: GET pages, POST creates; an item's GET, POST updates, DELETE. */
+export function collectionRoutes<P, T extends { seq: number }>(spec: CollectionSpec<P, T>): RouteDef[] {
+  const { update, remove } = spec;
+  const item: Partial<Record<HttpMethod, RouteHandler>> = { GET: (req) => ({ status: 200, body: spec.render(spec.find(req)) }) };
+  if (update) {
+    item.POST = (req) => {
+      const found = spec.find(req);
+      update(req, found);
+      return { status: 200, body: spec.render(found) };
+    };
+  }
+  if (remove) {
+    item.DELETE = (req) => {
+      remove(spec.find(req));
+      return { status: 204 };
+    };
+  }
+  const page: RouteHandler = (req) => {
+    const parent = spec.parent(req);
+    return listPage(req, spec.items(parent), spec.key, spec.url(parent), spec.render);
+  };
+  return [
+    { product: 'serverless', template: spec.template, handlers: spec.create ? { GET: page, POST: spec.create } : { GET: page } },
+    { product: 'serverless', template: `${spec.template}/{Sid}`, handlers: item },
+  ];
 }

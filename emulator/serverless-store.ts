@@ -26,39 +26,42 @@ export interface ServerlessService extends Stamped {
   domainBase: string;
 }
 
-export interface ServerlessEnvironment extends Stamped {
+/** What belongs to a Service (everything but the Service). */
+export interface InService {
   serviceSid: string;
+}
+
+/** What belongs to an Environment: its Variables and Deployments. */
+export interface InEnvironment extends InService {
+  environmentSid: string;
+}
+
+export interface ServerlessEnvironment extends Stamped, InService {
   uniqueName: string;
   domainSuffix: string | null;
   /** The Build its latest Deployment activated. */
   buildSid: string | null;
 }
 
-export interface ServerlessVariable extends Stamped {
-  serviceSid: string;
-  environmentSid: string;
+export interface ServerlessVariable extends Stamped, InEnvironment {
   key: string;
   value: string;
 }
 
-export interface ServerlessDeployment extends Stamped {
-  serviceSid: string;
-  environmentSid: string;
+export interface ServerlessDeployment extends Stamped, InEnvironment {
   buildSid: string;
 }
 
 export type ResourceKind = 'function' | 'asset';
 
 /** A Function or an Asset: a name that Versions are uploaded under (both 'ZH…', like Twilio's). */
-export interface ServerlessResource extends Stamped {
+export interface ServerlessResource extends Stamped, InService {
   kind: ResourceKind;
-  serviceSid: string;
   friendlyName: string;
 }
 
-export interface ServerlessVersion extends Stamped {
+export interface ServerlessVersion extends Stamped, InService {
   kind: ResourceKind;
-  serviceSid: string;
   resourceSid: string;
   path: string;
   visibility: Visibility;
@@ -71,8 +74,7 @@ export interface Dependency {
   version: string;
 }
 
-export interface ServerlessBuild extends Stamped {
-  serviceSid: string;
+export interface ServerlessBuild extends Stamped, InService {
   status: BuildStatus;
   functionVersions: string[];
   assetVersions: string[];
@@ -106,6 +108,12 @@ export class ServerlessStore {
     return [...map.values()].filter(keep).sort((a, b) => a.seq - b.seq);
   }
 
+  /** The item with this SID if it is the parent's: another Service's (or Environment's) SID is not found, as at Twilio. */
+  private static owned<T>(map: Map<string, T>, sid: string, belongs: (item: T) => boolean): T | undefined {
+    const found = map.get(sid);
+    return found !== undefined && belongs(found) ? found : undefined;
+  }
+
   touch(item: Stamped): void {
     item.updated = this.ctx.clock.now();
   }
@@ -131,7 +139,7 @@ export class ServerlessStore {
   /** Deleting a Service deletes everything in it. */
   deleteService(service: ServerlessService): void {
     this.services.delete(service.sid);
-    for (const map of [this.environments, this.variables, this.deployments, this.resources, this.versions, this.builds] as Map<string, { serviceSid: string }>[]) {
+    for (const map of [this.environments, this.variables, this.deployments, this.resources, this.versions, this.builds] as Map<string, InService>[]) {
       for (const [sid, item] of map) if (item.serviceSid === service.sid) map.delete(sid);
     }
   }
@@ -147,8 +155,7 @@ export class ServerlessStore {
   }
 
   environment(service: ServerlessService, sid: string): ServerlessEnvironment | undefined {
-    const found = this.environments.get(sid);
-    return found?.serviceSid === service.sid ? found : undefined;
+    return ServerlessStore.owned(this.environments, sid, (e) => e.serviceSid === service.sid);
   }
 
   environmentsOf(service: ServerlessService): ServerlessEnvironment[] {
@@ -157,7 +164,7 @@ export class ServerlessStore {
 
   deleteEnvironment(environment: ServerlessEnvironment): void {
     this.environments.delete(environment.sid);
-    for (const map of [this.variables, this.deployments] as Map<string, { environmentSid: string }>[]) {
+    for (const map of [this.variables, this.deployments] as Map<string, InEnvironment>[]) {
       for (const [sid, item] of map) if (item.environmentSid === environment.sid) map.delete(sid);
     }
   }
@@ -185,8 +192,7 @@ export class ServerlessStore {
   }
 
   variable(environment: ServerlessEnvironment, sid: string): ServerlessVariable | undefined {
-    const found = this.variables.get(sid);
-    return found?.environmentSid === environment.sid ? found : undefined;
+    return ServerlessStore.owned(this.variables, sid, (v) => v.environmentSid === environment.sid);
   }
 
   variablesOf(environment: ServerlessEnvironment): ServerlessVariable[] {
@@ -207,8 +213,7 @@ export class ServerlessStore {
   }
 
   deployment(environment: ServerlessEnvironment, sid: string): ServerlessDeployment | undefined {
-    const found = this.deployments.get(sid);
-    return found?.environmentSid === environment.sid ? found : undefined;
+    return ServerlessStore.owned(this.deployments, sid, (d) => d.environmentSid === environment.sid);
   }
 
   deploymentsOf(environment: ServerlessEnvironment): ServerlessDeployment[] {
@@ -224,8 +229,7 @@ export class ServerlessStore {
   }
 
   resource(service: ServerlessService, kind: ResourceKind, sid: string): ServerlessResource | undefined {
-    const found = this.resources.get(sid);
-    return found?.serviceSid === service.sid && found.kind === kind ? found : undefined;
+    return ServerlessStore.owned(this.resources, sid, (r) => r.serviceSid === service.sid && r.kind === kind);
   }
 
   resourcesOf(service: ServerlessService, kind: ResourceKind): ServerlessResource[] {
@@ -254,8 +258,7 @@ export class ServerlessStore {
   }
 
   version(resource: ServerlessResource, sid: string): ServerlessVersion | undefined {
-    const found = this.versions.get(sid);
-    return found?.resourceSid === resource.sid ? found : undefined;
+    return ServerlessStore.owned(this.versions, sid, (v) => v.resourceSid === resource.sid);
   }
 
   versionsOf(resource: ServerlessResource): ServerlessVersion[] {
@@ -283,8 +286,8 @@ export class ServerlessStore {
   }
 
   build(service: ServerlessService, sid: string): ServerlessBuild | undefined {
-    const found = this.builds.get(sid);
-    return found?.serviceSid === service.sid ? this.settle(found) : undefined;
+    const found = ServerlessStore.owned(this.builds, sid, (b) => b.serviceSid === service.sid);
+    return found && this.settle(found);
   }
 
   buildsOf(service: ServerlessService): ServerlessBuild[] {

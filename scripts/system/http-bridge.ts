@@ -8,8 +8,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { Client, type ClientOptions } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { freePort } from './functions-process';
-import { BRIDGE_BIN } from './paths';
+import { bridgePath } from './paths';
+import { freePort } from './ports';
 
 export interface HttpBridgeProcess {
   /** The MCP endpoint on loopback (a wildcard listen address replaced by 127.0.0.1). */
@@ -46,7 +46,7 @@ export async function startHttpBridge(
   options: { bin?: string; cwd?: string; args?: string[]; readyTimeoutMs?: number } = {},
 ): Promise<HttpBridgeProcess> {
   const port = env.MCP_HTTP_PORT ? Number(env.MCP_HTTP_PORT) : await freePort();
-  const child = spawn(process.execPath, [options.bin ?? BRIDGE_BIN, ...(options.args ?? ['--http'])], {
+  const child = spawn(process.execPath, [options.bin ?? bridgePath(), ...(options.args ?? ['--http'])], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, MCP_HTTP_PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
     cwd: options.cwd ?? '/',

@@ -5,6 +5,7 @@
 import { invalidParameter } from './errors';
 import type { RequestContext, RouteDef, RouteResponse } from './router';
 import { requireResource, textParam, type ServerlessDeps } from './serverless-common';
+import { RESOURCE_NAMES } from './serverless-render';
 import type { ResourceKind, Visibility } from './serverless-store';
 
 const VISIBILITIES: readonly Visibility[] = ['public', 'protected', 'private'];
@@ -23,7 +24,7 @@ function pathParam(form: URLSearchParams): string {
 }
 
 function uploadRoute(deps: ServerlessDeps, kind: ResourceKind): RouteDef {
-  const parentParam = kind === 'function' ? 'FunctionSid' : 'AssetSid';
+  const { collection, param: parentParam } = RESOURCE_NAMES[kind];
   const create = (req: RequestContext): RouteResponse => {
     const resource = requireResource(deps, req, kind, parentParam);
     const path = pathParam(req.form);
@@ -35,7 +36,7 @@ function uploadRoute(deps: ServerlessDeps, kind: ResourceKind): RouteDef {
   };
   return {
     product: 'serverless-upload',
-    template: `/v1/Services/{ServiceSid}/${kind === 'function' ? 'Functions' : 'Assets'}/{${parentParam}}/Versions`,
+    template: `/v1/Services/{ServiceSid}/${collection}/{${parentParam}}/Versions`,
     handlers: { POST: create },
   };
 }

@@ -4,8 +4,8 @@
  */
 import { badRequest, invalidParameter, notFound } from './errors';
 import type { RequestContext, RouteDef, RouteResponse } from './router';
-import { listPage, requireResource, requireService, textParam, type ServerlessDeps } from './serverless-common';
-import { resourceUrl, serviceUrl } from './serverless-render';
+import { collectionRoutes, requireResource, requireService, textParam, type ServerlessDeps } from './serverless-common';
+import { RESOURCE_NAMES, resourceUrl, serviceUrl } from './serverless-render';
 import type { Dependency, ResourceKind, ServerlessBuild, ServerlessService } from './serverless-store';
 
 /**
@@ -36,9 +36,7 @@ function parseDependencies(raw: string | null): Dependency[] {
 
 function resourceRoutes(deps: ServerlessDeps, kind: ResourceKind): RouteDef[] {
   const { store, render } = deps;
-  const collection = kind === 'function' ? 'Functions' : 'Assets';
-  const versionKey = kind === 'function' ? 'function_versions' : 'asset_versions';
-  const parentParam = kind === 'function' ? 'FunctionSid' : 'AssetSid';
+  const { collection, param: parentParam, versions: versionKey } = RESOURCE_NAMES[kind];
   const base = `/v1/Services/{ServiceSid}/${collection}`;
 
   const create = (req: RequestContext): RouteResponse => {
@@ -53,49 +51,31 @@ function resourceRoutes(deps: ServerlessDeps, kind: ResourceKind): RouteDef[] {
   };
 
   const routes: RouteDef[] = [
-    {
-      product: 'serverless',
+    ...collectionRoutes({
       template: base,
-      handlers: {
-        GET: (req) => {
-          const service = requireService(deps, req);
-          return listPage(req, store.resourcesOf(service, kind), collection.toLowerCase(), `${serviceUrl(service.sid)}/${collection}`, (r) => render.resource(r));
-        },
-        POST: create,
+      key: collection.toLowerCase(),
+      parent: (req) => requireService(deps, req),
+      items: (service) => store.resourcesOf(service, kind),
+      url: (service) => `${serviceUrl(service.sid)}/${collection}`,
+      render: (resource) => render.resource(resource),
+      create,
+      find: (req) => requireResource(deps, req, kind, 'Sid'),
+      update: (req, resource) => {
+        resource.friendlyName = textParam(req.form, 'FriendlyName', 255);
+        store.touch(resource);
       },
-    },
-    {
-      product: 'serverless',
-      template: `${base}/{Sid}`,
-      handlers: {
-        GET: (req) => ({ status: 200, body: render.resource(requireResource(deps, req, kind, 'Sid')) }),
-        POST: (req) => {
-          const resource = requireResource(deps, req, kind, 'Sid');
-          resource.friendlyName = textParam(req.form, 'FriendlyName', 255);
-          store.touch(resource);
-          return { status: 200, body: render.resource(resource) };
-        },
-        DELETE: (req) => {
-          store.deleteResource(requireResource(deps, req, kind, 'Sid'));
-          return { status: 204 };
-        },
-      },
-    },
-    {
-      product: 'serverless',
+      remove: (resource) => store.deleteResource(resource),
+    }),
+    // Versions are created on the upload host (serverless-upload-routes.ts).
+    ...collectionRoutes({
       template: `${base}/{${parentParam}}/Versions`,
-      handlers: {
-        GET: (req) => {
-          const resource = requireResource(deps, req, kind, parentParam);
-          return listPage(req, store.versionsOf(resource), versionKey, `${resourceUrl(resource)}/Versions`, (v) => render.version(v));
-        },
-      },
-    },
-    {
-      product: 'serverless',
-      template: `${base}/{${parentParam}}/Versions/{Sid}`,
-      handlers: { GET: (req) => ({ status: 200, body: render.version(version(req)) }) },
-    },
+      key: versionKey,
+      parent: (req) => requireResource(deps, req, kind, parentParam),
+      items: (resource) => store.versionsOf(resource),
+      url: (resource) => `${resourceUrl(resource.serviceSid, kind, resource.sid)}/Versions`,
+      render: (v) => render.version(v),
+      find: version,
+    }),
   ];
   if (kind === 'function') {
     // Only a Function Version's code can be read back; Twilio has no such route for Assets.
@@ -141,28 +121,17 @@ function buildRoutes(deps: ServerlessDeps): RouteDef[] {
   };
 
   return [
-    {
-      product: 'serverless',
+    ...collectionRoutes({
       template: '/v1/Services/{ServiceSid}/Builds',
-      handlers: {
-        GET: (req) => {
-          const service = requireService(deps, req);
-          return listPage(req, store.buildsOf(service), 'builds', `${serviceUrl(service.sid)}/Builds`, (b) => render.build(b));
-        },
-        POST: create,
-      },
-    },
-    {
-      product: 'serverless',
-      template: '/v1/Services/{ServiceSid}/Builds/{Sid}',
-      handlers: {
-        GET: (req) => ({ status: 200, body: render.build(find(req)) }),
-        DELETE: (req) => {
-          store.deleteBuild(find(req));
-          return { status: 204 };
-        },
-      },
-    },
+      key: 'builds',
+      parent: (req) => requireService(deps, req),
+      items: (service) => store.buildsOf(service),
+      url: (service) => `${serviceUrl(service.sid)}/Builds`,
+      render: (build) => render.build(build),
+      create,
+      find,
+      remove: (build) => store.deleteBuild(build),
+    }),
     {
       product: 'serverless',
       template: '/v1/Services/{ServiceSid}/Builds/{Sid}/Status',

@@ -1,11 +1,11 @@
 /**
  * The built bridge as a real child process, driven by the MCP SDK's own client over stdio —
- * exactly how LibreChat and Claude Desktop run it.
+ * exactly how LibreChat and Claude Desktop run it. Used by the tests and the benchmarks.
  */
 import { Client, type ClientOptions } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { BRIDGE_BIN } from './paths';
+import { bridgePath } from './paths';
 
 export interface BridgeProcess {
   client: Client;
@@ -31,7 +31,7 @@ export function collectStderr(transport: StdioClientTransport): () => string {
 export async function startBridge(env: Record<string, string>, clientOptions?: ClientOptions): Promise<BridgeProcess> {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [BRIDGE_BIN],
+    args: [bridgePath()],
     // Only what Claude Desktop passes plus the configuration: nothing leaks in from the test env.
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stderr: 'pipe',
