@@ -1,12 +1,17 @@
 /**
  * 1. Bridge cold start: spawn → initialize → tools/list answered over stdio, with every tool
  * registered; peak RSS of the idle bridge; bare `node -e ''` beside it; peers in the same run.
+ * And the first call: spawn → tools/list → the first tool call that needs Twilio
+ * (list_conversations, against the emulator on loopback) answered.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
+import { type Emulator, startEmulator } from '../emulator';
 import { bridgePath } from '../scripts/system/paths';
-import { type BenchOptions, errorText, FAKE } from './common';
+import { type BenchOptions, errorText, FAKE, OUR_NUMBER } from './common';
 import { ensurePeers, guardedEnv, netAttempts, type PeerInstall, peerServers, type PeerServer } from './peers';
 import type { Metric, SectionResult, Target } from './report';
 import { type Figure, ratio, single, summarize } from './stats';
@@ -14,6 +19,11 @@ import { bareIdlePeakRssKb, bareStart, type ColdStartSample, coldStart, type Ser
 
 export const EXPECTED_TOOLS = ['send_sms', 'receive_sms', 'list_conversations', 'get_conversation', 'wait_for_reply'];
 export const COLD_START_TARGET_MS = 250;
+/** Issue 16: the cold start at most this fraction of the fastest peer's, measured in the same run. */
+export const PEER_RATIO_TARGET = 0.35;
+/** Issue 16: the first call that needs Twilio answered at most this long after tools/list. */
+export const FIRST_CALL_TARGET_OVER_MS = 150;
+export const FIRST_CALL_TOOL = 'list_conversations';
 
 /** Our bridge as LibreChat/Claude Desktop start it: node + the bundle, configuration in env, cwd "/". */
 export function ourServer(): ServerSpec {
@@ -54,6 +64,86 @@ export async function guardedColdStart(spec: ServerSpec, scratch: string, tag: s
   }
 }
 
+export interface FirstCallSample {
+  /** spawn() → tools/list answered. */
+  listMs: number;
+  /** spawn() → the first tool call answered. */
+  callMs: number;
+}
+
+/**
+ * spawn → initialize → tools/list → tools/call `tool` answered, over raw JSON-RPC as coldStart
+ * speaks it; the call is sent as soon as tools/list is answered, as a client with a waiting
+ * request does. A tool result with isError (Twilio not reached) is a failure, not a sample.
+ */
+export function firstCall(spec: ServerSpec, tool: string, args: Record<string, unknown>, timeoutMs = 30_000): Promise<FirstCallSample> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(spec.command, spec.args, { cwd: spec.cwd, env: spec.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let listMs = 0;
+    let settled = false;
+    const send = (message: object) => child.stdin.write(`${JSON.stringify(message)}\n`);
+    const finish = (outcome: { sample: FirstCallSample } | { error: Error }) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      const done = () => ('sample' in outcome ? resolve(outcome.sample) : reject(outcome.error));
+      if (child.exitCode !== null || child.signalCode !== null) return done();
+      child.once('exit', done);
+      child.stdin.end();
+      setTimeout(() => child.kill('SIGKILL'), 2000).unref();
+      setTimeout(() => child.kill('SIGTERM'), 500).unref();
+    };
+    const lastLine = () => stderr.trim().split('\n').at(-1)?.slice(0, 200) ?? '';
+    const timer = setTimeout(() => finish({ error: new Error(`no ${tool} answer within ${timeoutMs / 1000} s (stderr: ${lastLine()})`) }), timeoutMs);
+    child.on('error', (error) => finish({ error }));
+    child.on('exit', (code, signal) => finish({ error: new Error(`exited (${signal ?? `code ${code}`}) before answering ${tool}: ${lastLine()}`) }));
+    child.stdin.on('error', () => undefined);
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      for (let newline = stdout.indexOf('\n'); newline >= 0; newline = stdout.indexOf('\n')) {
+        const line = stdout.slice(0, newline).trim();
+        stdout = stdout.slice(newline + 1);
+        let message: { id?: unknown; method?: unknown; result?: { isError?: boolean; content?: { text?: string }[] }; error?: { message: string } };
+        try {
+          message = JSON.parse(line) as typeof message;
+        } catch {
+          continue;
+        }
+        if (message.method !== undefined) continue;
+        if (message.error) return finish({ error: new Error(`request ${String(message.id)} failed: ${message.error.message}`) });
+        if (message.id === 1) {
+          send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+          send({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} });
+        } else if (message.id === 2) {
+          listMs = performance.now() - started;
+          send({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: tool, arguments: args } });
+        } else if (message.id === 3) {
+          const callMs = performance.now() - started;
+          if (message.result?.isError) return finish({ error: new Error(`${tool} failed: ${message.result.content?.[0]?.text?.slice(0, 200) ?? ''}`) });
+          return finish({ sample: { listMs, callMs } });
+        }
+      }
+    });
+    send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'twilio-sms-mcp-bench', version: '1.0.0' } } });
+  });
+}
+
+/** Our bridge against the emulator, on a Sync service of its own (Sync's per-object read limits are per service). */
+function firstCallServer(emulator: Emulator, netLog: string): ServerSpec {
+  const spec = ourServer();
+  return {
+    ...spec,
+    env: guardedEnv(
+      { ...spec.env, TWILIO_ACCOUNT_SID: emulator.accountSid, TWILIO_AUTH_TOKEN: emulator.authToken, TWILIO_PHONE_NUMBER: OUR_NUMBER, TWILIO_SYNC_SERVICE_SID: emulator.createSyncService('bench-first-call'), TWILIO_API_BASE_URL: emulator.url },
+      netLog,
+    ),
+  };
+}
+
 const mb = (kb: number) => kb / 1024;
 
 function rssFigure(samples: ColdStartSample[]): Figure | null {
@@ -68,6 +158,7 @@ export async function runColdStart(options: BenchOptions): Promise<Omit<SectionR
   const metrics: Metric[] = [];
   const notes: string[] = [];
   const targets: Target[] = [];
+  let emulator: Emulator | null = null;
   try {
     let peersInstall: PeerInstall = { installed: false, reason: 'peers skipped (--no-peers)' };
     if (options.peers) peersInstall = await ensurePeers(options.installPeers, options.log);
@@ -77,6 +168,13 @@ export async function runColdStart(options: BenchOptions): Promise<Omit<SectionR
     const results = new Map<string, ServerRun>(servers.map(({ spec }) => [spec.name, { samples: [], failure: null, network: [] }]));
     const nodeEnv = guardedEnv({}, join(scratch, 'node.net.log'));
     const nodeStarts: number[] = [];
+    emulator = await startEmulator({ phoneNumbers: [OUR_NUMBER] });
+    const firstCalls: FirstCallSample[] = [];
+    let firstCallFailure: string | null = null;
+    const firstCallNet = join(scratch, 'first-call.net.log');
+    // The same start without the code cache (a first start after an install or an upgrade).
+    const uncached: ServerSpec = { ...ours, name: 'twilio-sms-mcp-uncached', env: { ...ours.env, NODE_DISABLE_COMPILE_CACHE: '1' } };
+    const uncachedStarts: number[] = [];
 
     // One untimed start each first (file cache), then the runs interleaved so drift hits all alike.
     options.log(`cold start: ${runs} runs of ours and node -e '', ${peers.length ? `${peerRuns} of each of ${peers.length} peer configurations` : 'no peers'}`);
@@ -87,8 +185,20 @@ export async function runColdStart(options: BenchOptions): Promise<Omit<SectionR
       run.network.push(...warm.network);
     }
     await bareStart(process.execPath, ['-e', ''], nodeEnv, '/');
+    await firstCall(firstCallServer(emulator, firstCallNet), FIRST_CALL_TOOL, {}).catch((error: unknown) => (firstCallFailure = errorText(error)));
     for (let r = 0; r < Math.max(runs, peerRuns); r++) {
       if (r < runs) nodeStarts.push(await bareStart(process.execPath, ['-e', ''], nodeEnv, '/'));
+      if (r < runs) {
+        const once = await guardedColdStart(uncached, scratch, String(r));
+        if (once.sample) uncachedStarts.push(once.sample.ms);
+      }
+      if (r < runs && !firstCallFailure) {
+        try {
+          firstCalls.push(await firstCall(firstCallServer(emulator, firstCallNet), FIRST_CALL_TOOL, {}));
+        } catch (error) {
+          firstCallFailure = errorText(error);
+        }
+      }
       for (const { spec, runs: wanted } of servers) {
         const run = results.get(spec.name)!;
         if (r >= wanted || run.failure) continue;
@@ -107,7 +217,8 @@ export async function runColdStart(options: BenchOptions): Promise<Omit<SectionR
     const names = our.samples[0]!.tools.map((tool) => tool.name);
     const missing = EXPECTED_TOOLS.filter((name) => !names.includes(name));
     metrics.push(
-      { id: 'ours.coldStartMs', label: 'twilio-sms-mcp: spawn → tools/list answered', unit: 'ms', value: ourStart, note: 'node mcp-bridge/dist/index.js (one esbuild bundle), raw JSON-RPC over stdio' },
+      { id: 'ours.coldStartMs', label: 'twilio-sms-mcp: spawn → tools/list answered', unit: 'ms', value: ourStart, note: 'node mcp-bridge/dist/index.js (launcher + one esbuild bundle, its V8 code cache written by the warm-up start), raw JSON-RPC over stdio' },
+      { id: 'ours.coldStartUncachedMs', label: 'twilio-sms-mcp without its code cache', unit: 'ms', value: uncachedStarts.length ? summarize(uncachedStarts) : null, note: 'NODE_DISABLE_COMPILE_CACHE=1: a first start after an install or upgrade' },
       { id: 'ours.peakRssMb', label: 'twilio-sms-mcp: peak RSS when idle (VmHWM)', unit: 'MB', value: rssFigure(our.samples) },
       {
         id: 'ours.tools',
@@ -120,12 +231,21 @@ export async function runColdStart(options: BenchOptions): Promise<Omit<SectionR
       { id: 'node.peakRssMb', label: 'bare node: peak RSS when idle', unit: 'MB', value: bareRss === null ? null : single(mb(bareRss)) },
       { id: 'ours.overNodeMs', label: 'twilio-sms-mcp − bare node', unit: 'ms', value: single(ourStart.median - nodeStart.median), note: 'what loading and wiring the bridge costs' },
     );
+    const firstCallFigure = firstCalls.length ? summarize(firstCalls.map((s) => s.callMs)) : null;
+    const afterList = firstCalls.length ? summarize(firstCalls.map((s) => s.callMs - s.listMs)) : null;
+    metrics.push(
+      { id: 'ours.firstCallMs', label: `twilio-sms-mcp: spawn → first ${FIRST_CALL_TOOL} answered`, unit: 'ms', value: firstCallFigure, note: firstCallFailure ?? 'against the emulator on loopback; the first call that needs Twilio loads the Twilio client (mcp-bridge/dist/twilio-client.js)' },
+      { id: 'ours.firstCallOverListMs', label: `twilio-sms-mcp: first ${FIRST_CALL_TOOL} after tools/list answered`, unit: 'ms', value: afterList, note: 'per run: call answered − tools/list answered, in the same process' },
+    );
+    const firstNet = netAttempts(firstCallNet);
+    if (firstNet.length) notes.push(`The first-call runs tried to reach the network (refused): ${[...new Set(firstNet)].join(', ')}.`);
     if (our.network.length) notes.push(`Our bridge tried to reach the network before answering tools/list (refused): ${[...new Set(our.network)].join(', ')}.`);
 
     if (!options.peers || !peersInstall.installed) {
       const reason = peersInstall.installed ? '' : peersInstall.reason;
       metrics.push({ id: 'peers', label: 'peers (twilio-mcp@1.0.0, @twilio-alpha/mcp@0.7.0)', unit: 'ms', value: null, note: `peer not installed: ${reason}` });
     }
+    let fastestPeer: { label: string; start: ReturnType<typeof summarize> } | null = null;
     for (const peer of peers) {
       const run = results.get(peer.spec.name)!;
       const key = `peer.${peer.spec.name}`;
@@ -134,6 +254,7 @@ export async function runColdStart(options: BenchOptions): Promise<Omit<SectionR
         continue;
       }
       const start = summarize(run.samples.map((s) => s.ms));
+      if (!fastestPeer || start.median < fastestPeer.start.median) fastestPeer = { label: peer.label, start };
       const unique = [...new Set(run.network)];
       metrics.push(
         { id: `${key}.coldStartMs`, label: `${peer.label}: spawn → tools/list answered`, unit: 'ms', value: start, note: `${peer.how}${unique.length ? `; tried the network (refused): ${unique.slice(0, 3).join(', ')}` : ''}` },
@@ -144,11 +265,26 @@ export async function runColdStart(options: BenchOptions): Promise<Omit<SectionR
     }
 
     targets.push({ label: 'bridge cold start', goal: `< ${COLD_START_TARGET_MS} ms median`, actual: `${ourStart.median.toFixed(0)} ms (min ${ourStart.min.toFixed(0)}, max ${ourStart.max.toFixed(0)})`, met: ourStart.median < COLD_START_TARGET_MS && missing.length === 0 });
+    const peerRatio = fastestPeer ? ourStart.median / fastestPeer.start.median : null;
+    targets.push({
+      label: 'cold start against the fastest peer (issue 16)',
+      goal: `≤ ${PEER_RATIO_TARGET.toFixed(2)}× the fastest peer's median, every tool listed`,
+      actual: fastestPeer && peerRatio !== null ? `${peerRatio.toFixed(2)}× (${ourStart.median.toFixed(0)} ms / ${fastestPeer.label} ${fastestPeer.start.median.toFixed(0)} ms)${missing.length ? `; missing ${missing.join(', ')}` : ''}` : 'no peer measured',
+      met: peerRatio !== null && peerRatio <= PEER_RATIO_TARGET && missing.length === 0,
+    });
+    targets.push({
+      label: 'first call after the cold start (issue 16)',
+      goal: `≤ ${FIRST_CALL_TARGET_OVER_MS} ms median after tools/list answered`,
+      actual: afterList && firstCallFigure ? `${afterList.median.toFixed(0)} ms (min ${afterList.min.toFixed(0)}, max ${afterList.max.toFixed(0)}); spawn → answered ${firstCallFigure.median.toFixed(0)} ms` : `not measured: ${firstCallFailure ?? 'no samples'}`,
+      met: afterList !== null && afterList.median <= FIRST_CALL_TARGET_OVER_MS,
+    });
     notes.push(
+      `First call: our bridge against the emulator on loopback (a Sync service of its own per run), initialize → tools/list → tools/call ${FIRST_CALL_TOOL} sent as soon as tools/list is answered; the clock stops when its result is read. That call loads the Twilio client (mcp-bridge/dist/twilio-client.js) and makes the tool's Sync reads.`,
       `Method: each process is spawned with the same minimal environment (PATH, HOME and its configuration, as Claude Desktop passes) plus a preloaded guard (NODE_OPTIONS=--require) that refuses and records any non-loopback connection or DNS lookup; the client sends initialize, waits for its answer, then notifications/initialized and tools/list; the clock stops when the tools/list answer is read. One untimed warm-up start each, then runs interleaved. Peak RSS is VmHWM from /proc/<pid>/status right after the answer.`,
     );
     return { name: 'cold-start', title: '1. Bridge cold start', metrics, targets, notes };
   } finally {
+    await emulator?.close();
     rmSync(scratch, { recursive: true, force: true });
   }
 }

@@ -1,7 +1,9 @@
 /**
  * What the tools need, built from the configuration. The Twilio client and the store are created
- * on first use: loading twilio-node costs ~150 ms, and `initialize` + `tools/list` need none of it.
- * (A lazy `require`, not `import()`: the bundle and jest are CommonJS.)
+ * on first use: `initialize` + `tools/list` need none of twilio-node. (A lazy `require`, not
+ * `import()`: the bundle and jest are CommonJS.) In the built bridge that `require` is
+ * mcp-bridge/dist/twilio-client.js, the client and the parts of twilio-node it uses in one bundle
+ * of their own (scripts/build.mjs), compiled from its code cache (launcher.ts).
  *
  * One process may serve several scopes (the HTTP bridge: one per token), so what all of them
  * share (the Twilio client, the Sync gateway, each sender's guard) is built once in SharedDeps,

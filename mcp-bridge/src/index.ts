@@ -4,6 +4,7 @@
  * Configuration comes from the environment only; stdout is the protocol, logs go to stderr.
  */
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { logPiiFrom } from '../../lib/mask';
 import { type BridgeConfig, describeConfig, loadConfig } from './config';
 import { createDeps } from './deps';
@@ -16,10 +17,28 @@ function fail(message: string): never {
   process.exit(1);
 }
 
+/**
+ * Once the first tools/list answer is written, loads the Twilio client (mcp-bridge/dist/twilio-client.js)
+ * while the client and its model decide what to call: the first tool call that needs Twilio then
+ * finds it loaded. Nothing is sent to Twilio; initialize and tools/list never wait for it.
+ */
+function loadTwilioAfterToolsList(transport: StdioServerTransport, load: () => Promise<unknown>): StdioServerTransport {
+  const send = transport.send.bind(transport);
+  let loading = false;
+  transport.send = async (message: JSONRPCMessage) => {
+    await send(message);
+    if (!loading && 'result' in message && Array.isArray((message.result as { tools?: unknown }).tools)) {
+      loading = true;
+      setImmediate(() => void load().catch(() => undefined)); // a failure shows on the call that needs it
+    }
+  };
+  return transport;
+}
+
 async function serveStdio(config: BridgeConfig, log: Logger): Promise<void> {
   const deps = createDeps(config, log);
   const server = createServer(deps);
-  await server.connect(deps.delivery.wrap(new StdioServerTransport()));
+  await server.connect(deps.delivery.wrap(loadTwilioAfterToolsList(new StdioServerTransport(), deps.twilio)));
   log.info('ready on stdio');
   // Closing cancels calls in flight; what they took is given back before the process ends.
   const stop = () => void server.close().then(() => deps.delivery.settled()).finally(() => process.exit(0));
