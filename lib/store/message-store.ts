@@ -11,7 +11,7 @@ import { conversationIdFor } from '../conversation-id';
 import type { InboxEntry, MessageRecord } from '../message-record';
 import type { MessageStatus } from '../message-status';
 import type { OptOutType } from '../opt-out';
-import { threadListName } from '../sync-names';
+import { sidMapName, threadListName } from '../sync-names';
 import { giveBack, type Handover, takeAllNew, takeNew, type TakeOptions, type Unsettled } from './handover';
 import { Inbox, type InboxSnapshot, newInboxEntry } from './inbox';
 import { DEFAULT_STALE_CLAIM_MS, recentlyCounted, recordInbound } from './inbound-claim';
@@ -20,7 +20,7 @@ import { cursorOf, isVisible, type ReaderScope, WHOLE_SERVICE } from './read-cur
 import { type StoreContext, visibleEntry } from './store-context';
 import { UnknownConversationError } from './store-errors';
 import { applyStatus, type StatusUpdate } from './status-update';
-import { parseRecord, type RecordedOutbound, type StoredMessage } from './stored-message';
+import { parseRecord, parseSidEntry, type RecordedOutbound, type StoredMessage } from './stored-message';
 import type { SyncGateway } from './sync-gateway';
 
 export type { Handover, TakeOptions } from './handover';
@@ -88,6 +88,12 @@ export class MessageStore {
   /** Creates a new conversation's thread and sid map ahead of its first message. */
   prepareConversation(ourNumber: string, theirNumber: string): Promise<void> {
     return prepareConversation(this.sync, ourNumber, theirNumber);
+  }
+
+  /** Whether an earlier send recorded this message in its thread (its sid entry is done). */
+  async isRecordedOutbound(ourNumber: string, theirNumber: string, sid: string): Promise<boolean> {
+    const found = await this.sync.mapGet(sidMapName(conversationIdFor(ourNumber, theirNumber)), sid);
+    return found !== null && parseSidEntry(found.data).done;
   }
 
   /** Records an opt-out Twilio reported (error 21610), creating the conversation if needed. */

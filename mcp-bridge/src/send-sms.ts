@@ -211,7 +211,7 @@ export async function sendSms(deps: SendDeps, input: SendInput, progress: Progre
     deps.log.error(`send to ${deps.log.phone(to)}: no clear answer from Twilio (${readFailure(error).message}); looking for the message`);
     // With SmartEncoded, Twilio keeps the body it sent: look for that one.
     const sentBody = deps.config.sendSmartEncoding ? smartEncode(body).body : body;
-    const found = await findSentMessage(client, to, sentBody, started).catch(() => null);
+    const found = await findSentMessage(deps, client, to, sentBody, started).catch(() => null);
     if (!found) {
       await deps.guard.complete(reservation.ticket, { sid: null, status: 'unknown' });
       return {
@@ -359,11 +359,21 @@ async function waitForFinalStatus(deps: SendDeps, client: TwilioClient, message:
   return current;
 }
 
-/** After an ambiguous create: the newest messages to `to` with this body, created since `since`. */
-async function findSentMessage(client: TwilioClient, to: string, body: string, since: Date): Promise<TwilioMessage | null> {
+/**
+ * After an ambiguous create: the newest message to `to` with this body, created since `since`
+ * (less a clock skew slack), that no earlier send recorded: with the duplicate window off, the
+ * same text sent a moment before would otherwise be taken for this one, reported sent when
+ * Twilio created nothing.
+ */
+async function findSentMessage(deps: SendDeps, client: TwilioClient, to: string, body: string, since: Date): Promise<TwilioMessage | null> {
   const recent = await withRetry(() => client.messages.list({ to, limit: 20, pageSize: 20 }));
   const slack = 5000; // the two clocks may differ a little
-  return recent.find((m) => m.body === body && m.direction.startsWith('outbound') && m.dateCreated.getTime() >= since.getTime() - slack) ?? null;
+  const candidates = recent.filter((m) => m.body === body && m.direction.startsWith('outbound') && m.dateCreated.getTime() >= since.getTime() - slack);
+  const store = candidates.length > 0 ? await deps.store() : null;
+  for (const candidate of candidates) {
+    if (!store || !candidate.from || !(await store.isRecordedOutbound(candidate.from, to, candidate.sid))) return candidate;
+  }
+  return null;
 }
 
 /** Writes the sent message into its conversation; a failure here is reported, never resent. */

@@ -4,55 +4,15 @@
  * model's token never standing in for the human, the clients without elicitation keeping the
  * token flow, and the time the human takes counting against the call's budget.
  */
-import type { TwilioClient } from '../../lib/twilio-client';
-import type { ApprovalAnswer, ApprovalRequest, Approve } from '../../mcp-bridge/src/approval';
-import { type BridgeConfig, loadConfig } from '../../mcp-bridge/src/config';
-import { MemoryConfirmations } from '../../mcp-bridge/src/confirmations';
-import type { Logger } from '../../mcp-bridge/src/logger';
-import { MemoryGuard } from '../../mcp-bridge/src/send-guard';
+import type { ApprovalAnswer } from '../../mcp-bridge/src/approval';
 import type { SendInput } from '../../mcp-bridge/src/send-input';
-import { type SendDeps, sendSms } from '../../mcp-bridge/src/send-sms';
+import { sendSms } from '../../mcp-bridge/src/send-sms';
 import { sendResultText } from '../../mcp-bridge/src/tools/send-sms';
+import { MESSAGING_SERVICE, OUR, sendHarness, type SendHarnessOptions, T0, TO } from './support/send-harness';
 
-const OUR = '+15005550006';
-const TO = '+14155550100';
-const MESSAGING_SERVICE = `MG${'5'.repeat(32)}`;
-const T0 = Date.parse('2030-01-01T12:00:00Z');
-
-function configFrom(env: Record<string, string> = {}): BridgeConfig {
-  const loaded = loadConfig({ TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'secret', TWILIO_PHONE_NUMBER: OUR, SEND_CONFIRMATION: 'true', ...env });
-  if (!loaded.ok) throw new Error(loaded.error);
-  return loaded.config;
-}
-
-/** A bridge without Sync, a clock that moves only when told, and a Twilio that accepts every create. */
-function harness(options: { env?: Record<string, string>; answer?: ApprovalAnswer | ((request: ApprovalRequest, timeoutMs: number) => Promise<ApprovalAnswer>); status?: string } = {}) {
-  let now = T0;
-  const logs: string[] = [];
-  const log: Logger = { info: (m) => logs.push(`info ${m}`), warn: (m) => logs.push(`warn ${m}`), error: (m) => logs.push(`error ${m}`), phone: (v) => v, body: (v) => v };
-  const guard = new MemoryGuard({ duplicateWindowMs: 600_000, perMinute: 0, perRecipientPerMinute: 0 }, () => now);
-  const reserve = jest.spyOn(guard, 'reserve');
-  const confirmations = new MemoryConfirmations(() => now);
-  const message = (sid: string, status: string) => ({ sid, status, errorCode: null, from: OUR, numSegments: '1', dateCreated: new Date(now), body: 'x' });
-  const create = jest.fn(async (_params: Record<string, unknown>) => message('SM0001', options.status ?? 'delivered'));
-  const fetch = jest.fn(async () => message('SM0001', options.status ?? 'delivered'));
-  const messages = Object.assign((_sid: string) => ({ fetch }), { create, list: async () => [] });
-  const answer = options.answer;
-  const approve = answer === undefined ? undefined : jest.fn<ReturnType<Approve>, Parameters<Approve>>(typeof answer === 'function' ? answer : async () => answer);
-  const deps: SendDeps = {
-    config: configFrom(options.env),
-    log,
-    guard,
-    confirmations,
-    twilio: async () => ({ messages }) as unknown as TwilioClient,
-    store: async () => null,
-    sleep: async (ms) => {
-      now += ms;
-    },
-    now: () => new Date(now),
-    ...(approve ? { approve } : {}),
-  };
-  return { deps, approve, create, reserve, confirmations, logs, advance: (ms: number) => (now += ms), now: () => now };
+/** A bridge without Sync in confirmation mode, a clock that moves only when told, and a Twilio that accepts every create. */
+function harness(options: Pick<SendHarnessOptions, 'env' | 'answer' | 'status'> = {}) {
+  return sendHarness({ ...options, env: { SEND_CONFIRMATION: 'true', ...options.env } });
 }
 
 const MESSAGE: SendInput = { to: TO, body: 'Your appointment is confirmed.' };

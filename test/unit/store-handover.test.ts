@@ -1,0 +1,286 @@
+/**
+ * The receive handover in process: takeNew / takeAllNew hand each inbound message over once, in
+ * order; the cursor write's three ambiguous endings (landed unanswered, not landed, re-read failed
+ * too: parked and settled by the next take); giveBack; a cancelled request; reader scopes.
+ */
+import { conversationIdFor } from '../../lib/conversation-id';
+import { type MessageStore, UnknownConversationError } from '../../lib/store/message-store';
+import { NO_RETRY, OURS, OURS_2, QUICK_RETRY, ROUTES, inboundRecord, outboundRecord, useStoreHarness } from './support/store-harness';
+
+const h = useStoreHarness();
+const ALICE = '+14155550101';
+const BOB = '+14155550102';
+const CAROL = '+14155550103';
+
+async function receive(store: MessageStore, from: string, ...bodies: string[]) {
+  for (const body of bodies) expect(await store.recordInbound(inboundRecord(from, body))).toBe('stored');
+}
+
+const bodies = (handover: { messages: { body: string }[] }) => handover.messages.map((m) => m.body);
+
+describe('takeNew', () => {
+  test('hands each inbound message over once, in order; outbound ones are skipped', async () => {
+    const service = h.fresh();
+    const store = service.store();
+    const conv = conversationIdFor(OURS, ALICE);
+    await receive(store, ALICE, 'one', 'two');
+    await store.recordOutbound(outboundRecord(ALICE, 'our reply'));
+    await receive(store, ALICE, 'three');
+
+    const first = await store.takeNew(conv);
+    expect(bodies(first)).toEqual(['one', 'two', 'three']);
+    expect(first.messages.every((m) => m.direction === 'inbound' && m.processed === false)).toBe(true);
+    expect(first.moved).toMatchObject({ before: { cursorIndex: -1, handedOver: 0 }, after: { cursorIndex: 3, handedOver: 3 } });
+    expect(bodies(await store.takeNew(conv))).toEqual([]);
+
+    await receive(store, ALICE, 'four');
+    expect(bodies(await store.takeNew(conv))).toEqual(['four']);
+    expect(bodies(await store.takeNew(conv))).toEqual([]);
+    // Another store over the same service (another bridge, a restart) sees the same cursor.
+    expect(bodies(await service.store().takeNew(conv))).toEqual([]);
+  });
+
+  test('reads only what is new: one list page from the cursor, whatever the thread length', async () => {
+    const service = h.fresh();
+    const store = service.store();
+    const conv = conversationIdFor(OURS, ALICE);
+    await receive(store, ALICE, ...Array.from({ length: 30 }, (_, i) => `old ${i}`));
+    await store.takeNew(conv);
+    await receive(store, ALICE, 'new');
+    h.emulator.resetCounts();
+    expect(bodies(await store.takeNew(conv))).toEqual(['new']);
+    expect(h.calls('GET', /\/Lists\/thread_[^/]+\/Items$/)).toBe(1);
+  });
+
+  test('an unknown conversation: UnknownConversationError', async () => {
+    const store = h.fresh().store();
+    await expect(store.takeNew(conversationIdFor(OURS, ALICE))).rejects.toBeInstanceOf(UnknownConversationError);
+  });
+});
+
+describe('takeAllNew', () => {
+  test('several conversations: each message once, in order per conversation, oldest activity first', async () => {
+    const service = h.fresh();
+    const store = service.store();
+    await receive(store, BOB, 'b1');
+    await receive(store, ALICE, 'a1', 'a2');
+    await receive(store, CAROL, 'c1');
+    await receive(store, BOB, 'b2');
+    await store.recordInbound(inboundRecord(ALICE, 'to our other number', { to: OURS_2 }));
+
+    const taken = await store.takeAllNew();
+    expect(taken.map((t) => [t.entry.theirNumber, t.entry.ourNumber, bodies(t)])).toEqual([
+      [ALICE, OURS, ['a1', 'a2']],
+      [CAROL, OURS, ['c1']],
+      [BOB, OURS, ['b1', 'b2']],
+      [ALICE, OURS_2, ['to our other number']],
+    ]);
+    expect(await store.takeAllNew()).toEqual([]);
+    await receive(store, CAROL, 'c2');
+    expect((await store.takeAllNew()).map(bodies)).toEqual([['c2']]);
+  });
+
+  test('one conversation failing does not lose the handovers already taken', async () => {
+    const service = h.fresh(NO_RETRY);
+    const store = service.store();
+    await receive(store, ALICE, 'a1');
+    await receive(store, BOB, 'b1');
+    // One of the two cursor writes fails outright (nothing landed).
+    h.fault({ method: 'POST', route: ROUTES.inboxItem, kind: 503, times: 1 });
+    const taken = await store.takeAllNew();
+    expect(taken).toHaveLength(1);
+    h.emulator.clearFaults();
+    const rest = await store.takeAllNew();
+    expect([...taken, ...rest].flatMap(bodies).sort()).toEqual(['a1', 'b1']);
+    expect(await store.takeAllNew()).toEqual([]);
+  });
+});
+
+describe('the cursor write, when its answer is lost', () => {
+  async function twoNew(retry = QUICK_RETRY) {
+    const service = h.fresh(retry);
+    const store = service.store();
+    await receive(store, ALICE, 'one', 'two');
+    return { service, store, conv: conversationIdFor(OURS, ALICE) };
+  }
+
+  test.each([
+    ['with the gateway retrying (the retry meets a revision conflict)', QUICK_RETRY],
+    ['with no retry (the ambiguous error itself)', NO_RETRY],
+  ])('landed without an answer, %s: handed over now, once', async (_label, retry) => {
+    const { store, conv } = await twoNew(retry);
+    h.fault({ method: 'POST', route: ROUTES.inboxItem, kind: 'reset', afterHandling: true, times: 1 });
+    expect(bodies(await store.takeNew(conv))).toEqual(['one', 'two']);
+    expect(bodies(await store.takeNew(conv))).toEqual([]);
+  });
+
+  test('did not land (every try failed): an error, and the messages are still new', async () => {
+    const { store, conv } = await twoNew();
+    h.fault({ method: 'POST', route: ROUTES.inboxItem, kind: 503, times: 3 });
+    await expect(store.takeNew(conv)).rejects.toThrow();
+    h.emulator.clearFaults();
+    expect((await store.requireConversation(conv)).entry.cursorIndex).toBe(-1);
+    expect(bodies(await store.takeNew(conv))).toEqual(['one', 'two']);
+    expect(bodies(await store.takeNew(conv))).toEqual([]);
+  });
+
+  test('landed, and the re-read failed too: parked; the next take returns them, once', async () => {
+    const { store, conv } = await twoNew();
+    const known = await store.requireConversation(conv);
+    h.fault({ method: 'POST', route: ROUTES.inboxItem, kind: 'reset', afterHandling: true, times: 1 });
+    h.fault({ method: 'GET', route: ROUTES.inboxItem, kind: 503 });
+    await expect(store.takeNew(conv, {}, known)).rejects.toThrow();
+    h.emulator.clearFaults();
+    expect((await store.requireConversation(conv)).entry.cursorIndex).toBe(1); // it did land
+    expect(bodies(await store.takeNew(conv))).toEqual(['one', 'two']);
+    expect(bodies(await store.takeNew(conv))).toEqual([]);
+  });
+
+  test('did not land, and the re-read failed too: parked; the next take finds them still new, once', async () => {
+    const { store, conv } = await twoNew();
+    const known = await store.requireConversation(conv);
+    h.fault({ method: 'POST', route: ROUTES.inboxItem, kind: 503, times: 3 });
+    h.fault({ method: 'GET', route: ROUTES.inboxItem, kind: 503 });
+    await expect(store.takeNew(conv, {}, known)).rejects.toThrow();
+    h.emulator.clearFaults();
+    expect((await store.requireConversation(conv)).entry.cursorIndex).toBe(-1);
+    expect(bodies(await store.takeNew(conv))).toEqual(['one', 'two']);
+    expect(bodies(await store.takeNew(conv))).toEqual([]);
+  });
+
+  test('parked, then settled by takeAllNew although the inbox shows nothing new', async () => {
+    const { store, conv } = await twoNew();
+    const known = await store.requireConversation(conv);
+    h.fault({ method: 'POST', route: ROUTES.inboxItem, kind: 'reset', afterHandling: true, times: 1 });
+    h.fault({ method: 'GET', route: ROUTES.inboxItem, kind: 503 });
+    await expect(store.takeNew(conv, {}, known)).rejects.toThrow();
+    h.emulator.clearFaults();
+    expect((await store.takeAllNew()).map(bodies)).toEqual([['one', 'two']]);
+    expect(await store.takeAllNew()).toEqual([]);
+  });
+
+  test('a store bounded by until() shares the parked handover with its parent', async () => {
+    const { store, conv } = await twoNew();
+    const known = await store.requireConversation(conv);
+    h.fault({ method: 'POST', route: ROUTES.inboxItem, kind: 'reset', afterHandling: true, times: 1 });
+    h.fault({ method: 'GET', route: ROUTES.inboxItem, kind: 503 });
+    await expect(store.until(Date.now() + 10_000).takeNew(conv, {}, known)).rejects.toThrow();
+    h.emulator.clearFaults();
+    expect(bodies(await store.takeNew(conv))).toEqual(['one', 'two']);
+  });
+});
+
+describe('giveBack', () => {
+  test('true: the cursor stood where the handover left it; the messages are new again', async () => {
+    const service = h.fresh();
+    const store = service.store();
+    const conv = conversationIdFor(OURS, ALICE);
+    await receive(store, ALICE, 'one', 'two');
+    const handover = await store.takeNew(conv);
+    expect(await store.giveBack(handover)).toBe(true);
+    const entry = (await store.requireConversation(conv)).entry;
+    expect(entry).toMatchObject({ cursorIndex: -1, handedOver: 0 });
+    expect(bodies(await store.takeNew(conv))).toEqual(['one', 'two']);
+  });
+
+  test('false: a later receive moved the cursor on, and nothing is given back', async () => {
+    const service = h.fresh();
+    const store = service.store();
+    const conv = conversationIdFor(OURS, ALICE);
+    await receive(store, ALICE, 'one');
+    const first = await store.takeNew(conv);
+    await receive(store, ALICE, 'two');
+    expect(bodies(await store.takeNew(conv))).toEqual(['two']);
+    expect(await store.giveBack(first)).toBe(false);
+    expect(bodies(await store.takeNew(conv))).toEqual([]);
+    expect((await store.requireConversation(conv)).entry).toMatchObject({ cursorIndex: 1, handedOver: 2 });
+  });
+
+  test('a handover that moved nothing gives back trivially', async () => {
+    const service = h.fresh();
+    const store = service.store();
+    const conv = conversationIdFor(OURS, ALICE);
+    await receive(store, ALICE, 'one');
+    await store.takeNew(conv);
+    const empty = await store.takeNew(conv);
+    expect(empty.moved).toBeUndefined();
+    expect(await store.giveBack(empty)).toBe(true);
+    expect(bodies(await store.takeNew(conv))).toEqual([]);
+  });
+});
+
+describe('a cancelled request (AbortSignal)', () => {
+  test('takeNew and takeAllNew take nothing, and the messages stay new', async () => {
+    const service = h.fresh();
+    const store = service.store();
+    const conv = conversationIdFor(OURS, ALICE);
+    await receive(store, ALICE, 'one');
+    await receive(store, BOB, 'b');
+    const controller = new AbortController();
+    controller.abort();
+    h.emulator.resetCounts();
+    expect(bodies(await store.takeNew(conv, { signal: controller.signal }))).toEqual([]);
+    expect(await store.takeAllNew({ signal: controller.signal })).toEqual([]);
+    expect(h.calls('POST', ROUTES.inboxItem)).toBe(0); // no cursor write
+    expect((await store.takeAllNew()).map(bodies)).toEqual([['one'], ['b']]);
+  });
+});
+
+describe('reader scopes', () => {
+  test('two readers each get every message; one reader taking does not consume the other', async () => {
+    const service = h.fresh();
+    const functions = service.store();
+    const alice = service.store({ scope: { reader: 'u_alice', numbers: null } });
+    const bob = service.store({ scope: { reader: 'u_bob', numbers: null } });
+    const conv = conversationIdFor(OURS, CAROL);
+    await receive(functions, CAROL, 'one', 'two');
+
+    expect(bodies(await alice.takeNew(conv))).toEqual(['one', 'two']);
+    expect(bodies(await alice.takeNew(conv))).toEqual([]);
+    await receive(functions, CAROL, 'three');
+    expect((await bob.takeAllNew()).map(bodies)).toEqual([['one', 'two', 'three']]);
+    expect(bodies(await alice.takeNew(conv))).toEqual(['three']);
+    // The entry's own (one-person) cursor is untouched by either.
+    expect(bodies(await functions.takeNew(conv))).toEqual(['one', 'two', 'three']);
+    const entry = (await functions.requireConversation(conv)).entry;
+    expect(entry.readers).toMatchObject({ u_alice: { cursorIndex: 2, handedOver: 3 }, u_bob: { cursorIndex: 2, handedOver: 3 } });
+  });
+
+  test('giveBack of one reader restores only that reader', async () => {
+    const service = h.fresh();
+    const alice = service.store({ scope: { reader: 'u_alice', numbers: null } });
+    const bob = service.store({ scope: { reader: 'u_bob', numbers: null } });
+    const conv = conversationIdFor(OURS, CAROL);
+    await receive(service.store(), CAROL, 'one');
+    const fromAlice = await alice.takeNew(conv);
+    expect(bodies(await bob.takeNew(conv))).toEqual(['one']);
+    expect(await alice.giveBack(fromAlice)).toBe(true);
+    expect(bodies(await alice.takeNew(conv))).toEqual(['one']);
+    expect(bodies(await bob.takeNew(conv))).toEqual([]);
+  });
+
+  test('a number outside the scope is invisible: not listed, not taken, not readable', async () => {
+    const service = h.fresh();
+    const functions = service.store();
+    const onlyOurs2 = service.store({ scope: { reader: 'u_x', numbers: [OURS_2] } });
+    await receive(functions, ALICE, 'to OURS');
+    await functions.recordInbound(inboundRecord(ALICE, 'to OURS_2', { to: OURS_2 }));
+    const hidden = conversationIdFor(OURS, ALICE);
+
+    expect((await onlyOurs2.takeAllNew()).map((t) => [t.entry.ourNumber, bodies(t)])).toEqual([[OURS_2, ['to OURS_2']]]);
+    expect((await onlyOurs2.listConversations()).map((e) => e.ourNumber)).toEqual([OURS_2]);
+    await expect(onlyOurs2.takeNew(hidden)).rejects.toBeInstanceOf(UnknownConversationError);
+    await expect(onlyOurs2.readThread(hidden, { limit: 10 })).rejects.toBeInstanceOf(UnknownConversationError);
+    await expect(onlyOurs2.requireConversation(hidden)).rejects.toBeInstanceOf(UnknownConversationError);
+    // And its message is still new for a reader who may see it.
+    expect(bodies(await functions.takeNew(hidden))).toEqual(['to OURS']);
+  });
+
+  test('an empty scope (a user with no number) sees nothing', async () => {
+    const service = h.fresh();
+    await receive(service.store(), ALICE, 'hi');
+    const nobody = service.store({ scope: { reader: 'u_nobody', numbers: [] } });
+    expect(await nobody.takeAllNew()).toEqual([]);
+    expect(await nobody.listConversations()).toEqual([]);
+  });
+});
