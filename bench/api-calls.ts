@@ -8,7 +8,7 @@ import { conversationIdFor } from '../lib/conversation-id';
 import { allInboxShards } from '../lib/sync-names';
 import { startBridge, type BridgeProcess } from '../scripts/system/bridge-process';
 import { startSystem, type System } from '../scripts/system/bridged-system';
-import { type BenchOptions, type CallCount, countCalls, handset, UNREACHED_SEND_LIMITS, OUR_NUMBER } from './common';
+import { type BenchOptions, type CallCount, countCalls, handset, UNREACHED_SEND_LIMITS, MAGIC_FROM_NUMBER } from './common';
 import type { Metric, SectionResult } from './report';
 import { sleep, summarize } from './stats';
 
@@ -137,7 +137,7 @@ export async function runApiCalls(options: BenchOptions): Promise<Omit<SectionRe
     bridges.push(noWaitBridge);
     // Warm-up: lazy twilio-node load in each bridge, first invocation of the Function.
     for (const bridge of [system.bridge, quietBridge, noWaitBridge]) await bridge.call('list_conversations');
-    await system.emulator.simulateInbound({ from: handset(9999, 4), to: OUR_NUMBER, body: 'warm-up' });
+    await system.emulator.simulateInbound({ from: handset(9999, 4), to: MAGIC_FROM_NUMBER, body: 'warm-up' });
     await system.bridge.call('receive_sms');
     // …and the send guard's cap ledgers Map exists (the first send ever creates it: 2 more calls).
     await system.bridge.call('send_sms', { to: handset(9999, 5), body: 'warm-up' });
@@ -153,7 +153,7 @@ export async function runApiCalls(options: BenchOptions): Promise<Omit<SectionRe
     };
     const statusPost = (sid: string, to: string, status: string) => {
       const url = `${system.functions.url}/sms/status`;
-      const params = { MessageSid: sid, SmsSid: sid, AccountSid: system.emulator.accountSid, From: OUR_NUMBER, To: to, MessageStatus: status, SmsStatus: status, ApiVersion: '2010-04-01' };
+      const params = { MessageSid: sid, SmsSid: sid, AccountSid: system.emulator.accountSid, From: MAGIC_FROM_NUMBER, To: to, MessageStatus: status, SmsStatus: status, ApiVersion: '2010-04-01' };
       return fetch(url, {
         method: 'POST',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': twilio.getExpectedTwilioSignature(system.emulator.authToken, url, params) },
@@ -171,7 +171,7 @@ export async function runApiCalls(options: BenchOptions): Promise<Omit<SectionRe
       return String(outcome.sid);
     };
     const inbound = async (from: string, body: string, messageSid?: string) => {
-      const result = await system.emulator.simulateInbound({ from, to: OUR_NUMBER, body, ...(messageSid ? { messageSid } : {}) });
+      const result = await system.emulator.simulateInbound({ from, to: MAGIC_FROM_NUMBER, body, ...(messageSid ? { messageSid } : {}) });
       if (!result.delivered) throw new Error(`incoming webhook not delivered: ${JSON.stringify(result.attempts)}`);
       return result.messageSid;
     };
@@ -195,7 +195,7 @@ export async function runApiCalls(options: BenchOptions): Promise<Omit<SectionRe
       await measure('incoming.existing', async () => (replaySid = await inbound(c, `hello again ${rep}`)));
       await measure('incoming.replay', () => inbound(c, `hello again ${rep}`, replaySid));
 
-      const conversation = conversationIdFor(OUR_NUMBER, c);
+      const conversation = conversationIdFor(MAGIC_FROM_NUMBER, c);
       await system.bridge.call('receive_sms', { conversationId: conversation });
       await inbound(c, `one new ${rep}`);
       await measure('receive.one', () => system.bridge.call('receive_sms', { conversationId: conversation }));

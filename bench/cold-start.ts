@@ -4,18 +4,16 @@
  * And the first call: spawn → tools/list → the first tool call that needs Twilio
  * (list_conversations, against the emulator on loopback) answered.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { type Emulator, startEmulator } from '../emulator';
 import { bridgePath } from '../scripts/system/paths';
-import { type BenchOptions, errorText, FAKE, OUR_NUMBER } from './common';
+import { type BenchOptions, errorText, FAKE, MAGIC_FROM_NUMBER } from './common';
 import { ensurePeers, guardedEnv, netAttempts, type PeerInstall, peerServers, type PeerServer } from './peers';
 import type { Metric, SectionResult, Target } from './report';
 import { type Figure, ratio, single, summarize } from './stats';
-import { bareIdlePeakRssKb, bareStart, type ColdStartSample, coldStart, type ServerSpec } from './stdio-rpc';
+import { bareIdlePeakRssKb, bareStart, type ColdStartSample, coldStart, listTools, rpcSession, type ServerSpec } from './stdio-rpc';
 
 export const EXPECTED_TOOLS = ['send_sms', 'receive_sms', 'list_conversations', 'get_conversation', 'wait_for_reply'];
 export const COLD_START_TARGET_MS = 250;
@@ -77,59 +75,21 @@ export interface FirstCallSample {
  * request does. A tool result with isError (Twilio not reached) is a failure, not a sample.
  */
 export function firstCall(spec: ServerSpec, tool: string, args: Record<string, unknown>, timeoutMs = 30_000): Promise<FirstCallSample> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(spec.command, spec.args, { cwd: spec.cwd, env: spec.env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let listMs = 0;
-    let settled = false;
-    const send = (message: object) => child.stdin.write(`${JSON.stringify(message)}\n`);
-    const finish = (outcome: { sample: FirstCallSample } | { error: Error }) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      const done = () => ('sample' in outcome ? resolve(outcome.sample) : reject(outcome.error));
-      if (child.exitCode !== null || child.signalCode !== null) return done();
-      child.once('exit', done);
-      child.stdin.end();
-      setTimeout(() => child.kill('SIGKILL'), 2000).unref();
-      setTimeout(() => child.kill('SIGTERM'), 500).unref();
-    };
-    const lastLine = () => stderr.trim().split('\n').at(-1)?.slice(0, 200) ?? '';
-    const timer = setTimeout(() => finish({ error: new Error(`no ${tool} answer within ${timeoutMs / 1000} s (stderr: ${lastLine()})`) }), timeoutMs);
-    child.on('error', (error) => finish({ error }));
-    child.on('exit', (code, signal) => finish({ error: new Error(`exited (${signal ?? `code ${code}`}) before answering ${tool}: ${lastLine()}`) }));
-    child.stdin.on('error', () => undefined);
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      for (let newline = stdout.indexOf('\n'); newline >= 0; newline = stdout.indexOf('\n')) {
-        const line = stdout.slice(0, newline).trim();
-        stdout = stdout.slice(newline + 1);
-        let message: { id?: unknown; method?: unknown; result?: { isError?: boolean; content?: { text?: string }[] }; error?: { message: string } };
-        try {
-          message = JSON.parse(line) as typeof message;
-        } catch {
-          continue;
-        }
-        if (message.method !== undefined) continue;
-        if (message.error) return finish({ error: new Error(`request ${String(message.id)} failed: ${message.error.message}`) });
-        if (message.id === 1) {
-          send({ jsonrpc: '2.0', method: 'notifications/initialized' });
-          send({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} });
-        } else if (message.id === 2) {
-          listMs = performance.now() - started;
-          send({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: tool, arguments: args } });
-        } else if (message.id === 3) {
-          const callMs = performance.now() - started;
-          if (message.result?.isError) return finish({ error: new Error(`${tool} failed: ${message.result.content?.[0]?.text?.slice(0, 200) ?? ''}`) });
-          return finish({ sample: { listMs, callMs } });
-        }
-      }
-    });
-    send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'twilio-sms-mcp-bench', version: '1.0.0' } } });
-  });
+  let listMs = 0;
+  return rpcSession<FirstCallSample>(spec, timeoutMs, tool, (message, session) => {
+    if (message.error) return { error: new Error(`request ${String(message.id)} failed: ${message.error.message}`) };
+    if (message.id === 1) listTools(session);
+    else if (message.id === 2) {
+      listMs = session.elapsedMs();
+      session.send({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: tool, arguments: args } });
+    } else if (message.id === 3) {
+      const callMs = session.elapsedMs();
+      const result = message.result as { isError?: boolean; content?: { text?: string }[] } | undefined;
+      if (result?.isError) return { error: new Error(`${tool} failed: ${result.content?.[0]?.text?.slice(0, 200) ?? ''}`) };
+      return { sample: { listMs, callMs } };
+    }
+    return undefined;
+  }, (text) => new Error(text));
 }
 
 /** Our bridge against the emulator, on a Sync service of its own (Sync's per-object read limits are per service). */
@@ -138,7 +98,7 @@ function firstCallServer(emulator: Emulator, netLog: string): ServerSpec {
   return {
     ...spec,
     env: guardedEnv(
-      { ...spec.env, TWILIO_ACCOUNT_SID: emulator.accountSid, TWILIO_AUTH_TOKEN: emulator.authToken, TWILIO_PHONE_NUMBER: OUR_NUMBER, TWILIO_SYNC_SERVICE_SID: emulator.createSyncService('bench-first-call'), TWILIO_API_BASE_URL: emulator.url },
+      { ...spec.env, TWILIO_ACCOUNT_SID: emulator.accountSid, TWILIO_AUTH_TOKEN: emulator.authToken, TWILIO_PHONE_NUMBER: MAGIC_FROM_NUMBER, TWILIO_SYNC_SERVICE_SID: emulator.createSyncService('bench-first-call'), TWILIO_API_BASE_URL: emulator.url },
       netLog,
     ),
   };
@@ -168,7 +128,7 @@ export async function runColdStart(options: BenchOptions): Promise<Omit<SectionR
     const results = new Map<string, ServerRun>(servers.map(({ spec }) => [spec.name, { samples: [], failure: null, network: [] }]));
     const nodeEnv = guardedEnv({}, join(scratch, 'node.net.log'));
     const nodeStarts: number[] = [];
-    emulator = await startEmulator({ phoneNumbers: [OUR_NUMBER] });
+    emulator = await startEmulator({ phoneNumbers: [MAGIC_FROM_NUMBER] });
     const firstCalls: FirstCallSample[] = [];
     let firstCallFailure: string | null = null;
     const firstCallNet = join(scratch, 'first-call.net.log');

@@ -4,6 +4,7 @@
  */
 import type { Emulator, RecordedRequest } from '../emulator';
 import { projectRoot } from '../scripts/system/paths';
+import { MAGIC_FROM_NUMBER } from '../emulator/magic-numbers';
 
 /** The project folder (the bench runs from source under ts-jest and bundled in build/bench/). */
 export const ROOT = projectRoot();
@@ -26,10 +27,10 @@ export const FAKE = {
   apiKey: `SK${'0'.repeat(32)}`,
   apiSecret: 'fake-api-secret',
   syncServiceSid: `IS${'0'.repeat(32)}`,
-  phoneNumber: '+15005550006',
+  phoneNumber: MAGIC_FROM_NUMBER,
 };
 
-export const OUR_NUMBER = '+15005550006';
+export { MAGIC_FROM_NUMBER };
 
 /** The bridge's send caps off (0 = none), so benchmark sends are never refused by the guard. */
 /**

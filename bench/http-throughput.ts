@@ -14,7 +14,7 @@ import { createTwilioClient } from '../lib/twilio-client';
 import { type Emulator, startEmulator } from '../emulator';
 import { startBridge } from '../scripts/system/bridge-process';
 import { connectHttp, type HttpBridgeProcess, type HttpClient, startHttpBridge } from '../scripts/system/http-bridge';
-import { type BenchOptions, errorText, handset, messageSid, OUR_NUMBER } from './common';
+import { type BenchOptions, errorText, handset, messageSid, MAGIC_FROM_NUMBER } from './common';
 import type { Metric, SectionResult } from './report';
 import { type Figure, ratio, single, sleep, summarize, timed } from './stats';
 import { readProcStatusKb } from './stdio-rpc';
@@ -192,10 +192,10 @@ export async function runHttpThroughput(options: BenchOptions): Promise<Omit<Sec
   const sizes = options.quick ? QUICK : FULL;
   // Sync's per-object limits off: this measures the bridge and its HTTP transport, not the
   // emulator's 429s (list_conversations reads the same inbox shards on every call).
-  const emulator = await startEmulator({ phoneNumbers: [OUR_NUMBER], syncLimits: false });
+  const emulator = await startEmulator({ phoneNumbers: [MAGIC_FROM_NUMBER], syncLimits: false });
   const serviceSid = emulator.createSyncService('bench-http-throughput');
   const env = {
-    TWILIO_ACCOUNT_SID: emulator.accountSid, TWILIO_AUTH_TOKEN: emulator.authToken, TWILIO_PHONE_NUMBER: OUR_NUMBER,
+    TWILIO_ACCOUNT_SID: emulator.accountSid, TWILIO_AUTH_TOKEN: emulator.authToken, TWILIO_PHONE_NUMBER: MAGIC_FROM_NUMBER,
     TWILIO_SYNC_SERVICE_SID: serviceSid, TWILIO_API_BASE_URL: emulator.url,
   };
   let bridge: HttpBridgeProcess | null = null;
@@ -206,7 +206,7 @@ export async function runHttpThroughput(options: BenchOptions): Promise<Omit<Sec
     for (let i = 0; i < sizes.conversations; i++) {
       const at = new Date(Date.UTC(2026, 10, 1) + i * 60_000).toISOString();
       await store.recordInbound({
-        sid: messageSid(0x7e57, i), direction: 'inbound', from: handset(i, 9), to: OUR_NUMBER, body: `hello ${i}`, media: [], numSegments: 1,
+        sid: messageSid(0x7e57, i), direction: 'inbound', from: handset(i, 9), to: MAGIC_FROM_NUMBER, body: `hello ${i}`, media: [], numSegments: 1,
         status: 'received', errorCode: null, createdAt: at, statusAt: at, processed: false,
       });
     }

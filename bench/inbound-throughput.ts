@@ -13,7 +13,7 @@ import { SyncGateway } from '../lib/store/sync-gateway';
 import { inboxShardFor, threadListName } from '../lib/sync-names';
 import { createTwilioClient } from '../lib/twilio-client';
 import { DEFAULT_SYNC_LIMITS, type Emulator, startEmulator } from '../emulator';
-import { type BenchOptions, errorText, handset, messageSid, OUR_NUMBER, pool } from './common';
+import { type BenchOptions, errorText, handset, messageSid, MAGIC_FROM_NUMBER, pool } from './common';
 import type { Metric, SectionResult, Target } from './report';
 import { startFunctions } from '../scripts/system/functions-process';
 import { type Figure, ratio, single, sleep, summarize } from './stats';
@@ -110,14 +110,14 @@ interface PhaseResult {
 }
 
 async function runPhase(phase: Phase, options: BenchOptions, phaseIndex: number, deadlineMs: number): Promise<PhaseResult> {
-  const emulator: Emulator = await startEmulator({ phoneNumbers: [OUR_NUMBER], syncLimits: DEFAULT_SYNC_LIMITS });
+  const emulator: Emulator = await startEmulator({ phoneNumbers: [MAGIC_FROM_NUMBER], syncLimits: DEFAULT_SYNC_LIMITS });
   const serviceSid = emulator.createSyncService('bench-inbound');
   const functions = await startFunctions({ ACCOUNT_SID: emulator.accountSid, AUTH_TOKEN: emulator.authToken, SYNC_SERVICE_SID: serviceSid, TWILIO_API_BASE_URL: emulator.url }, { live: phase.live });
   try {
     const url = `${functions.url}/sms/incoming`;
     const params = (sid: string, from: string, body: string) => ({
       ToCountry: 'US', SmsMessageSid: sid, NumMedia: '0', SmsSid: sid, SmsStatus: 'received', Body: body, FromCountry: 'US',
-      To: OUR_NUMBER, NumSegments: '1', MessageSid: sid, AccountSid: emulator.accountSid, From: from, ApiVersion: '2010-04-01',
+      To: MAGIC_FROM_NUMBER, NumSegments: '1', MessageSid: sid, AccountSid: emulator.accountSid, From: from, ApiVersion: '2010-04-01',
     });
     const deliver = async (delivery: Delivery, body: string) => {
       const p = params(delivery.sid, delivery.from, body);
@@ -155,7 +155,7 @@ async function runPhase(phase: Phase, options: BenchOptions, phaseIndex: number,
     const inboxMismatches: string[] = [];
     let inboxDrift = 0;
     for (const sender of senders) {
-      const conversationId = conversationIdFor(OUR_NUMBER, sender);
+      const conversationId = conversationIdFor(MAGIC_FROM_NUMBER, sender);
       let stored = 0;
       let from: number | undefined;
       for (;;) {
@@ -190,7 +190,7 @@ async function runPhase(phase: Phase, options: BenchOptions, phaseIndex: number,
     // What Sync's per-object limits allow at most, sustained, for this spread of conversations.
     const limit = DEFAULT_SYNC_LIMITS.perObjectPerSecond;
     const perShard = new Map<string, number>();
-    for (const d of attempted) perShard.set(inboxShardFor(conversationIdFor(OUR_NUMBER, d.from)), (perShard.get(inboxShardFor(conversationIdFor(OUR_NUMBER, d.from))) ?? 0) + 1);
+    for (const d of attempted) perShard.set(inboxShardFor(conversationIdFor(MAGIC_FROM_NUMBER, d.from)), (perShard.get(inboxShardFor(conversationIdFor(MAGIC_FROM_NUMBER, d.from))) ?? 0) + 1);
     const busiestShare = Math.max(...perShard.values()) / Math.max(1, attempted.length);
     const busiestConversationShare = 1 / phase.conversations;
     const ceilingBySidMap = limit / 2 / busiestConversationShare;

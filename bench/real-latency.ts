@@ -19,7 +19,7 @@ import { createTwilioClient, type TwilioClient } from '../lib/twilio-client';
 import { startEmulator, type Emulator } from '../emulator';
 import { startBridge, type BridgeProcess } from '../scripts/system/bridge-process';
 import { startFunctions, type FunctionsProcess } from '../scripts/system/functions-process';
-import { type BenchOptions, type CallCount, countCalls, handset, messageSid, messagesIn, OUR_NUMBER, pool, UNREACHED_SEND_LIMITS } from './common';
+import { type BenchOptions, type CallCount, countCalls, handset, messageSid, messagesIn, MAGIC_FROM_NUMBER, pool, UNREACHED_SEND_LIMITS } from './common';
 import type { Metric, SectionResult, Target } from './report';
 import { formatNumber, summarize } from './stats';
 
@@ -50,7 +50,7 @@ let sequence = 0;
 function inboundRecord(them: string, body: string): MessageRecord {
   const at = new Date().toISOString();
   return {
-    sid: messageSid(0x1a7e0000, sequence++), direction: 'inbound', from: them, to: OUR_NUMBER, body, media: [], numSegments: 1,
+    sid: messageSid(0x1a7e0000, sequence++), direction: 'inbound', from: them, to: MAGIC_FROM_NUMBER, body, media: [], numSegments: 1,
     status: 'received', errorCode: null, createdAt: at, statusAt: at, processed: false,
   };
 }
@@ -81,7 +81,7 @@ export async function runRealLatency(options: BenchOptions): Promise<Omit<Sectio
   const problems: string[] = [];
 
   const emulator: Emulator = await startEmulator({
-    phoneNumbers: [OUR_NUMBER], messagingServices: [{ sid: MESSAGING_SERVICE, phoneNumbers: [OUR_NUMBER] }], syncLimits: false, deliveryStepMs: DELIVERY_STEP_MS,
+    phoneNumbers: [MAGIC_FROM_NUMBER], messagingServices: [{ sid: MESSAGING_SERVICE, phoneNumbers: [MAGIC_FROM_NUMBER] }], syncLimits: false, deliveryStepMs: DELIVERY_STEP_MS,
   });
   const closers: (() => Promise<unknown>)[] = [() => emulator.close()];
   try {
@@ -101,11 +101,11 @@ export async function runRealLatency(options: BenchOptions): Promise<Omit<Sectio
       { live: false },
     );
     closers.unshift(() => functions.close());
-    const [number] = await client.incomingPhoneNumbers.list({ phoneNumber: OUR_NUMBER });
+    const [number] = await client.incomingPhoneNumbers.list({ phoneNumber: MAGIC_FROM_NUMBER });
     await client.incomingPhoneNumbers(number!.sid).update({ smsUrl: `${functions.url}/sms/incoming`, smsMethod: 'POST' });
 
     const env = (extra: Record<string, string>) => ({
-      TWILIO_ACCOUNT_SID: emulator.accountSid, TWILIO_AUTH_TOKEN: emulator.authToken, TWILIO_PHONE_NUMBER: OUR_NUMBER, TWILIO_SYNC_SERVICE_SID: serviceSid,
+      TWILIO_ACCOUNT_SID: emulator.accountSid, TWILIO_AUTH_TOKEN: emulator.authToken, TWILIO_PHONE_NUMBER: MAGIC_FROM_NUMBER, TWILIO_SYNC_SERVICE_SID: serviceSid,
       TWILIO_API_BASE_URL: emulator.url, STATUS_CALLBACK_BASE_URL: '', RECONCILE_INTERVAL_SECONDS: '0', ...UNREACHED_SEND_LIMITS, ...extra,
     });
     const bridge = async (extra: Record<string, string>): Promise<BridgeProcess> => {
@@ -142,20 +142,20 @@ export async function runRealLatency(options: BenchOptions): Promise<Omit<Sectio
     };
     const incoming = (sid: string, from: string, body: string) => post('/sms/incoming', {
       ToCountry: 'US', SmsMessageSid: sid, NumMedia: '0', SmsSid: sid, SmsStatus: 'received', Body: body, FromCountry: 'US',
-      To: OUR_NUMBER, NumSegments: '1', MessageSid: sid, AccountSid: emulator.accountSid, From: from, ApiVersion: '2010-04-01',
+      To: MAGIC_FROM_NUMBER, NumSegments: '1', MessageSid: sid, AccountSid: emulator.accountSid, From: from, ApiVersion: '2010-04-01',
     });
     const status = (sid: string, to: string, value: string) => post('/sms/status', {
-      MessageSid: sid, SmsSid: sid, AccountSid: emulator.accountSid, From: OUR_NUMBER, To: to, MessageStatus: value, SmsStatus: value, ApiVersion: '2010-04-01',
+      MessageSid: sid, SmsSid: sid, AccountSid: emulator.accountSid, From: MAGIC_FROM_NUMBER, To: to, MessageStatus: value, SmsStatus: value, ApiVersion: '2010-04-01',
     });
 
     // Fixed conversations, seeded once with latency off.
     const talker = handset(0, 6);
-    const talkerId = conversationIdFor(OUR_NUMBER, talker);
+    const talkerId = conversationIdFor(MAGIC_FROM_NUMBER, talker);
     for (let i = 0; i < 30; i++) await store.recordInbound(inboundRecord(talker, `seed ${i}`));
     await call(noWait, 'send_sms', { to: talker, body: 'seed reply' });
-    const media = await emulator.simulateInbound({ from: handset(1, 6), to: OUR_NUMBER, body: 'look', media: [{ url: `${files.url}/cat.png`, contentType: 'image/png' }] });
+    const media = await emulator.simulateInbound({ from: handset(1, 6), to: MAGIC_FROM_NUMBER, body: 'look', media: [{ url: `${files.url}/cat.png`, contentType: 'image/png' }] });
     if (!media.delivered) throw new Error(`MMS webhook not delivered: ${JSON.stringify(media.attempts)}`);
-    const mediaMessages = (await call(noWait, 'receive_sms', { conversationId: conversationIdFor(OUR_NUMBER, handset(1, 6)) })).structuredContent as { messages?: { media?: { url: string }[] }[] } | undefined;
+    const mediaMessages = (await call(noWait, 'receive_sms', { conversationId: conversationIdFor(MAGIC_FROM_NUMBER, handset(1, 6)) })).structuredContent as { messages?: { media?: { url: string }[] }[] } | undefined;
     const mediaUrl = mediaMessages?.messages?.[0]?.media?.[0]?.url;
     if (!mediaUrl) throw new Error('the MMS has no media url in receive_sms');
     // Warm-up: each bridge's lazy loads, the Functions' first invocations.
@@ -170,7 +170,7 @@ export async function runRealLatency(options: BenchOptions): Promise<Omit<Sectio
     const one = async (): Promise<{ them: string; id: string }> => {
       const them = freshNumber();
       await store.recordInbound(inboundRecord(them, 'first'));
-      const id = conversationIdFor(OUR_NUMBER, them);
+      const id = conversationIdFor(MAGIC_FROM_NUMBER, them);
       await call(noWait, 'receive_sms', { conversationId: id });
       await store.recordInbound(inboundRecord(them, 'the news'));
       return { them, id };
@@ -280,8 +280,8 @@ export async function runRealLatency(options: BenchOptions): Promise<Omit<Sectio
       await pool(size - start, 50, async (k) => {
         const i = start + k;
         const theirNumber = handset(i, 9);
-        const conversationId = conversationIdFor(OUR_NUMBER, theirNumber);
-        await listIndex.update(conversationId, () => ({ ...newInboxEntry({ conversationId, ourNumber: OUR_NUMBER, theirNumber, at, direction: 'inbound' }), messageCount: 1, inboundCount: 1, lastInboundIndex: 0, cursorIndex: 0, handedOver: 1 }));
+        const conversationId = conversationIdFor(MAGIC_FROM_NUMBER, theirNumber);
+        await listIndex.update(conversationId, () => ({ ...newInboxEntry({ conversationId, ourNumber: MAGIC_FROM_NUMBER, theirNumber, at, direction: 'inbound' }), messageCount: 1, inboundCount: 1, lastInboundIndex: 0, cursorIndex: 0, handedOver: 1 }));
       });
       indexed = size;
       for (const rtt of latencies) {

@@ -8,16 +8,16 @@ import { SyncGateway } from '../lib/store/sync-gateway';
 import { createTwilioClient } from '../lib/twilio-client';
 import { startEmulator } from '../emulator';
 import { startBridge } from '../scripts/system/bridge-process';
-import { type BenchOptions, handset, UNREACHED_SEND_LIMITS, OUR_NUMBER } from './common';
+import { type BenchOptions, handset, UNREACHED_SEND_LIMITS, MAGIC_FROM_NUMBER } from './common';
 import type { Metric, SectionResult } from './report';
 import { ratio, single, summarize, timed } from './stats';
 
 export async function runSendLatency(options: BenchOptions): Promise<Omit<SectionResult, 'seconds'>> {
   const sends = options.quick ? 3 : 30;
-  const emulator = await startEmulator({ phoneNumbers: [OUR_NUMBER] });
+  const emulator = await startEmulator({ phoneNumbers: [MAGIC_FROM_NUMBER] });
   const serviceSid = emulator.createSyncService('bench-send-latency');
   const bridge = await startBridge({
-    TWILIO_ACCOUNT_SID: emulator.accountSid, TWILIO_AUTH_TOKEN: emulator.authToken, TWILIO_PHONE_NUMBER: OUR_NUMBER,
+    TWILIO_ACCOUNT_SID: emulator.accountSid, TWILIO_AUTH_TOKEN: emulator.authToken, TWILIO_PHONE_NUMBER: MAGIC_FROM_NUMBER,
     TWILIO_SYNC_SERVICE_SID: serviceSid, TWILIO_API_BASE_URL: emulator.url,
     SEND_WAIT_SECONDS: '0', ...UNREACHED_SEND_LIMITS,
   });
@@ -35,7 +35,7 @@ export async function runSendLatency(options: BenchOptions): Promise<Omit<Sectio
     const sendSync: number[] = [];
     const createMs: number[] = [];
     const writeMs: number[] = [];
-    await client.messages.create({ to: handset(0, 8), from: OUR_NUMBER, body: 'warm-up' });
+    await client.messages.create({ to: handset(0, 8), from: MAGIC_FROM_NUMBER, body: 'warm-up' });
     options.log(`send latency: ${sends} sends to distinct numbers`);
     for (let i = 1; i <= sends; i++) {
       // A call refused before Twilio: stdio + MCP SDK + validation, no network.
@@ -52,12 +52,12 @@ export async function runSendLatency(options: BenchOptions): Promise<Omit<Sectio
       }
 
       // The same create from this process: the emulator's own cost (plus twilio-node's).
-      const created = await timed(() => client.messages.create({ to: handset(i, 8), from: OUR_NUMBER, body: `create only ${i}` }));
+      const created = await timed(() => client.messages.create({ to: handset(i, 8), from: MAGIC_FROM_NUMBER, body: `create only ${i}` }));
       createMs.push(created.ms);
       // The thread write alone (new conversation, as each send above), in-process.
       const at = new Date().toISOString();
       writeMs.push((await timed(() => store.recordOutbound({
-        sid: created.value.sid, direction: 'outbound', from: OUR_NUMBER, to: handset(i, 8), body: `create only ${i}`, media: [], numSegments: 1,
+        sid: created.value.sid, direction: 'outbound', from: MAGIC_FROM_NUMBER, to: handset(i, 8), body: `create only ${i}`, media: [], numSegments: 1,
         status: 'queued', errorCode: null, createdAt: at, statusAt: at, processed: true,
       }))).ms);
     }

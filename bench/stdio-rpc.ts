@@ -56,16 +56,45 @@ export function readProcStatusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number 
   }
 }
 
-export function coldStart(spec: ServerSpec, timeoutMs = 20_000): Promise<ColdStartSample> {
+export type JsonRpcAnswer = JsonRpcMessage;
+
+export interface RpcSession {
+  send(message: object): void;
+  /** ms since spawn(). */
+  elapsedMs(): number;
+  pid: number | undefined;
+  stderr(): string;
+}
+
+/** What an answer handler decides: end with a sample, end with an error, or go on (undefined). */
+export type RpcStep<T> = { sample: T } | { error: Error } | undefined;
+
+/**
+ * Spawns `spec`, sends `initialize` over its stdio as raw JSON-RPC, and hands each answer (server
+ * requests, notifications and non-protocol lines are skipped) to `onAnswer` until it ends the
+ * session; then closes stdin (an MCP server exits when it closes) and reaps the process.
+ * `waitingFor` names what the session waits for, in its timeout and early-exit errors.
+ */
+export function rpcSession<T>(
+  spec: ServerSpec,
+  timeoutMs: number,
+  waitingFor: string,
+  onAnswer: (answer: JsonRpcAnswer, session: RpcSession) => RpcStep<T>,
+  failure: (message: string) => Error = (message) => new ColdStartError(message),
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(spec.command, spec.args, { cwd: spec.cwd, env: spec.env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let settled = false;
-    let initialize: ColdStartSample['initialize'] = {};
-    const send = (message: object) => child.stdin.write(`${JSON.stringify(message)}\n`);
-    const finish = (outcome: { sample: ColdStartSample } | { error: Error }) => {
+    const session: RpcSession = {
+      send: (message) => child.stdin.write(`${JSON.stringify(message)}\n`),
+      elapsedMs: () => performance.now() - started,
+      pid: child.pid,
+      stderr: () => stderr,
+    };
+    const finish = (outcome: NonNullable<RpcStep<T>>) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -76,9 +105,9 @@ export function coldStart(spec: ServerSpec, timeoutMs = 20_000): Promise<ColdSta
       setTimeout(() => child.kill('SIGKILL'), 2000).unref();
       setTimeout(() => child.kill('SIGTERM'), 500).unref();
     };
-    const timer = setTimeout(() => finish({ error: new ColdStartError(`no tools/list answer within ${timeoutMs / 1000} s${stderr ? ` (stderr: ${firstLine(stderr)})` : ''}`) }), timeoutMs);
-    child.on('error', (error) => finish({ error: new ColdStartError(`could not spawn: ${error.message}`) }));
-    child.on('exit', (code, signal) => finish({ error: new ColdStartError(`exited (${signal ?? `code ${code}`}) before answering tools/list${stderr ? `: ${firstLine(stderr)}` : ''}`) }));
+    const timer = setTimeout(() => finish({ error: failure(`no ${waitingFor} answer within ${timeoutMs / 1000} s${stderr ? ` (stderr: ${firstLine(stderr)})` : ''}`) }), timeoutMs);
+    child.on('error', (error) => finish({ error: failure(`could not spawn: ${error.message}`) }));
+    child.on('exit', (code, signal) => finish({ error: failure(`exited (${signal ?? `code ${code}`}) before answering ${waitingFor}${stderr ? `: ${firstLine(stderr)}` : ''}`) }));
     child.stdin.on('error', () => undefined); // EPIPE when the server dies first; reported by 'exit'
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -93,26 +122,40 @@ export function coldStart(spec: ServerSpec, timeoutMs = 20_000): Promise<ColdSta
           continue; // not protocol (a server that logs to stdout)
         }
         if (message.method !== undefined) continue; // server-side requests and notifications
-        if (message.id === 1) {
-          if (message.error) return finish({ error: new ColdStartError(`initialize failed: ${message.error.message}`) });
-          initialize = (message.result ?? {}) as ColdStartSample['initialize'];
-          send({ jsonrpc: '2.0', method: 'notifications/initialized' });
-          send({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} });
-        } else if (message.id === 2) {
-          const ms = performance.now() - started;
-          if (message.error) return finish({ error: new ColdStartError(`tools/list failed: ${message.error.message}`) });
-          const peakRssKb = child.pid === undefined ? null : readProcStatusKb(child.pid, 'VmHWM');
-          const tools = ((message.result as { tools?: ToolDefinition[] } | undefined)?.tools ?? []);
-          return finish({ sample: { ms, peakRssKb, tools, resultJson: JSON.stringify(message.result), initialize, stderr } });
-        }
+        const step = onAnswer(message, session);
+        if (step) return finish(step);
       }
     });
-    send({
+    session.send({
       jsonrpc: '2.0',
       id: 1,
       method: 'initialize',
       params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'twilio-sms-mcp-bench', version: '1.0.0' } },
     });
+  });
+}
+
+/** After initialize's answer: the notification, then tools/list as request 2. */
+export function listTools(session: RpcSession): void {
+  session.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+  session.send({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} });
+}
+
+export function coldStart(spec: ServerSpec, timeoutMs = 20_000): Promise<ColdStartSample> {
+  let initialize: ColdStartSample['initialize'] = {};
+  return rpcSession<ColdStartSample>(spec, timeoutMs, 'tools/list', (message, session) => {
+    if (message.id === 1) {
+      if (message.error) return { error: new ColdStartError(`initialize failed: ${message.error.message}`) };
+      initialize = (message.result ?? {}) as ColdStartSample['initialize'];
+      listTools(session);
+    } else if (message.id === 2) {
+      const ms = session.elapsedMs();
+      if (message.error) return { error: new ColdStartError(`tools/list failed: ${message.error.message}`) };
+      const peakRssKb = session.pid === undefined ? null : readProcStatusKb(session.pid, 'VmHWM');
+      const tools = (message.result as { tools?: ToolDefinition[] } | undefined)?.tools ?? [];
+      return { sample: { ms, peakRssKb, tools, resultJson: JSON.stringify(message.result), initialize, stderr: session.stderr() } };
+    }
+    return undefined;
   });
 }
 

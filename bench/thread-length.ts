@@ -10,7 +10,7 @@ import { createTwilioClient } from '../lib/twilio-client';
 import { startEmulator } from '../emulator';
 import { startBridge } from '../scripts/system/bridge-process';
 import { addInbound, type SeededThread, seedThread } from '../scripts/system/seed-thread';
-import { type BenchOptions, handset, messagesIn, OUR_NUMBER } from './common';
+import { type BenchOptions, handset, messagesIn, MAGIC_FROM_NUMBER } from './common';
 import type { Metric, SectionResult, Target } from './report';
 import { type Figure, ratio, summarize, timed } from './stats';
 
@@ -29,22 +29,22 @@ interface SizeResult {
 export async function runThreadLength(options: BenchOptions): Promise<Omit<SectionResult, 'seconds'>> {
   const sizes = options.quick ? [10, 200] : [10, 1_000, 10_000];
   const reps = options.quick ? 2 : 60;
-  const emulator = await startEmulator({ phoneNumbers: [OUR_NUMBER], syncLimits: false });
+  const emulator = await startEmulator({ phoneNumbers: [MAGIC_FROM_NUMBER], syncLimits: false });
   const serviceSid = emulator.createSyncService('bench-thread-length');
   const client = createTwilioClient({ accountSid: emulator.accountSid, authToken: emulator.authToken }, { apiBaseUrl: emulator.url });
   const sync = new SyncGateway(client, serviceSid);
   const store = new MessageStore(sync);
   const bridge = await startBridge({
-    TWILIO_ACCOUNT_SID: emulator.accountSid, TWILIO_AUTH_TOKEN: emulator.authToken, TWILIO_PHONE_NUMBER: OUR_NUMBER,
+    TWILIO_ACCOUNT_SID: emulator.accountSid, TWILIO_AUTH_TOKEN: emulator.authToken, TWILIO_PHONE_NUMBER: MAGIC_FROM_NUMBER,
     TWILIO_SYNC_SERVICE_SID: serviceSid, TWILIO_API_BASE_URL: emulator.url,
   });
   try {
-    const addNew = (thread: SeededThread) => addInbound(store, OUR_NUMBER, thread);
+    const addNew = (thread: SeededThread) => addInbound(store, MAGIC_FROM_NUMBER, thread);
 
     const threads: SeededThread[] = [];
     for (const [i, size] of sizes.entries()) {
       options.log(`thread length: seeding a thread of ${size.toLocaleString('en-US')} messages`);
-      const thread = await seedThread(sync, OUR_NUMBER, handset(i, 5), size);
+      const thread = await seedThread(sync, MAGIC_FROM_NUMBER, handset(i, 5), size);
       await addNew(thread);
       threads.push(thread);
     }

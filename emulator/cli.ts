@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_ACCOUNT_SID, DEFAULT_API_KEY, DEFAULT_API_SECRET, DEFAULT_AUTH_TOKEN, startEmulator } from './index';
 import { parseLatencyFlag } from './latency';
 import type { Emulator, EmulatorOptions } from './types';
+import { MAGIC_FROM_NUMBER } from './magic-numbers';
 
 export const DEFAULT_CLI_PORT = 4010;
 /** The CLI always has a Sync service, with a fixed SID so a sandbox .env survives restarts. */
@@ -110,7 +111,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): P
   if (!/^SK[0-9a-fA-F]{32}$/.test(apiKey)) {
     return { kind: 'error', message: `API key '${apiKey}' is not 'SK' + 32 hex. Pass --api-key or set TWILIO_API_KEY.` };
   }
-  const phoneNumbers = list(values['phone-number'], env.TWILIO_PHONE_NUMBER) ?? ['+15005550006'];
+  const phoneNumbers = list(values['phone-number'], env.TWILIO_PHONE_NUMBER) ?? [MAGIC_FROM_NUMBER];
   const badNumber = phoneNumbers.find((n) => !/^\+[1-9]\d{1,14}$/.test(n));
   if (badNumber !== undefined) {
     return { kind: 'error', message: `Phone number '${badNumber}' is not E.164 (+15005550006). Pass --phone-number or set TWILIO_PHONE_NUMBER.` };

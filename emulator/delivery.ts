@@ -4,7 +4,7 @@
  * failed, per setDeliveryOutcome(to). Every change after the initial status posts a signed status
  * callback; callbacks for one message go out in order, and a failed one is logged, not retried.
  */
-import { deliveryErrorMessage, type MessageRecord, type MessageStore } from './messages';
+import { deliveryErrorMessage, type MessageRecord, type MessageLog } from './messages';
 import type { MessagingServiceRegistry } from './messaging-services';
 import type { EmulatorContext } from './state';
 import type { DeliveryOutcome, MessageStatus } from './types';
@@ -32,7 +32,7 @@ export class DeliverySimulator {
 
   constructor(
     private readonly ctx: EmulatorContext,
-    private readonly store: MessageStore,
+    private readonly store: MessageLog,
     private readonly services: MessagingServiceRegistry,
   ) {}
 

@@ -4,7 +4,7 @@
  * connection error) are retried with the same MessageSid, parameters and idempotency token; when
  * every attempt fails, the SmsFallbackUrl (if any) gets one request.
  */
-import type { MessageRecord, MessageStore } from './messages';
+import type { MessageRecord, MessageLog } from './messages';
 import type { MessagingServiceRegistry } from './messaging-services';
 import type { PhoneNumberStore } from './phone-numbers';
 import { isSid, randomHex } from './random';
@@ -35,7 +35,7 @@ export class InboundSimulator {
   constructor(
     private readonly ctx: EmulatorContext,
     private readonly numbers: PhoneNumberStore,
-    private readonly store: MessageStore,
+    private readonly store: MessageLog,
     private readonly services: MessagingServiceRegistry,
   ) {}
 

@@ -13,7 +13,7 @@ import { FaultInjector } from './faults';
 import { InboundSimulator } from './inbound';
 import { Latency } from './latency';
 import { messageRoutes } from './message-routes';
-import { MessageStore } from './messages';
+import { MessageLog } from './messages';
 import { MessagingServiceRegistry } from './messaging-services';
 import { PhoneNumberStore, phoneNumberRoutes } from './phone-numbers';
 import { SyncRateLimiter } from './rate-limit';
@@ -106,7 +106,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   const services = new MessagingServiceRegistry(resolved.messagingServices);
   const numbers = new PhoneNumberStore(ctx, [...resolved.phoneNumbers, ...services.allNumbers()]);
-  const messages = new MessageStore(ctx);
+  const messages = new MessageLog(ctx);
   const delivery = new DeliverySimulator(ctx, messages, services);
   const inbound = new InboundSimulator(ctx, numbers, messages, services);
   const limiter = new SyncRateLimiter(resolved.syncLimits, () => ctx.clock.now());

@@ -68,7 +68,7 @@ export function guessContentType(url: string): string {
   return (ext && types[ext]) || 'application/octet-stream';
 }
 
-export class MessageStore {
+export class MessageLog {
   private readonly bySid = new Map<string, MessageRecord>();
   private nextSeq = 0;
 

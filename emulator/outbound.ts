@@ -4,7 +4,7 @@
  */
 import type { DeliverySimulator } from './delivery';
 import { badRequest, TwilioApiError } from './errors';
-import { guessContentType, type MessageRecord, type MessageStore } from './messages';
+import { guessContentType, type MessageRecord, type MessageLog } from './messages';
 import type { MessagingServiceRegistry } from './messaging-services';
 import { E164, type PhoneNumberStore } from './phone-numbers';
 import { countSegments, smartEncodeBody } from './segments';
@@ -39,7 +39,7 @@ function isHttpUrl(value: string): boolean {
 
 export interface OutboundDeps {
   ctx: EmulatorContext;
-  store: MessageStore;
+  store: MessageLog;
   numbers: PhoneNumberStore;
   services: MessagingServiceRegistry;
   delivery: DeliverySimulator;

@@ -5,14 +5,14 @@
 import { createRandom, createSidFactory, type Random, type SidFactory } from './random';
 import type { EmulatorOptions, MessagingServiceSpec, SyncLimits } from './types';
 import { WebhookClient } from './webhooks';
+import { MAGIC_FROM_NUMBER } from './magic-numbers';
 
 /** Fixed defaults so a sandbox's .env keeps working across emulator restarts. */
 export const DEFAULT_ACCOUNT_SID = 'ACa1b2c3d4e5f60718293a4b5c6d7e8f90';
 export const DEFAULT_AUTH_TOKEN = 'd8e8fca2dc0f896fd7cb4cb0031ba249';
 export const DEFAULT_API_KEY = 'SK4f6a0b1c2d3e4f5a6b7c8d9e0f1a2b3c';
 export const DEFAULT_API_SECRET = 'emulatorApiSecret0123456789abcde';
-/** Twilio's magic test sender: always valid as a From. */
-export const MAGIC_FROM_NUMBER = '+15005550006';
+export { MAGIC_FROM_NUMBER };
 export const DEFAULT_SYNC_LIMITS: SyncLimits = { perObjectPerSecond: 20, windowSeconds: 10 };
 
 export interface ResolvedOptions {

@@ -83,7 +83,7 @@ export const SidEntrySchema = z.object({
   /**
    * Whether the inbox has counted it (inbound): true, false (certainly not), or null (unknown: the
    * claim's owner may have counted it before it died or lost the answer). A resumed claim must
-   * neither count a counted message again nor skip an uncounted one (message-store.ts).
+   * neither count a counted message again nor skip an uncounted one (lib/store/inbound-claim.ts).
    */
   counted: z.boolean().nullable().default(null),
   /** A status callback that arrived before the bridge recorded its message. */

@@ -4,17 +4,17 @@
  */
 import { parseArgs } from 'node:util';
 import { checkE164 } from '../lib/phone';
+import { MAGIC_FROM_NUMBER } from '../emulator/magic-numbers';
 
 export const DEFAULT_EMULATOR_PORT = 4010;
 export const DEFAULT_FUNCTIONS_PORT = 3000;
 /** The sandbox's own number: Twilio's magic test sender, owned by the emulator's account. */
-export const SANDBOX_NUMBER = '+15005550006';
 
 export const SANDBOX_USAGE = `Usage:
   npm run sandbox [-- [--port <n>] [--functions-port <n>] [--verbose]]
       Start the offline sandbox: the Twilio emulator, the Functions under twilio-run, provisioned.
   npm run sandbox -- text <from> <message…> [--port <n>]
-      A handset texts the sandbox number (${SANDBOX_NUMBER}), e.g. text +14155550100 "Hi there".
+      A handset texts the sandbox number (${MAGIC_FROM_NUMBER}), e.g. text +14155550100 "Hi there".
   npm run sandbox -- outbox [--port <n>]
       List the messages the assistant sent, with their delivery status.
 
@@ -85,7 +85,7 @@ export function parseSandboxArgs(argv: readonly string[], env: Env): SandboxComm
     if (from === undefined) return { kind: 'error', message: 'text needs the handset number and the message, e.g. text +14155550100 "Hi there".' };
     const phone = checkE164(from);
     if (!phone.ok) return { kind: 'error', message: `The handset number is not usable: ${phone.reason}` };
-    if (phone.e164 === SANDBOX_NUMBER) return { kind: 'error', message: `${SANDBOX_NUMBER} is the sandbox's own number; text it from another number, e.g. +14155550100.` };
+    if (phone.e164 === MAGIC_FROM_NUMBER) return { kind: 'error', message: `${MAGIC_FROM_NUMBER} is the sandbox's own number; text it from another number, e.g. +14155550100.` };
     const body = words.join(' ');
     if (body.trim() === '') return { kind: 'error', message: `text needs the message after the number, e.g. text ${phone.e164} "Hi there".` };
     return { kind: 'text', emulatorPort, from: phone.e164, body };

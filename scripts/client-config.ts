@@ -5,7 +5,12 @@
  */
 import { ADMIN_SETTINGS, DEVELOPMENT_SETTINGS, ENTRY_SETTINGS } from '../mcp-bridge/src/config';
 
-export const SERVER_NAME = 'twilio-sms';
+/**
+ * The server's key in librechat.yaml's mcpServers and Claude Desktop's mcpServers: what those
+ * clients show and prefix its tools with (LibreChat: `<tool>_mcp_twilio-sms`). The bridge's own
+ * name in MCP's initialize is mcp-bridge/src/server.ts SERVER_NAME.
+ */
+export const CLIENT_ENTRY_NAME = 'twilio-sms';
 
 /** LibreChat's request timeout when an entry sets none (the MCP SDK's 60 s); the entry sets it anyway. */
 export const CLIENT_TIMEOUT_SECONDS = 60;
@@ -39,7 +44,7 @@ export function librechatYaml(bridge: string, values: Readonly<Record<string, st
   const others = Object.keys(values).filter((name) => !listed.has(name));
   return [
     'mcpServers:',
-    `  ${SERVER_NAME}:`,
+    `  ${CLIENT_ENTRY_NAME}:`,
     '    type: stdio',
     '    command: node',
     '    args:',
@@ -68,6 +73,6 @@ export function librechatYaml(bridge: string, values: Readonly<Record<string, st
  * only USER, HOME and PATH, and a GUI app's PATH often lacks a version-managed `node`.
  */
 export function claudeDesktopJson(bridge: string, env: Readonly<Record<string, string>>, node: string = process.execPath): string[] {
-  const config = { mcpServers: { [SERVER_NAME]: { command: node, args: [bridge], env } } };
+  const config = { mcpServers: { [CLIENT_ENTRY_NAME]: { command: node, args: [bridge], env } } };
   return JSON.stringify(config, null, 2).split('\n');
 }

@@ -7,6 +7,7 @@ import { MAX_MEDIA, type MessageRecord } from '../message-record';
 import { segmentInfo } from '../segments';
 import { isMessageStatus, type MessageStatus } from '../message-status';
 import { MAX_ITEM_BYTES } from '../store/sync-gateway';
+import type { StatusUpdate } from '../store/status-update';
 
 const MESSAGE_SID = /^(SM|MM)[0-9a-f]{32}$/;
 
@@ -92,14 +93,7 @@ export function parseIncoming(params: Record<string, string>, receivedAt: Date):
   return { ok: true, value: record };
 }
 
-export interface StatusUpdate {
-  sid: string;
-  from: string;
-  to: string;
-  status: MessageStatus;
-  errorCode: number | null;
-  at: string;
-}
+export type { StatusUpdate };
 
 export function parseStatus(params: Record<string, string>, receivedAt: Date): ParseResult<StatusUpdate> {
   const parsed = StatusSchema.safeParse(params);

@@ -6,10 +6,15 @@
  * - `execution: {taskSupport: 'forbidden'}` (the default when absent),
  * - integer bounds of ±(2^53 − 1) that zod adds to every `.int()`.
  * Tools carry no `title` for the same reason: their snake_case names read well enough.
- * The SDK builds the answer from the registered zod schemas; this wraps its handler (the SDK is
- * pinned, and a test checks that every tool still lists with its schemas).
+ * The SDK builds the answer from the registered zod schemas; this wraps its handler. Installing
+ * the wrapper is public API (Server.setRequestHandler replaces a method's handler, as documented);
+ * reaching the SDK's own handler is not: the SDK offers no getter, so it is read from the private
+ * `_requestHandlers` map. That is why @modelcontextprotocol/sdk is pinned to an exact version in
+ * package.json, and test/unit/server-tools.test.ts fails if an upgrade moves the map or stops the
+ * compaction (it checks the answer carries no `$schema` and every tool still lists its schemas).
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { ListToolsRequestSchema, type ListToolsResult } from '@modelcontextprotocol/sdk/types.js';
 
 type Handler = (request: unknown, extra: unknown) => Promise<unknown> | unknown;
 
@@ -27,12 +32,11 @@ function strip(schema: unknown, dropAdditional: boolean): unknown {
 }
 
 export function compactToolList(server: McpServer): void {
-  const handlers = (server.server as unknown as { _requestHandlers: Map<string, Handler> })._requestHandlers;
-  const original = handlers.get('tools/list');
-  if (!original) throw new Error('tools/list is not registered: register the tools first.');
-  let cached: unknown;
-  handlers.set('tools/list', async (request, extra) => {
-    cached ??= compact(await original(request, extra));
+  const original = (server.server as unknown as { _requestHandlers?: Map<string, Handler> })._requestHandlers?.get('tools/list');
+  if (!original) throw new Error('tools/list handler not found: register the tools first (or the MCP SDK changed; see compact-tool-list.ts).');
+  let cached: ListToolsResult | undefined;
+  server.server.setRequestHandler(ListToolsRequestSchema, async (request, extra) => {
+    cached ??= compact(await original(request, extra)) as ListToolsResult;
     return cached;
   });
 }

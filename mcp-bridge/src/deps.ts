@@ -22,7 +22,7 @@ import { Reconciler } from './reconciler';
 import { ResultDelivery } from './result-delivery';
 import { EMPTY_LEDGER } from './send-caps';
 import { type GuardLimits, type LedgerCell, MemoryGuard, type SendGuard } from './send-guard';
-import type { SendDeps } from './send-sms';
+import type { SendDeps } from './send-message';
 import { SyncConfirmations } from './sync-confirmations';
 import { SyncSendGuard } from './sync-send-guard';
 import type { UserScope } from './user-scope';

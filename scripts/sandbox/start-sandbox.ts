@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { SANDBOX_NUMBER } from '../cli-args';
+import { MAGIC_FROM_NUMBER } from '../../emulator/magic-numbers';
 import { type LocalSystem, startLocalSystem } from '../system/local-system';
 import { bridgePath, twilioRunPath } from '../system/paths';
 
@@ -41,7 +41,7 @@ export function missingBuild(root: string): string[] {
 export function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const { log } = options;
   return startLocalSystem({
-    ourNumber: SANDBOX_NUMBER,
+    ourNumber: MAGIC_FROM_NUMBER,
     wiring: { kind: 'provision', syncServiceSid: SANDBOX_SYNC_SERVICE_SID },
     emulator: {
       port: options.emulatorPort,

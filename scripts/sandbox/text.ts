@@ -1,6 +1,7 @@
 /** `npm run sandbox -- text <from> <message>`: a handset texts the running sandbox's number. */
 import type { InboundResult } from '../../emulator';
-import { SANDBOX_NUMBER, type SandboxCommand } from '../cli-args';
+import { type SandboxCommand } from '../cli-args';
+import { MAGIC_FROM_NUMBER } from '../../emulator/magic-numbers';
 import type { Io } from '../script-io';
 import { control } from './control';
 
@@ -8,7 +9,7 @@ export async function sendText(command: Extract<SandboxCommand, { kind: 'text' }
   const response = await control(command.emulatorPort, '/_emulator/inbound', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ from: command.from, to: SANDBOX_NUMBER, body: command.body }),
+    body: JSON.stringify({ from: command.from, to: MAGIC_FROM_NUMBER, body: command.body }),
   });
   if (typeof response === 'string') {
     io.err(response);
@@ -19,9 +20,9 @@ export async function sendText(command: Extract<SandboxCommand, { kind: 'text' }
     io.err(`The emulator on port ${command.emulatorPort} refused the text (HTTP ${response.status}): ${payload?.error ?? 'not the sandbox\'s emulator?'}`);
     return 1;
   }
-  io.out(`${command.from} texted ${SANDBOX_NUMBER}: ${JSON.stringify(command.body)} (${payload.messageSid})`);
+  io.out(`${command.from} texted ${MAGIC_FROM_NUMBER}: ${JSON.stringify(command.body)} (${payload.messageSid})`);
   if (payload.attempts.length === 0) {
-    io.err(`${SANDBOX_NUMBER} has no incoming SMS webhook, so nothing was delivered. Is this the sandbox's emulator (npm run sandbox), provisioned?`);
+    io.err(`${MAGIC_FROM_NUMBER} has no incoming SMS webhook, so nothing was delivered. Is this the sandbox's emulator (npm run sandbox), provisioned?`);
     return 1;
   }
   for (const attempt of payload.attempts) {

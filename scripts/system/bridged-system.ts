@@ -8,8 +8,9 @@ import { createTwilioClient, type TwilioClient } from '../../lib/twilio-client';
 import { startBridge, type BridgeProcess } from './bridge-process';
 import type { FunctionsProcess } from './functions-process';
 import { startLocalSystem } from './local-system';
+import { MAGIC_FROM_NUMBER } from '../../emulator/magic-numbers';
 
-export const OUR_NUMBER = '+15005550006';
+export { MAGIC_FROM_NUMBER };
 
 export interface System {
   emulator: Emulator;
@@ -27,7 +28,7 @@ export interface System {
 
 export async function startSystem(options: { emulator?: EmulatorOptions; functionsEnv?: Record<string, string>; bridgeEnv?: Record<string, string> } = {}): Promise<System> {
   const local = await startLocalSystem({
-    ourNumber: OUR_NUMBER,
+    ourNumber: MAGIC_FROM_NUMBER,
     // The number's SMS URL only: no fallback URL, so a failed webhook is not retried behind a test's back.
     wiring: { kind: 'sms-url' },
     emulator: { deliveryStepMs: 40, ...options.emulator },

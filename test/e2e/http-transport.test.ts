@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { conversationIdFor } from '../../lib/conversation-id';
 import { startBridge, textOf } from '../../scripts/system/bridge-process';
 import { type HttpBridgeProcess, startHttpBridge } from '../../scripts/system/http-bridge';
-import { OUR_NUMBER, startSystem, type System } from '../support/system';
+import { MAGIC_FROM_NUMBER, startSystem, type System } from '../support/system';
 
 const SECOND = '+14155550111';
 const CROWD = Array.from({ length: 50 }, (_, i) => `+1415555${String(2000 + i)}`);
@@ -19,7 +19,7 @@ let system: System;
 let bridge: HttpBridgeProcess;
 
 beforeAll(async () => {
-  system = await startSystem({ emulator: { phoneNumbers: [OUR_NUMBER, SECOND, ...CROWD] } });
+  system = await startSystem({ emulator: { phoneNumbers: [MAGIC_FROM_NUMBER, SECOND, ...CROWD] } });
   for (const number of [SECOND, ...CROWD]) {
     const [found] = await system.twilio.incomingPhoneNumbers.list({ phoneNumber: number });
     await system.twilio.incomingPhoneNumbers(found!.sid).update({ smsUrl: `${system.functions.url}/sms/incoming`, smsMethod: 'POST' });
@@ -34,7 +34,7 @@ afterAll(async () => {
 
 /** Users alice (our number), bob (SECOND), user0…user49 (one crowd number each), and an admin token. */
 function httpEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const users = [['alice', OUR_NUMBER], ['bob', SECOND], ...CROWD.map((number, i) => [`user${i}`, number])] as const;
+  const users = [['alice', MAGIC_FROM_NUMBER], ['bob', SECOND], ...CROWD.map((number, i) => [`user${i}`, number])] as const;
   return {
     ...system.bridgeEnv({ SEND_WAIT_SECONDS: '0', SEND_LIMIT_ACCOUNT_PER_MINUTE: '0' }),
     SMS_USER_NUMBERS: users.map(([name, number]) => `${name}@example.com=${number}`).join(','),
@@ -134,11 +134,11 @@ describe('who gets in', () => {
 describe('the same tools and results as over stdio', () => {
   /** The texts and structured results of one conversation's worth of calls, made comparable. */
   async function script(call: (name: string, args?: Record<string, unknown>) => Promise<{ text: string; structured: unknown; isError: boolean }>, handset: string) {
-    const conversationId = conversationIdFor(OUR_NUMBER, handset);
+    const conversationId = conversationIdFor(MAGIC_FROM_NUMBER, handset);
     const steps: unknown[] = [];
     const step = async (name: string, args: Record<string, unknown> = {}) => steps.push({ name, ...(await call(name, args)) });
     await step('send_sms', { to: handset, body: 'Table for two at 8?' });
-    await system.emulator.simulateInbound({ from: handset, to: OUR_NUMBER, body: 'Yes please' });
+    await system.emulator.simulateInbound({ from: handset, to: MAGIC_FROM_NUMBER, body: 'Yes please' });
     await step('receive_sms', { conversationId });
     await step('list_conversations', { limit: 1 });
     await step('get_conversation', { conversationId });
@@ -179,7 +179,7 @@ describe('scopes', () => {
     const [alice, bob] = await Promise.all([bridge.connect(token('alice')), bridge.connect(token('bob'))]);
     try {
       const handset = '+14155550410';
-      const toAlice = await system.emulator.simulateInbound({ from: handset, to: OUR_NUMBER, body: 'for alice' });
+      const toAlice = await system.emulator.simulateInbound({ from: handset, to: MAGIC_FROM_NUMBER, body: 'for alice' });
       const toBob = await system.emulator.simulateInbound({ from: handset, to: SECOND, body: 'for bob' });
       const [aliceGot, bobGot] = await Promise.all([alice.call('receive_sms'), bob.call('receive_sms')]);
       expect(textOf(aliceGot)).toContain(toAlice.messageSid);
@@ -187,7 +187,7 @@ describe('scopes', () => {
       expect(textOf(bobGot)).toContain(toBob.messageSid);
       expect(textOf(bobGot)).not.toContain(toAlice.messageSid);
       expect(textOf(await alice.call('get_conversation', { conversationId: conversationIdFor(SECOND, handset) }))).toMatch(/^No conversation conv_/);
-      expect(textOf(await bob.call('send_sms', { to: handset, body: 'hi', from: OUR_NUMBER }))).toMatch(/is not one of your Twilio numbers \(\+14155550111\)/);
+      expect(textOf(await bob.call('send_sms', { to: handset, body: 'hi', from: MAGIC_FROM_NUMBER }))).toMatch(/is not one of your Twilio numbers \(\+14155550111\)/);
     } finally {
       await Promise.all([alice.close(), bob.close()]);
     }
@@ -198,7 +198,7 @@ describe('scopes', () => {
     try {
       const listed = textOf(await admin.call('list_conversations', { limit: 100 }));
       expect(listed).toContain(`(on ${SECOND})`);
-      expect(listed).toContain(`(on ${OUR_NUMBER})`);
+      expect(listed).toContain(`(on ${MAGIC_FROM_NUMBER})`);
     } finally {
       await admin.close();
     }
@@ -230,13 +230,13 @@ describe('scopes', () => {
 test('SIGTERM with a call in flight: the call finishes, the process exits 0, nothing handed over twice', async () => {
   const own = await startHttpBridge(httpEnv());
   const handset = '+14155550420';
-  const conversationId = conversationIdFor(OUR_NUMBER, handset);
+  const conversationId = conversationIdFor(MAGIC_FROM_NUMBER, handset);
   const alice = await own.connect(token('alice'));
   expect(textOf(await alice.call('send_sms', { to: handset, body: 'Shall we?' }))).toMatch(/^\[FINAL\] SMS sent/);
   const waiting = alice.call('wait_for_reply', { conversationId, timeoutSeconds: 20 });
   await new Promise((resolve) => setTimeout(resolve, 300));
   own.child.kill('SIGTERM');
-  const reply = await system.emulator.simulateInbound({ from: handset, to: OUR_NUMBER, body: 'Yes' });
+  const reply = await system.emulator.simulateInbound({ from: handset, to: MAGIC_FROM_NUMBER, body: 'Yes' });
   const answered = await waiting;
   expect(textOf(answered)).toContain(reply.messageSid);
   expect(await own.exited).toBe(0);

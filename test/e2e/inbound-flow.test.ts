@@ -7,7 +7,7 @@ import twilio from 'twilio';
 import { conversationIdFor } from '../../lib/conversation-id';
 import { textOf } from '../../scripts/system/bridge-process';
 import { startBridge } from '../../scripts/system/bridge-process';
-import { eventually, OUR_NUMBER, startSystem, type System } from '../support/system';
+import { eventually, MAGIC_FROM_NUMBER, startSystem, type System } from '../support/system';
 
 const HANDSET = '+14155550100';
 let system: System;
@@ -32,17 +32,17 @@ function signedPost(path: string, params: Record<string, string>, options: { tok
 }
 
 function inboundParams(sid: string, from: string, body: string): Record<string, string> {
-  return { MessageSid: sid, SmsSid: sid, AccountSid: system.emulator.accountSid, From: from, To: OUR_NUMBER, Body: body, NumMedia: '0', NumSegments: '1', SmsStatus: 'received', ApiVersion: '2010-04-01' };
+  return { MessageSid: sid, SmsSid: sid, AccountSid: system.emulator.accountSid, From: from, To: MAGIC_FROM_NUMBER, Body: body, NumMedia: '0', NumSegments: '1', SmsStatus: 'received', ApiVersion: '2010-04-01' };
 }
 
 const threadItems = (conversationId: string) =>
   system.twilio.sync.v1.services(system.syncServiceSid).syncLists(`thread_${conversationId}`).syncListItems.list({ pageSize: 100 });
 
 describe('the conversation loop', () => {
-  const conversationId = conversationIdFor(OUR_NUMBER, HANDSET);
+  const conversationId = conversationIdFor(MAGIC_FROM_NUMBER, HANDSET);
 
   test('a text from a handset is stored and handed to the assistant once', async () => {
-    const delivery = await system.emulator.simulateInbound({ from: HANDSET, to: OUR_NUMBER, body: 'Hi, is the shop open today?' });
+    const delivery = await system.emulator.simulateInbound({ from: HANDSET, to: MAGIC_FROM_NUMBER, body: 'Hi, is the shop open today?' });
     expect(delivery.delivered).toBe(true);
     expect(delivery.attempts[0]).toMatchObject({ status: 200 });
     expect(delivery.attempts[0]?.body).toMatch(/<Response\/?>(<\/Response>)?/);
@@ -89,7 +89,7 @@ describe('the conversation loop', () => {
   test('wait_for_reply returns as soon as the answer arrives', async () => {
     const waiting = system.bridge.call('wait_for_reply', { conversationId, timeoutSeconds: 20 });
     await new Promise((resolve) => setTimeout(resolve, 700));
-    await system.emulator.simulateInbound({ from: HANDSET, to: OUR_NUMBER, body: 'Great, thanks!' });
+    await system.emulator.simulateInbound({ from: HANDSET, to: MAGIC_FROM_NUMBER, body: 'Great, thanks!' });
     const result = await waiting;
     expect(result.structuredContent).toMatchObject({ timedOut: false, messages: [{ conversationId, body: 'Great, thanks!' }] });
     const timeout = await system.bridge.call('wait_for_reply', { conversationId, timeoutSeconds: 1 });
@@ -102,8 +102,8 @@ describe('the conversation loop', () => {
       { url: 'https://api.twilio.com/2010-04-01/Accounts/AC/Messages/MM/Media/ME1', contentType: 'image/jpeg' },
       { url: 'https://api.twilio.com/2010-04-01/Accounts/AC/Messages/MM/Media/ME2', contentType: 'application/pdf' },
     ];
-    await system.emulator.simulateInbound({ from: '+14155550109', to: OUR_NUMBER, body: 'photo', media });
-    const result = await system.bridge.call('receive_sms', { conversationId: conversationIdFor(OUR_NUMBER, '+14155550109') });
+    await system.emulator.simulateInbound({ from: '+14155550109', to: MAGIC_FROM_NUMBER, body: 'photo', media });
+    const result = await system.bridge.call('receive_sms', { conversationId: conversationIdFor(MAGIC_FROM_NUMBER, '+14155550109') });
     // Twilio re-hosts inbound media: the webhook carries its own Media resource URLs.
     const hosted = media.map((item) => ({ contentType: item.contentType, url: expect.stringMatching(/^https:\/\/api\.twilio\.com\/2010-04-01\/Accounts\/AC[0-9a-f]{32}\/Messages\/(SM|MM)[0-9a-f]{32}\/Media\/ME[0-9a-f]{32}$/) }));
     expect(result.structuredContent).toMatchObject({ messages: [{ body: 'photo', media: hosted }] });
@@ -125,7 +125,7 @@ describe('webhook security and idempotence', () => {
     const from = '+14155550150';
     const response = await signedPost('/sms/incoming', inboundParams(`SM${'1'.repeat(32)}`, from, 'forged'), options);
     expect(response.status).toBe(403);
-    expect(await threadItems(conversationIdFor(OUR_NUMBER, from)).catch(() => [])).toHaveLength(0);
+    expect(await threadItems(conversationIdFor(MAGIC_FROM_NUMBER, from)).catch(() => [])).toHaveLength(0);
   });
 
   test('a valid signature replayed with an altered body is refused', async () => {
@@ -140,9 +140,9 @@ describe('webhook security and idempotence', () => {
     const params = inboundParams(`SM${'3'.repeat(32)}`, from, 'only once please');
     const [a, b] = [await signedPost('/sms/incoming', params), await signedPost('/sms/incoming', params)];
     expect([a.status, b.status]).toEqual([200, 200]);
-    const items = await threadItems(conversationIdFor(OUR_NUMBER, from));
+    const items = await threadItems(conversationIdFor(MAGIC_FROM_NUMBER, from));
     expect(items).toHaveLength(1);
-    const handed = await system.bridge.call('receive_sms', { conversationId: conversationIdFor(OUR_NUMBER, from) });
+    const handed = await system.bridge.call('receive_sms', { conversationId: conversationIdFor(MAGIC_FROM_NUMBER, from) });
     expect(handed.structuredContent?.messages).toHaveLength(1);
   });
 
@@ -150,16 +150,16 @@ describe('webhook security and idempotence', () => {
     const from = '+14155550153';
     system.emulator.injectFault({ product: 'sync', kind: 429, times: 2 });
     system.emulator.injectFault({ product: 'sync', kind: 500, times: 2 });
-    const delivery = await system.emulator.simulateInbound({ from, to: OUR_NUMBER, body: 'through the storm', retries: 3 });
+    const delivery = await system.emulator.simulateInbound({ from, to: MAGIC_FROM_NUMBER, body: 'through the storm', retries: 3 });
     system.emulator.clearFaults();
     expect(delivery.delivered).toBe(true);
-    const items = await threadItems(conversationIdFor(OUR_NUMBER, from));
+    const items = await threadItems(conversationIdFor(MAGIC_FROM_NUMBER, from));
     expect(items.map((item) => (item.data as { body: string }).body)).toEqual(['through the storm']);
   });
 
   test('a store that keeps failing answers 5xx, never 200', async () => {
     system.emulator.injectFault({ product: 'sync', kind: 503 });
-    const delivery = await system.emulator.simulateInbound({ from: '+14155550154', to: OUR_NUMBER, body: 'lost?' });
+    const delivery = await system.emulator.simulateInbound({ from: '+14155550154', to: MAGIC_FROM_NUMBER, body: 'lost?' });
     system.emulator.clearFaults();
     expect(delivery.delivered).toBe(false);
     expect(delivery.attempts[0]?.status).toBeGreaterThanOrEqual(500);
@@ -173,11 +173,11 @@ describe('status callbacks', () => {
       const to = '+14155550160';
       const sent = await quick.call('send_sms', { to, body: 'order test' });
       const sid = String(sent.structuredContent?.sid);
-      const callback = (status: string) => ({ MessageSid: sid, SmsSid: sid, AccountSid: system.emulator.accountSid, From: OUR_NUMBER, To: to, MessageStatus: status, SmsStatus: status, ApiVersion: '2010-04-01' });
+      const callback = (status: string) => ({ MessageSid: sid, SmsSid: sid, AccountSid: system.emulator.accountSid, From: MAGIC_FROM_NUMBER, To: to, MessageStatus: status, SmsStatus: status, ApiVersion: '2010-04-01' });
       expect((await signedPost('/sms/status', callback('delivered'))).status).toBe(200);
       expect((await signedPost('/sms/status', callback('sent'))).status).toBe(200);
       expect((await signedPost('/sms/status', callback('sent'), { signature: null })).status).toBe(403);
-      const thread = await system.bridge.call('get_conversation', { conversationId: conversationIdFor(OUR_NUMBER, to) });
+      const thread = await system.bridge.call('get_conversation', { conversationId: conversationIdFor(MAGIC_FROM_NUMBER, to) });
       expect(thread.structuredContent).toMatchObject({ messages: [{ sid, status: 'delivered' }] });
     } finally {
       await quick.close();

@@ -17,11 +17,11 @@ import { startEmulator, type Emulator } from '../../emulator';
 import { startHttpBridge, type HttpBridgeProcess } from '../../scripts/system/http-bridge';
 import { type InspectorRun, runInspector } from '../support/inspector-cli';
 import { ROOT } from '../support/paths';
+import { MAGIC_FROM_NUMBER } from '../../emulator/magic-numbers';
 
 // Each case starts npx and the inspector: seconds, more on a loaded 2-core machine.
 jest.setTimeout(45_000);
 
-const OUR_NUMBER = '+15005550006';
 const TOKEN = 'inspector-http-token-0123456789';
 const INSPECTOR_CLI = join(ROOT, 'node_modules', '@modelcontextprotocol', 'inspector', 'cli', 'build', 'index.js');
 
@@ -30,12 +30,12 @@ let open: HttpBridgeProcess;
 let guarded: HttpBridgeProcess;
 
 beforeAll(async () => {
-  emulator = await startEmulator({ phoneNumbers: [OUR_NUMBER], deliveryStepMs: 40 });
+  emulator = await startEmulator({ phoneNumbers: [MAGIC_FROM_NUMBER], deliveryStepMs: 40 });
   const syncServiceSid = emulator.createSyncService('twilio-sms-mcp');
   const env = {
     TWILIO_ACCOUNT_SID: emulator.accountSid,
     TWILIO_AUTH_TOKEN: emulator.authToken,
-    TWILIO_PHONE_NUMBER: OUR_NUMBER,
+    TWILIO_PHONE_NUMBER: MAGIC_FROM_NUMBER,
     TWILIO_SYNC_SERVICE_SID: syncServiceSid,
     TWILIO_API_BASE_URL: emulator.url,
     SEND_WAIT_SECONDS: '5',

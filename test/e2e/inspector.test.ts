@@ -6,17 +6,17 @@
 import { startEmulator, type Emulator } from '../../emulator';
 import { type InspectorRun, runInspector } from '../support/inspector-cli';
 import { BRIDGE_BIN } from '../support/paths';
+import { MAGIC_FROM_NUMBER } from '../../emulator/magic-numbers';
 
 // Each case starts npx, the inspector and the bridge: seconds, more on a loaded 2-core machine.
 jest.setTimeout(45_000);
 
-const OUR_NUMBER = '+15005550006';
 
 let emulator: Emulator;
 let syncServiceSid: string;
 
 beforeAll(async () => {
-  emulator = await startEmulator({ phoneNumbers: [OUR_NUMBER], deliveryStepMs: 40 });
+  emulator = await startEmulator({ phoneNumbers: [MAGIC_FROM_NUMBER], deliveryStepMs: 40 });
   syncServiceSid = emulator.createSyncService('twilio-sms-mcp');
 });
 
@@ -29,7 +29,7 @@ function inspector(methodArgs: string[]): Promise<InspectorRun> {
   const env = {
     TWILIO_ACCOUNT_SID: emulator.accountSid,
     TWILIO_AUTH_TOKEN: emulator.authToken,
-    TWILIO_PHONE_NUMBER: OUR_NUMBER,
+    TWILIO_PHONE_NUMBER: MAGIC_FROM_NUMBER,
     TWILIO_SYNC_SERVICE_SID: syncServiceSid,
     TWILIO_API_BASE_URL: emulator.url,
     SEND_WAIT_SECONDS: '5',
@@ -65,7 +65,7 @@ test('tools/call send_sms: a [FINAL] result, and exactly one message at the emul
   expect(call.content[0]?.text).toMatch(/^\[FINAL\] SMS sent to \+14155550100 \(SID SM[0-9a-f]{32}\): delivered\. Do not send it again\./);
   const outbound = emulator.messages().filter((m) => m.direction === 'outbound-api');
   expect(outbound).toHaveLength(1);
-  expect(outbound[0]).toMatchObject({ to: '+14155550100', from: OUR_NUMBER, body: 'Hello', status: 'delivered', sid: call.structuredContent?.sid });
+  expect(outbound[0]).toMatchObject({ to: '+14155550100', from: MAGIC_FROM_NUMBER, body: 'Hello', status: 'delivered', sid: call.structuredContent?.sid });
 });
 
 test('tools/call send_sms to a landline: a [FINAL] failure with the reason, nothing sent', async () => {

@@ -10,17 +10,17 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { conversationIdFor } from '../../lib/conversation-id';
-import { librechatYaml, SERVER_NAME, type EntryShape } from '../../scripts/client-config';
+import { librechatYaml, CLIENT_ENTRY_NAME, type EntryShape } from '../../scripts/client-config';
 import { modelViewOf, parseLibrechatYaml, startLibrechatBridge, withLibrechatEnv, type LibrechatBridge, type LibrechatUser } from '../support/librechat';
 import { BRIDGE_BIN } from '../support/paths';
-import { eventually, OUR_NUMBER, startSystem, type System } from '../support/system';
+import { eventually, MAGIC_FROM_NUMBER, startSystem, type System } from '../support/system';
 
 const SECOND_NUMBER = '+14155550111';
 let system: System;
 const bridges: LibrechatBridge[] = [];
 
 beforeAll(async () => {
-  system = await startSystem({ emulator: { phoneNumbers: [OUR_NUMBER, SECOND_NUMBER] } });
+  system = await startSystem({ emulator: { phoneNumbers: [MAGIC_FROM_NUMBER, SECOND_NUMBER] } });
   const [second] = await system.twilio.incomingPhoneNumbers.list({ phoneNumber: SECOND_NUMBER });
   await system.twilio.incomingPhoneNumbers(second!.sid).update({ smsUrl: `${system.functions.url}/sms/incoming`, smsMethod: 'POST' });
 });
@@ -36,7 +36,7 @@ afterAll(async () => {
 
 /** The three variables a new user has in LibreChat's .env before deploying anything. */
 function seedDotenv(): Record<string, string> {
-  return { TWILIO_ACCOUNT_SID: system.emulator.accountSid, TWILIO_AUTH_TOKEN: system.emulator.authToken, TWILIO_PHONE_NUMBER: OUR_NUMBER };
+  return { TWILIO_ACCOUNT_SID: system.emulator.accountSid, TWILIO_AUTH_TOKEN: system.emulator.authToken, TWILIO_PHONE_NUMBER: MAGIC_FROM_NUMBER };
 }
 
 /** After the deploy: the two values `npm run setup` prints added. */
@@ -50,7 +50,7 @@ function deployedDotenv(extra: Record<string, string> = {}): Record<string, stri
  */
 async function librechat(options: { dotenv: Record<string, string>; shape?: EntryShape; values?: Record<string, string>; user?: LibrechatUser; timeoutMs?: number }): Promise<LibrechatBridge> {
   const yaml = librechatYaml(BRIDGE_BIN, { ...options.values, TWILIO_API_BASE_URL: system.emulator.url }, options.shape).join('\n');
-  const entry = withLibrechatEnv(options.dotenv, () => parseLibrechatYaml(yaml))[SERVER_NAME];
+  const entry = withLibrechatEnv(options.dotenv, () => parseLibrechatYaml(yaml))[CLIENT_ENTRY_NAME];
   if (!entry) throw new Error('no entry');
   const bridge = await startLibrechatBridge(options.timeoutMs ? { ...entry, timeout: options.timeoutMs } : entry, {
     bridgePath: BRIDGE_BIN,
@@ -109,7 +109,7 @@ describe('2. no call outlives the client, and nothing is lost when one does', ()
 
     // The conversation id comes from the text alone: LibreChat shows the model nothing else.
     const conversationId = conversationIn(sent.text);
-    expect(conversationId).toBe(conversationIdFor(OUR_NUMBER, handset));
+    expect(conversationId).toBe(conversationIdFor(MAGIC_FROM_NUMBER, handset));
     started = Date.now();
     const waited = await bridge.call('wait_for_reply', { conversationId, timeoutSeconds: 240 });
     const took = Date.now() - started;
@@ -129,7 +129,7 @@ describe('2. no call outlives the client, and nothing is lost when one does', ()
     expect(waited.error?.message).toMatch(/MCP error -32001: Request timed out/);
     expect(waited.text).toMatch(/tool call failed: MCP error -32001/);
 
-    const reply = await system.emulator.simulateInbound({ from: handset, to: OUR_NUMBER, body: 'Yes, see you then' });
+    const reply = await system.emulator.simulateInbound({ from: handset, to: MAGIC_FROM_NUMBER, body: 'Yes, see you then' });
     expect(reply.delivered).toBe(true);
     // Longer than any poll interval of the abandoned wait: had it kept polling, it took the reply by now.
     await new Promise((resolve) => setTimeout(resolve, 3500));
@@ -141,10 +141,10 @@ describe('2. no call outlives the client, and nothing is lost when one does', ()
   test('a receive whose answer the client never took (cancelled during the cursor write) gives the messages back', async () => {
     const bridge = await librechat({ dotenv: deployedDotenv({ TWILIO_TIMEOUT_MS: '3000' }), timeoutMs: 1500 });
     const handset = '+14155550153';
-    const first = await system.emulator.simulateInbound({ from: handset, to: OUR_NUMBER, body: 'Call me back' });
+    const first = await system.emulator.simulateInbound({ from: handset, to: MAGIC_FROM_NUMBER, body: 'Call me back' });
     // The cursor write lands, but its answer hangs past the client's timeout.
     system.emulator.injectFault({ kind: 'timeout', method: 'POST', product: 'sync', route: /\/Maps\/inbox_\d+\/Items\/conv_/, afterHandling: true, times: 1, delayMs: 10_000 });
-    const abandoned = await bridge.call('receive_sms', { conversationId: conversationIdFor(OUR_NUMBER, handset) });
+    const abandoned = await bridge.call('receive_sms', { conversationId: conversationIdFor(MAGIC_FROM_NUMBER, handset) });
     expect(abandoned.error?.message).toMatch(/MCP error -32001/);
     // The bridge finds its write landed, sees the request cancelled, and gives the message back.
     const again = await eventually(async () => {
@@ -176,7 +176,7 @@ describe('3. the text alone is enough', () => {
   test('a media url read from receive_sms text opens with get_media, as an image LibreChat passes to the model', async () => {
     const bridge = await librechat({ dotenv: deployedDotenv() });
     const handset = '+14155550154';
-    await system.emulator.simulateInbound({ from: handset, to: OUR_NUMBER, body: 'my cat', media: [{ url: `${filesUrl}/cat.png`, contentType: 'image/png' }] });
+    await system.emulator.simulateInbound({ from: handset, to: MAGIC_FROM_NUMBER, body: 'my cat', media: [{ url: `${filesUrl}/cat.png`, contentType: 'image/png' }] });
     const text = await modelText(bridge, 'receive_sms');
     const url = /media 1 \(image\/png, open with get_media\): (\S+)/.exec(text)?.[1];
     expect(url).toMatch(/^https:\/\/api\.twilio\.com\/2010-04-01\/Accounts\/AC[0-9a-f]{32}\/Messages\/(SM|MM)[0-9a-f]{32}\/Media\/ME[0-9a-f]{32}$/);
@@ -186,13 +186,13 @@ describe('3. the text alone is enough', () => {
     expect(modelViewOf(media.raw!).images).toEqual([`data:image/png;base64,${PNG.toString('base64')}`]);
 
     // The thread view names the same url.
-    expect(await modelText(bridge, 'get_conversation', { conversationId: conversationIdFor(OUR_NUMBER, handset) })).toContain(`media 1 (image/png, open with get_media): ${url}`);
+    expect(await modelText(bridge, 'get_conversation', { conversationId: conversationIdFor(MAGIC_FROM_NUMBER, handset) })).toContain(`media 1 (image/png, open with get_media): ${url}`);
   });
 });
 
 describe('4. one inbox per LibreChat user', () => {
   const teamDotenv = () =>
-    deployedDotenv({ SMS_USER_NUMBERS: `alice@example.com=${OUR_NUMBER},bob@example.com=${SECOND_NUMBER},dave@example.com=${OUR_NUMBER}` });
+    deployedDotenv({ SMS_USER_NUMBERS: `alice@example.com=${MAGIC_FROM_NUMBER},bob@example.com=${SECOND_NUMBER},dave@example.com=${MAGIC_FROM_NUMBER}` });
   const user = (name: string): LibrechatUser => ({ id: `id-${name}`, email: `${name}@example.com`, name });
   const team = (name: string) => librechat({ dotenv: teamDotenv(), shape: 'team', user: user(name) });
 
@@ -200,7 +200,7 @@ describe('4. one inbox per LibreChat user', () => {
     const [alice, bob, dave] = await Promise.all([team('alice'), team('bob'), team('dave')]);
     expect(alice.env.SMS_USER).toBe('alice@example.com');
     const handset = '+14155550155';
-    const toAlice = await system.emulator.simulateInbound({ from: handset, to: OUR_NUMBER, body: 'for alice' });
+    const toAlice = await system.emulator.simulateInbound({ from: handset, to: MAGIC_FROM_NUMBER, body: 'for alice' });
     const toBob = await system.emulator.simulateInbound({ from: handset, to: SECOND_NUMBER, body: 'for bob' });
 
     const aliceGot = await modelText(alice, 'receive_sms');

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { librechatYaml, SERVER_NAME } from '../../scripts/client-config';
+import { librechatYaml, CLIENT_ENTRY_NAME } from '../../scripts/client-config';
 import { ROOT } from '../support/paths';
 import {
   fillUserPlaceholders,
@@ -41,7 +41,7 @@ describe("README's HTTP section", () => {
     expect(blocks).toHaveLength(2);
     for (const block of blocks) {
       expect(validateLibrechatConfig(block).success).toBe(true);
-      const entry = withLibrechatEnv({ TWILIO_SMS_MCP_TOKEN: 'x'.repeat(32) }, () => parseLibrechatYaml(block))[SERVER_NAME];
+      const entry = withLibrechatEnv({ TWILIO_SMS_MCP_TOKEN: 'x'.repeat(32) }, () => parseLibrechatYaml(block))[CLIENT_ENTRY_NAME];
       expect(entry).toMatchObject({ type: 'streamable-http', url: 'http://twilio-sms:3030/mcp', requiresOAuth: false });
     }
   });
@@ -56,7 +56,7 @@ describe("README's LibreChat section", () => {
 
   test('the team entry fills SMS_USER per user: LibreChat then starts one process per user', () => {
     const team = librechatYaml('/x/index.js', {}, 'team').join('\n');
-    const entry = stdioEntry(team, SERVER_NAME, { TWILIO_ACCOUNT_SID: SID });
+    const entry = stdioEntry(team, CLIENT_ENTRY_NAME, { TWILIO_ACCOUNT_SID: SID });
     const filled = processMCPEnv(entry, { user: { id: 'u1', email: 'Alice@Example.com' } });
     expect(filled.env?.SMS_USER).toBe('Alice@Example.com');
     expect(filled.env?.SMS_USER_NUMBERS).toBe('${SMS_USER_NUMBERS}');
@@ -72,10 +72,10 @@ describe("README's LibreChat section", () => {
     expect(result.success).toBe(true);
   });
 
-  test(`its ${SERVER_NAME} entry is stdio, absolute, and gets ${'${VAR}'} filled only from what .env sets`, () => {
-    const block = readmeBlocks.find((text) => text.includes(`${SERVER_NAME}:`));
-    if (!block) throw new Error(`no README yaml block defines ${SERVER_NAME}`);
-    const entry = stdioEntry(block, SERVER_NAME, { TWILIO_ACCOUNT_SID: SID, TWILIO_AUTH_TOKEN: '' });
+  test(`its ${CLIENT_ENTRY_NAME} entry is stdio, absolute, and gets ${'${VAR}'} filled only from what .env sets`, () => {
+    const block = readmeBlocks.find((text) => text.includes(`${CLIENT_ENTRY_NAME}:`));
+    if (!block) throw new Error(`no README yaml block defines ${CLIENT_ENTRY_NAME}`);
+    const entry = stdioEntry(block, CLIENT_ENTRY_NAME, { TWILIO_ACCOUNT_SID: SID, TWILIO_AUTH_TOKEN: '' });
     expect(entry.type).toBe('stdio');
     expect(entry.args[0]).toMatch(/^\//);
     const env = entry.env ?? {};
@@ -92,7 +92,7 @@ describe("`npm run setup`'s librechat.yaml", () => {
   test('with ${VAR} placeholders, as setup prints it, LibreChat accepts it', () => {
     const text = printed({ TWILIO_ACCOUNT_SID: '${TWILIO_ACCOUNT_SID}', TWILIO_AUTH_TOKEN: '${TWILIO_AUTH_TOKEN}', TWILIO_PHONE_NUMBER: '${TWILIO_PHONE_NUMBER}' });
     expect(validateLibrechatConfig(text).success).toBe(true);
-    const entry = stdioEntry(text, SERVER_NAME, { TWILIO_AUTH_TOKEN: 'tok' });
+    const entry = stdioEntry(text, CLIENT_ENTRY_NAME, { TWILIO_AUTH_TOKEN: 'tok' });
     expect(entry.args).toEqual(['/opt/twilio-sms-mcp/mcp-bridge/dist/index.js']);
     expect(entry.env?.TWILIO_AUTH_TOKEN).toBe('tok');
   });
@@ -101,7 +101,7 @@ describe("`npm run setup`'s librechat.yaml", () => {
     const env = { TWILIO_PHONE_NUMBER: '+15005550006', SEND_WAIT_SECONDS: '30', LOG_PII: 'true', NOTE: 'a # b', EMPTY: '' };
     const text = printed(env);
     expect(validateLibrechatConfig(text).success).toBe(true);
-    const written = stdioEntry(text, SERVER_NAME).env ?? {};
+    const written = stdioEntry(text, CLIENT_ENTRY_NAME).env ?? {};
     expect(written).toMatchObject(env);
     // Every other setting is there as its placeholder (CLIENT_TIMEOUT_SECONDS as the entry's own figure).
     expect(written.SEND_ALLOWLIST).toBe('${SEND_ALLOWLIST}');
@@ -111,7 +111,7 @@ describe("`npm run setup`'s librechat.yaml", () => {
   test('a path with spaces or yaml syntax stays one arg', () => {
     const text = librechatYaml('/Users/Jo Smith/my: tools/#1/index.js', { TWILIO_AUTH_TOKEN: '${TWILIO_AUTH_TOKEN}' }).join('\n');
     expect(validateLibrechatConfig(text).success).toBe(true);
-    expect(stdioEntry(text, SERVER_NAME).args).toEqual(['/Users/Jo Smith/my: tools/#1/index.js']);
+    expect(stdioEntry(text, CLIENT_ENTRY_NAME).args).toEqual(['/Users/Jo Smith/my: tools/#1/index.js']);
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SERVER_NAME } from '../../scripts/client-config';
+import { CLIENT_ENTRY_NAME } from '../../scripts/client-config';
 import { BRIDGE_BIN, ROOT } from '../support/paths';
 import {
   parseLibrechatYaml,
@@ -23,16 +23,16 @@ const FAKE = {
 };
 
 function entryOf(text: string, dotenv: Record<string, string> = {}): ParsedMcpOptions {
-  const entry = withLibrechatEnv(dotenv, () => parseLibrechatYaml(text))[SERVER_NAME];
-  if (!entry) throw new Error(`no ${SERVER_NAME} entry`);
+  const entry = withLibrechatEnv(dotenv, () => parseLibrechatYaml(text))[CLIENT_ENTRY_NAME];
+  if (!entry) throw new Error(`no ${CLIENT_ENTRY_NAME} entry`);
   return entry;
 }
 
 /** The README's entry: the first ```yaml block under "## LibreChat" that defines it. */
 function readmeEntryYaml(): string {
   const blocks = yamlBlocksUnder(readFileSync(join(ROOT, 'README.md'), 'utf8'), 'LibreChat');
-  const block = blocks.find((text) => text.includes(`${SERVER_NAME}:`));
-  if (!block) throw new Error(`README.md has no yaml block for ${SERVER_NAME} under "## LibreChat"`);
+  const block = blocks.find((text) => text.includes(`${CLIENT_ENTRY_NAME}:`));
+  if (!block) throw new Error(`README.md has no yaml block for ${CLIENT_ENTRY_NAME} under "## LibreChat"`);
   return block;
 }
 
@@ -50,7 +50,7 @@ afterEach(async () => {
 test('a stdio entry with the three credentials set starts and lists send_sms', async () => {
   const yaml = [
     'mcpServers:',
-    `  ${SERVER_NAME}:`,
+    `  ${CLIENT_ENTRY_NAME}:`,
     '    type: stdio',
     '    command: node',
     '    args: ["/absolute/path/to/twilio-sms-mcp/mcp-bridge/dist/index.js"]',

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { conversationIdFor } from '../../lib/conversation-id';
 import { textOf } from '../../scripts/system/bridge-process';
-import { OUR_NUMBER, startSystem, type System } from '../support/system';
+import { MAGIC_FROM_NUMBER, startSystem, type System } from '../support/system';
 
 // A 1×1 transparent PNG.
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
@@ -38,7 +38,7 @@ test('an image arrives as image content, a PDF as a resource link; the size limi
   const handset = '+14155550201';
   await system.emulator.simulateInbound({
     from: handset,
-    to: OUR_NUMBER,
+    to: MAGIC_FROM_NUMBER,
     body: 'look',
     media: [
       { url: `${filesUrl}/cat.png`, contentType: 'image/png' },
@@ -46,7 +46,7 @@ test('an image arrives as image content, a PDF as a resource link; the size limi
       { url: `${filesUrl}/huge.png`, contentType: 'image/png' },
     ],
   });
-  const received = await system.bridge.call('receive_sms', { conversationId: conversationIdFor(OUR_NUMBER, handset) });
+  const received = await system.bridge.call('receive_sms', { conversationId: conversationIdFor(MAGIC_FROM_NUMBER, handset) });
   const media = (received.structuredContent?.messages as { media: { url: string; contentType: string }[] }[])[0]!.media;
   expect(media.map((m) => m.contentType)).toEqual(['image/png', 'application/pdf', 'image/png']);
 

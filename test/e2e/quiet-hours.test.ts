@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { textOf, type BridgeProcess } from '../../scripts/system/bridge-process';
 import { BRIDGE_BIN } from '../support/paths';
-import { OUR_NUMBER, startSystem, type System } from '../support/system';
+import { MAGIC_FROM_NUMBER, startSystem, type System } from '../support/system';
 
 const MESSAGING_SERVICE = `MG${'7'.repeat(32)}`;
 const LOS_ANGELES = '+14155550140'; // area code 415: America/Los_Angeles
@@ -50,7 +50,7 @@ function nextLocal(zone: string, minutes: number, from: number): number {
 }
 
 beforeAll(async () => {
-  system = await startSystem({ emulator: { messagingServices: [{ sid: MESSAGING_SERVICE, phoneNumbers: [OUR_NUMBER] }] } });
+  system = await startSystem({ emulator: { messagingServices: [{ sid: MESSAGING_SERVICE, phoneNumbers: [MAGIC_FROM_NUMBER] }] } });
 });
 
 afterAll(async () => {
@@ -139,7 +139,7 @@ describe('numbers that do not tell their zone', () => {
 describe('malformed settings stop the start with one clear line', () => {
   const run = (env: Record<string, string>) =>
     spawnSync(process.execPath, [BRIDGE_BIN], {
-      env: { PATH: process.env.PATH ?? '', TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'tok-SECRET-do-not-print', TWILIO_PHONE_NUMBER: OUR_NUMBER, ...env },
+      env: { PATH: process.env.PATH ?? '', TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'tok-SECRET-do-not-print', TWILIO_PHONE_NUMBER: MAGIC_FROM_NUMBER, ...env },
       input: '',
       encoding: 'utf8',
       timeout: 10_000,

@@ -13,7 +13,7 @@ import { SyncGateway } from '../../lib/store/sync-gateway';
 import { startBridge, textOf, type BridgeProcess } from '../../scripts/system/bridge-process';
 import { freePort } from '../../scripts/system/ports';
 import { ROOT } from '../support/paths';
-import { eventually, OUR_NUMBER, startSystem, type System } from '../support/system';
+import { eventually, MAGIC_FROM_NUMBER, startSystem, type System } from '../support/system';
 
 const run = promisify(execFile);
 let system: System;
@@ -22,7 +22,7 @@ let bridge: BridgeProcess;
 const listCalls = () => system.emulator.count({ method: 'GET', product: 'api', route: '/2010-04-01/Accounts/{AccountSid}/Messages.json' });
 
 async function pointWebhookAt(url: string) {
-  const [number] = await system.twilio.incomingPhoneNumbers.list({ phoneNumber: OUR_NUMBER });
+  const [number] = await system.twilio.incomingPhoneNumbers.list({ phoneNumber: MAGIC_FROM_NUMBER });
   await system.twilio.incomingPhoneNumbers(number!.sid).update({ smsUrl: url });
 }
 
@@ -48,11 +48,11 @@ afterAll(async () => {
 
 test('Functions stopped: 20 texts whose webhook hit a dead port all come out of receive_sms once, in order, for one Messages API call', async () => {
   const handset = '+14155550201';
-  const conversationId = conversationIdFor(OUR_NUMBER, handset);
+  const conversationId = conversationIdFor(MAGIC_FROM_NUMBER, handset);
   await pointWebhookAt(`http://127.0.0.1:${await freePort()}/sms/incoming`);
   const sids: string[] = [];
   for (let i = 1; i <= 20; i++) {
-    const delivery = await system.emulator.simulateInbound({ from: handset, to: OUR_NUMBER, body: `message ${i}` });
+    const delivery = await system.emulator.simulateInbound({ from: handset, to: MAGIC_FROM_NUMBER, body: `message ${i}` });
     expect(delivery.delivered).toBe(false);
     sids.push(delivery.messageSid);
   }
@@ -84,10 +84,10 @@ test('Functions stopped: 20 texts whose webhook hit a dead port all come out of 
 
 test('webhook and reconciliation racing on the same messages store each once and hand each over once', async () => {
   const handset = '+14155550202';
-  const conversationId = conversationIdFor(OUR_NUMBER, handset);
+  const conversationId = conversationIdFor(MAGIC_FROM_NUMBER, handset);
   const sync = new SyncGateway(system.twilio, system.syncServiceSid);
   const schedule = new ReconcileSchedule(sync, 60_000);
-  const reconcileNow = () => runReconciliation({ client: system.twilio, store: new MessageStore(sync), schedule, now: () => new Date() }, [OUR_NUMBER], { force: true });
+  const reconcileNow = () => runReconciliation({ client: system.twilio, store: new MessageStore(sync), schedule, now: () => new Date() }, [MAGIC_FROM_NUMBER], { force: true });
   const sids: string[] = [];
   let texting = true;
   let storedByReconcile = 0;
@@ -104,10 +104,10 @@ test('webhook and reconciliation racing on the same messages store each once and
     for (let i = 1; i <= 20; i++) {
       // While reconciliation holds a message's claim the webhook answers 503, and Twilio retries.
       const retrying = { retries: 5, retryDelayMs: 50 };
-      const delivery = await system.emulator.simulateInbound({ from: handset, to: OUR_NUMBER, body: `race ${i}`, ...retrying });
+      const delivery = await system.emulator.simulateInbound({ from: handset, to: MAGIC_FROM_NUMBER, body: `race ${i}`, ...retrying });
       expect(delivery.delivered).toBe(true);
       // Each text delivered twice (same MessageSid), as a replayed webhook is.
-      await system.emulator.simulateInbound({ from: handset, to: OUR_NUMBER, body: `race ${i}`, messageSid: delivery.messageSid, ...retrying });
+      await system.emulator.simulateInbound({ from: handset, to: MAGIC_FROM_NUMBER, body: `race ${i}`, messageSid: delivery.messageSid, ...retrying });
       sids.push(delivery.messageSid);
     }
   } finally {
@@ -137,7 +137,7 @@ test('webhook and reconciliation racing on the same messages store each once and
 
 test('a status callback lost: get_conversation shows the final status after the next turn', async () => {
   const handset = '+14155550203';
-  const conversationId = conversationIdFor(OUR_NUMBER, handset);
+  const conversationId = conversationIdFor(MAGIC_FROM_NUMBER, handset);
   // Callbacks to a dead port, and no wait in send_sms: only the log can tell the final status.
   const deaf = await startBridge(system.bridgeEnv({ RECONCILE_INTERVAL_SECONDS: '1', SEND_WAIT_SECONDS: '0', STATUS_CALLBACK_BASE_URL: `http://127.0.0.1:${await freePort()}` }));
   try {

@@ -5,7 +5,7 @@
  */
 import twilio from 'twilio';
 import { textOf, type BridgeProcess } from '../../scripts/system/bridge-process';
-import { OUR_NUMBER, startSystem, type System } from '../support/system';
+import { MAGIC_FROM_NUMBER, startSystem, type System } from '../support/system';
 
 let system: System;
 const creates = () => system.messageCreates();
@@ -13,14 +13,14 @@ const creates = () => system.messageCreates();
 const withBridge = (env: Record<string, string>, run: (bridge: BridgeProcess) => Promise<void>) => system.withBridge({ SEND_WAIT_SECONDS: '0', ...env }, run);
 
 async function texts(from: string, body: string) {
-  const delivery = await system.emulator.simulateInbound({ from, to: OUR_NUMBER, body });
+  const delivery = await system.emulator.simulateInbound({ from, to: MAGIC_FROM_NUMBER, body });
   expect(delivery.delivered).toBe(true);
 }
 
 /** The incoming webhook as Twilio posts it for a Messaging Service with Advanced Opt-Out. */
 async function advancedOptOut(from: string, body: string, optOutType: string) {
   const sid = `SM${Date.now().toString(16).padStart(32, '0')}`;
-  const params = { MessageSid: sid, SmsSid: sid, AccountSid: system.emulator.accountSid, From: from, To: OUR_NUMBER, Body: body, NumMedia: '0', NumSegments: '1', SmsStatus: 'received', ApiVersion: '2010-04-01', OptOutType: optOutType };
+  const params = { MessageSid: sid, SmsSid: sid, AccountSid: system.emulator.accountSid, From: from, To: MAGIC_FROM_NUMBER, Body: body, NumMedia: '0', NumSegments: '1', SmsStatus: 'received', ApiVersion: '2010-04-01', OptOutType: optOutType };
   const url = `${system.functions.url}/sms/incoming`;
   const response = await fetch(url, {
     method: 'POST',

@@ -8,8 +8,8 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { describeSegments, segmentInfo, type SegmentInfo } from '../../lib/segments';
 import { startEmulator, type Emulator } from '../../emulator';
 import { startBridge, textOf, type BridgeProcess } from '../../scripts/system/bridge-process';
+import { MAGIC_FROM_NUMBER } from '../../emulator/magic-numbers';
 
-const OUR_NUMBER = '+15005550006';
 
 let emulator: Emulator;
 let bridge: BridgeProcess;
@@ -21,7 +21,7 @@ function bridgeEnv(extra: Record<string, string> = {}): Record<string, string> {
   return {
     TWILIO_ACCOUNT_SID: emulator.accountSid,
     TWILIO_AUTH_TOKEN: emulator.authToken,
-    TWILIO_PHONE_NUMBER: OUR_NUMBER,
+    TWILIO_PHONE_NUMBER: MAGIC_FROM_NUMBER,
     TWILIO_API_BASE_URL: emulator.url,
     SEND_WAIT_SECONDS: '0',
     SEND_LIMIT_PER_MINUTE: '100',
@@ -50,7 +50,7 @@ function twilioSide(result: CallToolResult): { body: string; num_segments: strin
 }
 
 beforeAll(async () => {
-  emulator = await startEmulator({ phoneNumbers: [OUR_NUMBER], deliveryStepMs: 20 });
+  emulator = await startEmulator({ phoneNumbers: [MAGIC_FROM_NUMBER], deliveryStepMs: 20 });
   bridge = await startBridge(bridgeEnv());
 });
 

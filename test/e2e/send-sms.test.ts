@@ -6,8 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { startEmulator, type Emulator } from '../../emulator';
 import { startBridge, textOf, type BridgeProcess } from '../../scripts/system/bridge-process';
 import { BRIDGE_BIN } from '../support/paths';
+import { MAGIC_FROM_NUMBER } from '../../emulator/magic-numbers';
 
-const OUR_NUMBER = '+15005550006';
 const FRIEND = '+14155550100';
 
 let emulator: Emulator;
@@ -17,7 +17,7 @@ function bridgeEnv(extra: Record<string, string> = {}): Record<string, string> {
   return {
     TWILIO_ACCOUNT_SID: emulator.accountSid,
     TWILIO_AUTH_TOKEN: emulator.authToken,
-    TWILIO_PHONE_NUMBER: OUR_NUMBER,
+    TWILIO_PHONE_NUMBER: MAGIC_FROM_NUMBER,
     TWILIO_API_BASE_URL: emulator.url,
     SEND_WAIT_SECONDS: '10',
     ...extra,
@@ -27,7 +27,7 @@ function bridgeEnv(extra: Record<string, string> = {}): Record<string, string> {
 const creates = () => emulator.count({ method: 'POST', product: 'api', route: /Messages\.json$/ });
 
 beforeAll(async () => {
-  emulator = await startEmulator({ phoneNumbers: [OUR_NUMBER], deliveryStepMs: 40 });
+  emulator = await startEmulator({ phoneNumbers: [MAGIC_FROM_NUMBER], deliveryStepMs: 40 });
   bridge = await startBridge(bridgeEnv({ SEND_LIMIT_PER_MINUTE: '100', SEND_LIMIT_PER_RECIPIENT_PER_MINUTE: '100' }));
 });
 
@@ -60,7 +60,7 @@ describe('send_sms over stdio', () => {
     expect(reads).toBeGreaterThanOrEqual(1);
     expect(emulator.count()).toBe(1 + reads);
     const sent = emulator.messages().find((m) => m.sid === result.structuredContent?.sid);
-    expect(sent).toMatchObject({ to: FRIEND, from: OUR_NUMBER, body: 'Your table is ready.' });
+    expect(sent).toMatchObject({ to: FRIEND, from: MAGIC_FROM_NUMBER, body: 'Your table is ready.' });
   });
 
   test.each([
@@ -152,7 +152,7 @@ describe('configuration errors stop start-up with one clear line', () => {
   test.each([
     [{}, /TWILIO_ACCOUNT_SID is not set/],
     [{ TWILIO_ACCOUNT_SID: 'AC123' }, /TWILIO_ACCOUNT_SID must be "AC" followed by 32 hex characters/],
-    [{ TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`, TWILIO_PHONE_NUMBER: OUR_NUMBER }, /TWILIO_AUTH_TOKEN is not set/],
+    [{ TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`, TWILIO_PHONE_NUMBER: MAGIC_FROM_NUMBER }, /TWILIO_AUTH_TOKEN is not set/],
     [{ TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'tok-SECRET-do-not-print' }, /TWILIO_PHONE_NUMBER is not set/],
     [{ TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'tok-SECRET-do-not-print', TWILIO_PHONE_NUMBER: '5005550006' }, /TWILIO_PHONE_NUMBER is not usable/],
   ])('%p', (env, message) => {

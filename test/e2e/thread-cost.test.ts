@@ -8,8 +8,8 @@ import { createTwilioClient } from '../../lib/twilio-client';
 import { startEmulator, type Emulator } from '../../emulator';
 import { startBridge, type BridgeProcess } from '../../scripts/system/bridge-process';
 import { addInbound, seedThread } from '../../scripts/system/seed-thread';
+import { MAGIC_FROM_NUMBER } from '../../emulator/magic-numbers';
 
-const OUR_NUMBER = '+15005550006';
 let emulator: Emulator;
 let bridge: BridgeProcess;
 let store: MessageStore;
@@ -17,19 +17,19 @@ let sync: SyncGateway;
 
 /** A long thread, seeded fast, all of it handed over; then three new inbound messages arrive. */
 async function seededThread(them: string, count: number): Promise<string> {
-  const thread = await seedThread(sync, OUR_NUMBER, them, count);
-  await addInbound(store, OUR_NUMBER, thread);
+  const thread = await seedThread(sync, MAGIC_FROM_NUMBER, them, count);
+  await addInbound(store, MAGIC_FROM_NUMBER, thread);
   return thread.conversationId;
 }
 
 beforeAll(async () => {
-  emulator = await startEmulator({ phoneNumbers: [OUR_NUMBER], syncLimits: false });
+  emulator = await startEmulator({ phoneNumbers: [MAGIC_FROM_NUMBER], syncLimits: false });
   const serviceSid = emulator.createSyncService();
   const client = createTwilioClient({ accountSid: emulator.accountSid, authToken: emulator.authToken }, { apiBaseUrl: emulator.url });
   sync = new SyncGateway(client, serviceSid);
   store = new MessageStore(sync);
   bridge = await startBridge({
-    TWILIO_ACCOUNT_SID: emulator.accountSid, TWILIO_AUTH_TOKEN: emulator.authToken, TWILIO_PHONE_NUMBER: OUR_NUMBER,
+    TWILIO_ACCOUNT_SID: emulator.accountSid, TWILIO_AUTH_TOKEN: emulator.authToken, TWILIO_PHONE_NUMBER: MAGIC_FROM_NUMBER,
     TWILIO_SYNC_SERVICE_SID: serviceSid, TWILIO_API_BASE_URL: emulator.url,
     // A reconciliation turn (once per interval, whatever the thread length) is not what this
     // measures; reconcile.test.ts counts its calls.

@@ -1,8 +1,8 @@
 import twilio from 'twilio';
 import { startEmulator, type Emulator } from '../../emulator';
 import { raw, startReceiver, tokenClient, type WebhookReceiver } from './test-helpers';
+import { MAGIC_FROM_NUMBER } from '../../emulator/magic-numbers';
 
-const OUR_NUMBER = '+15005550006';
 const SERVICE_SID = `MG${'c'.repeat(32)}`;
 const SERVICE_NUMBER = '+15005550200';
 
@@ -30,12 +30,12 @@ describe('inbound messages (simulateInbound)', () => {
   }
 
   it('stores the message and posts Twilio\'s signed webhook to the SmsUrl', async () => {
-    const updated = await configure(OUR_NUMBER, { smsUrl: `${receiver.url}/sms/incoming` });
+    const updated = await configure(MAGIC_FROM_NUMBER, { smsUrl: `${receiver.url}/sms/incoming` });
     expect(updated.smsUrl).toBe(`${receiver.url}/sms/incoming`);
 
     const result = await emulator.simulateInbound({
       from: '+15557654321',
-      to: OUR_NUMBER,
+      to: MAGIC_FROM_NUMBER,
       body: 'Hello from a handset',
       media: [{ url: 'https://example.com/photo.jpg', contentType: 'image/jpeg' }],
     });
@@ -53,7 +53,7 @@ describe('inbound messages (simulateInbound)', () => {
       SmsSid: result.messageSid,
       AccountSid: emulator.accountSid,
       From: '+15557654321',
-      To: OUR_NUMBER,
+      To: MAGIC_FROM_NUMBER,
       Body: 'Hello from a handset',
       NumMedia: '1',
       NumSegments: '1',
@@ -79,12 +79,12 @@ describe('inbound messages (simulateInbound)', () => {
   });
 
   it('retries 5xx and timeouts with the same MessageSid, parameters and idempotency token', async () => {
-    await configure(OUR_NUMBER, { smsUrl: `${receiver.url}/flaky` });
+    await configure(MAGIC_FROM_NUMBER, { smsUrl: `${receiver.url}/flaky` });
     const replies = [{ status: 503 }, 'hang' as const, { status: 200, body: '<Response/>' }];
     let n = 0;
     receiver.reply(() => replies[n++] ?? { status: 500 });
     const before = receiver.received.length;
-    const result = await emulator.simulateInbound({ from: '+15557654322', to: OUR_NUMBER, body: 'retry me', retries: 3, retryDelayMs: 5 });
+    const result = await emulator.simulateInbound({ from: '+15557654322', to: MAGIC_FROM_NUMBER, body: 'retry me', retries: 3, retryDelayMs: 5 });
     const hooks = receiver.received.slice(before);
     expect(hooks).toHaveLength(3);
     expect(result.delivered).toBe(true);
@@ -97,9 +97,9 @@ describe('inbound messages (simulateInbound)', () => {
   });
 
   it('does not retry a 4xx, and posts the fallback once when all attempts fail', async () => {
-    await configure(OUR_NUMBER, { smsUrl: `${receiver.url}/bad`, smsFallbackUrl: `${receiver.url}/fallback` });
+    await configure(MAGIC_FROM_NUMBER, { smsUrl: `${receiver.url}/bad`, smsFallbackUrl: `${receiver.url}/fallback` });
     receiver.reply((hook) => (hook.path === '/fallback' ? { status: 200, body: '<Response/>' } : { status: 404 }));
-    const result = await emulator.simulateInbound({ from: '+15557654323', to: OUR_NUMBER, body: 'x', retries: 2, retryDelayMs: 1 });
+    const result = await emulator.simulateInbound({ from: '+15557654323', to: MAGIC_FROM_NUMBER, body: 'x', retries: 2, retryDelayMs: 1 });
     expect(result.attempts.map((a) => [a.url.replace(receiver.url, ''), a.status])).toEqual([
       ['/bad', 404],
       ['/fallback', 200],
@@ -108,21 +108,21 @@ describe('inbound messages (simulateInbound)', () => {
     const fallback = receiver.received.at(-1)!;
     expect(fallback.params).toMatchObject({ MessageSid: result.messageSid, ErrorCode: '11200', ErrorUrl: `${receiver.url}/bad` });
     expect(twilio.validateRequest(emulator.authToken, String(fallback.headers['x-twilio-signature']), fallback.url, fallback.params)).toBe(true);
-    await configure(OUR_NUMBER, { smsFallbackUrl: '' });
+    await configure(MAGIC_FROM_NUMBER, { smsFallbackUrl: '' });
   });
 
   it('reports a connection error as an attempt without status', async () => {
-    await configure(OUR_NUMBER, { smsUrl: 'http://127.0.0.1:1/nothing-listens' });
-    const result = await emulator.simulateInbound({ from: '+15557654324', to: OUR_NUMBER, body: 'x', retries: 1, retryDelayMs: 1 });
+    await configure(MAGIC_FROM_NUMBER, { smsUrl: 'http://127.0.0.1:1/nothing-listens' });
+    const result = await emulator.simulateInbound({ from: '+15557654324', to: MAGIC_FROM_NUMBER, body: 'x', retries: 1, retryDelayMs: 1 });
     expect(result.delivered).toBe(false);
     expect(result.attempts).toHaveLength(2);
     expect(result.attempts.every((a) => a.status === null && typeof a.error === 'string')).toBe(true);
   });
 
   it('replays a known MessageSid without storing a second message', async () => {
-    await configure(OUR_NUMBER, { smsUrl: `${receiver.url}/sms/incoming` });
-    const first = await emulator.simulateInbound({ from: '+15557654325', to: OUR_NUMBER, body: 'once' });
-    const replay = await emulator.simulateInbound({ from: '+15557654325', to: OUR_NUMBER, body: 'once', messageSid: first.messageSid });
+    await configure(MAGIC_FROM_NUMBER, { smsUrl: `${receiver.url}/sms/incoming` });
+    const first = await emulator.simulateInbound({ from: '+15557654325', to: MAGIC_FROM_NUMBER, body: 'once' });
+    const replay = await emulator.simulateInbound({ from: '+15557654325', to: MAGIC_FROM_NUMBER, body: 'once', messageSid: first.messageSid });
     expect(replay.messageSid).toBe(first.messageSid);
     expect(emulator.messages().filter((m) => m.sid === first.messageSid)).toHaveLength(1);
     const hooks = receiver.received.filter((h) => h.params.MessageSid === first.messageSid);
@@ -137,18 +137,18 @@ describe('inbound messages (simulateInbound)', () => {
   });
 
   it('signs GET webhooks over the full URL', async () => {
-    await configure(OUR_NUMBER, { smsUrl: `${receiver.url}/get-hook`, smsMethod: 'GET' });
-    await emulator.simulateInbound({ from: '+15557654327', to: OUR_NUMBER, body: 'via get' });
+    await configure(MAGIC_FROM_NUMBER, { smsUrl: `${receiver.url}/get-hook`, smsMethod: 'GET' });
+    await emulator.simulateInbound({ from: '+15557654327', to: MAGIC_FROM_NUMBER, body: 'via get' });
     const hook = receiver.received.at(-1)!;
     expect(hook.method).toBe('GET');
     expect(hook.params.Body).toBe('via get');
     expect(twilio.validateRequest(emulator.authToken, String(hook.headers['x-twilio-signature']), hook.url, {})).toBe(true);
-    await configure(OUR_NUMBER, { smsMethod: 'POST' });
+    await configure(MAGIC_FROM_NUMBER, { smsMethod: 'POST' });
   });
 
   it('validates number updates (21502 for a bad URL) and leaves the number unchanged', async () => {
     const client = tokenClient(emulator);
-    const [number] = await client.incomingPhoneNumbers.list({ phoneNumber: OUR_NUMBER });
+    const [number] = await client.incomingPhoneNumbers.list({ phoneNumber: MAGIC_FROM_NUMBER });
     await expect(client.incomingPhoneNumbers(number!.sid).update({ smsUrl: 'ftp://nope' })).rejects.toMatchObject({
       status: 400,
       code: 21502,

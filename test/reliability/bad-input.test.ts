@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { conversationIdFor } from '../../lib/conversation-id';
 import { DEFAULT_ACCOUNT_SID } from '../../emulator';
 import { BRIDGE_BIN } from '../support/paths';
-import { OUR_NUMBER, startSystem, type System } from '../support/system';
+import { MAGIC_FROM_NUMBER, startSystem, type System } from '../support/system';
 import {
   createdMessages,
   createRequests,
@@ -27,7 +27,7 @@ import {
 jest.setTimeout(120_000);
 
 const HANDSET = '+14155550123';
-const KNOWN = conversationIdFor(OUR_NUMBER, HANDSET);
+const KNOWN = conversationIdFor(MAGIC_FROM_NUMBER, HANDSET);
 const UNKNOWN = 'conv_0123456789abcdef';
 const HEX32 = 'a'.repeat(32);
 const LONG = 'x'.repeat(100_000);
@@ -51,7 +51,7 @@ beforeAll(async () => {
       SEND_LIMIT_PER_DAY: '0',
     },
   });
-  const seeded = await system.emulator.simulateInbound({ from: HANDSET, to: OUR_NUMBER, body: 'seed' });
+  const seeded = await system.emulator.simulateInbound({ from: HANDSET, to: MAGIC_FROM_NUMBER, body: 'seed' });
   expect(seeded.delivered).toBe(true);
 }, 60_000);
 
@@ -118,7 +118,7 @@ const sendCases: ToolCase[] = [
   ['to double plus', 'send_sms', send('++14155550100', fresh()), 'refused', /not an E\.164/],
   ['to magic invalid number (Twilio 21211)', 'send_sms', send('+15005550001', fresh()), 'failed', /21211/],
   ['to magic landline (Twilio 21614)', 'send_sms', send('+15005550009', fresh()), 'failed', /21614/],
-  ['to our own number', 'send_sms', send(OUR_NUMBER, fresh()), 'failed', /21266|cannot be the same/],
+  ['to our own number', 'send_sms', send(MAGIC_FROM_NUMBER, fresh()), 'failed', /21266|cannot be the same/],
   // borderline but valid numbers: sent
   ['to with surrounding spaces (trimmed)', 'send_sms', send('  +14155550140  ', fresh()), 'sent'],
   ['to UK mobile', 'send_sms', send('+447911123456', fresh()), 'sent'],
@@ -319,7 +319,7 @@ describe('tools: every malformed or borderline input gets a clear answer, and a 
     expect(bodies.some((body) => body.startsWith('👩🏽‍💻👨‍👩‍👧‍👦'))).toBe(true);
     // The "extra fields" case went to `to` from our number, with our status callback (none here).
     const extra = system.emulator.messages().find((message) => message.to === '+14155550150');
-    expect(extra).toMatchObject({ from: OUR_NUMBER });
+    expect(extra).toMatchObject({ from: MAGIC_FROM_NUMBER });
   });
 });
 
@@ -335,7 +335,7 @@ function incoming(override: Record<string, string | undefined> = {}, post: Parti
   return () => {
     const sid = messageSid(++sidCounter);
     const from = `+1415555${String(++fromCounter).padStart(4, '0')}`;
-    const params: Record<string, string> = inboundParams({ sid, accountSid: system.emulator.accountSid, from, to: OUR_NUMBER, body: 'hello' });
+    const params: Record<string, string> = inboundParams({ sid, accountSid: system.emulator.accountSid, from, to: MAGIC_FROM_NUMBER, body: 'hello' });
     for (const [key, value] of Object.entries(override)) {
       if (value === undefined) delete params[key];
       else params[key] = value;
@@ -355,7 +355,7 @@ function media(count: number): Record<string, string> {
 
 function status(override: Record<string, string | undefined> = {}, post: Partial<WebhookPost> = {}): () => WebhookPost {
   return () => {
-    const params: Record<string, string> = statusParams({ sid: messageSid(++sidCounter), accountSid: system.emulator.accountSid, from: OUR_NUMBER, to: '+14155550199', status: 'delivered' });
+    const params: Record<string, string> = statusParams({ sid: messageSid(++sidCounter), accountSid: system.emulator.accountSid, from: MAGIC_FROM_NUMBER, to: '+14155550199', status: 'delivered' });
     for (const [key, value] of Object.entries(override)) {
       if (value === undefined) delete params[key];
       else params[key] = value;

@@ -9,7 +9,7 @@
  */
 import { conversationIdFor } from '../../lib/conversation-id';
 import type { InboundResult } from '../../emulator';
-import { OUR_NUMBER, startSystem, type System } from '../support/system';
+import { MAGIC_FROM_NUMBER, startSystem, type System } from '../support/system';
 import { FaultCounter, pool, reportFigures, sleep } from './support';
 
 // Real processes, retries and timeouts: slower than jest's 5 s default (set here, since a
@@ -94,11 +94,11 @@ test(`${TOTAL} messages over ${CONVERSATIONS} conversations with ~10% Sync fault
   })();
 
   const sent: Sent[] = await pool(handsets, CONCURRENCY, async (from, c) => {
-    const record: Sent = { conversationId: conversationIdFor(OUR_NUMBER, from), sids: [], bodies: [], undelivered: 0, attempts: 0 };
+    const record: Sent = { conversationId: conversationIdFor(MAGIC_FROM_NUMBER, from), sids: [], bodies: [], undelivered: 0, attempts: 0 };
     for (let m = 0; m < PER_CONVERSATION; m++) {
       const body = `conversation ${c} message ${m}`;
       // Twilio retries a failed webhook with the same MessageSid and parameters.
-      const result: InboundResult = await system.emulator.simulateInbound({ from, to: OUR_NUMBER, body, retries: 8, retryDelayMs: 250 });
+      const result: InboundResult = await system.emulator.simulateInbound({ from, to: MAGIC_FROM_NUMBER, body, retries: 8, retryDelayMs: 250 });
       record.sids.push(result.messageSid);
       record.bodies.push(body);
       record.attempts += result.attempts.length;

@@ -11,7 +11,7 @@
  */
 import { conversationIdFor } from '../../lib/conversation-id';
 import type { FaultKind } from '../../emulator';
-import { OUR_NUMBER, startSystem, type System } from '../support/system';
+import { MAGIC_FROM_NUMBER, startSystem, type System } from '../support/system';
 import { startFunctions } from '../../scripts/system/functions-process';
 import { CREATE_ROUTE, createdMessages, createRequests, FaultCounter, inboundParams, postWebhook, reportFigures, sleep, statusParams, textOf } from './support';
 
@@ -155,9 +155,9 @@ describe('send_sms: the create is never repeated, whatever Twilio answers', () =
 
 /** Delivers one inbound message with no faults active; returns its sid and conversation. */
 async function deliver(from: string, body: string): Promise<{ sid: string; conversationId: string }> {
-  const result = await system.emulator.simulateInbound({ from, to: OUR_NUMBER, body });
+  const result = await system.emulator.simulateInbound({ from, to: MAGIC_FROM_NUMBER, body });
   expect(result.delivered).toBe(true);
-  return { sid: result.messageSid, conversationId: conversationIdFor(OUR_NUMBER, from) };
+  return { sid: result.messageSid, conversationId: conversationIdFor(MAGIC_FROM_NUMBER, from) };
 }
 
 /** Calls receive_sms until it reports nothing new (errors count as "try again"); every sid handed over. */
@@ -314,7 +314,7 @@ async function eventuallyStored(url: string, params: Record<string, string>): Pr
 }
 
 async function expectStoredOnce(from: string, sid: string): Promise<void> {
-  const conversationId = conversationIdFor(OUR_NUMBER, from);
+  const conversationId = conversationIdFor(MAGIC_FROM_NUMBER, from);
   const sids = await threadSids(conversationId);
   const times = sids.filter((stored) => stored === sid).length;
   if (times === 0) lost += 1;
@@ -339,7 +339,7 @@ describe('incoming webhook: a store failure answers 5xx, and Twilio’s retry st
     casesTried += 1;
     const from = freshNumber();
     system.emulator.injectFault({ product: 'sync', method, route, kind, times: 1, afterHandling, ...hold(kind) });
-    const delivery = await system.emulator.simulateInbound({ from, to: OUR_NUMBER, body: `first try ${kind}` });
+    const delivery = await system.emulator.simulateInbound({ from, to: MAGIC_FROM_NUMBER, body: `first try ${kind}` });
     expect(delivery.attempts.map((attempt) => attempt.status)).toEqual([200]);
     await expectStoredOnce(from, delivery.messageSid);
   });
@@ -366,14 +366,14 @@ describe('incoming webhook: a store failure answers 5xx, and Twilio’s retry st
     const from = freshNumber();
     system.emulator.injectFault({ product: 'sync', method, route, kind, afterHandling, ...hold(kind) });
     const started = Date.now();
-    const failed = await system.emulator.simulateInbound({ from, to: OUR_NUMBER, body: `every try ${kind}` });
+    const failed = await system.emulator.simulateInbound({ from, to: MAGIC_FROM_NUMBER, body: `every try ${kind}` });
     const answeredIn = Date.now() - started;
     system.emulator.clearFaults();
     expect(failed.delivered).toBe(false);
     expect(failed.attempts[0]?.status).toBeGreaterThanOrEqual(500);
     expect(answeredIn).toBeLessThan(15_000);
     // Twilio retries the same MessageSid, parameters and signature once Sync is back.
-    const retried = await system.emulator.simulateInbound({ from, to: OUR_NUMBER, body: `every try ${kind}`, messageSid: failed.messageSid, retries: 3, retryDelayMs: 200 });
+    const retried = await system.emulator.simulateInbound({ from, to: MAGIC_FROM_NUMBER, body: `every try ${kind}`, messageSid: failed.messageSid, retries: 3, retryDelayMs: 200 });
     expect(retried.delivered).toBe(true);
     await expectStoredOnce(from, failed.messageSid);
   });
@@ -386,7 +386,7 @@ describe('incoming webhook: a store failure answers 5xx, and Twilio’s retry st
       const { sid, from, params } = (() => {
         const handset = freshNumber();
         const messageSidValue = `SM${'e'.repeat(24)}${String(nextNumber).padStart(8, '0')}`;
-        return { sid: messageSidValue, from: handset, params: inboundParams({ sid: messageSidValue, accountSid: system.emulator.accountSid, from: handset, to: OUR_NUMBER, body: 'slow sync' }) };
+        return { sid: messageSidValue, from: handset, params: inboundParams({ sid: messageSidValue, accountSid: system.emulator.accountSid, from: handset, to: MAGIC_FROM_NUMBER, body: 'slow sync' }) };
       })();
       // An existing conversation: its List and Maps exist, so the claim write itself lands.
       await deliver(from, 'earlier message');
@@ -400,7 +400,7 @@ describe('incoming webhook: a store failure answers 5xx, and Twilio’s retry st
       // Twilio's retry, once Sync answers again, stores it once (after a left claim goes stale).
       const retried = await eventuallyStored(production.url, params);
       expect(retried).toBe(200);
-      const sids = await threadSids(conversationIdFor(OUR_NUMBER, from));
+      const sids = await threadSids(conversationIdFor(MAGIC_FROM_NUMBER, from));
       expect(sids.filter((stored) => stored === sid)).toHaveLength(1);
       expect(sids).toHaveLength(2);
     } finally {
@@ -412,9 +412,9 @@ describe('incoming webhook: a store failure answers 5xx, and Twilio’s retry st
     casesTried += 1;
     const from = freshNumber();
     system.emulator.injectFault({ product: 'sync', kind: 503, probability: 0.2 });
-    const first = await system.emulator.simulateInbound({ from, to: OUR_NUMBER, body: 'twice at once', retries: 6, retryDelayMs: 100 });
+    const first = await system.emulator.simulateInbound({ from, to: MAGIC_FROM_NUMBER, body: 'twice at once', retries: 6, retryDelayMs: 100 });
     const replays = await Promise.all(
-      [0, 1, 2].map(() => system.emulator.simulateInbound({ from, to: OUR_NUMBER, body: 'twice at once', messageSid: first.messageSid, retries: 6, retryDelayMs: 300 })),
+      [0, 1, 2].map(() => system.emulator.simulateInbound({ from, to: MAGIC_FROM_NUMBER, body: 'twice at once', messageSid: first.messageSid, retries: 6, retryDelayMs: 300 })),
     );
     system.emulator.clearFaults();
     expect([first, ...replays].some((delivery) => delivery.delivered)).toBe(true);
@@ -428,14 +428,14 @@ describe('status callback: a store failure answers 5xx and a retry applies it', 
     const to = freshNumber();
     const quiet = await system.bridge.call('send_sms', { to, body: `callback ${kind}` });
     const sid = String(quiet.structuredContent?.sid);
-    const params = statusParams({ sid, accountSid: system.emulator.accountSid, from: OUR_NUMBER, to, status: 'read' });
+    const params = statusParams({ sid, accountSid: system.emulator.accountSid, from: MAGIC_FROM_NUMBER, to, status: 'read' });
     system.emulator.injectFault({ product: 'sync', kind, ...hold(kind) });
     const failed = await postWebhook(system.functions.url, '/sms/status', { params, token: system.emulator.authToken });
     system.emulator.clearFaults();
     expect(failed.status).toBeGreaterThanOrEqual(500);
     const retried = await postWebhook(system.functions.url, '/sms/status', { params, token: system.emulator.authToken });
     expect(retried.status).toBe(200);
-    const thread = await system.bridge.call('get_conversation', { conversationId: conversationIdFor(OUR_NUMBER, to) });
+    const thread = await system.bridge.call('get_conversation', { conversationId: conversationIdFor(MAGIC_FROM_NUMBER, to) });
     expect(thread.structuredContent).toMatchObject({ messages: [{ sid, status: 'read' }] });
   });
 });

@@ -12,12 +12,12 @@ import { startBridge, type BridgeProcess } from '../../scripts/system/bridge-pro
 import { startFunctions, type FunctionsProcess } from '../../scripts/system/functions-process';
 import { BRIDGE_BIN } from '../support/paths';
 import { inboundParams, messageSid, postWebhook, reportFigures, textOf } from './support';
+import { MAGIC_FROM_NUMBER } from '../../emulator/magic-numbers';
 
 // Real processes, retries and timeouts: slower than jest's 5 s default (set here, since a
 // project's testTimeout does not apply when jest.config.js runs it as one of its projects).
 jest.setTimeout(120_000);
 
-const OUR_NUMBER = '+15005550006';
 const AUTH_TOKEN = 'AUTHTOKENzq81secretVALUEdo0not1log';
 const API_SECRET = 'APISECRETkx27secretVALUEdo0not1log';
 const WRONG_TOKEN = 'WRONGTOKENmm93secretVALUEnever1log';
@@ -44,7 +44,7 @@ function bridgeEnv(extra: Record<string, string> = {}): Record<string, string> {
   return {
     TWILIO_ACCOUNT_SID: emulator.accountSid,
     TWILIO_AUTH_TOKEN: AUTH_TOKEN,
-    TWILIO_PHONE_NUMBER: OUR_NUMBER,
+    TWILIO_PHONE_NUMBER: MAGIC_FROM_NUMBER,
     TWILIO_SYNC_SERVICE_SID: syncServiceSid,
     TWILIO_API_BASE_URL: emulator.url,
     STATUS_CALLBACK_BASE_URL: functions.url,
@@ -74,11 +74,11 @@ function leaks(text: string, needles: readonly string[]): string[] {
 }
 
 beforeAll(async () => {
-  emulator = await startEmulator({ phoneNumbers: [OUR_NUMBER], deliveryStepMs: 30, authToken: AUTH_TOKEN, apiSecret: API_SECRET });
+  emulator = await startEmulator({ phoneNumbers: [MAGIC_FROM_NUMBER], deliveryStepMs: 30, authToken: AUTH_TOKEN, apiSecret: API_SECRET });
   syncServiceSid = emulator.createSyncService('secrets');
   functions = await startFunctions({ ACCOUNT_SID: emulator.accountSid, AUTH_TOKEN, SYNC_SERVICE_SID: syncServiceSid, TWILIO_API_BASE_URL: emulator.url });
   const client = createTwilioClient({ accountSid: emulator.accountSid, authToken: AUTH_TOKEN }, { apiBaseUrl: emulator.url });
-  const [number] = await client.incomingPhoneNumbers.list({ phoneNumber: OUR_NUMBER });
+  const [number] = await client.incomingPhoneNumbers.list({ phoneNumber: MAGIC_FROM_NUMBER });
   await client.incomingPhoneNumbers(number!.sid).update({ smsUrl: `${functions.url}/sms/incoming`, smsMethod: 'POST' });
 }, 60_000);
 
@@ -91,10 +91,10 @@ afterAll(async () => {
 describe('every flow, with distinctive secrets', () => {
   test('inbound, receive, read, reply, failures and refusals (auth token)', async () => {
     const b = await bridge();
-    const conversationId = conversationIdFor(OUR_NUMBER, HANDSET);
-    const inbound = await emulator.simulateInbound({ from: HANDSET, to: OUR_NUMBER, body: BODY });
+    const conversationId = conversationIdFor(MAGIC_FROM_NUMBER, HANDSET);
+    const inbound = await emulator.simulateInbound({ from: HANDSET, to: MAGIC_FROM_NUMBER, body: BODY });
     expect(inbound.delivered).toBe(true);
-    await emulator.simulateInbound({ from: OTHER, to: OUR_NUMBER, body: 'STOP' });
+    await emulator.simulateInbound({ from: OTHER, to: MAGIC_FROM_NUMBER, body: 'STOP' });
     await call(b, 'list_conversations');
     const received = await call(b, 'receive_sms');
     expect(textOf(received)).toContain(BODY); // the model sees the text: that is the point
@@ -131,7 +131,7 @@ describe('every flow, with distinctive secrets', () => {
   });
 
   test('forged and malformed webhooks are refused without logging what they carried', async () => {
-    const params = inboundParams({ sid: messageSid(99), accountSid: emulator.accountSid, from: HANDSET, to: OUR_NUMBER, body: BODY });
+    const params = inboundParams({ sid: messageSid(99), accountSid: emulator.accountSid, from: HANDSET, to: MAGIC_FROM_NUMBER, body: BODY });
     for (const post of [{ params }, { params, signature: 'forged' }, { params: { ...params, MessageSid: 'bad' }, token: AUTH_TOKEN }, { params, token: AUTH_TOKEN, contentType: 'application/json', rawBody: JSON.stringify(params) }]) {
       casesTried += 1;
       const answer = await postWebhook(functions.url, '/sms/incoming', post);
@@ -146,10 +146,10 @@ describe('every flow, with distinctive secrets', () => {
       { TWILIO_ACCOUNT_SID: emulator.accountSid, TWILIO_AUTH_TOKEN: '', TWILIO_API_KEY: AUTH_TOKEN, TWILIO_API_SECRET: API_SECRET },
       { TWILIO_ACCOUNT_SID: emulator.accountSid, TWILIO_AUTH_TOKEN: '', TWILIO_API_SECRET: API_SECRET },
       { TWILIO_ACCOUNT_SID: emulator.accountSid, TWILIO_AUTH_TOKEN: AUTH_TOKEN, TWILIO_PHONE_NUMBER: API_SECRET },
-      { TWILIO_ACCOUNT_SID: emulator.accountSid, TWILIO_AUTH_TOKEN: AUTH_TOKEN, TWILIO_PHONE_NUMBER: OUR_NUMBER, TWILIO_API_BASE_URL: API_SECRET },
-      { TWILIO_ACCOUNT_SID: emulator.accountSid, TWILIO_AUTH_TOKEN: AUTH_TOKEN, TWILIO_PHONE_NUMBER: OUR_NUMBER, SEND_ALLOWLIST: `US,${API_SECRET}` },
-      { TWILIO_ACCOUNT_SID: emulator.accountSid, TWILIO_AUTH_TOKEN: AUTH_TOKEN, TWILIO_PHONE_NUMBER: OUR_NUMBER, TWILIO_SYNC_SERVICE_SID: API_SECRET },
-      { TWILIO_ACCOUNT_SID: emulator.accountSid, TWILIO_AUTH_TOKEN: AUTH_TOKEN, TWILIO_PHONE_NUMBER: OUR_NUMBER, TWILIO_TIMEOUT_MS: API_SECRET },
+      { TWILIO_ACCOUNT_SID: emulator.accountSid, TWILIO_AUTH_TOKEN: AUTH_TOKEN, TWILIO_PHONE_NUMBER: MAGIC_FROM_NUMBER, TWILIO_API_BASE_URL: API_SECRET },
+      { TWILIO_ACCOUNT_SID: emulator.accountSid, TWILIO_AUTH_TOKEN: AUTH_TOKEN, TWILIO_PHONE_NUMBER: MAGIC_FROM_NUMBER, SEND_ALLOWLIST: `US,${API_SECRET}` },
+      { TWILIO_ACCOUNT_SID: emulator.accountSid, TWILIO_AUTH_TOKEN: AUTH_TOKEN, TWILIO_PHONE_NUMBER: MAGIC_FROM_NUMBER, TWILIO_SYNC_SERVICE_SID: API_SECRET },
+      { TWILIO_ACCOUNT_SID: emulator.accountSid, TWILIO_AUTH_TOKEN: AUTH_TOKEN, TWILIO_PHONE_NUMBER: MAGIC_FROM_NUMBER, TWILIO_TIMEOUT_MS: API_SECRET },
     ];
     for (const env of configs) {
       casesTried += 1;
@@ -194,7 +194,7 @@ describe('LOG_PII=true shows what the masking hides (so the check above can fail
     await call(open, 'send_sms', { to: ' 4155550179 ', body: 'x' });
     const openFunctions = await startFunctions({ ACCOUNT_SID: emulator.accountSid, AUTH_TOKEN, SYNC_SERVICE_SID: syncServiceSid, TWILIO_API_BASE_URL: emulator.url, LOG_PII: 'true' });
     try {
-      const params = inboundParams({ sid: messageSid(0xabc), accountSid: emulator.accountSid, from: '+14155550180', to: OUR_NUMBER, body: 'hello' });
+      const params = inboundParams({ sid: messageSid(0xabc), accountSid: emulator.accountSid, from: '+14155550180', to: MAGIC_FROM_NUMBER, body: 'hello' });
       expect((await postWebhook(openFunctions.url, '/sms/incoming', { params, token: AUTH_TOKEN })).status).toBe(200);
       expect(openFunctions.output()).toContain('+14155550180');
       expect(leaks(openFunctions.output(), SECRETS)).toEqual([]);

@@ -8,12 +8,12 @@
 import { startEmulator, type Emulator } from '../../emulator';
 import { startBridge, type BridgeProcess } from '../../scripts/system/bridge-process';
 import { createRequests, reportFigures, textOf } from './support';
+import { MAGIC_FROM_NUMBER } from '../../emulator/magic-numbers';
 
 // Real processes, retries and timeouts: slower than jest's 5 s default (set here, since a
 // project's testTimeout does not apply when jest.config.js runs it as one of its projects).
 jest.setTimeout(120_000);
 
-const OUR_NUMBER = '+15005550006';
 const A = '+14155550181';
 const B = '+14155550182';
 const LIMITS = { perMinute: 10, perRecipientPerMinute: 3 };
@@ -24,11 +24,11 @@ let bridge: BridgeProcess;
 let calls = 0;
 
 beforeAll(async () => {
-  emulator = await startEmulator({ phoneNumbers: [OUR_NUMBER], deliveryStepMs: 20 });
+  emulator = await startEmulator({ phoneNumbers: [MAGIC_FROM_NUMBER], deliveryStepMs: 20 });
   bridge = await startBridge({
     TWILIO_ACCOUNT_SID: emulator.accountSid,
     TWILIO_AUTH_TOKEN: emulator.authToken,
-    TWILIO_PHONE_NUMBER: OUR_NUMBER,
+    TWILIO_PHONE_NUMBER: MAGIC_FROM_NUMBER,
     TWILIO_API_BASE_URL: emulator.url,
     SEND_WAIT_SECONDS: '0',
     DUPLICATE_WINDOW_SECONDS: '600',

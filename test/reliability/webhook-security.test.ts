@@ -8,7 +8,7 @@
 import twilio from 'twilio';
 import { conversationIdFor } from '../../lib/conversation-id';
 import { startFunctions, type FunctionsProcess } from '../../scripts/system/functions-process';
-import { OUR_NUMBER, startSystem, type System } from '../support/system';
+import { MAGIC_FROM_NUMBER, startSystem, type System } from '../support/system';
 import { inboundParams, messageSid, postWebhook, reportFigures, statusParams, syncWrites, type WebhookPost } from './support';
 
 // Real processes, retries and timeouts: slower than jest's 5 s default (set here, since a
@@ -45,11 +45,11 @@ afterAll(async () => {
 function fresh(): { sid: string; from: string; params: Record<string, string> } {
   const sid = messageSid(++sidCounter);
   const from = `+1415557${String(++handset).padStart(4, '0')}`;
-  return { sid, from, params: inboundParams({ sid, accountSid: system.emulator.accountSid, from, to: OUR_NUMBER, body: 'authentic text' }) };
+  return { sid, from, params: inboundParams({ sid, accountSid: system.emulator.accountSid, from, to: MAGIC_FROM_NUMBER, body: 'authentic text' }) };
 }
 
 const threadOf = async (from: string) =>
-  (await system.twilio.sync.v1.services(system.syncServiceSid).syncLists(`thread_${conversationIdFor(OUR_NUMBER, from)}`).syncListItems.list({ pageSize: 10 }).catch(() => [])).map(
+  (await system.twilio.sync.v1.services(system.syncServiceSid).syncLists(`thread_${conversationIdFor(MAGIC_FROM_NUMBER, from)}`).syncListItems.list({ pageSize: 10 }).catch(() => [])).map(
     (item) => item.data as { sid: string; body: string; from: string; media: unknown[] },
   );
 
@@ -99,7 +99,7 @@ describe('missing, malformed and forged signatures', () => {
   });
 
   test.each(signatures)('status callback with %s: 403, nothing stored', async (_name, signatureOf) => {
-    const params = statusParams({ sid: messageSid(++sidCounter), accountSid: system.emulator.accountSid, from: OUR_NUMBER, to: '+14155550100', status: 'delivered' });
+    const params = statusParams({ sid: messageSid(++sidCounter), accountSid: system.emulator.accountSid, from: MAGIC_FROM_NUMBER, to: '+14155550100', status: 'delivered' });
     const signature = signatureOf(params);
     await expectRefused('/sms/status', { params, ...(signature !== undefined ? { signature } : {}) });
   });
@@ -130,7 +130,7 @@ describe('a valid signature replayed with something changed', () => {
   });
 
   test('a status callback with its MessageStatus changed: 403', async () => {
-    const params = statusParams({ sid: messageSid(++sidCounter), accountSid: system.emulator.accountSid, from: OUR_NUMBER, to: '+14155550100', status: 'sent' });
+    const params = statusParams({ sid: messageSid(++sidCounter), accountSid: system.emulator.accountSid, from: MAGIC_FROM_NUMBER, to: '+14155550100', status: 'sent' });
     const signature = validSignature(params, `${system.functions.url}/sms/status`);
     await expectRefused('/sms/status', { params: { ...params, MessageStatus: 'delivered', SmsStatus: 'delivered' }, signature });
   });
@@ -234,7 +234,7 @@ describe('WEBHOOK_BASE_URL (custom domain or proxy)', () => {
 
   test('when set, a status callback signed for the custom domain is accepted', async () => {
     casesTried += 1;
-    const params = statusParams({ sid: messageSid(++sidCounter), accountSid: system.emulator.accountSid, from: OUR_NUMBER, to: '+14155550100', status: 'delivered' });
+    const params = statusParams({ sid: messageSid(++sidCounter), accountSid: system.emulator.accountSid, from: MAGIC_FROM_NUMBER, to: '+14155550100', status: 'delivered' });
     const answer = await postWebhook(behindProxy.url, '/sms/status', { params, signUrl: `${CUSTOM_DOMAIN}/sms/status`, token: system.emulator.authToken });
     expect(answer.status).toBe(200);
   });
@@ -259,7 +259,7 @@ describe('WEBHOOK_BASE_URL (custom domain or proxy)', () => {
 
   test('the emulator’s real signed webhooks pass end to end', async () => {
     casesTried += 1;
-    const delivery = await system.emulator.simulateInbound({ from: '+14155557999', to: OUR_NUMBER, body: 'signed by the emulator' });
+    const delivery = await system.emulator.simulateInbound({ from: '+14155557999', to: MAGIC_FROM_NUMBER, body: 'signed by the emulator' });
     expect(delivery.attempts.map((attempt) => attempt.status)).toEqual([200]);
   });
 });

@@ -1,5 +1,5 @@
 /** The whole product on loopback (scripts/system/bridged-system.ts), and a poll for what arrives asynchronously. */
-export { OUR_NUMBER, startSystem, type System } from '../../scripts/system/bridged-system';
+export { MAGIC_FROM_NUMBER, startSystem, type System } from '../../scripts/system/bridged-system';
 
 /** Polls `check` until it returns a value, for effects that arrive asynchronously (callbacks). */
 export async function eventually<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {

@@ -1,5 +1,5 @@
 /**
- * sendSms's ambiguous failures, in process. The create is made once and never retried: when its
+ * sendMessage's ambiguous failures, in process. The create is made once and never retried: when its
  * answer is lost, the bridge looks the message up in Twilio's log (messages.list) and reports it
  * sent if it is there, else outcome unknown, and the send guard remembers it either way, so a
  * model's retry texts nobody twice. Recording in the thread failing after a create is a warning,
@@ -9,7 +9,7 @@
 import { conversationIdFor } from '../../lib/conversation-id';
 import { smartEncode } from '../../lib/segments';
 import { MemoryGuard, type SendGuard } from '../../mcp-bridge/src/send-guard';
-import { sendSms } from '../../mcp-bridge/src/send-sms';
+import { sendMessage } from '../../mcp-bridge/src/send-message';
 import { type FakeMessage, OUR, sendHarness, type SendHarnessOptions, TO } from './support/send-harness';
 import type { FaultKind } from '../../emulator';
 import { ROUTES, useStoreHarness } from './support/store-harness';
@@ -18,7 +18,7 @@ const h = useStoreHarness();
 const CREATE = /\/Messages\.json$/;
 const MESSAGE = { to: TO, body: 'Your table is ready.' };
 
-/** sendSms against the emulator: its Messages API, a fresh Sync service, no delivery wait. */
+/** sendMessage against the emulator: its Messages API, a fresh Sync service, no delivery wait. */
 function emulated(options: Pick<SendHarnessOptions, 'env'> = {}) {
   const service = h.fresh();
   const store = service.store();
@@ -42,13 +42,13 @@ describe('the create answer is lost (against the emulator)', () => {
     const before = h.emulator.messages().length;
     const e = emulated();
     h.emulator.injectFault({ product: 'api', method: 'POST', route: CREATE, kind, afterHandling: true, times: 1, delayMs: 5 });
-    const result = await sendSms(e.deps, MESSAGE);
+    const result = await sendMessage(e.deps, MESSAGE);
     const created = h.emulator.messages().slice(before);
     expect(created).toHaveLength(1);
     expect(result).toMatchObject({ outcome: 'sent', sid: created[0]!.sid, conversationId: conversationIdFor(OUR, TO), warning: null });
     expect(e.creates()).toBe(1); // never retried
     expect((await e.service.thread(OUR, TO)).map((m) => [m.sid, m.direction, m.body])).toEqual([[created[0]!.sid, 'outbound', MESSAGE.body]]);
-    expect(await sendSms(e.deps, MESSAGE)).toMatchObject({ outcome: 'already_sent', sid: created[0]!.sid });
+    expect(await sendMessage(e.deps, MESSAGE)).toMatchObject({ outcome: 'already_sent', sid: created[0]!.sid });
     expect(e.creates()).toBe(1);
   });
 
@@ -58,16 +58,16 @@ describe('the create answer is lost (against the emulator)', () => {
     const before = h.emulator.messages().length;
     const e = emulated();
     h.emulator.injectFault({ product: 'api', method: 'POST', route: CREATE, kind, times: 1, delayMs: 5 });
-    const result = await sendSms(e.deps, MESSAGE);
+    const result = await sendMessage(e.deps, MESSAGE);
     expect(result).toMatchObject({ outcome: 'unknown', sid: null });
     expect(result.reason).toMatch(/unknown whether the message went out/);
     expect(h.emulator.messages().length).toBe(before);
-    expect(await sendSms(e.deps, MESSAGE)).toMatchObject({ outcome: 'already_sent', sid: null });
+    expect(await sendMessage(e.deps, MESSAGE)).toMatchObject({ outcome: 'already_sent', sid: null });
     expect(e.creates()).toBe(1);
     expect(await e.service.thread(OUR, TO)).toEqual([]);
   });
 
-  // Found by this layer (mcp-bridge/src/send-sms.ts findSentMessage): the lookup took any outbound
+  // Found by this layer (mcp-bridge/src/send-message.ts findSentMessage): the lookup took any outbound
   // message to `to` with the same body created since 5 s before this send began, including one an
   // earlier call had already sent, recorded and reported; with the duplicate window off, a create
   // that created nothing was reported "sent" with the earlier message's SID.
@@ -76,12 +76,12 @@ describe('the create answer is lost (against the emulator)', () => {
     const guard = new MemoryGuard({ duplicateWindowMs: 0, perMinute: 0, perRecipientPerMinute: 0 });
     const e = sendHarness({ twilio: h.client, store: service.store(), guard, startAt: Date.now(), env: { SEND_WAIT_SECONDS: '0', DUPLICATE_WINDOW_SECONDS: '0' } });
     const message = { to: TO, body: 'OK, on my way.' };
-    const first = await sendSms(e.deps, message);
+    const first = await sendMessage(e.deps, message);
     expect(first.outcome).toBe('sent');
     e.advance(1000);
     h.emulator.injectFault({ product: 'api', method: 'POST', route: CREATE, kind: 'reset', times: 1 });
     const before = h.emulator.messages().length;
-    const second = await sendSms(e.deps, message);
+    const second = await sendMessage(e.deps, message);
     expect(h.emulator.messages().length).toBe(before); // Twilio created nothing the second time
     expect(second.sid).not.toBe(first.sid);
     expect(second.outcome).toBe('unknown');
@@ -90,18 +90,18 @@ describe('the create answer is lost (against the emulator)', () => {
   test('a clear refusal (429) is a failure, releases the guard, and a later call may send', async () => {
     const e = emulated();
     h.emulator.injectFault({ product: 'api', method: 'POST', route: CREATE, kind: 429, times: 1 });
-    expect(await sendSms(e.deps, MESSAGE)).toMatchObject({ outcome: 'failed', errorCode: 20429, sid: null });
+    expect(await sendMessage(e.deps, MESSAGE)).toMatchObject({ outcome: 'failed', errorCode: 20429, sid: null });
     expect(e.list).not.toHaveBeenCalled();
-    expect(await sendSms(e.deps, MESSAGE)).toMatchObject({ outcome: 'sent' });
+    expect(await sendMessage(e.deps, MESSAGE)).toMatchObject({ outcome: 'sent' });
     expect(e.creates()).toBe(2);
   });
 
   test('Twilio says the recipient opted out (21610): failed, remembered in the store, and the next send is refused before Twilio', async () => {
     const unsubscribed = '+15005550004';
     const e = emulated();
-    expect(await sendSms(e.deps, { to: unsubscribed, body: 'hello' })).toMatchObject({ outcome: 'failed', errorCode: 21610 });
+    expect(await sendMessage(e.deps, { to: unsubscribed, body: 'hello' })).toMatchObject({ outcome: 'failed', errorCode: 21610 });
     expect((await e.service.entry(OUR, unsubscribed))?.optedOut).toBe(true);
-    const again = await sendSms(e.deps, { to: unsubscribed, body: 'hello again' });
+    const again = await sendMessage(e.deps, { to: unsubscribed, body: 'hello again' });
     expect(again).toMatchObject({ outcome: 'refused', reason: expect.stringContaining('has opted out') });
     expect(e.creates()).toBe(1);
   });
@@ -111,13 +111,13 @@ describe('recording in the thread fails after the create', () => {
   test('sent, with a warning; not resent, and the guard remembers it', async () => {
     const e = emulated();
     h.fault({ method: 'POST', route: ROUTES.append, kind: 500 });
-    const result = await sendSms(e.deps, MESSAGE);
+    const result = await sendMessage(e.deps, MESSAGE);
     expect(result).toMatchObject({ outcome: 'sent', warning: 'The message was sent but could not be saved to the conversation history.' });
     expect(result.sid).toMatch(/^SM[0-9a-f]{32}$/);
     expect(e.creates()).toBe(1);
     h.emulator.clearFaults();
     expect(await e.service.thread(OUR, TO)).toEqual([]);
-    expect(await sendSms(e.deps, MESSAGE)).toMatchObject({ outcome: 'already_sent', sid: result.sid });
+    expect(await sendMessage(e.deps, MESSAGE)).toMatchObject({ outcome: 'already_sent', sid: result.sid });
     expect(e.creates()).toBe(1);
   });
 
@@ -125,7 +125,7 @@ describe('recording in the thread fails after the create', () => {
     const e = emulated();
     await e.store.recordOutbound({ sid: `SM${'e'.repeat(32)}`, direction: 'outbound', from: OUR, to: TO, body: 'earlier', media: [], numSegments: 1, status: 'delivered', errorCode: null, createdAt: new Date().toISOString(), statusAt: new Date().toISOString(), processed: true });
     h.fault({ method: 'POST', route: ROUTES.append, kind: 'reset', afterHandling: true, times: 1 });
-    const result = await sendSms(e.deps, MESSAGE);
+    const result = await sendMessage(e.deps, MESSAGE);
     expect(result).toMatchObject({ outcome: 'sent', warning: null });
     expect((await e.service.thread(OUR, TO)).map((m) => m.body)).toEqual(['earlier', MESSAGE.body]);
   });
@@ -133,14 +133,14 @@ describe('recording in the thread fails after the create', () => {
   test("the opt-out check cannot read Sync: refused with Twilio's words, nothing created", async () => {
     const e = emulated();
     h.fault({ method: 'GET', route: ROUTES.inboxItem, kind: 503 });
-    const result = await sendSms(e.deps, MESSAGE);
+    const result = await sendMessage(e.deps, MESSAGE);
     expect(result).toMatchObject({ outcome: 'refused', reason: expect.stringMatching(/^Could not check in Twilio Sync whether \+14155550100 has opted out\. Twilio answered HTTP 503|^Could not check in Twilio Sync whether \+14155550100 has opted out\. Twilio error 20503/) });
     expect(e.creates()).toBe(0);
   });
 });
 
 describe('which conversation a send through a Messaging Service is recorded in', () => {
-  // KNOWN BUG, open (mcp-bridge/src/send-sms.ts, ourNumberOf): a bridge with only a Messaging Service
+  // KNOWN BUG, open (mcp-bridge/src/send-message.ts, ourNumberOf): a bridge with only a Messaging Service
   // (no TWILIO_PHONE_NUMBER, no SMS_USER_NUMBERS) records a message whose create answered
   // `from: null` (Twilio does for every scheduled message, and for one still 'accepted') in the
   // conversation of the Messaging Service SID ("MG…|+1415…"). Twilio's status callbacks carry the
@@ -159,7 +159,7 @@ describe('which conversation a send through a Messaging Service is recorded in',
       create: async () => ({ sid, status: 'scheduled', errorCode: null, from: null, numSegments: '1', dateCreated: new Date(), body: MESSAGE.body, direction: 'outbound-api' }),
     });
     const sendAt = new Date(harness.now() + 3_600_000).toISOString();
-    const result = await sendSms(harness.deps, { ...MESSAGE, sendAt });
+    const result = await sendMessage(harness.deps, { ...MESSAGE, sendAt });
     expect(result).toMatchObject({ outcome: 'scheduled', sid });
     // An hour later Twilio sends it from the service's number and calls back (handle-status.ts).
     expect(await store.applyStatus({ sid, from: OUR, to: TO, status: 'sent', errorCode: null, at: new Date().toISOString() })).toBe('updated');
@@ -193,7 +193,7 @@ describe('the lookup after an ambiguous create (fakes)', () => {
     ['nothing listed', 'unknown', () => []],
   ])('%s: %s', async (_label, outcome, candidates) => {
     const harness = lookup(candidates);
-    const result = await sendSms(harness.deps, MESSAGE);
+    const result = await sendMessage(harness.deps, MESSAGE);
     expect(result.outcome).toBe(outcome);
     if (outcome === 'sent') expect(result.sid).toBe('SMfound');
     expect(harness.create).toHaveBeenCalledTimes(1);
@@ -210,7 +210,7 @@ describe('the lookup after an ambiguous create (fakes)', () => {
         throw Object.assign(new Error('Bad request'), { status: 400, code: 20001 });
       },
     });
-    expect((await sendSms(harness.deps, MESSAGE)).outcome).toBe('unknown');
+    expect((await sendMessage(harness.deps, MESSAGE)).outcome).toBe('unknown');
     expect(harness.create).toHaveBeenCalledTimes(1);
     expect(harness.list).toHaveBeenCalledTimes(1);
   });
@@ -220,7 +220,7 @@ describe('the lookup after an ambiguous create (fakes)', () => {
     const sentBody = smartEncode(body).body;
     expect(sentBody).not.toBe(body);
     const harness = lookup((t) => [listed({ body: sentBody }, t)], { SEND_SMART_ENCODING: 'true' });
-    expect(await sendSms(harness.deps, { to: TO, body })).toMatchObject({ outcome: 'sent', sid: 'SMfound' });
+    expect(await sendMessage(harness.deps, { to: TO, body })).toMatchObject({ outcome: 'sent', sid: 'SMfound' });
     expect(harness.create).toHaveBeenCalledWith(expect.objectContaining({ smartEncoded: true, body }));
   });
 
@@ -230,7 +230,7 @@ describe('the lookup after an ambiguous create (fakes)', () => {
         throw Object.assign(new Error('Invalid To'), { status: 400, code: 21211 });
       },
     });
-    expect(await sendSms(harness.deps, MESSAGE)).toMatchObject({ outcome: 'failed', errorCode: 21211 });
+    expect(await sendMessage(harness.deps, MESSAGE)).toMatchObject({ outcome: 'failed', errorCode: 21211 });
     expect(harness.list).not.toHaveBeenCalled();
   });
 });
@@ -246,15 +246,15 @@ describe('the send guard (fakes)', () => {
         return { sid: 'SM0001', status: 'queued', errorCode: null, from: OUR, numSegments: '1', dateCreated: new Date(), body: MESSAGE.body, direction: 'outbound-api' };
       },
     });
-    const first = sendSms(harness.deps, MESSAGE);
+    const first = sendMessage(harness.deps, MESSAGE);
     // Let the first call reach the create (its steps before it are microtasks and fakes: a few turns at most).
     for (let turn = 0; turn < 50 && harness.create.mock.calls.length === 0; turn++) await new Promise((resolve) => setImmediate(resolve));
     expect(harness.create).toHaveBeenCalledTimes(1);
-    const second = await sendSms(harness.deps, MESSAGE);
+    const second = await sendMessage(harness.deps, MESSAGE);
     expect(second).toMatchObject({ outcome: 'already_sent', sid: null, reason: expect.stringContaining('right now by an earlier call') });
     finish();
     expect((await first).outcome).toBe('sent');
-    expect(await sendSms(harness.deps, MESSAGE)).toMatchObject({ outcome: 'already_sent', sid: 'SM0001' });
+    expect(await sendMessage(harness.deps, MESSAGE)).toMatchObject({ outcome: 'already_sent', sid: 'SM0001' });
     expect(harness.create).toHaveBeenCalledTimes(1);
   });
 
@@ -265,7 +265,7 @@ describe('the send guard (fakes)', () => {
   ])('%s: refused, nothing created', async (_label, reservation, reason) => {
     const guard: SendGuard = { reserve: () => reservation, complete: () => undefined, updateStatus: () => undefined, release: () => undefined };
     const harness = sendHarness({ guard });
-    const result = await sendSms(harness.deps, MESSAGE);
+    const result = await sendMessage(harness.deps, MESSAGE);
     expect(result.outcome).toBe('refused');
     expect(result.reason).toMatch(reason);
     expect(harness.create).not.toHaveBeenCalled();

@@ -1,5 +1,5 @@
 /**
- * The order of sendSms's checks: input → segment limit → policy (scope, allowlist, scheduling
+ * The order of sendMessage's checks: input → segment limit → policy (scope, allowlist, scheduling
  * rules, sender choice, opt-out, reply-only, quiet hours last) → human approval → send guard →
  * create. For every pair of rules, an input that breaks both gets the earlier rule's refusal (and
  * not the later one's), each rule alone refuses with its own words, and no refusal reaches the
@@ -9,7 +9,7 @@
 import type { ApprovalAnswer } from '../../mcp-bridge/src/approval';
 import type { SendGuard } from '../../mcp-bridge/src/send-guard';
 import type { SendInput } from '../../mcp-bridge/src/send-input';
-import { sendSms } from '../../mcp-bridge/src/send-sms';
+import { sendMessage } from '../../mcp-bridge/src/send-message';
 import { OUR, sendHarness, T0, TO } from './support/send-harness';
 import { inboundRecord, useStoreHarness } from './support/store-harness';
 
@@ -36,7 +36,7 @@ interface Rule {
 
 const needStore = (s: Scenario) => (s.store ??= { optedOut: false, texted: false });
 
-// In the order sendSms checks them.
+// In the order sendMessage checks them.
 const RULES: Rule[] = [
   { name: 'input', outcome: 'refused', refusal: /control characters/, apply: (s) => void (s.input.body += '\u0007') },
   {
@@ -100,7 +100,7 @@ async function run(scenario: Scenario) {
     release: () => undefined,
   };
   const harness = sendHarness({ env: scenario.env, store, ...(scenario.answer ? { answer: scenario.answer } : {}), ...(scenario.guardRefuses ? { guard: rateLimited } : {}) });
-  const result = await sendSms(harness.deps, scenario.input);
+  const result = await sendMessage(harness.deps, scenario.input);
   return { result, harness };
 }
 

@@ -1,5 +1,5 @@
 import { segmentInfo } from '../../lib/segments';
-import type { SendOutcome } from '../../mcp-bridge/src/send-sms';
+import type { SendOutcome } from '../../mcp-bridge/src/send-message';
 import { sendResultText } from '../../mcp-bridge/src/tools/send-sms';
 
 const TO = '+14155550100';
@@ -61,7 +61,7 @@ describe('sendResultText', () => {
   });
 
   // Bug: the already_sent text appends `${sid}${status}.` straight after the reason, and both
-  // reasons sendSms uses end with a full stop, so the in-flight case reads "…earlier call.. Do not resend it."
+  // reasons sendMessage uses end with a full stop, so the in-flight case reads "…earlier call.. Do not resend it."
   test.each(outcomes.filter(([, result]) => result.outcome === 'already_sent'))('%s: no doubled full stop', (_label, result) => {
     expect(sendResultText(result)).not.toMatch(/\.\.|\. \(SID/);
   });

@@ -124,26 +124,17 @@ describe('the cursor write, when its answer is lost', () => {
     expect(bodies(await store.takeNew(conv))).toEqual([]);
   });
 
-  test('landed, and the re-read failed too: parked; the next take returns them, once', async () => {
+  test.each([
+    ['landed', 'the next take returns them, once', { kind: 'reset' as const, afterHandling: true, times: 1 }, 1],
+    ['did not land', 'the next take finds them still new, once', { kind: 503 as const, times: 3 }, -1],
+  ])('%s, and the re-read failed too: parked; %s', async (_landed, _then, cursorWrite, cursorAfter) => {
     const { store, conv } = await twoNew();
     const known = await store.requireConversation(conv);
-    h.fault({ method: 'POST', route: ROUTES.inboxItem, kind: 'reset', afterHandling: true, times: 1 });
+    h.fault({ method: 'POST', route: ROUTES.inboxItem, ...cursorWrite });
     h.fault({ method: 'GET', route: ROUTES.inboxItem, kind: 503 });
     await expect(store.takeNew(conv, {}, known)).rejects.toThrow();
     h.emulator.clearFaults();
-    expect((await store.requireConversation(conv)).entry.cursorIndex).toBe(1); // it did land
-    expect(bodies(await store.takeNew(conv))).toEqual(['one', 'two']);
-    expect(bodies(await store.takeNew(conv))).toEqual([]);
-  });
-
-  test('did not land, and the re-read failed too: parked; the next take finds them still new, once', async () => {
-    const { store, conv } = await twoNew();
-    const known = await store.requireConversation(conv);
-    h.fault({ method: 'POST', route: ROUTES.inboxItem, kind: 503, times: 3 });
-    h.fault({ method: 'GET', route: ROUTES.inboxItem, kind: 503 });
-    await expect(store.takeNew(conv, {}, known)).rejects.toThrow();
-    h.emulator.clearFaults();
-    expect((await store.requireConversation(conv)).entry.cursorIndex).toBe(-1);
+    expect((await store.requireConversation(conv)).entry.cursorIndex).toBe(cursorAfter);
     expect(bodies(await store.takeNew(conv))).toEqual(['one', 'two']);
     expect(bodies(await store.takeNew(conv))).toEqual([]);
   });

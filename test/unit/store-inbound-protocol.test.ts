@@ -14,6 +14,17 @@ let from = 0;
 /** A sender of its own per test: a conversation no other test touches. */
 const nextSender = () => `+1415555${(1000 + from++).toString().padStart(4, '0')}`;
 
+/** A first attempt that appended and counted the message, then failed on its done mark and release. */
+async function countedNotMarked(body: string) {
+  const service = h.fresh(NO_RETRY);
+  const them = nextSender();
+  const record = inboundRecord(them, body);
+  h.fault({ method: 'POST', route: ROUTES.claimUpdate(record.sid), kind: 500, times: 2 });
+  await expect(service.store().recordInbound(record)).rejects.toThrow();
+  h.emulator.clearFaults();
+  return { service, them, record };
+}
+
 describe('a fresh claim', () => {
   test('stores the message once: appended, counted, claim marked done', async () => {
     const service = h.fresh();
@@ -66,12 +77,7 @@ describe('a claim held by another request', () => {
   });
 
   test('held but counted (only its done mark and release failed): a duplicate, not 503', async () => {
-    const service = h.fresh(NO_RETRY);
-    const them = nextSender();
-    const record = inboundRecord(them, 'counted, not marked');
-    h.fault({ method: 'POST', route: ROUTES.claimUpdate(record.sid), kind: 500, times: 2 });
-    await expect(service.store().recordInbound(record)).rejects.toThrow();
-    h.emulator.clearFaults();
+    const { service, them, record } = await countedNotMarked('counted, not marked');
     expect(await service.sidEntry(OURS, them, record.sid)).toMatchObject({ done: false });
     expect(await service.store().recordInbound(record)).toBe('duplicate');
     expect(await service.thread(OURS, them)).toHaveLength(1);
@@ -134,12 +140,7 @@ describe('a stale claim (injected clock, staleClaimMs)', () => {
   });
 
   test('taken over from an owner that appended and counted (counted: null): found in the thread, not counted twice', async () => {
-    const service = h.fresh(NO_RETRY);
-    const them = nextSender();
-    const record = inboundRecord(them, 'appended and counted, then died');
-    h.fault({ method: 'POST', route: ROUTES.claimUpdate(record.sid), kind: 500, times: 2 });
-    await expect(service.store().recordInbound(record)).rejects.toThrow();
-    h.emulator.clearFaults();
+    const { service, them, record } = await countedNotMarked('appended and counted, then died');
     expect(await service.sidEntry(OURS, them, record.sid)).toMatchObject({ counted: null, done: false });
     // 33 later messages push it out of recentSids (the newest 32): only a recount can tell.
     for (let i = 0; i < 33; i++) expect(await service.store().recordInbound(inboundRecord(them, `later ${i}`))).toBe('stored');

@@ -5,7 +5,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { describeFailure, isNotFound } from '../../../lib/twilio-errors';
 import type { BridgeDeps } from '../deps';
-import { ourNumberOf } from '../send-sms';
+import { ourNumberOf } from '../send-message';
 import { handled, ok, requireScope, ToolInputError } from './result';
 
 const MESSAGE_SID = /^(SM|MM)[0-9a-f]{32}$/;

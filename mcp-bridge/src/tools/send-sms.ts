@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { describeSegments } from '../../../lib/segments';
 import { clientApproval } from '../approval';
 import type { BridgeDeps } from '../deps';
-import { sendSms, type SendOutcome } from '../send-sms';
+import { sendMessage, type SendOutcome } from '../send-message';
 import { ok } from './result';
 
 const DESCRIPTION = [
@@ -101,11 +101,11 @@ export function registerSendSms(server: McpServer, deps: BridgeDeps): void {
       const token = extra._meta?.progressToken;
       // Confirmation mode asks this call's client, when it can, to let its user approve (approval.ts).
       const approve = clientApproval(server.server, { requestId: extra.requestId, signal: extra.signal });
-      const result = await sendSms({ ...deps, approve }, input, async (message, progress) => {
+      const result = await sendMessage({ ...deps, approve }, input, async (message, progress) => {
         if (token === undefined) return;
         await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress, message } });
       }).catch((error: unknown): SendOutcome => {
-        // Only the steps before the create call can throw (sendSms catches everything after it).
+        // Only the steps before the create call can throw (sendMessage catches everything after it).
         deps.log.error(`send_sms failed before reaching Twilio: ${error instanceof Error ? error.message : String(error)}`);
         return { outcome: 'refused', to: input.to, sid: null, status: null, errorCode: null, conversationId: null, warning: null, reason: 'The bridge could not reach Twilio (see its log).' };
       });

@@ -1,5 +1,5 @@
 /**
- * sendSms with its dependencies as fakes (shared by send-sms-approval, send-path and
+ * sendMessage with its dependencies as fakes (shared by send-sms-approval, send-path and
  * send-policy-order): a clock that moves only when told (sleep advances it), a MemoryGuard, and a
  * Twilio whose Messages API accepts every create unless told otherwise. A test may pass a real
  * store or a real twilio client (the emulator's) instead.
@@ -11,7 +11,7 @@ import { type BridgeConfig, loadConfig } from '../../../mcp-bridge/src/config';
 import { MemoryConfirmations } from '../../../mcp-bridge/src/confirmations';
 import type { Logger } from '../../../mcp-bridge/src/logger';
 import { MemoryGuard, type SendGuard } from '../../../mcp-bridge/src/send-guard';
-import type { SendDeps } from '../../../mcp-bridge/src/send-sms';
+import type { SendDeps, TwilioMessage } from '../../../mcp-bridge/src/send-message';
 
 export const OUR = '+15005550006';
 export const TO = '+14155550100';
@@ -24,17 +24,8 @@ export function configFrom(env: Record<string, string> = {}): BridgeConfig {
   return loaded.config;
 }
 
-/** The fields of a Twilio Message resource that sendSms reads. */
-export interface FakeMessage {
-  sid: string;
-  status: string;
-  errorCode: number | null;
-  from: string | null;
-  numSegments: string;
-  dateCreated: Date;
-  body: string;
-  direction: string;
-}
+/** The fields of a Twilio Message resource that sendMessage reads, and the lookup's direction. */
+export type FakeMessage = TwilioMessage & { direction: string };
 
 export interface SendHarnessOptions {
   env?: Record<string, string>;

@@ -66,7 +66,8 @@ export interface SendOutcome {
 
 export type Progress = (message: string, progress: number, total?: number) => Promise<void>;
 
-interface TwilioMessage {
+/** The fields of a Twilio Message resource a send reads. */
+export interface TwilioMessage {
   sid: string;
   status: string;
   errorCode: number | null;
@@ -128,7 +129,7 @@ async function checkPolicy(deps: SendDeps, to: string, input: SendInput): Promis
   return { ok: true, ourNumber: chosen.number, inbox: chosen.inbox };
 }
 
-export async function sendSms(deps: SendDeps, input: SendInput, progress: Progress = async () => {}): Promise<SendOutcome> {
+export async function sendMessage(deps: SendDeps, input: SendInput, progress: Progress = async () => {}): Promise<SendOutcome> {
   // The call's budget counts from here: time the human takes to approve is the client's time too.
   const callStartedAt = deps.now().getTime();
   const base = { to: input.to, sid: null, status: null, errorCode: null, reason: null, conversationId: null, warning: null };
