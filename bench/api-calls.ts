@@ -24,15 +24,15 @@ const OPERATIONS: Operation[] = [
   {
     id: 'send.new',
     label: 'send_sms, new conversation',
-    expectedSync: 15,
+    expectedSync: 13,
     explain:
-      'api: 1 create + status reads until final (polls at 250, 500, 750… ms); sync 15: opt-out check = inbox entry read before sending (MessageStore.conversationEntry, 404 here); the send guard (SyncSendGuard): duplicate claim 404 → create the sender-and-recipient Map → create (3), the cap ledgers Map read (1 page) and the sender\'s item If-Match updated (1); after the create the claim records the SID (1); then MessageStore.recordOutbound: thread append 404 → create List → append (3), sid map item 404 → create Map → create (3), inbox entry create (1: the opt-out read already showed it missing); the claim records the final status (1)',
+      'api: 1 create + status reads until final (polls at 250, 500, 750… ms); sync 13: opt-out check = inbox entry read before sending (MessageStore.conversationEntry, 404 here: a new conversation); the send guard (SyncSendGuard): its sender-and-recipient Map created first (a new recipient), then the duplicate claim (2), the cap ledgers Map read (1 page) and the sender\'s item If-Match updated (1); while Twilio takes the message, the thread List and sid Map are created (2, prepareConversation); after the create the claim records the SID (1); then MessageStore.recordOutbound: thread append (1), then the sid map item and the inbox entry create side by side (2); after the delivery wait the final status on the claim and on the thread item, side by side (2)',
   },
   {
     id: 'send.existing',
     label: 'send_sms, existing conversation',
-    expectedSync: 9,
-    explain: 'api: 1 create + status reads; sync 9: opt-out check (inbox entry read); the guard: claim create, the ledgers page, the If-Match update of the sender\'s ledger, then the SID on the claim; thread append, sid map item create, If-Match update of the entry read before sending; the final status on the claim',
+    expectedSync: 10,
+    explain: 'api: 1 create + status reads; sync 10: opt-out check (inbox entry read); the guard: claim create, the ledgers page, the If-Match update of the sender\'s ledger, then the SID on the claim; thread append, then sid map item create and If-Match update of the entry read before sending, side by side; after the wait the final status on the claim and, with one If-Match write against the append\'s revision, on the thread item (the thread is written while the wait polls)',
   },
   {
     id: 'send.callbacks',
@@ -94,7 +94,7 @@ const OPERATIONS: Operation[] = [
     id: 'receive.all.three',
     label: 'receive_sms {} (all), 3 conversations with 1 new each',
     expectedSync: 14,
-    explain: 'sync 8 + 3 × 2: per conversation with news a List page and a cursor update, one after another',
+    explain: 'sync 8 + 3 × 2: per conversation with news a List page and a cursor update, the conversations side by side',
   },
   {
     id: 'list',

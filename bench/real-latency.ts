@@ -345,10 +345,11 @@ function latencyTargets(results: Map<string, Samples>, rtt: number): Target[] {
   const reads = [...results.keys()].map((key) => key.slice(0, key.lastIndexOf('@'))).filter((id, i, all) => all.indexOf(id) === i && /^(receive|wait|list$|get|media|list\.index\.(10|1000)$)/.test(id));
   for (const id of reads) add(`${results.get(`${id}@${rtt}`)?.label ?? id} @ ${rtt} ms`, '≤ 3 round trips', roundTrips(id), 3);
   for (const id of ['send.noWait.new', 'send.noWait.existing']) add(`${results.get(`${id}@${rtt}`)?.label ?? id} @ ${rtt} ms`, '≤ the create + 3 round trips', roundTrips(id), 4);
-  const waiting = results.get(`send.wait@${rtt}`);
-  if (waiting && waiting.afterWaitMs.length > 0) {
-    const after = Math.round((summarize(waiting.afterWaitMs).median / rtt) * 10) / 10;
-    targets.push({ label: `send_sms waiting for delivery @ ${rtt} ms, after the wait`, goal: '≤ the wait + 1 round trip', actual: `${after.toFixed(1)} round trips from the last status read's answer to the result`, met: after <= 1 });
+  const [waiting, waitingAtZero] = [results.get(`send.wait@${rtt}`), results.get('send.wait@0')];
+  if (waiting?.afterWaitMs.length && waitingAtZero?.afterWaitMs.length) {
+    // As for the others: the bridge's own work after the wait (the same at any RTT) is no round trip.
+    const after = Math.round(((summarize(waiting.afterWaitMs).median - summarize(waitingAtZero.afterWaitMs).median) / rtt) * 10) / 10;
+    targets.push({ label: `send_sms waiting for delivery @ ${rtt} ms, after the wait`, goal: '≤ the wait + 1 round trip', actual: `${after.toFixed(1)} round trips from the last status read's answer to the result, beyond the time at 0 ms`, met: after <= 1 });
   }
   add(`webhook /sms/incoming @ ${rtt} ms`, '≤ 4 round trips', roundTrips('incoming'), 4);
   const incoming = results.get(`incoming@${rtt}`);
