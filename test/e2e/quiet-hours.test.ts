@@ -3,9 +3,8 @@
  * twilio-run and the built bridge over stdio. The bridge reads the real clock, so every window
  * is placed around the current time on the recipient's clock (Intl, as the bridge computes it).
  */
-import { spawnSync } from 'node:child_process';
 import { textOf, type BridgeProcess } from '../../scripts/system/bridge-process';
-import { BRIDGE_BIN } from '../support/paths';
+import { expectStartRefused } from '../support/start-refusal';
 import { MAGIC_FROM_NUMBER, startSystem, type System } from '../support/system';
 
 const MESSAGING_SERVICE = `MG${'7'.repeat(32)}`;
@@ -137,13 +136,7 @@ describe('numbers that do not tell their zone', () => {
 });
 
 describe('malformed settings stop the start with one clear line', () => {
-  const run = (env: Record<string, string>) =>
-    spawnSync(process.execPath, [BRIDGE_BIN], {
-      env: { PATH: process.env.PATH ?? '', TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'tok-SECRET-do-not-print', TWILIO_PHONE_NUMBER: MAGIC_FROM_NUMBER, ...env },
-      input: '',
-      encoding: 'utf8',
-      timeout: 10_000,
-    });
+  const base = { TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'tok-SECRET-do-not-print', TWILIO_PHONE_NUMBER: MAGIC_FROM_NUMBER };
 
   test.each([
     [{ QUIET_HOURS: '9pm-8am' }, /QUIET_HOURS must be a start and an end time in 24-hour HH:MM.*e\.g\. QUIET_HOURS=21:00-08:00/],
@@ -151,11 +144,6 @@ describe('malformed settings stop the start with one clear line', () => {
     [{ QUIET_HOURS: '08:00-08:00' }, /QUIET_HOURS starts and ends at the same time/],
     [{ QUIET_HOURS: '21:00-08:00', QUIET_HOURS_TIMEZONE: 'Mars/Olympus_Mons' }, /QUIET_HOURS_TIMEZONE must be an IANA time zone name such as America\/New_York/],
   ])('%p', (env, message) => {
-    const result = run(env);
-    expect(result.status).toBe(1);
-    expect(result.stdout).toBe('');
-    expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(message);
-    expect(result.stderr).not.toContain('tok-SECRET-do-not-print');
+    expectStartRefused({ ...base, ...env }, message, 'tok-SECRET-do-not-print');
   });
 });

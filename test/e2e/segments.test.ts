@@ -9,7 +9,7 @@ import { describeSegments, segmentInfo, type SegmentInfo } from '../../lib/segme
 import { startEmulator, type Emulator } from '../../emulator';
 import { startBridge, textOf, type BridgeProcess } from '../../scripts/system/bridge-process';
 import { MAGIC_FROM_NUMBER } from '../../emulator/magic-numbers';
-
+import { emulatorBridgeEnv } from '../support/emulator-bridge-env';
 
 let emulator: Emulator;
 let bridge: BridgeProcess;
@@ -18,16 +18,7 @@ let recipient = 0;
 const nextRecipient = () => `+1415555${String(4000 + recipient++)}`;
 
 function bridgeEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    TWILIO_ACCOUNT_SID: emulator.accountSid,
-    TWILIO_AUTH_TOKEN: emulator.authToken,
-    TWILIO_PHONE_NUMBER: MAGIC_FROM_NUMBER,
-    TWILIO_API_BASE_URL: emulator.url,
-    SEND_WAIT_SECONDS: '0',
-    SEND_LIMIT_PER_MINUTE: '100',
-    SEND_LIMIT_PER_HOUR: '1000',
-    ...extra,
-  };
+  return emulatorBridgeEnv(emulator, { SEND_WAIT_SECONDS: '0', SEND_LIMIT_PER_MINUTE: '100', SEND_LIMIT_PER_HOUR: '1000', ...extra });
 }
 
 async function withBridge<T>(env: Record<string, string>, run: (bridge: BridgeProcess) => Promise<T>): Promise<T> {

@@ -2,10 +2,10 @@
  * send_sms end to end: the built bridge over stdio (real MCP client), the real twilio client
  * inside it, and the emulator on loopback.
  */
-import { spawnSync } from 'node:child_process';
 import { startEmulator, type Emulator } from '../../emulator';
 import { startBridge, textOf, type BridgeProcess } from '../../scripts/system/bridge-process';
-import { BRIDGE_BIN } from '../support/paths';
+import { emulatorBridgeEnv } from '../support/emulator-bridge-env';
+import { expectStartRefused } from '../support/start-refusal';
 import { MAGIC_FROM_NUMBER } from '../../emulator/magic-numbers';
 
 const FRIEND = '+14155550100';
@@ -14,14 +14,7 @@ let emulator: Emulator;
 let bridge: BridgeProcess;
 
 function bridgeEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    TWILIO_ACCOUNT_SID: emulator.accountSid,
-    TWILIO_AUTH_TOKEN: emulator.authToken,
-    TWILIO_PHONE_NUMBER: MAGIC_FROM_NUMBER,
-    TWILIO_API_BASE_URL: emulator.url,
-    SEND_WAIT_SECONDS: '10',
-    ...extra,
-  };
+  return emulatorBridgeEnv(emulator, { SEND_WAIT_SECONDS: '10', ...extra });
 }
 
 const creates = () => emulator.count({ method: 'POST', product: 'api', route: /Messages\.json$/ });
@@ -146,9 +139,6 @@ describe('rate limits', () => {
 });
 
 describe('configuration errors stop start-up with one clear line', () => {
-  const run = (env: Record<string, string>) =>
-    spawnSync(process.execPath, [BRIDGE_BIN], { env: { PATH: process.env.PATH ?? '', ...env }, input: '', encoding: 'utf8', timeout: 10_000 });
-
   test.each([
     [{}, /TWILIO_ACCOUNT_SID is not set/],
     [{ TWILIO_ACCOUNT_SID: 'AC123' }, /TWILIO_ACCOUNT_SID must be "AC" followed by 32 hex characters/],
@@ -156,13 +146,7 @@ describe('configuration errors stop start-up with one clear line', () => {
     [{ TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'tok-SECRET-do-not-print' }, /TWILIO_PHONE_NUMBER is not set/],
     [{ TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'tok-SECRET-do-not-print', TWILIO_PHONE_NUMBER: '5005550006' }, /TWILIO_PHONE_NUMBER is not usable/],
   ])('%p', (env, message) => {
-    const result = run(env);
-    expect(result.status).toBe(1);
-    expect(result.stdout).toBe('');
-    expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(message);
-    expect(result.stderr).not.toContain('tok-SECRET-do-not-print');
-    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expectStartRefused(env, message, 'tok-SECRET-do-not-print');
   });
 
   test('bad credentials are reported by the tool as Twilio error 20003, without the secret', async () => {

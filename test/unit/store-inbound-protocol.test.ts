@@ -104,16 +104,21 @@ describe('a claim held by another request', () => {
 });
 
 describe('a stale claim (injected clock, staleClaimMs)', () => {
-  test('is in progress up to staleClaimMs, then taken over and stored once', async () => {
+  /** A claim left behind by a request that died before appending (its release failed too). */
+  async function orphanedClaim(options: { staleClaimMs?: number }) {
     const service = h.fresh(NO_RETRY);
     const them = nextSender();
     const record = inboundRecord(them, 'orphaned');
     h.fault({ method: 'POST', route: ROUTES.append, kind: 500, times: 1 });
     h.fault({ method: 'POST', route: ROUTES.claimUpdate(record.sid), kind: 500, times: 1 });
     const claimedAt = h.clock;
-    await expect(service.store({ staleClaimMs: 5000 }).recordInbound(record)).rejects.toThrow();
+    await expect(service.store(options).recordInbound(record)).rejects.toThrow();
     h.emulator.clearFaults();
+    return { service, them, record, claimedAt };
+  }
 
+  test('is in progress up to staleClaimMs, then taken over and stored once', async () => {
+    const { service, them, record, claimedAt } = await orphanedClaim({ staleClaimMs: 5000 });
     h.clock = claimedAt + 4999;
     await expect(service.store({ staleClaimMs: 5000 }).recordInbound(record)).rejects.toBeInstanceOf(StoreInProgressError);
     h.clock = claimedAt + 5000;
@@ -125,14 +130,7 @@ describe('a stale claim (injected clock, staleClaimMs)', () => {
   });
 
   test('the default staleClaimMs is 20 s', async () => {
-    const service = h.fresh(NO_RETRY);
-    const them = nextSender();
-    const record = inboundRecord(them, 'orphaned');
-    h.fault({ method: 'POST', route: ROUTES.append, kind: 500, times: 1 });
-    h.fault({ method: 'POST', route: ROUTES.claimUpdate(record.sid), kind: 500, times: 1 });
-    const claimedAt = h.clock;
-    await expect(service.store().recordInbound(record)).rejects.toThrow();
-    h.emulator.clearFaults();
+    const { service, record, claimedAt } = await orphanedClaim({});
     h.clock = claimedAt + 19_999;
     await expect(service.store().recordInbound(record)).rejects.toBeInstanceOf(StoreInProgressError);
     h.clock = claimedAt + 20_000;
