@@ -109,7 +109,9 @@ export async function takeAllNew(ctx: StoreContext, unsettled: Unsettled, option
   const byShard = new Map<string, number[]>();
   withNews.forEach(({ entry }, i) => {
     const shard = ctx.inbox.shardOf(entry.conversationId);
-    byShard.set(shard, [...(byShard.get(shard) ?? []), i]);
+    const queue = byShard.get(shard);
+    if (queue) queue.push(i);
+    else byShard.set(shard, [i]);
   });
   const worker = async (queue: number[]) => {
     for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
