@@ -171,7 +171,9 @@ export async function clearEmptiedSettings(flags: DeployFlags, deployed: { servi
   }
   io.out(
     clear.length
-      ? `Turned off (empty or absent in .env, deleted from ${environment.domainName}): ${clear.join(', ')}`
+      // Sorted: the Variables list in the order they were created (twilio-run creates them side
+      // by side), and the report should read the same on every deploy.
+      ? `Turned off (empty or absent in .env, deleted from ${environment.domainName}): ${[...clear].sort().join(', ')}`
       : `Settings: none to turn off on ${environment.domainName}.`,
   );
   return 0;
