@@ -5,8 +5,8 @@
  *   thread_<conversationId>   List: the conversation's messages, append-only, in arrival order
  *   sids_<conversationId>     Map: MessageSid → claim / list index (dedupe and status updates)
  *   inbox_<0..7>              Maps: conversationId → InboxEntry, sharded by conversation id
- *   sent_<hash>               Map: one sender's recent sends to one recipient (duplicate claims,
- *                             confirmation tokens), items expiring with the duplicate window
+ *   sent_<hash>               Map: one sender's recent sends (duplicate claims, confirmation
+ *                             tokens), items expiring with the duplicate window
  *   guard_ledgers             Map: sender → that sender's send-cap ledger; the account's caps
  *                             count all of them (one page read, one write of the sender's item)
  *   reconcile_state           Map: reconciled source (one of our numbers, or a Messaging
@@ -16,7 +16,11 @@
  * whole product at 20 incoming messages per second. Eight shards let list_conversations read the
  * inbox in eight calls while every other write lands on a per-conversation object. For the same
  * reason each send writes the guard's shared object once (its own sender's item of the ledgers
- * Map), and its duplicate claim lives in a Map of that sender and recipient only.
+ * Map), and its duplicate claim lives in a Map of its sender only: at most three writes a send
+ * (claim, sent, final status), so some six sends a second, above a long code's one a second (and
+ * the ledgers Map's one write a send already bounds the whole service at 20).
+ * One Map per sender, not per recipient, so that it exists from the sender's first send on and
+ * the claim of a first message to someone is one round trip, not a 404 and a create first.
  */
 import { createHash } from 'node:crypto';
 
@@ -49,8 +53,8 @@ export function shortHash(value: string): string {
 }
 
 /** `sender`: the guard's sender key, a reader key (one SMS_USER) or "shared" (one-person bridges). */
-export function sentMapName(sender: string, to: string): string {
-  return `sent_${shortHash(`${sender}|${to}`)}`;
+export function sentMapName(sender: string): string {
+  return `sent_${shortHash(sender)}`;
 }
 
 export const GUARD_LEDGERS_MAP = 'guard_ledgers';

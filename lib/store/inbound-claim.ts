@@ -127,12 +127,15 @@ async function releaseIfOwned(ctx: StoreContext, map: string, sid: string, token
   }
 }
 
-/** The sids the conversation's inbox entry counted last (the newest 32): stored for certain. */
+/**
+ * The sids the conversation's inbox entry counted last (the newest 32): the inbound ones stored for
+ * certain (an outbound one is counted beside its append: recordOutbound).
+ */
 export async function recentlyCounted(ctx: StoreContext, conversationId: string): Promise<ReadonlySet<string>> {
   return new Set((await ctx.inbox.get(conversationId))?.entry.recentSids ?? []);
 }
 
-/** The inbox counts a message only after it is in the thread. */
+/** The inbox counts an inbound message only after it is in the thread. */
 async function isCounted(ctx: StoreContext, conversationId: string, sid: string): Promise<boolean> {
   const counted = await recentlyCounted(ctx, conversationId).catch(() => new Set<string>());
   return counted.has(sid);

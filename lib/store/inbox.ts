@@ -11,17 +11,24 @@ import { isDuplicateKey, isRevisionConflict, type SyncGateway } from './sync-gat
 /** How many of the newest sids an entry remembers, to count a retried write only once. */
 const RECENT_SIDS = 32;
 
-export interface Activity {
+interface ActivityBase {
   conversationId: string;
   ourNumber: string;
   theirNumber: string;
   sid: string;
-  index: number;
-  direction: 'inbound' | 'outbound';
   at: string;
   /** Inbound STOP/START keywords change this; undefined leaves it. */
   optedOut?: boolean;
 }
+
+/** An inbound message is counted after its append, at the list index it got. */
+export type InboundActivity = ActivityBase & { direction: 'inbound'; index: number };
+/**
+ * An outbound message may be counted beside its append (recordOutbound), before it has an index:
+ * null then, and recentSids alone keeps it counted once (a recount puts the sids it counted there).
+ */
+export type OutboundActivity = ActivityBase & { direction: 'outbound'; index: number | null };
+export type Activity = InboundActivity | OutboundActivity;
 
 /** An entry as last read, with the revision to write against; null when it did not exist. */
 export type InboxSnapshot = { entry: InboxEntry; revision: string } | null;
@@ -56,7 +63,7 @@ export function newInboxEntry(conversation: Pick<Activity, 'conversationId' | 'o
 
 function applyActivity(entry: InboxEntry | null, activity: Activity): InboxEntry {
   const base = entry ?? newInboxEntry(activity);
-  if (base.recentSids.includes(activity.sid) || activity.index <= (base.countedThrough ?? -1)) return base;
+  if (base.recentSids.includes(activity.sid) || (activity.index !== null && activity.index <= (base.countedThrough ?? -1))) return base;
   const inbound = activity.direction === 'inbound';
   const latest = activity.at >= base.lastActivityAt;
   return {
@@ -65,7 +72,7 @@ function applyActivity(entry: InboxEntry | null, activity: Activity): InboxEntry
     lastDirection: latest ? activity.direction : base.lastDirection,
     messageCount: base.messageCount + 1,
     inboundCount: base.inboundCount + (inbound ? 1 : 0),
-    lastInboundIndex: inbound ? Math.max(base.lastInboundIndex, activity.index) : base.lastInboundIndex,
+    lastInboundIndex: activity.direction === 'inbound' ? Math.max(base.lastInboundIndex, activity.index) : base.lastInboundIndex,
     recentSids: [...base.recentSids, activity.sid].slice(-RECENT_SIDS),
     optedOut: activity.optedOut ?? base.optedOut,
   };
@@ -73,13 +80,14 @@ function applyActivity(entry: InboxEntry | null, activity: Activity): InboxEntry
 
 /** A thread item as a recount sees it. */
 export interface CountedItem {
+  sid: string;
   index: number;
   direction: 'inbound' | 'outbound';
   createdAt: string;
 }
 
 /** The entry with its counters taken from the whole thread, which holds `activity`'s message. */
-function recounted(entry: InboxEntry | null, items: readonly CountedItem[], activity: Activity): InboxEntry {
+function recounted(entry: InboxEntry | null, items: readonly CountedItem[], activity: InboundActivity): InboxEntry {
   const base = entry ?? newInboxEntry(activity);
   const inbound = items.filter((item) => item.direction === 'inbound');
   const latest = items.reduce<CountedItem | null>((last, item) => (!last || item.createdAt >= last.createdAt ? item : last), null);
@@ -91,7 +99,11 @@ function recounted(entry: InboxEntry | null, items: readonly CountedItem[], acti
     inboundCount: inbound.length,
     lastInboundIndex: Math.max(base.lastInboundIndex, ...inbound.map((item) => item.index)),
     countedThrough: Math.max(base.countedThrough ?? -1, ...items.map((item) => item.index)),
-    recentSids: base.recentSids.includes(activity.sid) ? base.recentSids : [...base.recentSids, activity.sid].slice(-RECENT_SIDS),
+    // The sids of the items counted here, not only the activity's: an outbound count carries no
+    // index for countedThrough to stop (recordOutbound counts beside the append), so one of an
+    // item this thread read included, landing after this write, must find its sid here. Sids the
+    // entry had but the thread lacks are dropped: this write's counters do not include them either.
+    recentSids: [...items.map((item) => item.sid).filter((sid) => sid !== activity.sid), activity.sid].slice(-RECENT_SIDS),
     optedOut: activity.optedOut ?? base.optedOut,
   };
 }
@@ -110,9 +122,15 @@ export class Inbox {
     return entry ? { entry, revision: item.revision } : null;
   }
 
-  /** Counts a stored message once, however often it is retried. */
-  async record(activity: Activity, known?: InboxSnapshot): Promise<InboxEntry> {
-    return this.update(activity.conversationId, (current) => applyActivity(current, activity), known);
+  /** Counts a stored message once, however often it is retried: true when this call counted it. */
+  async record(activity: Activity, known?: InboxSnapshot): Promise<boolean> {
+    let counted = false;
+    await this.update(activity.conversationId, (current) => {
+      const next = applyActivity(current, activity);
+      counted = next !== current;
+      return next;
+    }, known);
+    return counted;
   }
 
   /**
@@ -120,9 +138,11 @@ export class Inbox {
    * and that recentSids no longer shows: the counters are taken from the thread itself, read after
    * the entry, and written against the entry's revision, so a count landing in between makes it
    * read both again. `countedThrough` then keeps the counts of messages the recount included from
-   * adding them a second time.
+   * adding them a second time, and recentSids the null-index counts of outbound ones. (An outbound
+   * count landing before its append, read by a recount between the two, is under-counted by one:
+   * a rare edge, accepted.)
    */
-  async recount(activity: Activity, readThread: () => Promise<CountedItem[]>): Promise<InboxEntry> {
+  async recount(activity: InboundActivity, readThread: () => Promise<CountedItem[]>): Promise<InboxEntry> {
     const shard = inboxShardFor(activity.conversationId);
     for (let conflicts = 0; ; conflicts++) {
       const current = await this.get(activity.conversationId);
@@ -138,6 +158,20 @@ export class Inbox {
         if (!conflict || conflicts >= MAX_CONFLICTS) throw error;
       }
     }
+  }
+
+  /**
+   * Takes back the count of an outbound message whose append failed after the count landed
+   * (recordOutbound): one less in messageCount and its sid out of recentSids, only while recentSids
+   * shows it counted (so a repeat, or a recount that did not include it, takes nothing back).
+   * The other fields stay as they are.
+   */
+  async uncount(conversationId: string, sid: string): Promise<InboxEntry | null> {
+    return this.update(conversationId, (current) =>
+      current && current.recentSids.includes(sid)
+        ? { ...current, messageCount: Math.max(0, current.messageCount - 1), recentSids: current.recentSids.filter((counted) => counted !== sid) }
+        : current,
+    );
   }
 
   /**

@@ -65,7 +65,7 @@ export class MessageStore {
     return recordInbound(this.ctx, this.staleClaimMs, record, signals);
   }
 
-  /** The sids the conversation's inbox entry counted last (the newest 32): stored for certain. */
+  /** The sids the conversation's inbox entry counted last (the newest 32): the inbound ones stored for certain. */
   recentlyCounted(conversationId: string): Promise<ReadonlySet<string>> {
     return recentlyCounted(this.ctx, conversationId);
   }

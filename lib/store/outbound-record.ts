@@ -1,33 +1,53 @@
 /**
- * Recording what the bridge sent (send_sms's protocol): the thread item, the sid entry status
- * callbacks look up (merging a callback that came first), and the inbox count.
+ * Recording what the bridge sent (send_sms's protocol), in two round trips: the thread item and the
+ * inbox count side by side (an outbound count needs no list index: recentSids keeps it counted
+ * once), then the sid entry status callbacks look up (it needs the index; merging a callback that
+ * came first).
  */
 import { conversationIdFor } from '../conversation-id';
 import type { MessageRecord, SidEntry } from '../message-record';
 import { advancesStatus, type MessageStatus } from '../message-status';
 import { sidMapName, threadListName } from '../sync-names';
-import type { InboxSnapshot } from './inbox';
+import type { InboxSnapshot, OutboundActivity } from './inbox';
 import type { StoreContext } from './store-context';
 import { setStatus } from './status-update';
 import { conversationOf, isSameSid, MAX_CONFLICTS, parseSidEntry, type RecordedOutbound } from './stored-message';
 import { isDuplicateKey, isRevisionConflict, type SyncGateway } from './sync-gateway';
 
+const ignore = () => undefined;
+
 /**
- * `inbox`: the conversation's inbox entry as the caller read it before sending (spares a read).
- * A new conversation's thread and sid map are best made first (prepareConversation). Returns the
- * item's revision too, for advanceOutbound.
+ * The append and the count go out together; the sid entry follows the append. `inbox`: the
+ * conversation's inbox entry as the caller read it before sending (spares a read). A new
+ * conversation's thread and sid map are best made first (prepareConversation). Returns the item's
+ * revision too, for advanceOutbound.
+ *
+ * A failed append takes the count back (best effort: Inbox.uncount, only if it landed), and its
+ * error is thrown. A failed count with a stored item is thrown too, but after the sid entry is
+ * written, so the status callbacks still find the message.
  */
 export async function recordOutbound(ctx: StoreContext, record: MessageRecord, inbox?: InboxSnapshot): Promise<RecordedOutbound> {
   const { conversationId, ourNumber, theirNumber } = conversationOf(record);
   const list = threadListName(conversationId);
-  const appended = await ctx.sync.appendOnceItem(list, record, isSameSid(record.sid));
+  const activity: OutboundActivity = { conversationId, ourNumber, theirNumber, sid: record.sid, index: null, direction: 'outbound', at: record.createdAt };
+  const counting = ctx.inbox.record(activity, inbox);
+  counting.catch(ignore); // awaited below; not an unhandled rejection while the append is pending
+  let appended: { index: number; revision: string };
+  try {
+    appended = await ctx.sync.appendOnceItem(list, record, isSameSid(record.sid));
+  } catch (error) {
+    // The inbox must not count a message its thread lacks: once the count has settled, take it
+    // back (a failed count may have landed unanswered), unless it found the message counted by an
+    // earlier call. A retry of recordOutbound counts it again.
+    const countedNow = await counting.catch(() => true);
+    if (countedNow) await ctx.inbox.uncount(conversationId, record.sid).catch(ignore);
+    throw error;
+  }
   const { index } = appended;
-  // The sid entry (what status callbacks look up) and the count are independent: side by side.
-  const [merged] = await Promise.all([
-    recordSid(ctx, list, sidMapName(conversationId), record, index),
-    ctx.inbox.record({ conversationId, ourNumber, theirNumber, sid: record.sid, index, direction: 'outbound', at: record.createdAt }, inbox),
-  ]);
-  return merged ?? { ...record, index, revision: appended.revision };
+  const [sidEntry, count] = await Promise.allSettled([recordSid(ctx, list, sidMapName(conversationId), record, index), counting]);
+  if (sidEntry.status === 'rejected') throw sidEntry.reason;
+  if (count.status === 'rejected') throw count.reason;
+  return sidEntry.value ?? { ...record, index, revision: appended.revision };
 }
 
 /** The outbound message's sid entry; the stored message when an early status callback moved it. */

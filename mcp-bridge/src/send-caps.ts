@@ -107,6 +107,23 @@ export function recordSend(ledger: CapLedger, limits: CapLimits, now: number, to
   return { minute, hour: bump(ledger.hour, MINUTE, HOUR, limits.perHour > 0), day: bump(ledger.day, HOUR, DAY, limits.perDay > 0) };
 }
 
+/**
+ * The ledger without one send that recordSend counted at `at` to `to`: a reservation withdrawn
+ * because a check beside it refused the send (send-guard.ts). What was dropped since stays dropped.
+ */
+export function forgetSend(ledger: CapLedger, at: number, to: string): CapLedger {
+  const last = ledger.minute.map((send) => send.at === at && send.to === to).lastIndexOf(true);
+  const minute = last < 0 ? ledger.minute : ledger.minute.filter((_, i) => i !== last);
+  const drop = (buckets: Record<string, number>, size: number): Record<string, number> => {
+    const bucket = String(bucketOf(at, size));
+    const count = buckets[bucket];
+    if (count === undefined) return buckets;
+    const { [bucket]: _dropped, ...rest } = buckets;
+    return count > 1 ? { ...rest, [bucket]: count - 1 } : rest;
+  };
+  return { minute, hour: drop(ledger.hour, MINUTE), day: drop(ledger.day, HOUR) };
+}
+
 /** Several senders' ledgers as one, for the account's caps. */
 export function mergeLedgers(ledgers: readonly CapLedger[]): CapLedger {
   const sum = (pick: (ledger: CapLedger) => Record<string, number>) => {

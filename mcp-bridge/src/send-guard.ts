@@ -11,7 +11,7 @@
  * the service and kept across restarts; MemoryGuard, for a bridge without a Sync service, keeps it
  * in the process, so it cannot see other bridges' sends or those before a restart.
  */
-import { type CapLedger, type CapLimits, type CapScope, capRefusal, EMPTY_LEDGER, recordSend } from './send-caps';
+import { type CapLedger, type CapLimits, type CapScope, capRefusal, EMPTY_LEDGER, forgetSend, recordSend } from './send-caps';
 
 export type { CapScope } from './send-caps';
 
@@ -43,14 +43,18 @@ export type Reservation =
 
 /** What send_sms needs of a guard; the memory one answers at once, the Sync one after its calls. */
 export interface SendGuard {
-  /** `hints.newRecipient`: nothing was ever exchanged with `to` (its state is likely still to be created). */
-  reserve(to: string, body: string, media?: readonly string[], hints?: { newRecipient?: boolean }): Promise<Reservation> | Reservation;
+  reserve(to: string, body: string, media?: readonly string[]): Promise<Reservation> | Reservation;
   /** Twilio took (or may have taken) the message: remember it for the duplicate window. */
   complete(ticket: string, outcome: { sid: string | null; status: string }): Promise<void> | void;
   /** Later news about a completed send (its final status). */
   updateStatus(ticket: string, status: string): Promise<void> | void;
   /** Twilio refused the message outright: nothing was sent, so nothing is remembered (it still counts). */
   release(ticket: string): Promise<void> | void;
+  /**
+   * The send does not go ahead after all (a policy check run beside the reservation refused it):
+   * undone as if never reserved, its claim removed and its count taken back.
+   */
+  withdraw(ticket: string): Promise<void> | void;
 }
 
 /** Collapses whitespace so "Hi  there" and "Hi there " count as the same message. */
@@ -87,7 +91,7 @@ export interface LedgerCell {
 /** One process's guard of one sender: for a bridge without a Sync service. */
 export class MemoryGuard implements SendGuard {
   private readonly sent = new Map<string, PriorSend>();
-  private readonly tickets = new Map<string, { key: string; state: 'flying' | 'done' }>();
+  private readonly tickets = new Map<string, { key: string; state: 'flying' | 'done'; at: number; to: string }>();
   private own: CapLedger = EMPTY_LEDGER;
   private readonly limits: { own: CapLimits; account: CapLimits };
   private nextTicket = 1;
@@ -113,7 +117,7 @@ export class MemoryGuard implements SendGuard {
     this.own = recordSend(this.own, this.limits.own, now, to);
     this.account.value = recordSend(this.account.value, this.limits.account, now, to);
     const ticket = String(this.nextTicket++);
-    this.tickets.set(ticket, { key, state: 'flying' });
+    this.tickets.set(ticket, { key, state: 'flying', at: now, to });
     return { kind: 'go', ticket };
   }
 
@@ -132,6 +136,14 @@ export class MemoryGuard implements SendGuard {
 
   release(ticket: string): void {
     if (this.tickets.get(ticket)?.state === 'flying') this.tickets.delete(ticket);
+  }
+
+  withdraw(ticket: string): void {
+    const flight = this.tickets.get(ticket);
+    if (flight?.state !== 'flying') return;
+    this.tickets.delete(ticket);
+    this.own = forgetSend(this.own, flight.at, flight.to);
+    this.account.value = forgetSend(this.account.value, flight.at, flight.to);
   }
 
   private forgetOld(now: number): void {

@@ -21,9 +21,9 @@ import type { BridgeConfig } from './config';
 import type { Logger } from './logger';
 import { checkSegments, checkSendInput, type SendInput } from './send-input';
 import { CONFIRMATION_TTL_MINUTES, type Confirmations } from './confirmations';
-import type { CapScope, SendGuard } from './send-guard';
+import type { CapScope, Reservation, SendGuard } from './send-guard';
 import { checkSendAt, isAllowedRecipient, replyOnlyRefusal } from './send-policy';
-import { chooseSender } from './sender';
+import { chooseSender, senderCandidates } from './sender';
 import { quietHoursRefusal } from './quiet-hours';
 
 export interface SendDeps {
@@ -89,13 +89,22 @@ const CAP_WORDS: Record<CapScope, string> = {
 
 /**
  * The policy checks before any Messages API call; the first refusal wins and names its rule.
- * When the send may go, what the checks learnt travels on: the sending number, and the
- * conversation's inbox entry read for the opt-out check (null: a new conversation), so that
- * recording the message afterwards need not read it again.
+ * First the rules that read nothing (checkRules), then those that read the conversation's inbox
+ * entry (checkRecipient), beside which sendMessage makes the guard's reservation. When the send
+ * may go, what the checks learnt travels on: the sending number, and the conversation's inbox
+ * entry read for the opt-out check (null: a new conversation), so that recording the message
+ * afterwards need not read it again.
  */
 type PolicyVerdict = { ok: false; reason: string } | { ok: true; ourNumber: string | undefined; inbox: InboxSnapshot | undefined };
 
-async function checkPolicy(deps: SendDeps, to: string, input: SendInput): Promise<PolicyVerdict> {
+/**
+ * The rules that read nothing: a refusal, or the numbers to send from and the quiet-hours refusal,
+ * if any, which comes last: a STOP or a policy refusal is final, while quiet hours say when it
+ * could go (sendAt).
+ */
+type Rules = { ok: false; reason: string } | { ok: true; numbers: readonly string[] | null; quiet: string | null };
+
+async function checkRules(deps: SendDeps, to: string, input: SendInput): Promise<Rules> {
   const { scope } = deps.config;
   if (!scope.ok) return { ok: false, reason: scope.reason };
   if (!isAllowedRecipient(to, deps.config.sendAllowlist)) {
@@ -106,12 +115,18 @@ async function checkPolicy(deps: SendDeps, to: string, input: SendInput): Promis
     const when = checkSendAt(input.sendAt, deps.now());
     if (!when.ok) return { ok: false, reason: when.reason };
   }
+  // A whole-account scope (an HTTP token without identity) sends from the bridge's own number.
+  const numbers = scope.numbers ?? (deps.config.sender.phoneNumber ? [deps.config.sender.phoneNumber] : null);
+  const allowed = senderCandidates(numbers, input.from);
+  if (!allowed.ok) return allowed;
+  return { ok: true, numbers, quiet: await quietHoursRefusal(deps.config, to, deps.now(), input.sendAt) };
+}
+
+async function checkRecipient(deps: SendDeps, to: string, input: SendInput, rules: Extract<Rules, { ok: true }>): Promise<PolicyVerdict> {
   const store = await deps.store();
   let chosen: Awaited<ReturnType<typeof chooseSender>>;
   try {
-    // A whole-account scope (an HTTP token without identity) sends from the bridge's own number.
-    const numbers = scope.numbers ?? (deps.config.sender.phoneNumber ? [deps.config.sender.phoneNumber] : null);
-    chosen = await chooseSender(numbers, input.from, store ? (ourNumber) => store.conversationEntry(ourNumber, to) : null);
+    chosen = await chooseSender(rules.numbers, input.from, store ? (ourNumber) => store.conversationEntry(ourNumber, to) : null);
   } catch (error) {
     // The opt-out state cannot be read (wrong credentials, Sync down): refuse, since a STOP must
     // be honoured, but with Twilio's code and what to do, not a bare "could not reach Twilio".
@@ -123,10 +138,17 @@ async function checkPolicy(deps: SendDeps, to: string, input: SendInput): Promis
     const reason = replyOnlyRefusal(store ? (chosen.inbox?.entry ?? null) : undefined, to, chosen.number);
     if (reason) return { ok: false, reason };
   }
-  // Last: a STOP or a policy refusal is final, while quiet hours say when it could go (sendAt).
-  const quiet = await quietHoursRefusal(deps.config, to, deps.now(), input.sendAt);
-  if (quiet) return { ok: false, reason: quiet };
+  if (rules.quiet) return { ok: false, reason: rules.quiet };
   return { ok: true, ourNumber: chosen.number, inbox: chosen.inbox };
+}
+
+/** A reservation that never rejects: a guard that throws is a guard that cannot vouch for the send. */
+async function reserve(guard: SendGuard, to: string, body: string, mediaUrl: readonly string[]): Promise<Reservation> {
+  try {
+    return await guard.reserve(to, body, mediaUrl);
+  } catch (error) {
+    return { kind: 'unavailable', reason: `The send guard failed: ${describeFailure(error).replace(/\.?$/, '.')}` };
+  }
 }
 
 export async function sendMessage(deps: SendDeps, input: SendInput, progress: Progress = async () => {}): Promise<SendOutcome> {
@@ -146,8 +168,14 @@ export async function sendMessage(deps: SendDeps, input: SendInput, progress: Pr
     return { ...outcomeBase, outcome: 'refused', reason: sized.reason };
   }
 
-  const policy = await checkPolicy(deps, to, input);
+  const rules = await checkRules(deps, to, input);
+  // When only the inbox read is left to decide (no approval to ask for, no quiet hours refusing),
+  // the guard reserves beside it: one round trip for both. A refusal then withdraws it.
+  const early = rules.ok && !deps.config.sendConfirmation && rules.quiet === null ? reserve(deps.guard, to, body, mediaUrl) : null;
+  const policy = rules.ok ? await checkRecipient(deps, to, input, rules) : rules;
   if (!policy.ok) {
+    const withdrawn = await early;
+    if (withdrawn?.kind === 'go') await deps.guard.withdraw(withdrawn.ticket);
     deps.log.warn(`send to ${deps.log.phone(to)} refused by policy: ${policy.reason}`);
     return { ...outcomeBase, outcome: 'refused', reason: policy.reason };
   }
@@ -158,7 +186,7 @@ export async function sendMessage(deps: SendDeps, input: SendInput, progress: Pr
 
   // An inbox entry read as absent: a conversation never had, whose Sync objects do not exist yet.
   const newConversation = policy.inbox === null;
-  const reservation = await deps.guard.reserve(to, body, mediaUrl, { newRecipient: newConversation });
+  const reservation = await (early ?? reserve(deps.guard, to, body, mediaUrl));
   const knownConversation = policy.ourNumber ? conversationIdFor(policy.ourNumber, to) : null;
   if (reservation.kind === 'duplicate') {
     deps.log.info(`send to ${deps.log.phone(to)} not repeated: same message already sent (${reservation.prior.sid ?? 'sid unknown'})`);

@@ -9,6 +9,14 @@ export type SenderChoice =
   | { ok: true; number: string | undefined; inbox: InboxSnapshot | undefined }
   | { ok: false; reason: string };
 
+/** The numbers the sender is chosen from, before anything is read: the one asked for, if it is ours. */
+export function senderCandidates(numbers: readonly string[] | null, asked: string | undefined): { ok: true; candidates: readonly string[] } | { ok: false; reason: string } {
+  if (asked !== undefined && !(numbers ?? []).includes(asked.trim())) {
+    return { ok: false, reason: `"${asked.trim().slice(0, 24)}" is not one of your Twilio numbers${numbers?.length ? ` (${numbers.join(', ')})` : ''}. Leave "from" out, or use one of those.` };
+  }
+  return { ok: true, candidates: asked !== undefined ? [asked.trim()] : numbers ?? [] };
+}
+
 /**
  * `numbers`: the scope's numbers (null: a Messaging Service picks); `entryOf`: the conversation's
  * inbox entry for one of our numbers, or null without a store (then nothing is read).
@@ -18,10 +26,9 @@ export async function chooseSender(
   asked: string | undefined,
   entryOf: ((ourNumber: string) => Promise<InboxSnapshot>) | null,
 ): Promise<SenderChoice> {
-  if (asked !== undefined && !(numbers ?? []).includes(asked.trim())) {
-    return { ok: false, reason: `"${asked.trim().slice(0, 24)}" is not one of your Twilio numbers${numbers?.length ? ` (${numbers.join(', ')})` : ''}. Leave "from" out, or use one of those.` };
-  }
-  const candidates = asked !== undefined ? [asked.trim()] : numbers ?? [];
+  const allowed = senderCandidates(numbers, asked);
+  if (!allowed.ok) return allowed;
+  const { candidates } = allowed;
   if (candidates.length === 0) return { ok: true, number: undefined, inbox: undefined };
   if (!entryOf) return { ok: true, number: candidates[0], inbox: undefined };
   const entries = await Promise.all(candidates.map(async (number) => ({ number, inbox: await entryOf(number) })));

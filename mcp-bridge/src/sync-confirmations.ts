@@ -24,14 +24,14 @@ export class SyncConfirmations implements Confirmations {
   async issue(to: string, body: string, media: readonly string[], sendAt?: string): Promise<string> {
     const token = newConfirmationToken();
     const data = { key: shortHash(confirmationKey(to, body, media, sendAt)), expiresAt: this.now() + CONFIRMATION_TTL_SECONDS * 1000 };
-    await (await this.sync()).mapCreate(sentMapName(this.sender, to), `c_${token}`, data, { ttlSeconds: CONFIRMATION_TTL_SECONDS });
+    await (await this.sync()).mapCreate(sentMapName(this.sender), `c_${token}`, data, { ttlSeconds: CONFIRMATION_TTL_SECONDS });
     return token;
   }
 
   async redeem(token: string, to: string, body: string, media: readonly string[], sendAt?: string): Promise<boolean> {
     if (!TOKEN.test(token)) return false;
     const sync = await this.sync();
-    const map = sentMapName(this.sender, to);
+    const map = sentMapName(this.sender);
     const found = await sync.mapGet(map, `c_${token}`);
     const entry = TokenSchema.safeParse(found?.data);
     if (!found || !entry.success || entry.data.expiresAt <= this.now() || entry.data.key !== shortHash(confirmationKey(to, body, media, sendAt))) return false;

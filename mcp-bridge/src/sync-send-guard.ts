@@ -2,25 +2,29 @@
  * The send guard kept in Twilio Sync, so that it holds across restarts and for every bridge on
  * the service (LibreChat's per-user processes, LibreChat and Claude Desktop side by side, several
  * HTTP instances). Per send, with the names of lib/sync-names.ts:
- * - the duplicate claim: an atomic create of the message's item in `sent_<sender, recipient>`
- *   (the webhook's kind of claim: of two bridges sending the same message at once, one creates,
- *   the other finds it), expiring with the duplicate window; it later records the SID and status;
+ * - the duplicate claim: an atomic create of the message's item in the sender's `sent_<sender>`
+ *   Map (the webhook's kind of claim: of two bridges sending the same message at once, one
+ *   creates, the other finds it), expiring with the duplicate window; it later records the SID
+ *   and status;
  * - the caps: every sender's ledger is an item of one Map (`guard_ledgers`); a send reads that Map
  *   (one page per 100 senders), checks its sender's caps on its own item and the account's on
  *   the sum of all, and counts itself with one conditional (If-Match) write of its own item. So
  *   concurrent sends of different users never conflict; a sender's own caps are exact, while the
  *   account's may be passed by as many sends as different users make in the same instant.
- * Cost: 1 create + 1 read before the message is created, together (one round trip), then 1 write;
- * 1 write after the create, 1 more when the final status differs. No object is written twice by
- * one send except its own claim. Any Sync failure refuses the send: the guard never lets a
- * message through unchecked.
+ * Cost before the message is created: one round trip. The claim, the ledgers' read and the count
+ * go together: the count is written against the revision this process last wrote (its caps
+ * checked on that ledger, exact when the If-Match holds), and the account's caps are checked on
+ * the read; a refusal takes the count back. Only when another bridge of the sender wrote in
+ * between, or on the process's first send, does the count follow the read (one round trip more).
+ * After the create: 1 write, 1 more when the final status differs. Any Sync failure refuses the
+ * send: the guard never lets a message through unchecked.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { isDuplicateKey, isRevisionConflict, type MapItem, type SyncGateway } from '../../lib/store/sync-gateway';
+import { describeFailure, isNotFound } from '../../lib/twilio-errors';
 import { GUARD_LEDGERS_MAP, sentMapName, shortHash } from '../../lib/sync-names';
-import { describeFailure } from '../../lib/twilio-errors';
-import { type CapLedger, type CapLimits, EMPTY_LEDGER, keepingFor, mergeLedgers, recordSend } from './send-caps';
+import { type CapLedger, type CapLimits, capRefusal, EMPTY_LEDGER, forgetSend, keepingFor, mergeLedgers, recordSend } from './send-caps';
 import { capLimits, firstCapRefusal, type GuardLimits, messageKey, type Reservation, type SendGuard } from './send-guard';
 
 const ClaimSchema = z.object({
@@ -55,10 +59,27 @@ function unavailable(error: unknown): Reservation {
   return { kind: 'unavailable', reason: `The send guard's state in Twilio Sync could not be checked: ${describeFailure(error).replace(/\.?$/, '.')}` };
 }
 
+/** A send counted in its sender's ledger: when, and to whom (the recipient key). */
+interface Counted {
+  at: number;
+  to: string;
+}
+
 interface Ticket {
+  at: number;
   map: string;
   key: string;
   claim: Claim | null;
+  counted: Counted | null;
+}
+
+/** How long a ticket is kept at least: longer than any call lives (a send reports on its ticket until it returns). */
+const TICKET_KEEP_MS = 15 * 60_000;
+
+/** The sender's ledger item as this process last wrote it. */
+interface OwnLedger {
+  revision: string;
+  ledger: CapLedger;
 }
 
 export interface SyncSendGuardOptions {
@@ -75,14 +96,18 @@ export interface SyncSendGuardOptions {
 export class SyncSendGuard implements SendGuard {
   private readonly tickets = new Map<string, Ticket>();
   private readonly limits: { own: CapLimits; account: CapLimits };
+  private readonly keep: CapLimits;
   private readonly now: () => number;
+  /** A hint, never trusted: a count against it is an If-Match write, which fails when it is stale. */
+  private own: OwnLedger | null = null;
 
   constructor(private readonly options: SyncSendGuardOptions) {
     this.limits = capLimits(options.limits);
+    this.keep = keepingFor(this.limits.own, this.limits.account);
     this.now = options.now ?? Date.now;
   }
 
-  async reserve(to: string, body: string, media: readonly string[] = [], hints: { newRecipient?: boolean } = {}): Promise<Reservation> {
+  async reserve(to: string, body: string, media: readonly string[] = []): Promise<Reservation> {
     let sync: SyncGateway;
     try {
       sync = await this.options.sync();
@@ -90,40 +115,49 @@ export class SyncSendGuard implements SendGuard {
       return unavailable(error);
     }
     const now = this.now();
-    for (const [old, held] of this.tickets) if (!held.claim || now - held.claim.at >= this.options.limits.duplicateWindowMs) this.tickets.delete(old);
+    const keepMs = Math.max(TICKET_KEEP_MS, this.options.limits.duplicateWindowMs);
+    for (const [old, held] of this.tickets) if (now - held.at >= keepMs) this.tickets.delete(old);
     const ticket = randomUUID();
-    const map = sentMapName(this.options.sender, to);
+    const map = sentMapName(this.options.sender);
     const key = `m_${shortHash(messageKey(to, body, media))}`;
     const claim: Claim | null = this.options.limits.duplicateWindowMs > 0 ? { state: 'sending', sid: null, status: 'sending', at: now, owner: ticket } : null;
     const capped = isActive(this.limits.own) || isActive(this.limits.account);
+    const recipient = shortHash(to);
     let claimed = false;
+    let counted: Counted | null = null;
     try {
-      const [prior, ledgers] = await Promise.all([
-        claim ? this.claim(sync, map, key, claim, hints.newRecipient ?? false).then((found) => ((claimed = found === null), found)) : null,
+      const [prior, ledgers, countedOn] = await Promise.all([
+        claim ? this.claim(sync, map, key, claim).then((found) => ((claimed = found === null), found)) : null,
         capped ? this.readLedgers(sync) : null,
+        capped ? this.countOnOwnLast(sync, now, recipient).then((on) => ((counted = on ? { at: now, to: recipient } : null), on)) : null,
       ]);
-      if (prior) return prior;
-      const refused = ledgers ? await this.count(sync, ledgers, now, shortHash(to)) : null;
+      let refused: Reservation | null = prior;
+      if (!refused && ledgers) {
+        if (countedOn) refused = this.refusal(countedOn, ledgers, now, recipient);
+        else {
+          refused = await this.count(sync, ledgers, now, recipient);
+          if (!refused) counted = { at: now, to: recipient };
+        }
+      }
       if (refused) {
-        if (claimed) await sync.mapDelete(map, key).catch(() => undefined);
+        await this.undo(sync, { at: now, map, key, claim: claimed ? claim : null, counted });
         return refused;
       }
     } catch (error) {
-      if (claimed) await sync.mapDelete(map, key).catch(() => undefined);
+      await this.undo(sync, { at: now, map, key, claim: claimed ? claim : null, counted });
       return unavailable(error);
     }
-    this.tickets.set(ticket, { map, key, claim });
+    this.tickets.set(ticket, { at: now, map, key, claim, counted });
     return { kind: 'go', ticket };
   }
 
   /** null: this send holds the claim now; else what the earlier claim says. */
-  private async claim(sync: SyncGateway, map: string, key: string, claim: Claim, newRecipient: boolean): Promise<Reservation | null> {
+  private async claim(sync: SyncGateway, map: string, key: string, claim: Claim): Promise<Reservation | null> {
     const windowMs = this.options.limits.duplicateWindowMs;
     const ttlSeconds = Math.ceil(windowMs / 1000);
     for (let conflicts = 0; conflicts < MAX_CONFLICTS; conflicts++) {
       try {
-        // A new recipient's map is not there yet: created first, sparing the 404's round trip.
-        await sync.mapCreate(map, key, claim, { ttlSeconds, containerLikelyMissing: newRecipient && conflicts === 0 });
+        await sync.mapCreate(map, key, claim, { ttlSeconds });
         return null;
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
@@ -160,6 +194,31 @@ export class SyncSendGuard implements SendGuard {
     return items;
   }
 
+  /** The first cap this send passes, given the sender's ledger before it and every sender's as read. */
+  private refusal(own: CapLedger, ledgers: Map<string, MapItem>, now: number, to: string): Reservation | null {
+    const others = [...ledgers].filter(([key]) => key !== this.options.sender).map(([, item]) => ledgerOf(item));
+    return firstCapRefusal({ own, account: mergeLedgers([own, ...others]) }, this.limits, now, to);
+  }
+
+  /**
+   * Counts the send against the ledger this process last wrote, beside the ledgers' read: the
+   * ledger it counted on, or null when it did not count (nothing written yet, the sender's caps
+   * refuse on that ledger, or another bridge wrote since), and count() decides on the read.
+   */
+  private async countOnOwnLast(sync: SyncGateway, now: number, to: string): Promise<CapLedger | null> {
+    const known = this.own;
+    if (!known || capRefusal(known.ledger, this.limits.own, now, to)) return null;
+    const next = recordSend(known.ledger, this.keep, now, to);
+    try {
+      this.own = { revision: await sync.mapUpdate(GUARD_LEDGERS_MAP, this.options.sender, next, known.revision, { ttlSeconds: LEDGER_TTL_SECONDS }), ledger: next };
+      return known.ledger;
+    } catch (error) {
+      // Stale (412), or expired with its TTL (404): count() then works from the read.
+      if (isRevisionConflict(error) || isNotFound(error)) return null;
+      throw error;
+    }
+  }
+
   /**
    * Checks this send against the sender's caps and the account's (all ledgers summed), then counts
    * it with an If-Match write of the sender's item. On a conflict (another send of the same
@@ -167,17 +226,17 @@ export class SyncSendGuard implements SendGuard {
    */
   private async count(sync: SyncGateway, ledgers: Map<string, MapItem>, now: number, to: string): Promise<Reservation | null> {
     const { sender } = this.options;
-    const others = [...ledgers].filter(([key]) => key !== sender).map(([, item]) => ledgerOf(item));
-    const keep = keepingFor(this.limits.own, this.limits.account);
     let current = ledgers.get(sender) ?? null;
     for (let conflicts = 0; conflicts < MAX_CONFLICTS; conflicts++) {
       const own = ledgerOf(current);
-      const refused = firstCapRefusal({ own, account: mergeLedgers([own, ...others]) }, this.limits, now, to);
+      const refused = this.refusal(own, ledgers, now, to);
       if (refused) return refused;
-      const next = recordSend(own, keep, now, to);
+      const next = recordSend(own, this.keep, now, to);
       try {
-        if (current) await sync.mapUpdate(GUARD_LEDGERS_MAP, sender, next, current.revision, { ttlSeconds: LEDGER_TTL_SECONDS });
-        else await sync.mapCreate(GUARD_LEDGERS_MAP, sender, next, { ttlSeconds: LEDGER_TTL_SECONDS });
+        const revision = current
+          ? await sync.mapUpdate(GUARD_LEDGERS_MAP, sender, next, current.revision, { ttlSeconds: LEDGER_TTL_SECONDS })
+          : (await sync.mapCreate(GUARD_LEDGERS_MAP, sender, next, { ttlSeconds: LEDGER_TTL_SECONDS })).revision;
+        this.own = { revision, ledger: next };
         return null;
       } catch (error) {
         if (!(current ? isRevisionConflict(error) : isDuplicateKey(error))) throw error;
@@ -185,6 +244,47 @@ export class SyncSendGuard implements SendGuard {
       current = await sync.mapGet(GUARD_LEDGERS_MAP, sender);
     }
     throw new Error('Too many concurrent sends of this sender.');
+  }
+
+  /** Takes one counted send out of the sender's ledger (If-Match, re-read on a conflict). */
+  private async uncount(sync: SyncGateway, counted: Counted): Promise<void> {
+    const { sender } = this.options;
+    let current = this.own;
+    for (let conflicts = 0; conflicts < MAX_CONFLICTS; conflicts++) {
+      if (!current) {
+        const item = await sync.mapGet(GUARD_LEDGERS_MAP, sender);
+        if (!item) return;
+        current = { revision: item.revision, ledger: ledgerOf(item) };
+      }
+      const restored = forgetSend(current.ledger, counted.at, counted.to);
+      try {
+        this.own = { revision: await sync.mapUpdate(GUARD_LEDGERS_MAP, sender, restored, current.revision, { ttlSeconds: LEDGER_TTL_SECONDS }), ledger: restored };
+        return;
+      } catch (error) {
+        if (!isRevisionConflict(error)) throw error;
+      }
+      current = null;
+    }
+    throw new Error('Too many concurrent sends of this sender.');
+  }
+
+  /**
+   * A reservation given up (a cap or an earlier claim refused it, Sync failed, or the send's
+   * policy refused it): its claim deleted and its count taken back, side by side. Best effort: a
+   * count left standing only refuses sooner, and a claim left standing expires with the window.
+   */
+  private async undo(sync: SyncGateway, held: Ticket): Promise<void> {
+    await Promise.all([
+      held.claim?.state === 'sending' ? sync.mapDelete(held.map, held.key).catch((error: unknown) => this.options.warn(`the send guard could not remove a claim given up (it expires with the duplicate window): ${describeFailure(error)}`)) : null,
+      held.counted ? this.uncount(sync, held.counted).catch((error: unknown) => this.options.warn(`the send guard could not take back a count given up (it only refuses sooner until it ages out): ${describeFailure(error)}`)) : null,
+    ]);
+  }
+
+  async withdraw(ticket: string): Promise<void> {
+    const held = this.tickets.get(ticket);
+    this.tickets.delete(ticket);
+    if (!held) return;
+    await this.undo(await this.options.sync(), held);
   }
 
   async complete(ticket: string, outcome: { sid: string | null; status: string }): Promise<void> {

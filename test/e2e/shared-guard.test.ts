@@ -58,12 +58,17 @@ test('50 identical sends spread over 5 bridges, each killed after its 10: one te
 
 test('two bridges racing the same message, 100 times: one text each time', async () => {
   const to = '+14155550302';
-  const [a, b] = await Promise.all([startBridge(system.bridgeEnv(uncapped)), startBridge(system.bridgeEnv(uncapped))]);
+  // A service of its own, and rounds no faster than Sync lets one sender's claims Map be written
+  // (20 writes/s, three a round): beyond that Sync refuses, and so, closed, does the guard.
+  const env = { ...uncapped, TWILIO_SYNC_SERVICE_SID: system.emulator.createSyncService('racing') };
+  const ROUND_MS = 170;
+  const [a, b] = await Promise.all([startBridge(system.bridgeEnv(env)), startBridge(system.bridgeEnv(env))]);
   try {
     const outcomes: string[] = [];
     for (let round = 0; round < 100; round++) {
       const body = `Reminder ${round}: dentist at 3pm`;
-      const results = await Promise.all([a.call('send_sms', { to, body }), b.call('send_sms', { to, body })]);
+      const paced = new Promise((resolve) => setTimeout(resolve, ROUND_MS));
+      const [results] = await Promise.all([Promise.all([a.call('send_sms', { to, body }), b.call('send_sms', { to, body })]), paced]);
       outcomes.push(results.map((result) => String(result.structuredContent?.outcome)).sort().join('+'));
       expect(system.emulator.messages().filter((message) => message.to === to && message.body === body)).toHaveLength(1);
     }

@@ -8,6 +8,8 @@ import { SyncConfirmations } from '../../mcp-bridge/src/sync-confirmations';
 import type { GuardLimits, Reservation } from '../../mcp-bridge/src/send-guard';
 import { SyncSendGuard } from '../../mcp-bridge/src/sync-send-guard';
 import { startEmulator, type Emulator } from '../../emulator';
+import { GUARD_LEDGERS_MAP } from '../../lib/sync-names';
+import { traceDepth } from '../support/call-depth';
 
 const TO = '+14155550100';
 // The guards' clock moves with the emulator's (advanceTime), which decides Sync TTL expiry.
@@ -87,6 +89,73 @@ test('the account ledger is shared by senders; each sender has its own', async (
   expect(await make('u_a').reserve('+14155550211', 'b')).toMatchObject({ kind: 'rate-limited', account: false, scope: 'overall', limit: 1 });
   expect((await make('u_b').reserve('+14155550212', 'c')).kind).toBe('go');
   expect(await make('u_c').reserve('+14155550213', 'd')).toMatchObject({ kind: 'rate-limited', account: true, scope: 'overall', limit: 2 });
+});
+
+describe('the count beside the claim and the read', () => {
+  const capped: GuardLimits = { duplicateWindowMs: 600_000, perMinute: 3, perRecipientPerMinute: 0, accountPerMinute: 10 };
+
+  function traced(limits: GuardLimits = capped) {
+    const { gateway } = bridges(limits);
+    const trace = traceDepth(gateway);
+    const make = (sender = 'u_a') => new SyncSendGuard({ sync: async () => trace.gateway, sender, limits, warn: () => undefined, now: clock });
+    const sends = async (sender = 'u_a') => ((await gateway.mapGet<{ minute: unknown[] }>(GUARD_LEDGERS_MAP, sender))?.data.minute ?? []).length;
+    return { trace, make, sends };
+  }
+
+  test('a process\'s later sends reserve in one round trip; its first, or after another bridge counted, in two', async () => {
+    const { trace, make, sends } = traced();
+    const [bridge, other] = [make(), make()];
+    await bridge.reserve('+14155550220', 'first');
+    trace.reset();
+    expect((await bridge.reserve('+14155550221', 'second')).kind).toBe('go');
+    expect(trace.calls()).toEqual([
+      { method: 'mapCreate', depth: 1 },
+      { method: 'mapPage', depth: 1 },
+      { method: 'mapUpdate', depth: 1 },
+    ]);
+    expect((await other.reserve('+14155550222', 'third')).kind).toBe('go');
+    trace.reset();
+    // Its last write is stale now: the If-Match fails and the count follows the read, exactly.
+    expect(await bridge.reserve('+14155550223', 'fourth')).toMatchObject({ kind: 'rate-limited', account: false, limit: 3 });
+    expect(trace.depth()).toBe(2);
+    expect(await sends()).toBe(3);
+  });
+
+  test('one process, six sends at once with room for two more: two go, and the ledger counts three', async () => {
+    const { make, sends } = traced();
+    const bridge = make();
+    await bridge.reserve('+14155550230', 'warm');
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => bridge.reserve(`+1415555024${i}`, `message ${i}`)));
+    expect(results.filter((result) => result.kind === 'go')).toHaveLength(2);
+    expect(await sends()).toBe(3);
+  });
+
+  test('refused by the account\'s cap after counting: the count is taken back', async () => {
+    const { make, sends } = traced({ ...capped, accountPerMinute: 2 });
+    const bridge = make('u_a');
+    expect((await bridge.reserve('+14155550250', 'a')).kind).toBe('go');
+    expect((await make('u_b').reserve('+14155550251', 'b')).kind).toBe('go');
+    expect(await bridge.reserve('+14155550252', 'c')).toMatchObject({ kind: 'rate-limited', account: true, limit: 2 });
+    expect(await sends('u_a')).toBe(1);
+  });
+
+  test('a duplicate found beside the count: the count is taken back', async () => {
+    const { make, sends } = traced();
+    const bridge = make();
+    await bridge.complete(ticketOf(await bridge.reserve(TO, 'Hello')), { sid: 'SM1', status: 'sent' });
+    expect(await bridge.reserve(TO, 'Hello')).toMatchObject({ kind: 'duplicate' });
+    expect(await sends()).toBe(1);
+  });
+
+  test('withdrawn (the policy beside it refused): no claim and no count left', async () => {
+    const { make, sends } = traced();
+    const bridge = make();
+    await bridge.reserve('+14155550260', 'warm');
+    await bridge.withdraw(ticketOf(await bridge.reserve(TO, 'Hello')));
+    expect(await sends()).toBe(1);
+    expect((await make().reserve(TO, 'Hello')).kind).toBe('go');
+    expect(await sends()).toBe(2);
+  });
 });
 
 test('Sync failing on the ledgers: unavailable, and the claim taken is given up', async () => {

@@ -263,7 +263,7 @@ describe('the send guard (fakes)', () => {
     ['account rate-limited', { kind: 'rate-limited', scope: 'day', account: true, limit: 1000, retryAfterSeconds: 3600 }, /at most 1000 messages per day for the whole account/],
     ['unavailable (its Sync state unreadable)', { kind: 'unavailable', reason: 'The send guard could not read Twilio Sync.' }, /^The send guard could not read Twilio Sync\. Without it a second text cannot be ruled out/],
   ])('%s: refused, nothing created', async (_label, reservation, reason) => {
-    const guard: SendGuard = { reserve: () => reservation, complete: () => undefined, updateStatus: () => undefined, release: () => undefined };
+    const guard: SendGuard = { reserve: () => reservation, complete: () => undefined, updateStatus: () => undefined, release: () => undefined, withdraw: () => undefined };
     const harness = sendHarness({ guard });
     const result = await sendMessage(harness.deps, MESSAGE);
     expect(result.outcome).toBe('refused');

@@ -7,7 +7,7 @@
  * (the emulator's Sync) where a rule needs one.
  */
 import type { ApprovalAnswer } from '../../mcp-bridge/src/approval';
-import type { SendGuard } from '../../mcp-bridge/src/send-guard';
+import { MemoryGuard, type SendGuard } from '../../mcp-bridge/src/send-guard';
 import type { SendInput } from '../../mcp-bridge/src/send-input';
 import { sendMessage } from '../../mcp-bridge/src/send-message';
 import { OUR, sendHarness, T0, TO } from './support/send-harness';
@@ -81,6 +81,9 @@ const RULES: Rule[] = [
   { name: 'send guard', outcome: 'refused', refusal: /^Rate limit reached/, apply: (s) => void (s.guardRefuses = true) },
 ];
 
+/** The rules decided by the inbox read, which the guard's reservation runs beside (sendMessage). */
+const READ_BESIDE_THE_GUARD = new Set(['opt-out', 'reply-only']);
+
 function baseScenario(): Scenario {
   return { env: {}, input: { to: TO, body: 'Your appointment is confirmed.' }, store: null, guardRefuses: false };
 }
@@ -98,6 +101,7 @@ async function run(scenario: Scenario) {
     complete: () => undefined,
     updateStatus: () => undefined,
     release: () => undefined,
+    withdraw: () => undefined,
   };
   const harness = sendHarness({ env: scenario.env, store, ...(scenario.answer ? { answer: scenario.answer } : {}), ...(scenario.guardRefuses ? { guard: rateLimited } : {}) });
   const result = await sendMessage(harness.deps, scenario.input);
@@ -141,9 +145,10 @@ test.each(pairs)('%s before %s', async (_a, _b, earlier, later) => {
   expect(result.reason).toMatch(earlier.refusal);
   expect(result.reason).not.toMatch(later.refusal);
   expect(harness.create).not.toHaveBeenCalled();
-  // Nothing after the refusing rule ran: the human is not asked, the guard not consulted.
+  // Nothing after the refusing rule ran: the human is not asked, the guard not consulted, except
+  // beside the inbox read, where what it said is not what the caller hears.
   if (later.name === 'human approval') expect(harness.approve).not.toHaveBeenCalled();
-  if (later.name === 'send guard') expect(harness.reserve).not.toHaveBeenCalled();
+  if (later.name === 'send guard') expect(harness.reserve).toHaveBeenCalledTimes(READ_BESIDE_THE_GUARD.has(earlier.name) ? 1 : 0);
 });
 
 test('the approval preview (no client prompt) comes before the guard too: no reservation, no create', async () => {
@@ -154,4 +159,22 @@ test('the approval preview (no client prompt) comes before the guard too: no res
   expect(result.outcome).toBe('needs_confirmation');
   expect(harness.reserve).not.toHaveBeenCalled();
   expect(harness.create).not.toHaveBeenCalled();
+});
+
+describe('a reservation made beside the inbox read is withdrawn when the read refuses', () => {
+  test.each(['opt-out', 'reply-only'])('%s: the guard holds no claim and no count afterwards', async (name) => {
+    const scenario = baseScenario();
+    RULES.find((rule) => rule.name === name)!.apply(scenario);
+    const service = h.fresh();
+    const store = service.store();
+    if (scenario.store?.optedOut) await store.markOptedOut(OUR, TO);
+    // Room for one send a minute: a count left standing would refuse the next one.
+    const guard = new MemoryGuard({ duplicateWindowMs: 600_000, perMinute: 1, perRecipientPerMinute: 0 }, () => T0);
+    const harness = sendHarness({ env: scenario.env, store, guard });
+    const result = await sendMessage(harness.deps, scenario.input);
+    expect(result.reason).toMatch(RULES.find((rule) => rule.name === name)!.refusal);
+    expect(harness.reserve).toHaveBeenCalledTimes(1);
+    // The same message again: neither "in flight" (a claim left) nor over the cap (a count left).
+    expect(guard.reserve(scenario.input.to, scenario.input.body)).toEqual({ kind: 'go', ticket: expect.any(String) });
+  });
 });
