@@ -158,6 +158,13 @@ export function createEmulatorServer(deps: ServerDeps): http.Server {
   };
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    // The simulated round trip is timed from here, against the real clock (not ctx.clock, which
+    // tests move): the emulator's own work and a timer firing late are inside it, not added to it.
+    const arrived = performance.now();
+    const holdUntil = async (ms: number) => {
+      const wait = arrived + ms - performance.now();
+      if (wait > 0) await ctx.timers.delay(wait);
+    };
     const url = new URL(req.url ?? '/', 'http://emulator.invalid');
     const method = (req.method ?? 'GET').toUpperCase();
 
@@ -187,7 +194,7 @@ export function createEmulatorServer(deps: ServerDeps): http.Server {
     const product = productMatch[1] as Product;
     // The simulated round trip: half before the request takes effect, half before the answer.
     const [beforeMs, afterMs] = split(latency.draw(product));
-    if (beforeMs > 0) await ctx.timers.delay(beforeMs);
+    if (beforeMs > 0) await holdUntil(beforeMs);
     const path = productMatch[2]!;
     const match = router.match(product, path);
     const route = match?.def.template ?? path;
@@ -196,13 +203,13 @@ export function createEmulatorServer(deps: ServerDeps): http.Server {
 
     const fault = faults.take({ method, product, route, path });
     if (fault && !fault.afterHandling) {
-      if (afterMs > 0) await ctx.timers.delay(afterMs);
+      if (afterMs > 0) await holdUntil(beforeMs + afterMs);
       ctx.log(`fault ${String(fault.kind)} on ${method} ${url.pathname}`);
       record(applyFault(fault, req, res));
       return;
     }
     const response = dispatch(match, method, path, url, req, await parseBody(req, rawBody));
-    if (afterMs > 0) await ctx.timers.delay(afterMs);
+    if (afterMs > 0) await holdUntil(beforeMs + afterMs);
     if (fault) {
       // The request took effect; the client just never learns it (an ambiguous failure).
       ctx.log(`fault ${String(fault.kind)} after ${method} ${url.pathname} → ${response.status}`);
