@@ -24,15 +24,15 @@ const OPERATIONS: Operation[] = [
   {
     id: 'send.new',
     label: 'send_sms, new conversation',
-    expectedSync: 13,
+    expectedSync: 11,
     explain:
-      'api: 1 create + status reads until final (polls at 250, 500, 750… ms); sync 13: opt-out check = inbox entry read before sending (MessageStore.conversationEntry, 404 here: a new conversation); the send guard (SyncSendGuard): its sender-and-recipient Map created first (a new recipient), then the duplicate claim (2), the cap ledgers Map read (1 page) and the sender\'s item If-Match updated (1); while Twilio takes the message, the thread List and sid Map are created (2, prepareConversation); after the create the claim records the SID (1); then MessageStore.recordOutbound: thread append (1), then the sid map item and the inbox entry create side by side (2); after the delivery wait the final status on the claim and on the thread item, side by side (2)',
+      'api: 1 create + status reads until final (polls at 250, 500, 750… ms); sync 11: together, the opt-out check\'s inbox entry read (MessageStore.conversationEntry, 404 here: a new conversation) and the send guard (SyncSendGuard): the duplicate claim in the sender\'s Map (1), the cap ledgers Map read (1 page) and the sender\'s item If-Match updated (1); while Twilio takes the message, the thread List and sid Map are created (2, prepareConversation); after the create, together, the claim records the SID (1), the thread append (1) and the inbox entry create (1) (MessageStore.recordOutbound), then the sid map item (1); after the delivery wait the final status on the claim and on the thread item, side by side (2)',
   },
   {
     id: 'send.existing',
     label: 'send_sms, existing conversation',
     expectedSync: 10,
-    explain: 'api: 1 create + status reads; sync 10: opt-out check (inbox entry read); the guard: claim create, the ledgers page, the If-Match update of the sender\'s ledger, then the SID on the claim; thread append, then sid map item create and If-Match update of the entry read before sending, side by side; after the wait the final status on the claim and, with one If-Match write against the append\'s revision, on the thread item (the thread is written while the wait polls)',
+    explain: 'api: 1 create + status reads; sync 10: together, the opt-out check (inbox entry read) and the guard\'s claim create, ledgers page and If-Match update of the sender\'s ledger; after the create, together, the SID on the claim, the thread append and the If-Match update of the entry read before sending, then the sid map item create; after the wait the final status on the claim and, with one If-Match write against the append\'s revision, on the thread item (the thread is written while the wait polls)',
   },
   {
     id: 'send.callbacks',
