@@ -125,12 +125,10 @@ export class SyncSendGuard implements SendGuard {
     const recipient = shortHash(to);
     let claimed = false;
     let counted: Counted | null = null;
+    const claiming = claim ? this.claim(sync, map, key, claim).then((found) => ((claimed = found === null), found)) : null;
+    const counting = capped ? this.countOnOwnLast(sync, now, recipient).then((on) => ((counted = on ? { at: now, to: recipient } : null), on)) : null;
     try {
-      const [prior, ledgers, countedOn] = await Promise.all([
-        claim ? this.claim(sync, map, key, claim).then((found) => ((claimed = found === null), found)) : null,
-        capped ? this.readLedgers(sync) : null,
-        capped ? this.countOnOwnLast(sync, now, recipient).then((on) => ((counted = on ? { at: now, to: recipient } : null), on)) : null,
-      ]);
+      const [prior, ledgers, countedOn] = await Promise.all([claiming, capped ? this.readLedgers(sync) : null, counting]);
       let refused: Reservation | null = prior;
       if (!refused && ledgers) {
         if (countedOn) refused = this.refusal(countedOn, ledgers, now, recipient);
@@ -144,6 +142,8 @@ export class SyncSendGuard implements SendGuard {
         return refused;
       }
     } catch (error) {
+      // What the other calls of the wave did, once they have settled, is undone too.
+      await Promise.allSettled([claiming, counting]);
       await this.undo(sync, { at: now, map, key, claim: claimed ? claim : null, counted });
       return unavailable(error);
     }

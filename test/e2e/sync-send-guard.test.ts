@@ -108,7 +108,7 @@ describe('the count beside the claim and the read', () => {
     await bridge.reserve('+14155550220', 'first');
     trace.reset();
     expect((await bridge.reserve('+14155550221', 'second')).kind).toBe('go');
-    expect(trace.calls()).toEqual([
+    expect(trace.calls().sort((a, b) => a.method.localeCompare(b.method))).toEqual([
       { method: 'mapCreate', depth: 1 },
       { method: 'mapPage', depth: 1 },
       { method: 'mapUpdate', depth: 1 },
@@ -144,6 +144,16 @@ describe('the count beside the claim and the read', () => {
     const bridge = make();
     await bridge.complete(ticketOf(await bridge.reserve(TO, 'Hello')), { sid: 'SM1', status: 'sent' });
     expect(await bridge.reserve(TO, 'Hello')).toMatchObject({ kind: 'duplicate' });
+    expect(await sends()).toBe(1);
+  });
+
+  test('Sync failing on the claims: unavailable, and the count made beside them taken back', async () => {
+    const { make, sends } = traced();
+    const bridge = make();
+    await bridge.reserve('+14155550270', 'warm');
+    emulator.injectFault({ product: 'sync', method: 'POST', route: /\/Maps\/sent_[0-9a-f]{16}\/Items$/, kind: 503, times: Infinity });
+    expect(await bridge.reserve(TO, 'Hello')).toMatchObject({ kind: 'unavailable' });
+    emulator.clearFaults();
     expect(await sends()).toBe(1);
   });
 
