@@ -175,7 +175,7 @@ export async function sendMessage(deps: SendDeps, input: SendInput, progress: Pr
   const policy = rules.ok ? await checkRecipient(deps, to, input, rules) : rules;
   if (!policy.ok) {
     const withdrawn = await early;
-    if (withdrawn?.kind === 'go') await deps.guard.withdraw(withdrawn.ticket);
+    if (withdrawn?.kind === 'go') await Promise.resolve(deps.guard.withdraw(withdrawn.ticket)).catch((error: unknown) => deps.log.warn(`the send guard could not withdraw a refused send's reservation: ${describeFailure(error)}`));
     deps.log.warn(`send to ${deps.log.phone(to)} refused by policy: ${policy.reason}`);
     return { ...outcomeBase, outcome: 'refused', reason: policy.reason };
   }
