@@ -88,7 +88,7 @@ export async function runSendLatency(options: BenchOptions): Promise<Omit<Sectio
       { id: 'send.createMs', label: 'emulator Messages create alone (in-process twilio client)', unit: 'ms', value: create },
       { id: 'send.threadWriteMs', label: 'thread write alone (MessageStore.recordOutbound, in-process)', unit: 'ms', value: write, note: 'new conversation (recordOutbound only: no opt-out read)' },
       { id: 'send.rpcMs', label: 'send_sms refused before Twilio (bad number)', unit: 'ms', value: rpc, note: 'stdio + MCP SDK + validation: the floor of any tool call' },
-      { id: 'send.overheadMs', label: 'bridge overhead: send_sms − create alone', unit: 'ms', value: single(send.median - create.median), note: 'sequential Sync round trips around the create: the opt-out read before it, the thread write after it' },
+      { id: 'send.overheadMs', label: 'bridge overhead: send_sms − create alone', unit: 'ms', value: single(send.median - create.median), note: 'the Sync round trips around the create: one before it (the guard beside the opt-out read), two after it (the thread item with the inbox count and the guard record, then the sid entry)' },
       { id: 'send.ratio', label: 'send_sms / create alone', unit: '×', value: ratio(send, create) },
     ];
     const notes = [
