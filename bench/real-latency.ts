@@ -176,6 +176,8 @@ export async function runRealLatency(options: BenchOptions): Promise<Omit<Sectio
       return { them, id };
     };
     let incomingSeq = 1;
+    let firstSender: BridgeProcess | undefined;
+    closers.unshift(async () => firstSender?.close());
     const operations: Operation[] = [
       { id: 'send.noWait.new', label: 'send_sms (SEND_WAIT_SECONDS=0), new conversation', prepare: async () => {
         const to = freshNumber();
@@ -185,6 +187,16 @@ export async function runRealLatency(options: BenchOptions): Promise<Omit<Sectio
         const to = freshNumber();
         await send(noWait, to, 'first');
         return async () => void (await send(noWait, to, 'again'));
+      } },
+      // Not a target: a process has no ledger revision of its own yet, so the guard's count
+      // follows its read (one round trip more). The bridge is new; its Twilio client is loaded.
+      { id: 'send.noWait.firstOfProcess', label: 'send_sms (SEND_WAIT_SECONDS=0), a bridge process\'s first send, existing conversation', prepare: async () => {
+        await firstSender?.close();
+        const to = freshNumber();
+        await send(noWait, to, 'first');
+        const fresh = (firstSender = await startBridge(env({ SEND_WAIT_SECONDS: '0' })));
+        await fresh.call('list_conversations');
+        return async () => void (await send(fresh, to, 'again'));
       } },
       { id: 'send.wait', label: `send_sms waiting for delivery (emulator steps ${DELIVERY_STEP_MS} ms), existing conversation`, prepare: async () => {
         const to = freshNumber();

@@ -6,9 +6,10 @@
  */
 import { request } from 'node:http';
 import { conversationIdFor } from '../../lib/conversation-id';
+import { threadListName } from '../../lib/sync-names';
 import { startBridge, textOf } from '../../scripts/system/bridge-process';
 import { type HttpBridgeProcess, startHttpBridge } from '../../scripts/system/http-bridge';
-import { MAGIC_FROM_NUMBER, startSystem, type System } from '../support/system';
+import { eventually, MAGIC_FROM_NUMBER, startSystem, type System } from '../support/system';
 
 const SECOND = '+14155550111';
 const CROWD = Array.from({ length: 50 }, (_, i) => `+1415555${String(2000 + i)}`);
@@ -138,6 +139,10 @@ describe('the same tools and results as over stdio', () => {
     const steps: unknown[] = [];
     const step = async (name: string, args: Record<string, unknown> = {}) => steps.push({ name, ...(await call(name, args)) });
     await step('send_sms', { to: handset, body: 'Table for two at 8?' });
+    // Its status callbacks come while the next calls run: both runs read the thread once they
+    // have landed, so that get_conversation shows the same status whichever transport is faster.
+    const thread = system.twilio.sync.v1.services(system.syncServiceSid).syncLists(threadListName(conversationId));
+    await eventually(async () => (await thread.syncListItems.list({ limit: 5 })).some((item) => (item.data as { status?: unknown }).status === 'delivered'));
     await system.emulator.simulateInbound({ from: handset, to: MAGIC_FROM_NUMBER, body: 'Yes please' });
     await step('receive_sms', { conversationId });
     await step('list_conversations', { limit: 1 });
