@@ -16,7 +16,7 @@ import { MessageStore } from '../lib/store/message-store';
 import { SyncGateway } from '../lib/store/sync-gateway';
 import { allInboxShards } from '../lib/sync-names';
 import { createTwilioClient, type TwilioClient } from '../lib/twilio-client';
-import { startEmulator, type Emulator } from '../emulator';
+import { roundTripsOf, startEmulator, type Emulator } from '../emulator';
 import { startBridge, type BridgeProcess } from '../scripts/system/bridge-process';
 import { startFunctions, type FunctionsProcess } from '../scripts/system/functions-process';
 import { type BenchOptions, type CallCount, countCalls, handset, messageSid, messagesIn, MAGIC_FROM_NUMBER, pool, UNREACHED_SEND_LIMITS } from './common';
@@ -42,6 +42,8 @@ interface Samples {
   calls: CallCount[];
   /** The waiting send: ms from the answer to its last status read until the tool's result. */
   afterWaitMs: number[];
+  /** Round trips one after another in the emulator's log (roundTripsOf), per repetition. */
+  trips: number[];
 }
 
 const STATUS_READ = '/2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json';
@@ -240,6 +242,7 @@ export async function runRealLatency(options: BenchOptions): Promise<Omit<Sectio
     const measure = async (key: string, label: string, rttMs: number, run: () => Promise<void>) => {
       setLatency(rttMs);
       emulator.resetCounts();
+      const before = emulator.requests().length;
       const started = performance.now();
       try {
         await run();
@@ -247,8 +250,9 @@ export async function runRealLatency(options: BenchOptions): Promise<Omit<Sectio
         const ms = performance.now() - started;
         const endedAt = Date.now();
         setLatency(0);
-        const samples = results.get(key) ?? { label, rttMs, ms: [], calls: [], afterWaitMs: [] };
+        const samples = results.get(key) ?? { label, rttMs, ms: [], calls: [], afterWaitMs: [], trips: [] };
         samples.ms.push(ms);
+        if (rttMs > 0) samples.trips.push(roundTripsOf(emulator.requests().slice(before)).length);
         samples.calls.push(countCalls(emulator));
         // The emulator records a request when its answer leaves (after the simulated RTT).
         const lastStatusRead = emulator.requests().filter((r) => r.method === 'GET' && r.route === STATUS_READ).at(-1);
@@ -328,7 +332,7 @@ export async function runRealLatency(options: BenchOptions): Promise<Omit<Sectio
       }
     }
     const notes = [
-      `Method: one emulator (Sync limits off, delivery steps ${DELIVERY_STEP_MS} ms) whose every Messages and Sync answer is held the RTT (${latencies.join(', ')} ms; half before the request takes effect, half before the answer; no jitter); bridges over stdio with RECONCILE_INTERVAL_SECONDS=0, STATUS_CALLBACK_BASE_URL empty and the send caps out of reach (SEND_WAIT_SECONDS=0 except the waiting send; cancel_scheduled_sms through a bridge with a Messaging Service); the Functions under twilio-run start --no-fork-process --no-live, posted signed webhooks with fetch (the hop from the bench to twilio-run is loopback, not delayed). Each operation's state is prepared with latency off, then latency is switched on (Emulator.setLatency) for the timed call only; ${reps} repetition(s) per RTT (2 at most for 100 conversations with news). "round trips" = wall time / RTT; "beyond the time at 0 ms" = (median − median at 0 ms) / RTT, the round trips spent waiting on Twilio one after another; calls = requests the emulator answered during the call (last repetition). The inbox shards exist beforehand; list_conversations over 10–10,000 runs on a Sync service of its own, its entries written straight into the index.`,
+      `Method: one emulator (Sync limits off, delivery steps ${DELIVERY_STEP_MS} ms) whose every Messages and Sync answer is held the RTT (${latencies.join(', ')} ms; half before the request takes effect, half before the answer; no jitter); bridges over stdio with RECONCILE_INTERVAL_SECONDS=0, STATUS_CALLBACK_BASE_URL empty and the send caps out of reach (SEND_WAIT_SECONDS=0 except the waiting send; cancel_scheduled_sms through a bridge with a Messaging Service); the Functions under twilio-run start --no-fork-process --no-live, posted signed webhooks with fetch (the hop from the bench to twilio-run is loopback, not delayed). Each operation's state is prepared with latency off, then latency is switched on (Emulator.setLatency) for the timed call only; ${reps} repetition(s) per RTT (2 at most for 100 conversations with news). "round trips" = wall time / RTT; "beyond the time at 0 ms" = (median − median at 0 ms) / RTT, the round trips spent waiting on Twilio one after another, timed; "in the emulator's log" = the same round trips counted (emulator roundTripsOf: a request is one round trip later than the latest answered before it arrived), an upper bound a slow machine cannot lower but a bridge busy with a hundred answers can raise; a round-trip target is met when the count is within it, else when the time is (the webhook's are the Functions' calls); calls = requests the emulator answered during the call (last repetition). The inbox shards exist beforehand; list_conversations over 10–10,000 runs on a Sync service of its own, its entries written straight into the index.`,
     ];
     if (problems.length) notes.push(`Problems: ${[...new Set(problems)].slice(0, 8).join('; ')}.`);
     return { name: 'real-latency', title: TITLE, metrics, targets: latencyTargets(results, latencies.at(-1)!), notes };
@@ -337,10 +341,16 @@ export async function runRealLatency(options: BenchOptions): Promise<Omit<Sectio
   }
 }
 
+/** The most round trips one after another the emulator's log shows for a call, over its repetitions. */
+function countedTrips(samples: Samples | undefined): number | null {
+  return samples?.trips.length ? Math.max(...samples.trips) : null;
+}
+
 /**
  * Issue 16's targets at the slowest RTT measured, in round trips spent waiting on Twilio one after
  * another: (median at the RTT − median at 0 ms) / RTT, so the bridge's own work (the same at any
- * RTT) is not counted as a round trip. A send's create is one of its round trips. The waiting
+ * RTT) is not counted as a round trip, printed beside the round trips counted in the emulator's
+ * log (roundTripsOf, an upper bound; see addCounted). A send's create is one of its round trips. The waiting
  * send is timed from the answer to its last status read (the end of its wait) to its result.
  * Cold start and footprint have their targets in sections 1 and 2.
  */
@@ -354,16 +364,26 @@ function latencyTargets(results: Map<string, Samples>, rtt: number): Target[] {
     if (value === null) return;
     targets.push({ label, goal, actual: `${value.toFixed(unit === 'ms' ? 0 : 1)} ${unit}${unit === 'ms' ? '' : ' beyond the time at 0 ms'}`, met: value <= limit });
   };
+  // Two figures for one thing. The count from the emulator's log is an upper bound: it takes any
+  // answer that came before a call as waited for, which a slow machine cannot lower, but a bridge
+  // busy with a hundred answers can raise (receive_sms {} over 100 conversations). The timed one
+  // moves with the machine's noise by ±0.2 round trips, and several sit on the line by design.
+  // Met when the count is within the limit, else when the time is.
+  const addCounted = (id: string, label: string, goal: string, limit: number) => {
+    const [timed, counted] = [roundTrips(id), countedTrips(results.get(`${id}@${rtt}`))];
+    if (timed === null || counted === null) return;
+    targets.push({ label, goal, actual: `${timed.toFixed(1)} round trips beyond the time at 0 ms; ${counted} one after another in the emulator's log`, met: counted <= limit || timed <= limit });
+  };
   const reads = [...results.keys()].map((key) => key.slice(0, key.lastIndexOf('@'))).filter((id, i, all) => all.indexOf(id) === i && /^(receive|wait|list$|get|media|list\.index\.(10|1000)$)/.test(id));
-  for (const id of reads) add(`${results.get(`${id}@${rtt}`)?.label ?? id} @ ${rtt} ms`, '≤ 3 round trips', roundTrips(id), 3);
-  for (const id of ['send.noWait.new', 'send.noWait.existing']) add(`${results.get(`${id}@${rtt}`)?.label ?? id} @ ${rtt} ms`, '≤ the create + 3 round trips', roundTrips(id), 4);
+  for (const id of reads) addCounted(id, `${results.get(`${id}@${rtt}`)?.label ?? id} @ ${rtt} ms`, '≤ 3 round trips', 3);
+  for (const id of ['send.noWait.new', 'send.noWait.existing']) addCounted(id, `${results.get(`${id}@${rtt}`)?.label ?? id} @ ${rtt} ms`, '≤ the create + 3 round trips', 4);
   const [waiting, waitingAtZero] = [results.get(`send.wait@${rtt}`), results.get('send.wait@0')];
   if (waiting?.afterWaitMs.length && waitingAtZero?.afterWaitMs.length) {
     // As for the others: the bridge's own work after the wait (the same at any RTT) is no round trip.
     const after = Math.round(((summarize(waiting.afterWaitMs).median - summarize(waitingAtZero.afterWaitMs).median) / rtt) * 10) / 10;
     targets.push({ label: `send_sms waiting for delivery @ ${rtt} ms, after the wait`, goal: '≤ the wait + 1 round trip', actual: `${after.toFixed(1)} round trips from the last status read's answer to the result, beyond the time at 0 ms`, met: after <= 1 });
   }
-  add(`webhook /sms/incoming @ ${rtt} ms`, '≤ 4 round trips', roundTrips('incoming'), 4);
+  addCounted('incoming', `webhook /sms/incoming @ ${rtt} ms`, '≤ 4 round trips', 4);
   const incoming = results.get(`incoming@${rtt}`);
   if (incoming) add(`webhook /sms/incoming @ ${rtt} ms, against Twilio's 15 s`, '< 15,000 ms', summarize(incoming.ms).median, 15_000, 'ms');
   const big = results.get('list.index.10000@50');

@@ -18,6 +18,7 @@ import { MessagingServiceRegistry } from './messaging-services';
 import { PhoneNumberStore, phoneNumberRoutes } from './phone-numbers';
 import { SyncRateLimiter } from './rate-limit';
 import { RequestRecorder } from './recorder';
+export { roundTripsOf } from './recorder';
 import { Router } from './router';
 import { createEmulatorServer } from './server';
 import { serverlessBuildRoutes } from './serverless-build-routes';

@@ -19,6 +19,25 @@ export interface RouteSummary {
   statuses: Record<string, number>;
 }
 
+/**
+ * Requests grouped into the round trips a client waited one after another: a request is one round
+ * trip later than the latest of those answered before it arrived (it may have waited for any of
+ * them; for calls made in waves, it did). Counted from the log, not timed, so a slow machine does
+ * not blur it; with latency on (Emulator.setLatency) the groups are a whole RTT apart.
+ */
+export function roundTripsOf(requests: readonly RecordedRequest[]): RecordedRequest[][] {
+  const byArrival = [...requests].sort((a, b) => a.arrivedAt - b.arrivedAt);
+  const depth = new Map<RecordedRequest, number>();
+  const trips: RecordedRequest[][] = [];
+  for (const request of byArrival) {
+    let waitedFor = 0;
+    for (const [earlier, d] of depth) if (earlier.at <= request.arrivedAt && d > waitedFor) waitedFor = d;
+    depth.set(request, waitedFor + 1);
+    (trips[waitedFor] ??= []).push(request);
+  }
+  return trips;
+}
+
 export class RequestRecorder {
   private entries: RecordedRequest[] = [];
 

@@ -161,6 +161,7 @@ export function createEmulatorServer(deps: ServerDeps): http.Server {
     // The simulated round trip is timed from here, against the real clock (not ctx.clock, which
     // tests move): the emulator's own work and a timer firing late are inside it, not added to it.
     const arrived = performance.now();
+    const arrivedAt = ctx.clock.now();
     const holdUntil = async (ms: number) => {
       const wait = arrived + ms - performance.now();
       if (wait > 0) await ctx.timers.delay(wait);
@@ -199,7 +200,7 @@ export function createEmulatorServer(deps: ServerDeps): http.Server {
     const match = router.match(product, path);
     const route = match?.def.template ?? path;
     const record = (status: number) =>
-      recorder.add({ method, product, path: url.pathname, route, status, at: ctx.clock.now() });
+      recorder.add({ method, product, path: url.pathname, route, status, at: ctx.clock.now(), arrivedAt });
 
     const fault = faults.take({ method, product, route, path });
     if (fault && !fault.afterHandling) {

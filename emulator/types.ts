@@ -70,8 +70,10 @@ export interface RecordedRequest {
   route: string;
   /** HTTP status answered; 0 when a 'reset' or 'timeout' fault dropped the connection. */
   status: number;
-  /** Emulator clock (ms since epoch). */
+  /** When the answer left (or the connection was dropped): emulator clock, ms since epoch. */
   at: number;
+  /** When the request arrived, on the same clock: with latency, `at` is a whole RTT later. */
+  arrivedAt: number;
 }
 
 export interface CountFilter {

@@ -1,15 +1,14 @@
 /**
  * send_sms's calls to Twilio one after another, through the real bridge process: with every
- * answer held 300 ms, the requests of one round trip arrive together and the next round trip's
- * a whole RTT later, so the emulator's request log shows the waves. Without a delivery wait a send
+ * answer held 300 ms, the emulator's request log shows which calls waited for which
+ * (roundTripsOf), and so the round trips of one send. Without a delivery wait a send
  * is the create plus three waves of Sync calls (issue 16): the guard and the opt-out read
  * together; the create; the thread item, the inbox count and the guard's record together; the
  * sid entry. The bench (npm run bench, real-latency) times the same at 50 and 150 ms.
  */
-import { startEmulator, type Emulator } from '../../emulator';
+import { roundTripsOf, startEmulator, type Emulator } from '../../emulator';
 import { allInboxShards } from '../../lib/sync-names';
 import { createTwilioClient } from '../../lib/twilio-client';
-import type { RecordedRequest } from '../../emulator/types';
 import { startBridge, type BridgeProcess } from '../../scripts/system/bridge-process';
 import { emulatorBridgeEnv } from '../support/emulator-bridge-env';
 
@@ -34,7 +33,7 @@ afterAll(async () => {
   await emulator?.close();
 });
 
-/** The requests of one call, grouped into waves: a gap of half an RTT or more starts a new one. */
+/** The requests of one call, by round trip (roundTripsOf). */
 async function wavesOf(call: () => Promise<unknown>): Promise<string[][]> {
   const before = emulator.requests().length;
   emulator.setLatency({ api: RTT_MS, sync: RTT_MS });
@@ -43,13 +42,7 @@ async function wavesOf(call: () => Promise<unknown>): Promise<string[][]> {
   } finally {
     emulator.setLatency(undefined);
   }
-  const waves: RecordedRequest[][] = [];
-  for (const request of emulator.requests().slice(before)) {
-    const last = waves.at(-1);
-    if (last && request.at - last[0]!.at < RTT_MS / 2) last.push(request);
-    else waves.push([request]);
-  }
-  return waves.map((wave) => wave.map((request) => `${request.method} ${request.product} ${request.route.replace(/^\/v1\/Services\/\{ServiceSid\}/, '').replace(/^\/2010-04-01\/Accounts\/\{AccountSid\}/, '')}`).sort());
+  return roundTripsOf(emulator.requests().slice(before)).map((wave) => wave.map((request) => `${request.method} ${request.product} ${request.route.replace(/^\/v1\/Services\/\{ServiceSid\}/, '').replace(/^\/2010-04-01\/Accounts\/\{AccountSid\}/, '')}`).sort());
 }
 
 test('to an existing conversation: the create and three waves of Sync calls', async () => {
