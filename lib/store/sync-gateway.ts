@@ -15,8 +15,6 @@ export interface MapPage<T = unknown> { items: MapItem<T>[]; nextPageToken: stri
 export interface ItemOptions {
   /** This item's time-to-live in seconds, instead of the gateway's retention. */
   ttlSeconds?: number;
-  /** The List or Map is probably not there yet (a new conversation): create it before the item. */
-  containerLikelyMissing?: boolean;
 }
 
 export interface SyncGatewayOptions {
@@ -93,12 +91,8 @@ export class SyncGateway {
     });
   }
 
-  /**
-   * Runs `operation`; when the List or Map is missing (404), creates it once and runs it again.
-   * `likelyMissing` (a new conversation): creates it first, sparing the 404's round trip.
-   */
-  private async inContainer<T>(kind: 'list' | 'map', name: string, operation: () => Promise<T>, likelyMissing = false): Promise<T> {
-    if (likelyMissing) await this.ensureContainer(kind, name);
+  /** Runs `operation`; when the List or Map is missing (404), creates it once and runs it again. */
+  private async inContainer<T>(kind: 'list' | 'map', name: string, operation: () => Promise<T>): Promise<T> {
     try {
       return await operation();
     } catch (error) {
@@ -197,10 +191,7 @@ export class SyncGateway {
   /** Creates a map item; throws a duplicate-key error (54208) when the key exists. */
   async mapCreate<T extends object>(map: string, key: string, data: T, options: ItemOptions = {}): Promise<MapItem<T>> {
     return this.retried(async () => {
-      const item = await this.inContainer('map', map, () =>
-        this.service.syncMaps(map).syncMapItems.create({ key, data, ...this.ttlOf(options) }),
-        options.containerLikelyMissing,
-      );
+      const item = await this.inContainer('map', map, () => this.service.syncMaps(map).syncMapItems.create({ key, data, ...this.ttlOf(options) }));
       return { key: item.key, data: item.data as T, revision: item.revision };
     });
   }

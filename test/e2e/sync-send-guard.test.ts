@@ -7,9 +7,8 @@ import { createTwilioClient, type TwilioClient } from '../../lib/twilio-client';
 import { SyncConfirmations } from '../../mcp-bridge/src/sync-confirmations';
 import type { GuardLimits, Reservation } from '../../mcp-bridge/src/send-guard';
 import { SyncSendGuard } from '../../mcp-bridge/src/sync-send-guard';
-import { startEmulator, type Emulator } from '../../emulator';
+import { roundTripsOf, startEmulator, type Emulator } from '../../emulator';
 import { GUARD_LEDGERS_MAP } from '../../lib/sync-names';
-import { traceDepth } from '../support/call-depth';
 
 const TO = '+14155550100';
 // The guards' clock moves with the emulator's (advanceTime), which decides Sync TTL expiry.
@@ -96,28 +95,38 @@ describe('the count beside the claim and the read', () => {
 
   function traced(limits: GuardLimits = capped) {
     const { gateway } = bridges(limits);
-    const trace = traceDepth(gateway);
-    const make = (sender = 'u_a') => new SyncSendGuard({ sync: async () => trace.gateway, sender, limits, warn: () => undefined, now: clock });
+    const make = (sender = 'u_a') => new SyncSendGuard({ sync: async () => gateway, sender, limits, warn: () => undefined, now: clock });
     const sends = async (sender = 'u_a') => ((await gateway.mapGet<{ minute: unknown[] }>(GUARD_LEDGERS_MAP, sender))?.data.minute ?? []).length;
-    return { trace, make, sends };
+    return { make, sends };
+  }
+
+  /** The Sync calls `run` makes (with any error status), by round trip (emulator roundTripsOf), each answer held 100 ms. */
+  async function roundTrips(run: () => Promise<unknown>): Promise<string[][]> {
+    const before = emulator.requests().length;
+    emulator.setLatency({ sync: 100 });
+    try {
+      await run();
+    } finally {
+      emulator.setLatency(undefined);
+    }
+    return roundTripsOf(emulator.requests().slice(before)).map((trip) => trip.map((request) => `${request.method} ${request.route.replace(/^\/v1\/Services\/\{ServiceSid\}/, '')}${request.status >= 400 ? ` ${request.status}` : ''}`).sort());
   }
 
   test('a process\'s later sends reserve in one round trip; its first, or after another bridge counted, in two', async () => {
-    const { trace, make, sends } = traced();
+    const { make, sends } = traced();
     const [bridge, other] = [make(), make()];
     await bridge.reserve('+14155550220', 'first');
-    trace.reset();
-    expect((await bridge.reserve('+14155550221', 'second')).kind).toBe('go');
-    expect(trace.calls().sort((a, b) => a.method.localeCompare(b.method))).toEqual([
-      { method: 'mapCreate', depth: 1 },
-      { method: 'mapPage', depth: 1 },
-      { method: 'mapUpdate', depth: 1 },
+    // The claim, the ledgers' read and the count against the revision this process wrote last.
+    expect(await roundTrips(async () => expect((await bridge.reserve('+14155550221', 'second')).kind).toBe('go'))).toEqual([
+      ['GET /Maps/{MapSid}/Items', 'POST /Maps/{MapSid}/Items', 'POST /Maps/{MapSid}/Items/{Key}'],
     ]);
     expect((await other.reserve('+14155550222', 'third')).kind).toBe('go');
-    trace.reset();
-    // Its last write is stale now: the If-Match fails and the count follows the read, exactly.
-    expect(await bridge.reserve('+14155550223', 'fourth')).toMatchObject({ kind: 'rate-limited', account: false, limit: 3 });
-    expect(trace.depth()).toBe(2);
+    // Its last write is stale now: the If-Match fails (412), the count decided on the read refuses
+    // (3 a minute, exactly), and the claim is given up.
+    expect(await roundTrips(async () => expect(await bridge.reserve('+14155550223', 'fourth')).toMatchObject({ kind: 'rate-limited', account: false, limit: 3 }))).toEqual([
+      ['GET /Maps/{MapSid}/Items', 'POST /Maps/{MapSid}/Items', 'POST /Maps/{MapSid}/Items/{Key} 412'],
+      ['DELETE /Maps/{MapSid}/Items/{Key}'],
+    ]);
     expect(await sends()).toBe(3);
   });
 

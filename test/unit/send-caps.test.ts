@@ -1,4 +1,4 @@
-import { capRefusal, EMPTY_LEDGER, recordSend, type CapLedger, type CapLimits } from '../../mcp-bridge/src/send-caps';
+import { capRefusal, EMPTY_LEDGER, forgetSend, recordSend, type CapLedger, type CapLimits } from '../../mcp-bridge/src/send-caps';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -69,5 +69,28 @@ describe('recordSend', () => {
     const copy = JSON.parse(JSON.stringify(before)) as CapLedger;
     recordSend(before, limits, T0 + 1, 'a');
     expect(before).toEqual(copy);
+  });
+});
+
+describe('forgetSend', () => {
+  const all: CapLimits = { perMinute: 10, perRecipientPerMinute: 10, perHour: 100, perDay: 1000 };
+
+  test('takes back exactly the send it names: the ledger is as if it had not been counted', () => {
+    const before = sends(all, [T0, T0 + 1000], 'a');
+    const counted = recordSend(before, all, T0 + 2000, 'b');
+    expect(forgetSend(counted, T0 + 2000, 'b')).toEqual(before);
+  });
+
+  test('of two sends at the same instant, one goes; a bucket emptied is dropped', () => {
+    const twice = sends(all, [T0, T0], 'a');
+    const once = forgetSend(twice, T0, 'a');
+    expect(once.minute).toEqual([{ at: T0, to: 'a' }]);
+    expect(Object.values(once.hour)).toEqual([1]);
+    expect(forgetSend(once, T0, 'a')).toEqual(EMPTY_LEDGER);
+  });
+
+  test('a send the ledger no longer holds (aged out since) changes nothing', () => {
+    const ledger = sends(all, [T0 + 2 * 24 * HOUR], 'a');
+    expect(forgetSend(ledger, T0, 'a')).toEqual(ledger);
   });
 });
