@@ -6,18 +6,14 @@ import { badRequest, invalidParameter, notFound } from './errors';
 import type { RequestContext, RouteDef, RouteResponse } from './router';
 import { collectionRoutes, requireResource, requireService, textParam, type ServerlessDeps } from './serverless-common';
 import { RESOURCE_NAMES, resourceUrl, serviceUrl } from './serverless-render';
+import { buildDependencies, buildRuntime } from './serverless-runtime-rules';
 import type { Dependency, ResourceKind, ServerlessBuild, ServerlessService } from './serverless-store';
 
 /**
- * Runtimes a Build may ask for. Twilio's enum still lists node8…node18, but refuses node18 and
- * older since 2025-11; node22 is the default when a Build names none.
- */
-const RUNTIMES = ['node20', 'node22'];
-const DEFAULT_RUNTIME = 'node22';
-
-/**
- * `Dependencies` is a JSON array of {name, version} as a string. @twilio-labs/serverless-api
- * wraps that JSON in an extra pair of double quotes (`"[{…}]"`), which Twilio accepts; so do we.
+ * `Dependencies` is a JSON array of {name, version} as a string. @twilio-labs/serverless-api 5.7
+ * (api/builds.js `triggerBuild`) sends package.json's `dependencies` as given, in that array
+ * wrapped in an extra pair of double quotes (`"[{…}]"`), which Twilio accepts; so do we. `Runtime`
+ * is sent only when .twilioserverlessrc or --runtime names one.
  */
 function parseDependencies(raw: string | null): Dependency[] {
   if (raw === null || raw === '') return [];
@@ -103,12 +99,13 @@ function buildRoutes(deps: ServerlessDeps): RouteDef[] {
 
   const create = (req: RequestContext): RouteResponse => {
     const service = requireService(deps, req);
-    const runtime = req.form.get('Runtime') || DEFAULT_RUNTIME;
-    if (!RUNTIMES.includes(runtime)) throw invalidParameter(`Runtime ${runtime} is not supported; use one of ${RUNTIMES.join(', ')}`);
+    // Twilio's checks (serverless-runtime-rules.ts): the runtime, then the handler version for it.
+    const runtime = buildRuntime(req.form.get('Runtime'));
+    const dependencies = buildDependencies(parseDependencies(req.form.get('Dependencies')), runtime);
     const build = store.createBuild(service, {
       functionVersions: versionSids(service, req.form, 'FunctionVersions', 'function'),
       assetVersions: versionSids(service, req.form, 'AssetVersions', 'asset'),
-      dependencies: parseDependencies(req.form.get('Dependencies')),
+      dependencies,
       runtime,
     });
     return { status: 201, body: render.build(build) };

@@ -110,7 +110,7 @@ describe('emulated Serverless API', () => {
     const build = await builds(buildSid).fetch();
     expect(build.functionVersions).toEqual([expect.objectContaining({ sid: versionSid, path: '/sms/status', visibility: 'protected' })]);
 
-    expect(await restError(builds.create({ functionVersions: [versionSid], runtime: 'node18' }))).toMatchObject({ status: 400 });
+    expect(await restError(builds.create({ functionVersions: [versionSid], runtime: 'node18' }))).toMatchObject({ status: 400, code: 82007 });
     expect(await restError(builds.create({ functionVersions: [`ZN${'0'.repeat(32)}`] }))).toMatchObject({ status: 400 });
     expect((await builds.create({ functionVersions: [versionSid] })).runtime).toBe('node22');
 
@@ -120,6 +120,79 @@ describe('emulated Serverless API', () => {
     expect((await serverless().services(service.sid).environments(environment.sid).fetch()).buildSid).toBe(buildSid);
     expect(await restError(builds(buildSid).remove())).toMatchObject({ status: 409 });
     expect(await restError(serverless().services(service.sid).functions(fn.sid).remove())).toMatchObject({ status: 409 });
+  });
+
+  describe('Build create checks the runtime and the runtime handler as Twilio does', () => {
+    let serviceSid: string;
+    let versionSid: string;
+
+    beforeAll(async () => {
+      const service = await serverless().services.create({ uniqueName: 'svc-rules', friendlyName: 'rules' });
+      serviceSid = service.sid;
+      const fn = await serverless().services(serviceSid).functions.create({ friendlyName: '/f' });
+      versionSid = String((await upload(emulator, `${serviceSid}/Functions/${fn.sid}`, { Path: '/f', Visibility: 'protected', content: 'exports.handler = () => {};' })).json.sid);
+    });
+
+    /** The Build create @twilio-labs/serverless-api 5.7 sends: package.json's dependencies as quoted JSON, Runtime when configured. */
+    const createBuild = (dependencies: Record<string, string>, runtime?: string) =>
+      raw(emulator, 'POST', `/serverless/v1/Services/${serviceSid}/Builds`, {
+        auth: 'token',
+        form: {
+          FunctionVersions: versionSid,
+          Dependencies: `"${JSON.stringify(Object.entries(dependencies).map(([name, version]) => ({ name, version })))}"`,
+          ...(runtime && { Runtime: runtime }),
+        },
+      });
+    const handlerOf = (json: unknown) => (json as { dependencies: { name: string; version: string }[] }).dependencies.find((d) => d.name === '@twilio/runtime-handler')?.version;
+
+    it.each(['2.1.0', '2.0.3', '2.0.2', '^2.0.1', '2.1.2'])('refuses @twilio/runtime-handler %s on node22 with 400 / 20001 and Twilio\'s text', async (version) => {
+      const refused = await createBuild({ twilio: '6.2.0', '@twilio/runtime-handler': version }, 'node22');
+      expect(refused).toMatchObject({ status: 400 });
+      expect(refused.json).toEqual({
+        code: 20001,
+        message: `Some dependencies could not be validated. No matching version found for @twilio/runtime-handler@${version}. You can find the valid versions at https://www.twilio.com/docs/serverless/functions-assets/handler`,
+        more_info: 'https://www.twilio.com/docs/errors/20001',
+        status: 400,
+      });
+    });
+
+    it('builds with a handler version Twilio serves, as named, on node22 and by default', async () => {
+      for (const version of ['2.0.1', '2.0.0', '1.3.1', '1.1.0']) {
+        const built = await createBuild({ twilio: '6.2.0', '@twilio/runtime-handler': version }, 'node22');
+        expect(built.status).toBe(201);
+        expect(handlerOf(built.json)).toBe(version);
+      }
+      const byDefault = await createBuild({ '@twilio/runtime-handler': '2.0.1' });
+      expect(byDefault.json).toMatchObject({ runtime: 'node22', dependencies: [{ name: '@twilio/runtime-handler', version: '2.0.1' }] });
+      // No handler named: nothing to check (twilio-run itself refuses to deploy without one).
+      expect((await createBuild({ twilio: '6.2.0' })).status).toBe(201);
+    });
+
+    it('on node24 records 2.1.2 for a named 1.2.0–2.1.2, refuses older ones, and checks the list first', async () => {
+      for (const version of ['1.2.0', '1.3.1', '2.0.1', '2.1.2']) {
+        const built = await createBuild({ twilio: '6.2.0', '@twilio/runtime-handler': version }, 'node24');
+        expect(built.status).toBe(201);
+        expect(built.json).toMatchObject({ runtime: 'node24' });
+        expect(handlerOf(built.json)).toBe('2.1.2');
+      }
+      const old = await createBuild({ '@twilio/runtime-handler': '1.1.1' }, 'node24');
+      expect(old.json).toMatchObject({ status: 400, code: 20001, message: expect.stringContaining('upgrade @twilio/runtime-handler to 1.2.0 or later') });
+      // twilio-labs/serverless-toolkit#564: npm's 2.1.0 on node24 is refused, not upgraded.
+      expect((await createBuild({ '@twilio/runtime-handler': '2.1.0' }, 'node24')).json).toMatchObject({
+        status: 400,
+        code: 20001,
+        message: expect.stringContaining('No matching version found for @twilio/runtime-handler@2.1.0.'),
+      });
+    });
+
+    it.each(['node18', 'node20', 'node16', 'node26'])('refuses runtime %s, which Twilio does not build, with 400 / 82007', async (runtime) => {
+      expect((await createBuild({ '@twilio/runtime-handler': '2.0.1' }, runtime)).json).toMatchObject({
+        status: 400,
+        code: 82007,
+        message: expect.stringContaining(`${runtime} is not supported`),
+        more_info: 'https://www.twilio.com/docs/errors/82007',
+      });
+    });
   });
 
   it('authenticates like the other products and records serverless requests by route', async () => {
