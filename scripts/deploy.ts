@@ -7,6 +7,11 @@
  * nothing else: Variables added by other means stay.
  *
  * `twilio-run env import` would delete too, but every Variable `.env` lacks, whoever set it.
+ *
+ * Before twilio-run, one thing it cannot do alone: finish a deploy that stopped half-way. twilio-run
+ * creates the Service first and records it in `.twiliodeployinfo` only once the build is deployed,
+ * so after a refused build (a handler version Twilio does not serve: 20001) the rerun would stop at
+ * `Service with name "…" already exists`. This deploys into that Service when nothing runs in it.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -16,7 +21,7 @@ import { parseArgs } from 'node:util';
 import type { TwilioCredentials } from '../lib/env/credentials';
 import { asSid, firstIssue, twilioApiBaseUrl } from '../lib/env/schema';
 import { setValues } from '../lib/env/set-values';
-import { createTwilioClient } from '../lib/twilio-client';
+import { createTwilioClient, type TwilioClient } from '../lib/twilio-client';
 import { optionalSettings, SYNC_SERVICE_SID_NAMES } from '../lib/webhooks/function-env';
 import { type Io, runMain } from './script-io';
 
@@ -93,7 +98,7 @@ export function readEnvFile(flags: DeployFlags, systemEnv: Env): Record<string, 
   return values;
 }
 
-type DeployInfo = Record<string, { serviceSid: string; latestBuild: string }>;
+export type DeployInfo = Record<string, { serviceSid: string; latestBuild: string }>;
 
 /** `.twiliodeployinfo`: where twilio-run records, per account and region, its latest deploy. */
 function readDeployInfo(cwd: string): DeployInfo {
@@ -102,6 +107,165 @@ function readDeployInfo(cwd: string): DeployInfo {
   } catch {
     return {};
   }
+}
+
+/** The twilio-run flags that choose the Service a deploy goes to. */
+export interface ServiceFlags {
+  serviceSid?: string;
+  serviceName?: string;
+  /** --override-existing-project or --force: twilio-run itself deploys into a Service of the same name. */
+  takeExisting: boolean;
+  /** --config: another .twilioserverlessrc. */
+  config?: string;
+  /** The environment's domain suffix (--environment, default dev; '' for --production). */
+  environment: string;
+}
+
+export function readServiceFlags(argv: readonly string[]): ServiceFlags {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: false,
+    allowPositionals: true,
+    options: {
+      'service-sid': { type: 'string' },
+      'service-name': { type: 'string', short: 'n' },
+      'override-existing-project': { type: 'boolean' },
+      force: { type: 'boolean' },
+      config: { type: 'string', short: 'c' },
+      environment: { type: 'string' },
+      to: { type: 'string' },
+      production: { type: 'boolean' },
+    },
+  });
+  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+  return {
+    ...(text(values['service-sid']) && { serviceSid: text(values['service-sid']) }),
+    ...(text(values['service-name']) && { serviceName: text(values['service-name']) }),
+    takeExisting: values['override-existing-project'] === true || values.force === true,
+    ...(text(values.config) && { config: text(values.config) }),
+    environment: values.production === true ? '' : (text(values.environment) ?? text(values.to) ?? 'dev'),
+  };
+}
+
+/**
+ * What decides, in twilio-run 5.0.1's deploy (config/deploy.js, serverless-api/utils.js
+ * getFunctionServiceSid), whether it deploys to a Service it knows or creates one by name.
+ */
+export interface ServiceChoiceInput {
+  flags: ServiceFlags;
+  /** .twilioserverlessrc for `deploy`, as twilio-run reads it (`readDeployConfig`). */
+  config: Readonly<Record<string, unknown>>;
+  deployInfo: DeployInfo;
+  /** twilio-run's username: --username, else .env's ACCOUNT_SID. */
+  username?: string;
+  region?: string;
+  /** package.json `name`, twilio-run's last choice of a Service name. */
+  packageName?: string;
+}
+
+/**
+ * The Service name twilio-run will create, or undefined when it already knows its Service (a
+ * --service-sid, a serviceSid in .twilioserverlessrc, .twiliodeployinfo's entry for this account
+ * and region) or will take a Service of that name itself (--override-existing-project, --force).
+ * twilio-run keys .twiliodeployinfo by the username only when it is an Account SID, as
+ * `AC…:region` (us1 when none) or, from older versions, `AC…`.
+ */
+export function serviceToCreate({ flags, config, deployInfo, username, region, packageName }: ServiceChoiceInput): string | undefined {
+  const configured = (key: string) => (typeof config[key] === 'string' && config[key] !== '' ? (config[key] as string) : undefined);
+  if (flags.serviceSid ?? configured('serviceSid')) return undefined;
+  if (flags.takeExisting || config.overrideExistingProject === true || config.force === true) return undefined;
+  if (username?.startsWith('AC') && (deployInfo[`${username}:${region ?? 'us1'}`]?.serviceSid || deployInfo[username]?.serviceSid)) return undefined;
+  return flags.serviceName ?? configured('serviceName') ?? packageName;
+}
+
+/** A Service found by its unique name, and the domains of its Environments that run a build. */
+export interface NamedService {
+  sid: string;
+  uniqueName: string;
+  builtDomains: string[];
+}
+
+export type ServicePlan = { action: 'create' } | { action: 'adopt'; serviceSid: string; note: string } | { action: 'stop'; message: string };
+
+/**
+ * What to do when twilio-run would create `name`: nothing when no Service has it; deploy into it
+ * (--service-sid) when no Environment runs a build, as a deploy that stopped half-way leaves it,
+ * since then nothing of anyone's is replaced; else stop and say how to choose.
+ */
+export function planForName(name: string, existing: NamedService | undefined): ServicePlan {
+  if (!existing) return { action: 'create' };
+  const { sid, builtDomains } = existing;
+  if (builtDomains.length === 0) {
+    return { action: 'adopt', serviceSid: sid, note: `Service "${name}" (${sid}) exists with nothing deployed (a deploy stopped before its build was deployed): deploying into it.` };
+  }
+  return {
+    action: 'stop',
+    message: [
+      `Service "${name}" (${sid}) already exists and runs a build on ${builtDomains.join(', ')}, but .twiliodeployinfo does not say this project deployed it, so nothing was changed.`,
+      `If it is this project's (deployed from another checkout or by another user), deploy into it, replacing what it runs: npm run deploy -- --service-sid ${sid}`,
+      `Otherwise deploy under another name: npm run deploy -- --service-name <another-name>`,
+    ].join('\n'),
+  };
+}
+
+/** The Service of this unique name, with the domains of its Environments that run a build. */
+async function findNamedService(client: TwilioClient, name: string): Promise<NamedService | undefined> {
+  const service = (await client.serverless.v1.services.list()).find((s) => s.uniqueName === name);
+  if (!service) return undefined;
+  const environments = await client.serverless.v1.services(service.sid).environments.list();
+  return { sid: service.sid, uniqueName: service.uniqueName, builtDomains: environments.filter((e) => e.buildSid).map((e) => e.domainName) };
+}
+
+type ReadSpecializedConfig = (baseDir: string, configFile: string | undefined, command: string, opts: { username?: string; environmentSuffix?: string; region?: string }) => Record<string, unknown>;
+
+/** .twilioserverlessrc for `deploy`, read by twilio-run's own reader (JSON5, per environment and account). */
+function readDeployConfig(cwd: string, flags: ServiceFlags, username: string | undefined, region: string | undefined): Record<string, unknown> {
+  const { readSpecializedConfig } = projectRequire('twilio-run/dist/config/global') as { readSpecializedConfig: ReadSpecializedConfig };
+  return readSpecializedConfig(cwd, flags.config, 'deploy', { username, environmentSuffix: flags.environment, region });
+}
+
+function readPackageName(cwd: string): string | undefined {
+  try {
+    const { name } = JSON.parse(readFileSync(resolve(cwd, 'package.json'), 'utf8')) as { name?: unknown };
+    return typeof name === 'string' ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Before twilio-run: the arguments to give it (argv, plus --service-sid when adopting a Service a
+ * deploy left half-way), or the exit code when it must not run. When the check itself fails
+ * (credentials, network), twilio-run decides, and at worst stops as it would have.
+ */
+export async function chooseService(flags: DeployFlags, argv: readonly string[], env: Env, io: Io): Promise<{ argv: readonly string[] } | { code: number }> {
+  const envValues = readEnvFile(flags, env);
+  const username = flags.username ?? (envValues.ACCOUNT_SID || undefined);
+  const serviceFlags = readServiceFlags(argv);
+  const name = serviceToCreate({
+    flags: serviceFlags,
+    config: readDeployConfig(flags.cwd, serviceFlags, username, flags.region),
+    deployInfo: readDeployInfo(flags.cwd),
+    username,
+    region: flags.region,
+    packageName: readPackageName(flags.cwd),
+  });
+  const credentials = deployCredentials(flags, envValues);
+  if (name === undefined || !credentials) return { argv };
+  let plan: ServicePlan;
+  try {
+    plan = planForName(name, await findNamedService(serverlessClient(flags, credentials, env), name));
+  } catch (error) {
+    io.err(`Could not check whether Service "${name}" already exists (${error instanceof Error ? error.message : String(error)}); twilio-run decides.`);
+    return { argv };
+  }
+  if (plan.action === 'create') return { argv };
+  if (plan.action === 'stop') {
+    io.err(plan.message);
+    return { code: 1 };
+  }
+  io.out(plan.note);
+  return { argv: [...argv, '--service-sid', plan.serviceSid] };
 }
 
 /** The entry this deploy wrote: its build is new. */
@@ -138,6 +302,16 @@ function twilioRun(argv: readonly string[]): Promise<number> {
   });
 }
 
+/** A client for the account and region twilio-run deploys to (TWILIO_API_BASE_URL for tests); throws on a bad base URL. */
+function serverlessClient(flags: DeployFlags, credentials: TwilioCredentials, env: Env): TwilioClient {
+  const apiBaseUrl = twilioApiBaseUrl().optional().safeParse(setValues(env).values.TWILIO_API_BASE_URL);
+  if (!apiBaseUrl.success) throw new Error(firstIssue(apiBaseUrl.error).message);
+  const client = createTwilioClient(credentials, { apiBaseUrl: apiBaseUrl.data });
+  if (flags.region) client.region = flags.region;
+  if (flags.edge) client.edge = flags.edge;
+  return client;
+}
+
 /** After a successful deploy: delete what `.env` turned off. Returns the exit code. */
 export async function clearEmptiedSettings(flags: DeployFlags, deployed: { serviceSid: string; buildSid: string } | undefined, env: Env, io: Io): Promise<number> {
   const envValues = readEnvFile(flags, env);
@@ -150,14 +324,13 @@ export async function clearEmptiedSettings(flags: DeployFlags, deployed: { servi
     io.err(manual);
     return 1;
   }
-  const apiBaseUrl = twilioApiBaseUrl().optional().safeParse(setValues(env).values.TWILIO_API_BASE_URL);
-  if (!apiBaseUrl.success) {
-    io.err(`Deployed, but settings .env leaves empty were not cleared: ${firstIssue(apiBaseUrl.error).message}. ${manual}`);
+  let client: TwilioClient;
+  try {
+    client = serverlessClient(flags, credentials, env);
+  } catch (error) {
+    io.err(`Deployed, but settings .env leaves empty were not cleared: ${error instanceof Error ? error.message : String(error)}. ${manual}`);
     return 1;
   }
-  const client = createTwilioClient(credentials, { apiBaseUrl: apiBaseUrl.data });
-  if (flags.region) client.region = flags.region;
-  if (flags.edge) client.edge = flags.edge;
   const service = client.serverless.v1.services(deployed.serviceSid);
   const environment = (await service.environments.list()).find((e) => e.buildSid === deployed.buildSid);
   if (!environment) {
@@ -183,7 +356,9 @@ export async function runDeploy(argv: readonly string[], env: Env, io: Io): Prom
   const flags = readDeployFlags(argv, process.cwd());
   if (flags.help) return twilioRun(argv);
   const before = readDeployInfo(flags.cwd);
-  const code = await twilioRun(argv);
+  const choice = await chooseService(flags, argv, env, io);
+  if ('code' in choice) return choice.code;
+  const code = await twilioRun(choice.argv);
   if (code !== 0) return code;
   try {
     return await clearEmptiedSettings(flags, newDeployment(before, readDeployInfo(flags.cwd)), env, io);

@@ -7,12 +7,12 @@
  * `npm install` of the uploaded dependencies, under @twilio/runtime-handler, on Node 22.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import twilio from 'twilio';
 import { optionalSettings } from '../../lib/webhooks/function-env';
-import { deployCredentials, newDeployment, readDeployFlags, settingsToClear } from '../../scripts/deploy';
+import { deployCredentials, newDeployment, planForName, readDeployFlags, readServiceFlags, serviceToCreate, settingsToClear, type ServiceChoiceInput } from '../../scripts/deploy';
 import { startEmulator, type Emulator } from '../../emulator';
 import { tokenClient } from '../emulator/test-helpers';
 import { startConnectProxy, type ConnectProxy } from '../support/connect-proxy';
@@ -74,6 +74,49 @@ describe('the pieces of npm run deploy', () => {
     expect(newDeployment({ 'AC1:us1': old }, { 'AC1:us1': { serviceSid: 'ZS1', latestBuild: 'ZB2' } })).toEqual({ serviceSid: 'ZS1', buildSid: 'ZB2' });
     expect(newDeployment({ 'AC1:us1': old }, { 'AC1:us1': old })).toBeUndefined();
   });
+
+  test('reads the flags that choose the Service as twilio-run does', () => {
+    expect(readServiceFlags([])).toEqual({ takeExisting: false, environment: 'dev' });
+    expect(readServiceFlags(['--service-sid', 'ZS1', '-n', 'other', '--force', '-c', 'x.json', '--production'])).toEqual({
+      serviceSid: 'ZS1',
+      serviceName: 'other',
+      takeExisting: true,
+      config: 'x.json',
+      environment: '',
+    });
+    expect(readServiceFlags(['--override-existing-project', '--environment', 'stage'])).toMatchObject({ takeExisting: true, environment: 'stage' });
+  });
+
+  test('tells when twilio-run would create the Service by name, as its deploy decides', () => {
+    const account = `AC${'ab'.repeat(16)}`;
+    const entry = { serviceSid: `ZS${'1'.repeat(32)}`, latestBuild: `ZB${'2'.repeat(32)}` };
+    const base: ServiceChoiceInput = { flags: readServiceFlags([]), config: { serviceName: 'twilio-sms-mcp' }, deployInfo: {}, username: account, packageName: 'pkg' };
+    expect(serviceToCreate(base)).toBe('twilio-sms-mcp');
+    expect(serviceToCreate({ ...base, config: {} })).toBe('pkg');
+    expect(serviceToCreate({ ...base, flags: readServiceFlags(['-n', 'mine']) })).toBe('mine');
+    // It knows its Service: from .twiliodeployinfo (this account and region, or the old account-only key), a flag or the config.
+    expect(serviceToCreate({ ...base, deployInfo: { [`${account}:us1`]: entry } })).toBeUndefined();
+    expect(serviceToCreate({ ...base, deployInfo: { [account]: entry } })).toBeUndefined();
+    expect(serviceToCreate({ ...base, flags: readServiceFlags(['--service-sid', entry.serviceSid]) })).toBeUndefined();
+    expect(serviceToCreate({ ...base, config: { serviceSid: entry.serviceSid } })).toBeUndefined();
+    // It takes a Service of that name itself.
+    expect(serviceToCreate({ ...base, flags: readServiceFlags(['--override-existing-project']) })).toBeUndefined();
+    expect(serviceToCreate({ ...base, config: { serviceName: 'x', overrideExistingProject: true } })).toBeUndefined();
+    // Another region's entry, another account's, or an API key (twilio-run then reads no entry at all): it creates.
+    expect(serviceToCreate({ ...base, region: 'au1', deployInfo: { [`${account}:us1`]: entry } })).toBe('twilio-sms-mcp');
+    expect(serviceToCreate({ ...base, deployInfo: { [`AC${'cd'.repeat(16)}:us1`]: entry } })).toBe('twilio-sms-mcp');
+    expect(serviceToCreate({ ...base, username: `SK${'ab'.repeat(16)}`, deployInfo: { [`${account}:us1`]: entry } })).toBe('twilio-sms-mcp');
+  });
+
+  test('deploys into a same-named Service only when nothing runs in it, else stops saying what to pass', () => {
+    const sid = `ZS${'1'.repeat(32)}`;
+    expect(planForName('twilio-sms-mcp', undefined)).toEqual({ action: 'create' });
+    expect(planForName('twilio-sms-mcp', { sid, uniqueName: 'twilio-sms-mcp', builtDomains: [] })).toEqual({ action: 'adopt', serviceSid: sid, note: expect.stringContaining('nothing deployed') });
+    const stop = planForName('twilio-sms-mcp', { sid, uniqueName: 'twilio-sms-mcp', builtDomains: ['twilio-sms-mcp-1234-dev.twil.io'] });
+    expect(stop).toEqual({ action: 'stop', message: expect.stringContaining('twilio-sms-mcp-1234-dev.twil.io') });
+    expect(stop.action === 'stop' && stop.message).toContain(`npm run deploy -- --service-sid ${sid}`);
+    expect(stop.action === 'stop' && stop.message).toContain('npm run deploy -- --service-name');
+  });
 });
 
 interface Deployed {
@@ -109,11 +152,7 @@ describe('npm run deploy against the Serverless API', () => {
     syncServiceSid = emulator.createSyncService('twilio-sms-mcp');
     proxy = await startConnectProxy(emulator.url);
     home = tempDir('sms-mcp-home-');
-    // A copy of what a user's checkout holds for a deploy; the repository's own .env is never touched.
-    project = tempDir('sms-mcp-project-');
-    cpSync(join(ROOT, 'build', 'functions'), join(project, 'build', 'functions'), { recursive: true });
-    cpSync(join(ROOT, 'assets'), join(project, 'assets'), { recursive: true });
-    for (const file of ['package.json', '.twilioserverlessrc']) cpSync(join(ROOT, file), join(project, file));
+    project = copyProject(tempDir('sms-mcp-project-'));
   });
 
   afterAll(async () => {
@@ -124,25 +163,7 @@ describe('npm run deploy against the Serverless API', () => {
 
   const serverless = () => tokenClient(emulator).serverless.v1;
 
-  /** `npm run deploy` without the build (the test's build is the one copied). */
-  async function deploy(env: string, expectCode = 0): Promise<string> {
-    writeFileSync(join(project, '.env'), env);
-    const child = spawn(process.execPath, [DEPLOY_SCRIPT], {
-      cwd: project,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: home,
-        CI: 'true',
-        HTTP_PROXY: proxy.url,
-        HTTPS_PROXY: proxy.url,
-        NODE_EXTRA_CA_CERTS: proxy.caFile,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const { code, output } = await exited(child);
-    if (code !== expectCode) throw new Error(`npm run deploy exited ${code}, expected ${expectCode}:\n${output}`);
-    return output;
-  }
+  const deploy = (env: string, expectCode = 0) => deployIn({ project, home, proxy }, env, expectCode);
 
   /** What the environment the deploy went to runs, read back through Twilio's API. */
   async function readDeployed(): Promise<Deployed> {
@@ -384,6 +405,117 @@ describe('npm run deploy against the Serverless API', () => {
     });
   });
 });
+
+describe('a deploy Twilio refuses half-way, then the same command again', () => {
+  let emulator: Emulator;
+  let proxy: ConnectProxy;
+  let where: { project: string; home: string; proxy: ConnectProxy };
+  let env: string;
+  const dirs: string[] = [];
+  const serverless = () => tokenClient(emulator).serverless.v1;
+  const handlerPin = (version: string) => {
+    const file = join(where.project, 'package.json');
+    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { dependencies: Record<string, string> };
+    pkg.dependencies['@twilio/runtime-handler'] = version;
+    writeFileSync(file, JSON.stringify(pkg, null, 2));
+  };
+  const deployInfo = () => {
+    const file = join(where.project, '.twiliodeployinfo');
+    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, { serviceSid: string; latestBuild: string }>) : undefined;
+  };
+
+  beforeAll(async () => {
+    emulator = await startEmulator({ phoneNumbers: [MAGIC_FROM_NUMBER] });
+    proxy = await startConnectProxy(emulator.url);
+    const temp = (prefix: string) => {
+      const dir = mkdtempSync(join(tmpdir(), prefix));
+      dirs.push(dir);
+      return dir;
+    };
+    where = { project: copyProject(temp('sms-mcp-project-')), home: temp('sms-mcp-home-'), proxy };
+    env = [`ACCOUNT_SID=${emulator.accountSid}`, `AUTH_TOKEN=${emulator.authToken}`, `SYNC_SERVICE_SID=${emulator.createSyncService('s')}`].join('\n');
+  });
+
+  afterAll(async () => {
+    await proxy?.close();
+    await emulator?.close();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("npm's @twilio/runtime-handler 2.1.0 is refused with Twilio's 20001 and its text reaches the user; the Service stays with nothing deployed", async () => {
+    handlerPin('2.1.0');
+    const output = oneLine(await deployIn(where, env, 1));
+    expect(output).toContain('Failed API Request 20001');
+    expect(output).toContain(
+      'Some dependencies could not be validated. No matching version found for @twilio/runtime-handler@2.1.0. You can find the valid versions at https://www.twilio.com/docs/serverless/functions-assets/handler',
+    );
+    expect(output).not.toContain('Turned off');
+    // What twilio-run left: the Service and its dev Environment, no Build, nothing in .twiliodeployinfo.
+    const services = await serverless().services.list();
+    expect(services.map((s) => s.uniqueName)).toEqual(['twilio-sms-mcp']);
+    expect((await serverless().services(services[0]!.sid).environments.list()).map((e) => [e.domainSuffix, e.buildSid])).toEqual([['dev', null]]);
+    expect(await serverless().services(services[0]!.sid).builds.list()).toEqual([]);
+    expect(deployInfo()).toBeUndefined();
+  }, 60_000);
+
+  test('with the pin fixed, the same npm run deploy deploys into that Service', async () => {
+    handlerPin(PACKAGE.dependencies['@twilio/runtime-handler']!);
+    const [left] = await serverless().services.list();
+    const output = await deployIn(where, env);
+    expect(output).toContain(`Service "twilio-sms-mcp" (${left!.sid}) exists with nothing deployed`);
+    expect((await serverless().services.list()).map((s) => s.sid)).toEqual([left!.sid]);
+    const [environment] = await serverless().services(left!.sid).environments.list();
+    const build = await serverless().services(left!.sid).builds(environment!.buildSid).fetch();
+    expect(build.dependencies).toContainEqual({ name: '@twilio/runtime-handler', version: PACKAGE.dependencies['@twilio/runtime-handler'] });
+    expect(deployInfo()).toEqual({ [`${emulator.accountSid}:us1`]: { serviceSid: left!.sid, latestBuild: build.sid } });
+  }, 60_000);
+
+  test('a same-named Service that runs a build and that .twiliodeployinfo does not know stops the deploy before twilio-run, saying what to pass', async () => {
+    rmSync(join(where.project, '.twiliodeployinfo'));
+    const [service] = await serverless().services.list();
+    const builds = (await serverless().services(service!.sid).builds.list()).length;
+    const creates = emulator.count({ product: 'serverless', method: 'POST' });
+    const output = await deployIn(where, env, 1);
+    expect(output).toContain(`Service "twilio-sms-mcp" (${service!.sid}) already exists and runs a build on ${service!.uniqueName}-`);
+    expect(output).toContain(`npm run deploy -- --service-sid ${service!.sid}`);
+    expect(emulator.count({ product: 'serverless', method: 'POST' })).toBe(creates);
+    expect((await serverless().services(service!.sid).builds.list()).length).toBe(builds);
+    // The command it prints deploys.
+    await deployIn(where, env, 0, ['--service-sid', service!.sid]);
+    expect(deployInfo()?.[`${emulator.accountSid}:us1`]?.serviceSid).toBe(service!.sid);
+  }, 60_000);
+});
+
+/** A copy of what a user's checkout holds for a deploy; the repository's own .env is never touched. */
+function copyProject(project: string): string {
+  cpSync(join(ROOT, 'build', 'functions'), join(project, 'build', 'functions'), { recursive: true });
+  cpSync(join(ROOT, 'assets'), join(project, 'assets'), { recursive: true });
+  for (const file of ['package.json', '.twilioserverlessrc']) cpSync(join(ROOT, file), join(project, file));
+  return project;
+}
+
+/** `npm run deploy` (with `args` after `--`) in `project`, without the build (the test's build is the one copied). */
+async function deployIn(where: { project: string; home: string; proxy: ConnectProxy }, env: string, expectCode = 0, args: string[] = []): Promise<string> {
+  writeFileSync(join(where.project, '.env'), env);
+  const child = spawn(process.execPath, [DEPLOY_SCRIPT, ...args], {
+    cwd: where.project,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: where.home,
+      CI: 'true',
+      HTTP_PROXY: where.proxy.url,
+      HTTPS_PROXY: where.proxy.url,
+      NODE_EXTRA_CA_CERTS: where.proxy.caFile,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const { code, output } = await exited(child);
+  if (code !== expectCode) throw new Error(`npm run deploy exited ${code}, expected ${expectCode}:\n${output}`);
+  return output;
+}
+
+/** twilio-run's output as one line: its error box (│) and line wrapping removed. */
+const oneLine = (output: string) => output.replace(/[│\s]+/g, ' ');
 
 function exited(child: ChildProcess): Promise<{ code: number | null; output: string }> {
   let output = '';
