@@ -4,7 +4,8 @@
  * the emulator's Serverless API reached as https://serverless(-upload).twilio.com through a CONNECT
  * proxy whose certificate is made for the run (HTTP_PROXY, NODE_EXTRA_CA_CERTS). Then what was
  * uploaded runs as Twilio runs it: in a directory holding only the uploaded files and an
- * `npm install` of the uploaded dependencies, under @twilio/runtime-handler, on Node 22.
+ * `npm install` of the uploaded dependencies, under @twilio/runtime-handler, on Node 22. And a
+ * deploy Twilio refuses (npm's handler 2.1.0), rerun once the pin is fixed.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
