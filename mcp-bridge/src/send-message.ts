@@ -212,7 +212,7 @@ export async function sendMessage(deps: SendDeps, input: SendInput, progress: Pr
   const { sender } = deps.config;
   const sendAt = input.sendAt !== undefined ? new Date(input.sendAt) : undefined;
   // A new conversation's thread and sid map are created while Twilio takes the message: recording
-  // it afterwards is then its writes only (an empty pair is what a failed first send leaves).
+  // it afterwards is then its writes only. A refused create takes them back (discardConversation).
   const prepared = newConversation && policy.ourNumber ? prepareConversation(deps, policy.ourNumber, to, budget.answerBy) : Promise.resolve();
   deps.log.info(`${sendAt ? 'scheduling' : 'sending'} to ${deps.log.phone(to)}: ${deps.log.body(body)}${mediaUrl.length ? ` + ${mediaUrl.length} media` : ''}`);
   let message: TwilioMessage;
@@ -231,10 +231,14 @@ export async function sendMessage(deps: SendDeps, input: SendInput, progress: Pr
     });
   } catch (error) {
     if (!isAmbiguous(error)) {
-      await deps.guard.release(reservation.ticket);
       const failure = readFailure(error);
       deps.log.error(`send to ${deps.log.phone(to)} refused by Twilio: ${describeFailure(error)}`);
-      if (failure.code === UNSUBSCRIBED_RECIPIENT) await markOptedOut(deps, policy.ourNumber, to);
+      // Twilio made no message: the guard forgets it, and a new conversation keeps no empty thread.
+      await Promise.all([
+        deps.guard.release(reservation.ticket),
+        failure.code === UNSUBSCRIBED_RECIPIENT ? markOptedOut(deps, policy.ourNumber, to) : undefined,
+        newConversation && policy.ourNumber ? discardConversation(deps, prepared, policy.ourNumber, to, budget.answerBy) : undefined,
+      ]);
       return { ...outcomeBase, outcome: 'failed', errorCode: failure.code, reason: describeFailure(error) };
     }
     deps.log.error(`send to ${deps.log.phone(to)}: no clear answer from Twilio (${readFailure(error).message}); looking for the message`);
@@ -435,5 +439,14 @@ async function prepareConversation(deps: SendDeps, ourNumber: string, to: string
   const store = await deps.store();
   await store?.until(answerBy).prepareConversation(ourNumber, to).catch((error: unknown) => {
     deps.log.warn(`preparing the new conversation with ${deps.log.phone(to)} failed: ${describeFailure(error)}`);
+  });
+}
+
+/** After a refused first send: the prepared thread and sid map go, once made, if still empty. Best effort. */
+async function discardConversation(deps: SendDeps, prepared: Promise<void>, ourNumber: string, to: string, answerBy: number): Promise<void> {
+  await prepared;
+  const store = await deps.store();
+  await store?.until(answerBy).discardConversation(ourNumber, to).catch((error: unknown) => {
+    deps.log.warn(`removing the empty conversation with ${deps.log.phone(to)} after the refusal failed: ${describeFailure(error)}`);
   });
 }

@@ -107,6 +107,42 @@ describe('the create answer is lost (against the emulator)', () => {
   });
 });
 
+describe('a first send Twilio refuses leaves no empty conversation behind', () => {
+  /** The names of the service's Lists and Maps. */
+  async function containers(serviceSid: string): Promise<string[]> {
+    const service = h.client.sync.v1.services(serviceSid);
+    const [lists, maps] = await Promise.all([service.syncLists.list(), service.syncMaps.list()]);
+    return [...lists, ...maps].map((container) => container.uniqueName);
+  }
+  const thread = (to: string) => `thread_${conversationIdFor(OUR, to)}`;
+  const sids = (to: string) => `sids_${conversationIdFor(OUR, to)}`;
+
+  test.each([['+15005550001', 21211], ['+15005550002', 21612], ['+15005550004', 21610]])('to %s (%i): no thread List, no sid Map', async (to, code) => {
+    const e = emulated();
+    expect(await sendMessage(e.deps, { to, body: 'hello' })).toMatchObject({ outcome: 'failed', errorCode: code, sid: null });
+    const names = await containers(e.service.gateway.serviceSid);
+    expect(names).not.toContain(thread(to));
+    expect(names).not.toContain(sids(to));
+  });
+
+  test('the opt-out 21610 reports is still remembered (its inbox entry), and a later first send makes the pair', async () => {
+    const e = emulated();
+    await sendMessage(e.deps, { to: '+15005550004', body: 'hello' });
+    expect((await e.service.entry(OUR, '+15005550004'))?.optedOut).toBe(true);
+    expect(await sendMessage(e.deps, MESSAGE)).toMatchObject({ outcome: 'sent' });
+    expect(await containers(e.service.gateway.serviceSid)).toEqual(expect.arrayContaining([thread(TO), sids(TO)]));
+  });
+
+  test('a List or Map someone wrote to meanwhile is kept', async () => {
+    const e = emulated();
+    const to = '+15005550001';
+    // An incoming text's claim, as if it landed while the create was refused.
+    await e.service.putClaim(OUR, to, `SM${'0f'.repeat(16)}`, { owner: 'other', claimedAt: 1, index: null, done: false, counted: false });
+    await sendMessage(e.deps, { to, body: 'hello' });
+    expect(await containers(e.service.gateway.serviceSid)).toContain(sids(to));
+  });
+});
+
 describe('recording in the thread fails after the create', () => {
   test('sent, with a warning; not resent, and the guard remembers it', async () => {
     const e = emulated();
