@@ -255,6 +255,13 @@ export async function sendMessage(deps: SendDeps, input: SendInput, progress: Pr
     }
     message = found;
   }
+  // Through a Messaging Service with no number of ours, Twilio answers `from: null` ('accepted')
+  // and picks the sender a moment later: ask which before filing the message, so that it goes in
+  // the conversation of the number that sent it, where the handset's reply lands and the status
+  // callbacks (From: that number) look for it. A scheduled message has no sender until SendAt.
+  if (!policy.ourNumber && !deps.config.sender.phoneNumber && message.from === null && !sendAt) {
+    message = await senderPicked(deps, client, message, budget.waitUntil);
+  }
   deps.log.info(`${sendAt ? 'scheduled' : 'sent'} ${message.sid} to ${deps.log.phone(to)}: ${message.status}`);
   const accepted = message;
   const ourNumber = policy.ourNumber ?? ourNumberOf(deps.config, accepted.from);
@@ -362,7 +369,10 @@ function maskGivenNumber(reason: string, to: string, log: Logger): string {
   return [given, given.slice(0, 24)].reduce((text, part) => text.replaceAll(part, log.phone(part)), reason);
 }
 
-/** Our side of the conversation: the configured number, else the sender Twilio picked. */
+/**
+ * Our side of the conversation: the configured number, else the sender Twilio picked, else (not
+ * picked yet: a scheduled message through a Messaging Service) the service.
+ */
 export function ourNumberOf(config: BridgeConfig, from: string | null): string {
   return config.sender.phoneNumber ?? from ?? config.sender.messagingServiceSid ?? '';
 }
@@ -372,6 +382,27 @@ async function markOptedOut(deps: SendDeps, ourNumber: string | undefined, to: s
   const store = await deps.store();
   if (!store || !ourNumber) return;
   await store.markOptedOut(ourNumber, to).catch((error: unknown) => deps.log.warn(`could not record the opt-out: ${describeFailure(error)}`));
+}
+
+/**
+ * The message once Twilio has picked its sender (`from` set): read at once, then at the status
+ * polls' pace, until then, a final status (a service with no sender fails it, 21704) or `deadline`.
+ * A failed read leaves the message as it was: filed under the service, never resent.
+ */
+async function senderPicked(deps: SendDeps, client: TwilioClient, message: TwilioMessage, deadline: number): Promise<TwilioMessage> {
+  let current = message;
+  for (let read = 0; current.from === null && !FINAL_STATUSES.has(current.status as MessageStatus); read++) {
+    const delay = read === 0 ? 0 : POLL_DELAYS_MS[Math.min(read - 1, POLL_DELAYS_MS.length - 1)]!;
+    if (deps.now().getTime() + delay > deadline) break;
+    if (delay > 0) await deps.sleep(delay);
+    try {
+      current = await withRetry(() => client.messages(current.sid).fetch());
+    } catch (error) {
+      deps.log.warn(`reading ${current.sid}'s sender failed; filing it under the Messaging Service: ${describeFailure(error)}`);
+      break;
+    }
+  }
+  return current;
 }
 
 /** Polls the message's status until it is final or `deadline` (ms since the epoch) comes. */
