@@ -50,6 +50,9 @@ export class InboundSimulator {
       throw new Error(`simulateInbound: messageSid must be 'SM' + 32 hex, got ${spec.messageSid}`);
     }
     const record = this.record(spec);
+    // Twilio blocks (or unblocks) the pair before, and whatever, the webhook (opt-outs.ts).
+    const change = this.ctx.optOuts.apply(this.services.optOutScope(record.to), spec.from, record.body);
+    if (change) this.ctx.log(`inbound ${record.sid}: ${spec.from} opted ${change} of ${this.services.optOutScope(record.to)}`);
     const params = this.webhookParams(record);
     const token = `${randomHex(this.ctx.random, 8)}-${randomHex(this.ctx.random, 4)}-${randomHex(this.ctx.random, 4)}-${randomHex(this.ctx.random, 12)}`;
     const headers = { 'I-Twilio-Idempotency-Token': token };

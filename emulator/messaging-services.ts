@@ -21,6 +21,14 @@ export class MessagingServiceRegistry {
     return undefined;
   }
 
+  /**
+   * Whose opt-outs a number's inbound STOP, and a send from it, fall under: its service, whose
+   * whole pool a STOP covers, else the number alone (opt-outs.ts).
+   */
+  optOutScope(phoneNumber: string): string {
+    return this.forNumber(phoneNumber)?.sid ?? phoneNumber;
+  }
+
   allNumbers(): string[] {
     return [...this.bySid.values()].flatMap((s) => s.phoneNumbers);
   }

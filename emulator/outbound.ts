@@ -8,6 +8,7 @@ import { guessContentType, type MessageRecord, type MessageLog } from './message
 import type { MessagingServiceRegistry } from './messaging-services';
 import { E164, type PhoneNumberStore } from './phone-numbers';
 import { countSegments, smartEncodeBody } from './segments';
+import { UNSUBSCRIBED_CODE, UNSUBSCRIBED_MESSAGE } from './opt-outs';
 import { MAGIC_FROM_NUMBER, type EmulatorContext } from './state';
 import type { MessageStatus } from './types';
 
@@ -24,7 +25,7 @@ const MAGIC_TO: Readonly<Record<string, (to: string, from: string) => TwilioApiE
     badRequest(21612, `The 'To' phone number: ${to}, is not currently reachable using the 'From' phone number: ${from} via SMS.`),
   '+15005550003': (to) =>
     badRequest(21408, `Permission to send an SMS has not been enabled for the region indicated by the 'To' number: ${to}.`),
-  '+15005550004': () => badRequest(21610, 'Attempt to send to unsubscribed recipient'),
+  '+15005550004': () => badRequest(UNSUBSCRIBED_CODE, UNSUBSCRIBED_MESSAGE),
   '+15005550009': () => badRequest(21614, "'To' number is not a valid mobile number"),
 };
 
@@ -98,6 +99,11 @@ export function createOutboundMessage(form: URLSearchParams, deps: OutboundDeps)
       throw badRequest(35115, 'SendAt must be more than 5 minutes and at most 35 days in the future.');
     }
   }
+
+  // A handset that texted STOP to this sender (its service's pool, for a number in a service) is
+  // refused at create time, 400 / 21610, and no message is made (opt-outs.ts has Twilio's words).
+  const scopes = [serviceSid, from && services.optOutScope(from)].filter((scope): scope is string => Boolean(scope));
+  if (ctx.optOuts.isBlocked(scopes, to)) throw badRequest(UNSUBSCRIBED_CODE, UNSUBSCRIBED_MESSAGE);
 
   // Through a Messaging Service without From, Twilio answers 'accepted' with from null and
   // picks the sender later.

@@ -1,11 +1,13 @@
 /**
  * What every part of the emulator shares: resolved options, the clock, SID generation, tracked
- * timers (so close() leaves no handle behind and jest exits) and the webhook client.
+ * timers (so close() leaves no handle behind and jest exits), the webhook client and the account's
+ * opt-outs.
  */
 import { createRandom, createSidFactory, type Random, type SidFactory } from './random';
 import type { EmulatorOptions, MessagingServiceSpec, SyncLimits } from './types';
 import { WebhookClient } from './webhooks';
 import { MAGIC_FROM_NUMBER } from './magic-numbers';
+import { OptOutList } from './opt-outs';
 
 /** Fixed defaults so a sandbox's .env keeps working across emulator restarts. */
 export const DEFAULT_ACCOUNT_SID = 'ACa1b2c3d4e5f60718293a4b5c6d7e8f90';
@@ -113,6 +115,8 @@ export interface EmulatorContext {
   readonly newSid: SidFactory;
   readonly timers: TimerSet;
   readonly webhooks: WebhookClient;
+  /** Twilio's STOP filtering: written by inbound messages, read by creates (opt-outs.ts). */
+  readonly optOuts: OptOutList;
   log(line: string): void;
 }
 
@@ -125,6 +129,7 @@ export function createContext(options: ResolvedOptions, log: ((line: string) => 
     newSid: createSidFactory(random),
     timers: new TimerSet(),
     webhooks: new WebhookClient(options.authToken, options.webhookTimeoutMs),
+    optOuts: new OptOutList(),
     log: (line) => log?.(`[twilio-emulator] ${line}`),
   };
 }

@@ -15,7 +15,7 @@ import { sidMapName, threadListName } from '../sync-names';
 import { giveBack, type Handover, takeAllNew, takeNew, type TakeOptions, type Unsettled } from './handover';
 import { Inbox, type InboxSnapshot, newInboxEntry } from './inbox';
 import { DEFAULT_STALE_CLAIM_MS, recentlyCounted, recordInbound } from './inbound-claim';
-import { advanceOutbound, prepareConversation, recordOutbound } from './outbound-record';
+import { advanceOutbound, discardConversation, prepareConversation, recordOutbound } from './outbound-record';
 import { cursorOf, isVisible, type ReaderScope, WHOLE_SERVICE } from './read-cursor';
 import { type StoreContext, visibleEntry } from './store-context';
 import { UnknownConversationError } from './store-errors';
@@ -88,6 +88,11 @@ export class MessageStore {
   /** Creates a new conversation's thread and sid map ahead of its first message. */
   prepareConversation(ourNumber: string, theirNumber: string): Promise<void> {
     return prepareConversation(this.sync, ourNumber, theirNumber);
+  }
+
+  /** Deletes a prepared conversation's thread and sid map while both are empty (a refused first send). */
+  discardConversation(ourNumber: string, theirNumber: string): Promise<boolean> {
+    return discardConversation(this.sync, ourNumber, theirNumber);
   }
 
   /** Whether an earlier send recorded this message in its thread (its sid entry is done). */

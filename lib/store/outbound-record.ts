@@ -101,3 +101,21 @@ export async function prepareConversation(sync: SyncGateway, ourNumber: string, 
   const conversationId = conversationIdFor(ourNumber, theirNumber);
   await Promise.all([sync.ensureContainer('list', threadListName(conversationId)), sync.ensureContainer('map', sidMapName(conversationId))]);
 }
+
+/**
+ * Takes back what prepareConversation made when the first send was then refused by Twilio (21211,
+ * 21610, …): a conversation with no message keeps no empty thread and sid map. Only while both are
+ * still empty: a writer that got there first (an incoming text, another send) keeps them. Sync has
+ * no conditional delete, so a write landing between the read and the delete is lost with them;
+ * the window is one round trip, right after a refusal, in a conversation no one had before, and
+ * writers recreate a missing List or Map (SyncGateway.inContainer), so only that one write is at risk.
+ */
+export async function discardConversation(sync: SyncGateway, ourNumber: string, theirNumber: string): Promise<boolean> {
+  const conversationId = conversationIdFor(ourNumber, theirNumber);
+  const list = threadListName(conversationId);
+  const map = sidMapName(conversationId);
+  const [items, entries] = await Promise.all([sync.listPage(list, { order: 'asc', pageSize: 1 }), sync.mapPage(map, null)]);
+  if (items.items.length > 0 || entries.items.length > 0) return false;
+  await Promise.all([sync.deleteContainer('list', list), sync.deleteContainer('map', map)]);
+  return true;
+}

@@ -91,6 +91,18 @@ export class SyncGateway {
     });
   }
 
+  /** Deletes the List or Map; false when it was not there (a retry after a lost answer finds it gone). */
+  async deleteContainer(kind: 'list' | 'map', name: string): Promise<boolean> {
+    return this.retried(async () => {
+      try {
+        return await (kind === 'list' ? this.service.syncLists(name).remove() : this.service.syncMaps(name).remove());
+      } catch (error) {
+        if (isNotFound(error)) return false;
+        throw error;
+      }
+    });
+  }
+
   /** Runs `operation`; when the List or Map is missing (404), creates it once and runs it again. */
   private async inContainer<T>(kind: 'list' | 'map', name: string, operation: () => Promise<T>): Promise<T> {
     try {

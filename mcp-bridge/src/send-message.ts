@@ -212,7 +212,7 @@ export async function sendMessage(deps: SendDeps, input: SendInput, progress: Pr
   const { sender } = deps.config;
   const sendAt = input.sendAt !== undefined ? new Date(input.sendAt) : undefined;
   // A new conversation's thread and sid map are created while Twilio takes the message: recording
-  // it afterwards is then its writes only (an empty pair is what a failed first send leaves).
+  // it afterwards is then its writes only. A refused create takes them back (discardConversation).
   const prepared = newConversation && policy.ourNumber ? prepareConversation(deps, policy.ourNumber, to, budget.answerBy) : Promise.resolve();
   deps.log.info(`${sendAt ? 'scheduling' : 'sending'} to ${deps.log.phone(to)}: ${deps.log.body(body)}${mediaUrl.length ? ` + ${mediaUrl.length} media` : ''}`);
   let message: TwilioMessage;
@@ -231,10 +231,14 @@ export async function sendMessage(deps: SendDeps, input: SendInput, progress: Pr
     });
   } catch (error) {
     if (!isAmbiguous(error)) {
-      await deps.guard.release(reservation.ticket);
       const failure = readFailure(error);
       deps.log.error(`send to ${deps.log.phone(to)} refused by Twilio: ${describeFailure(error)}`);
-      if (failure.code === UNSUBSCRIBED_RECIPIENT) await markOptedOut(deps, policy.ourNumber, to);
+      // Twilio made no message: the guard forgets it, and a new conversation keeps no empty thread.
+      await Promise.all([
+        deps.guard.release(reservation.ticket),
+        failure.code === UNSUBSCRIBED_RECIPIENT ? markOptedOut(deps, policy.ourNumber, to) : undefined,
+        newConversation && policy.ourNumber ? discardConversation(deps, prepared, policy.ourNumber, to, budget.answerBy) : undefined,
+      ]);
       return { ...outcomeBase, outcome: 'failed', errorCode: failure.code, reason: describeFailure(error) };
     }
     deps.log.error(`send to ${deps.log.phone(to)}: no clear answer from Twilio (${readFailure(error).message}); looking for the message`);
@@ -250,6 +254,13 @@ export async function sendMessage(deps: SendDeps, input: SendInput, progress: Pr
       };
     }
     message = found;
+  }
+  // Through a Messaging Service with no number of ours, Twilio answers `from: null` ('accepted')
+  // and picks the sender a moment later: ask which before filing the message, so that it goes in
+  // the conversation of the number that sent it, where the handset's reply lands and the status
+  // callbacks (From: that number) look for it. A scheduled message has no sender until SendAt.
+  if (!policy.ourNumber && !deps.config.sender.phoneNumber && message.from === null && !sendAt) {
+    message = await senderPicked(deps, client, message, budget.waitUntil);
   }
   deps.log.info(`${sendAt ? 'scheduled' : 'sent'} ${message.sid} to ${deps.log.phone(to)}: ${message.status}`);
   const accepted = message;
@@ -358,7 +369,10 @@ function maskGivenNumber(reason: string, to: string, log: Logger): string {
   return [given, given.slice(0, 24)].reduce((text, part) => text.replaceAll(part, log.phone(part)), reason);
 }
 
-/** Our side of the conversation: the configured number, else the sender Twilio picked. */
+/**
+ * Our side of the conversation: the configured number, else the sender Twilio picked, else (not
+ * picked yet: a scheduled message through a Messaging Service) the service.
+ */
 export function ourNumberOf(config: BridgeConfig, from: string | null): string {
   return config.sender.phoneNumber ?? from ?? config.sender.messagingServiceSid ?? '';
 }
@@ -368,6 +382,27 @@ async function markOptedOut(deps: SendDeps, ourNumber: string | undefined, to: s
   const store = await deps.store();
   if (!store || !ourNumber) return;
   await store.markOptedOut(ourNumber, to).catch((error: unknown) => deps.log.warn(`could not record the opt-out: ${describeFailure(error)}`));
+}
+
+/**
+ * The message once Twilio has picked its sender (`from` set): read at once, then at the status
+ * polls' pace, until then, a final status (a service with no sender fails it, 21704) or `deadline`.
+ * A failed read leaves the message as it was: filed under the service, never resent.
+ */
+async function senderPicked(deps: SendDeps, client: TwilioClient, message: TwilioMessage, deadline: number): Promise<TwilioMessage> {
+  let current = message;
+  for (let read = 0; current.from === null && !FINAL_STATUSES.has(current.status as MessageStatus); read++) {
+    const delay = read === 0 ? 0 : POLL_DELAYS_MS[Math.min(read - 1, POLL_DELAYS_MS.length - 1)]!;
+    if (deps.now().getTime() + delay > deadline) break;
+    if (delay > 0) await deps.sleep(delay);
+    try {
+      current = await withRetry(() => client.messages(current.sid).fetch());
+    } catch (error) {
+      deps.log.warn(`reading ${current.sid}'s sender failed; filing it under the Messaging Service: ${describeFailure(error)}`);
+      break;
+    }
+  }
+  return current;
 }
 
 /** Polls the message's status until it is final or `deadline` (ms since the epoch) comes. */
@@ -435,5 +470,14 @@ async function prepareConversation(deps: SendDeps, ourNumber: string, to: string
   const store = await deps.store();
   await store?.until(answerBy).prepareConversation(ourNumber, to).catch((error: unknown) => {
     deps.log.warn(`preparing the new conversation with ${deps.log.phone(to)} failed: ${describeFailure(error)}`);
+  });
+}
+
+/** After a refused first send: the prepared thread and sid map go, once made, if still empty. Best effort. */
+async function discardConversation(deps: SendDeps, prepared: Promise<void>, ourNumber: string, to: string, answerBy: number): Promise<void> {
+  await prepared;
+  const store = await deps.store();
+  await store?.until(answerBy).discardConversation(ourNumber, to).catch((error: unknown) => {
+    deps.log.warn(`removing the empty conversation with ${deps.log.phone(to)} after the refusal failed: ${describeFailure(error)}`);
   });
 }

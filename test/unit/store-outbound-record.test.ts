@@ -178,3 +178,31 @@ describe('a recount and an outbound count without an index', () => {
     expect((await entry())?.recentSids).toEqual(expect.arrayContaining([outbound.sid, taken.sid]));
   });
 });
+
+describe('discardConversation (a refused first send takes back prepareConversation)', () => {
+  const exists = async (gateway: SyncGateway, kind: 'list' | 'map', name: string) => {
+    const service = h.client.sync.v1.services(gateway.serviceSid);
+    return (kind === 'list' ? service.syncLists(name).fetch() : service.syncMaps(name).fetch()).then(() => true, () => false);
+  };
+
+  test('an empty pair is deleted; a second call, finding none, is harmless', async () => {
+    const { gateway } = h.fresh();
+    const messages = new MessageStore(gateway);
+    await messages.prepareConversation(OURS, THEM);
+    expect(await exists(gateway, 'list', threadListName(CONVERSATION))).toBe(true);
+    expect(await messages.discardConversation(OURS, THEM)).toBe(true);
+    expect(await exists(gateway, 'list', threadListName(CONVERSATION))).toBe(false);
+    expect(await exists(gateway, 'map', sidMapName(CONVERSATION))).toBe(false);
+    expect(await messages.discardConversation(OURS, THEM)).toBe(true);
+  });
+
+  test('a thread holding a message is kept, and its sid map with it', async () => {
+    const service = h.fresh();
+    const messages = service.store();
+    await messages.prepareConversation(OURS, THEM);
+    await service.gateway.appendOnce(threadListName(CONVERSATION), inboundRecord(THEM, 'hi'), () => false);
+    expect(await messages.discardConversation(OURS, THEM)).toBe(false);
+    expect(await exists(service.gateway, 'list', threadListName(CONVERSATION))).toBe(true);
+    expect(await exists(service.gateway, 'map', sidMapName(CONVERSATION))).toBe(true);
+  });
+});
