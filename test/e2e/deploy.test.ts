@@ -6,8 +6,8 @@
  * uploaded runs as Twilio runs it: in a directory holding only the uploaded files and an
  * `npm install` of the uploaded dependencies, under @twilio/runtime-handler, on Node 22.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import twilio from 'twilio';
@@ -16,6 +16,7 @@ import { deployCredentials, newDeployment, readDeployFlags, settingsToClear } fr
 import { startEmulator, type Emulator } from '../../emulator';
 import { tokenClient } from '../emulator/test-helpers';
 import { startConnectProxy, type ConnectProxy } from '../support/connect-proxy';
+import { copyDeployProject, type Deployed, deployEnv, exited, readDeployed as readDeployedFrom } from '../support/serverless-deploy';
 import { freePort } from '../../scripts/system/ports';
 import { ROOT } from '../support/paths';
 import { MAGIC_FROM_NUMBER } from '../../emulator/magic-numbers';
@@ -76,18 +77,6 @@ describe('the pieces of npm run deploy', () => {
   });
 });
 
-interface Deployed {
-  serviceSid: string;
-  environmentSid: string;
-  domainName: string;
-  variables: Record<string, string>;
-  functions: { path: string; visibility: string; sid: string }[];
-  assets: { path: string; visibility: string; sid: string }[];
-  dependencies: { name: string; version: string }[];
-  runtime: string;
-  buildSid: string;
-}
-
 describe('npm run deploy against the Serverless API', () => {
   let emulator: Emulator;
   let proxy: ConnectProxy;
@@ -111,9 +100,7 @@ describe('npm run deploy against the Serverless API', () => {
     home = tempDir('sms-mcp-home-');
     // A copy of what a user's checkout holds for a deploy; the repository's own .env is never touched.
     project = tempDir('sms-mcp-project-');
-    cpSync(join(ROOT, 'build', 'functions'), join(project, 'build', 'functions'), { recursive: true });
-    cpSync(join(ROOT, 'assets'), join(project, 'assets'), { recursive: true });
-    for (const file of ['package.json', '.twilioserverlessrc']) cpSync(join(ROOT, file), join(project, file));
+    copyDeployProject(project);
   });
 
   afterAll(async () => {
@@ -129,14 +116,7 @@ describe('npm run deploy against the Serverless API', () => {
     writeFileSync(join(project, '.env'), env);
     const child = spawn(process.execPath, [DEPLOY_SCRIPT], {
       cwd: project,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: home,
-        CI: 'true',
-        HTTP_PROXY: proxy.url,
-        HTTPS_PROXY: proxy.url,
-        NODE_EXTRA_CA_CERTS: proxy.caFile,
-      },
+      env: deployEnv(proxy, home),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const { code, output } = await exited(child);
@@ -145,25 +125,7 @@ describe('npm run deploy against the Serverless API', () => {
   }
 
   /** What the environment the deploy went to runs, read back through Twilio's API. */
-  async function readDeployed(): Promise<Deployed> {
-    const [service] = await serverless().services.list();
-    const environments = await serverless().services(service!.sid).environments.list();
-    const environment = environments.find((e) => e.domainSuffix === 'dev')!;
-    const build = await serverless().services(service!.sid).builds(environment.buildSid).fetch();
-    const variables = await serverless().services(service!.sid).environments(environment.sid).variables.list();
-    const versions = (list: unknown) => (list as { path: string; visibility: string; sid: string }[]).map(({ path, visibility, sid }) => ({ path, visibility, sid }));
-    return {
-      serviceSid: service!.sid,
-      environmentSid: environment.sid,
-      domainName: environment.domainName,
-      variables: Object.fromEntries(variables.map((v) => [v.key, v.value])),
-      functions: versions(build.functionVersions).sort((a, b) => a.path.localeCompare(b.path)),
-      assets: versions(build.assetVersions),
-      dependencies: build.dependencies as { name: string; version: string }[],
-      runtime: build.runtime,
-      buildSid: build.sid,
-    };
-  }
+  const readDeployed = () => readDeployedFrom(tokenClient(emulator));
 
   test('the first deploy creates the service: both Functions protected, only the runtime dependencies, no credentials, node22', async () => {
     first.output = await deploy(
@@ -384,13 +346,3 @@ describe('npm run deploy against the Serverless API', () => {
     });
   });
 });
-
-function exited(child: ChildProcess): Promise<{ code: number | null; output: string }> {
-  let output = '';
-  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, output }));
-  });
-}
