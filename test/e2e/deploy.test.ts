@@ -7,8 +7,8 @@
  * `npm install` of the uploaded dependencies, under @twilio/runtime-handler, on Node 22. And a
  * deploy Twilio refuses (npm's handler 2.1.0), rerun once the pin is fixed.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import twilio from 'twilio';
@@ -17,6 +17,7 @@ import { deployCredentials, newDeployment, planForName, readDeployFlags, readSer
 import { startEmulator, type Emulator } from '../../emulator';
 import { tokenClient } from '../emulator/test-helpers';
 import { startConnectProxy, type ConnectProxy } from '../support/connect-proxy';
+import { copyDeployProject, type Deployed, deployEnv, exited, readDeployed as readDeployedFrom } from '../support/serverless-deploy';
 import { freePort } from '../../scripts/system/ports';
 import { ROOT } from '../support/paths';
 import { MAGIC_FROM_NUMBER } from '../../emulator/magic-numbers';
@@ -120,18 +121,6 @@ describe('the pieces of npm run deploy', () => {
   });
 });
 
-interface Deployed {
-  serviceSid: string;
-  environmentSid: string;
-  domainName: string;
-  variables: Record<string, string>;
-  functions: { path: string; visibility: string; sid: string }[];
-  assets: { path: string; visibility: string; sid: string }[];
-  dependencies: { name: string; version: string }[];
-  runtime: string;
-  buildSid: string;
-}
-
 describe('npm run deploy against the Serverless API', () => {
   let emulator: Emulator;
   let proxy: ConnectProxy;
@@ -153,7 +142,8 @@ describe('npm run deploy against the Serverless API', () => {
     syncServiceSid = emulator.createSyncService('twilio-sms-mcp');
     proxy = await startConnectProxy(emulator.url);
     home = tempDir('sms-mcp-home-');
-    project = copyProject(tempDir('sms-mcp-project-'));
+    project = tempDir('sms-mcp-project-');
+    copyDeployProject(project);
   });
 
   afterAll(async () => {
@@ -167,25 +157,7 @@ describe('npm run deploy against the Serverless API', () => {
   const deploy = (env: string, expectCode = 0) => deployIn({ project, home, proxy }, env, expectCode);
 
   /** What the environment the deploy went to runs, read back through Twilio's API. */
-  async function readDeployed(): Promise<Deployed> {
-    const [service] = await serverless().services.list();
-    const environments = await serverless().services(service!.sid).environments.list();
-    const environment = environments.find((e) => e.domainSuffix === 'dev')!;
-    const build = await serverless().services(service!.sid).builds(environment.buildSid).fetch();
-    const variables = await serverless().services(service!.sid).environments(environment.sid).variables.list();
-    const versions = (list: unknown) => (list as { path: string; visibility: string; sid: string }[]).map(({ path, visibility, sid }) => ({ path, visibility, sid }));
-    return {
-      serviceSid: service!.sid,
-      environmentSid: environment.sid,
-      domainName: environment.domainName,
-      variables: Object.fromEntries(variables.map((v) => [v.key, v.value])),
-      functions: versions(build.functionVersions).sort((a, b) => a.path.localeCompare(b.path)),
-      assets: versions(build.assetVersions),
-      dependencies: build.dependencies as { name: string; version: string }[],
-      runtime: build.runtime,
-      buildSid: build.sid,
-    };
-  }
+  const readDeployed = () => readDeployedFrom(tokenClient(emulator));
 
   test('the first deploy creates the service: both Functions protected, only the runtime dependencies, no credentials, node22', async () => {
     first.output = await deploy(
@@ -433,7 +405,9 @@ describe('a deploy Twilio refuses half-way, then the same command again', () => 
       dirs.push(dir);
       return dir;
     };
-    where = { project: copyProject(temp('sms-mcp-project-')), home: temp('sms-mcp-home-'), proxy };
+    const project = temp('sms-mcp-project-');
+    copyDeployProject(project);
+    where = { project, home: temp('sms-mcp-home-'), proxy };
     env = [`ACCOUNT_SID=${emulator.accountSid}`, `AUTH_TOKEN=${emulator.authToken}`, `SYNC_SERVICE_SID=${emulator.createSyncService('s')}`].join('\n');
   });
 
@@ -487,27 +461,12 @@ describe('a deploy Twilio refuses half-way, then the same command again', () => 
   }, 60_000);
 });
 
-/** A copy of what a user's checkout holds for a deploy; the repository's own .env is never touched. */
-function copyProject(project: string): string {
-  cpSync(join(ROOT, 'build', 'functions'), join(project, 'build', 'functions'), { recursive: true });
-  cpSync(join(ROOT, 'assets'), join(project, 'assets'), { recursive: true });
-  for (const file of ['package.json', '.twilioserverlessrc']) cpSync(join(ROOT, file), join(project, file));
-  return project;
-}
-
 /** `npm run deploy` (with `args` after `--`) in `project`, without the build (the test's build is the one copied). */
 async function deployIn(where: { project: string; home: string; proxy: ConnectProxy }, env: string, expectCode = 0, args: string[] = []): Promise<string> {
   writeFileSync(join(where.project, '.env'), env);
   const child = spawn(process.execPath, [DEPLOY_SCRIPT, ...args], {
     cwd: where.project,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: where.home,
-      CI: 'true',
-      HTTP_PROXY: where.proxy.url,
-      HTTPS_PROXY: where.proxy.url,
-      NODE_EXTRA_CA_CERTS: where.proxy.caFile,
-    },
+    env: deployEnv(where.proxy, where.home),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const { code, output } = await exited(child);
@@ -517,13 +476,3 @@ async function deployIn(where: { project: string; home: string; proxy: ConnectPr
 
 /** twilio-run's output as one line: its error box (│) and line wrapping removed. */
 const oneLine = (output: string) => output.replace(/[│\s]+/g, ' ');
-
-function exited(child: ChildProcess): Promise<{ code: number | null; output: string }> {
-  let output = '';
-  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, output }));
-  });
-}

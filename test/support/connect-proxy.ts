@@ -24,6 +24,8 @@ export interface ProxiedRequest {
   /** Path and query, e.g. '/v1/Services'. */
   path: string;
   status: number;
+  /** A form-encoded body as sent (what twilio-run asks for: a Build's Runtime, Dependencies). */
+  form?: URLSearchParams;
 }
 
 export interface ConnectProxy {
@@ -76,13 +78,17 @@ export async function startConnectProxy(emulatorUrl: string): Promise<ConnectPro
     }
     const target = new URL(`${emulatorUrl.replace(/\/+$/, '')}/${product}${path}`);
     const headers = { ...req.headers, host: target.host };
+    const chunks: Buffer[] = [];
+    const isForm = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+    if (isForm) req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const form = () => (isForm ? { form: new URLSearchParams(Buffer.concat(chunks).toString()) } : {});
     const forward = http.request(target, { method: req.method, headers }, (answer) => {
-      requests.push({ method: req.method ?? '', host, path, status: answer.statusCode ?? 0 });
+      requests.push({ method: req.method ?? '', host, path, status: answer.statusCode ?? 0, ...form() });
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
     });
     forward.on('error', (error) => {
-      requests.push({ method: req.method ?? '', host, path, status: 502 });
+      requests.push({ method: req.method ?? '', host, path, status: 502, ...form() });
       if (!res.headersSent) res.writeHead(502).end(error.message);
       else res.destroy();
     });
