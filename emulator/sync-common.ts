@@ -12,8 +12,21 @@ export interface SyncDeps {
   limiter: SyncRateLimiter;
 }
 
+/**
+ * Item data (a List or Map item, a Document): at most 16 KiB of serialized JSON, else 400 / 54006
+ * "Request entity too large" (https://www.twilio.com/docs/api/errors/54006: "The size of a
+ * serialized JSON payload stored in a Sync Document, List Item, or Map Item cannot exceed 16KB";
+ * the API reference: "Can be up to 16 KiB in length"). Counted in UTF-8 bytes, KiB = 1,024.
+ */
 export const MAX_DATA_BYTES = 16 * 1024;
 export const MAX_TTL_SECONDS = 31_536_000;
+/**
+ * Map item keys: 1–256 characters, else 400 / 54209 "Invalid Map Item key"
+ * (https://www.twilio.com/docs/api/errors/54209: "The Map Item key must be a string with length
+ * 1-256"). The API reference says "up to 320 characters" (contract/twilio-oai, CreateSyncMapItem
+ * Key); the emulator holds the product to the less favourable 256. Characters are counted as
+ * UTF-16 code units, which is never fewer than code points: the stricter reading again.
+ */
 export const MAX_KEY_LENGTH = 256;
 
 export function requireService(deps: SyncDeps, req: RequestContext, param = 'ServiceSid'): SyncService {
@@ -53,11 +66,26 @@ export function parseTtl(form: URLSearchParams, ...names: string[]): number | un
   return undefined;
 }
 
+/** Twilio's 54006, its message as on the error's page, with the size found (Twilio's own answer may word it differently). */
+export function dataTooLarge(size: number): TwilioApiError {
+  return badRequest(54006, `Request entity too large: the size of the specified 'Data' parameter (${size} bytes) exceeds the size limit of ${MAX_DATA_BYTES} bytes`);
+}
+
+/** Twilio's 54209, its message as on the error's page. */
+export function invalidMapKey(): TwilioApiError {
+  return badRequest(54209, `Invalid Map Item key: the Map Item key must be a string with length 1-${MAX_KEY_LENGTH}`);
+}
+
 function isJsonObject(value: JsonValue): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Data: a JSON object of at most 16 KiB serialized (54008 invalid JSON, 54006 too large). */
+/**
+ * Data: a JSON object of at most 16 KiB serialized (54008 invalid JSON, 54006 too large). Measured
+ * both as sent and as re-serialized, the larger counting: a client's whitespace or escapes
+ * (`\u00e9` for `é`) must not let through what Twilio, storing the JSON, may count larger, nor
+ * the reverse.
+ */
 export function parseData(form: URLSearchParams, required: boolean): JsonObject | undefined {
   const raw = form.get('Data');
   if (raw === null) {
@@ -71,10 +99,8 @@ export function parseData(form: URLSearchParams, required: boolean): JsonObject 
     throw badRequest(54008, "Invalid JSON: the 'Data' parameter is not valid JSON");
   }
   if (!isJsonObject(parsed)) throw badRequest(54008, "Invalid JSON: 'Data' must be a JSON object");
-  const size = Buffer.byteLength(JSON.stringify(parsed));
-  if (size > MAX_DATA_BYTES) {
-    throw badRequest(54006, `Request entity too large: Data is ${size} bytes, the limit is ${MAX_DATA_BYTES}`);
-  }
+  const size = Math.max(Buffer.byteLength(raw), Buffer.byteLength(JSON.stringify(parsed)));
+  if (size > MAX_DATA_BYTES) throw dataTooLarge(size);
   return parsed;
 }
 

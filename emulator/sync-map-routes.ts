@@ -1,7 +1,7 @@
 /** Sync Maps and their items: /v1/Services/{ServiceSid}/Maps… (shared route logic in sync-object-routes.ts). */
-import { badRequest } from './errors';
+import { invalidParameter } from './errors';
 import type { RouteDef } from './router';
-import { MAX_KEY_LENGTH, type SyncDeps } from './sync-common';
+import { invalidMapKey, MAX_KEY_LENGTH, type SyncDeps } from './sync-common';
 import { collectionObjectSpec, syncItemRoutes, syncObjectRoutes } from './sync-object-routes';
 import { mapUrl, renderMap, renderMapItem } from './sync-render';
 import type { SyncMap, SyncMapItem } from './sync-store';
@@ -25,10 +25,9 @@ export function syncMapRoutes(deps: SyncDeps): RouteDef[] {
       items: (map) => store.mapItems(map),
       find: (map, key) => store.mapItem(map, key),
       parseNew: (req) => {
-        const key = req.form.get('Key') ?? '';
-        if (key.length < 1 || key.length > MAX_KEY_LENGTH) {
-          throw badRequest(54209, `Invalid Map Item key: must be 1-${MAX_KEY_LENGTH} characters`);
-        }
+        const key = req.form.get('Key');
+        if (key === null) throw invalidParameter('Missing required parameter Key in the post body');
+        if (key.length < 1 || key.length > MAX_KEY_LENGTH) throw invalidMapKey();
         return key;
       },
       add: (map, key, data, ttl) => store.addMapItem(map, key, data, ttl),

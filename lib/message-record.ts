@@ -9,6 +9,16 @@ import { MESSAGE_STATUSES } from './message-status';
 export const MAX_BODY_LENGTH = 1600;
 /** Twilio accepts at most 10 media items per message. */
 export const MAX_MEDIA = 10;
+/**
+ * A media URL the bridge sends, in bytes of its JSON string (quotes excluded). Sync stores a
+ * thread item of at most 16 KiB (54006, https://www.twilio.com/docs/api/errors/54006), written
+ * after Twilio has sent the message, so the record must fit by construction: the fields other than
+ * body and media take under 600 bytes; a 1,600-character body at most 9,600 (six bytes per
+ * character, escaped control characters; emoji take four); which leaves 10 × 600 bytes for media,
+ * each `{"url":…,"contentType":…}` with this URL and a content type of up to 64 characters.
+ * Twilio's own media URLs are about 150.
+ */
+export const MAX_MEDIA_URL_BYTES = 500;
 
 export const MediaSchema = z.object({
   url: z.string(),

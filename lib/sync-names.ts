@@ -5,6 +5,8 @@
  *   thread_<conversationId>   List: the conversation's messages, append-only, in arrival order
  *   sids_<conversationId>     Map: MessageSid → claim / list index (dedupe and status updates)
  *   inbox_<0..7>              Maps: conversationId → InboxEntry, sharded by conversation id
+ *   cursors_<hash>_<0..7>     Maps: one named reader's (SMS_USER's) receive cursors,
+ *                             conversationId → ReadCursorRecord, sharded as the inbox
  *   sent_<hash>               Map: one sender's recent sends (duplicate claims, confirmation
  *                             tokens), items expiring with the duplicate window
  *   guard_ledgers             Map: sender → that sender's send-cap ledger; the account's caps
@@ -55,6 +57,22 @@ export function shortHash(value: string): string {
 /** `sender`: the guard's sender key, a reader key (one SMS_USER) or "shared" (one-person bridges). */
 export function sentMapName(sender: string): string {
   return `sent_${shortHash(sender)}`;
+}
+
+/**
+ * The Map holding `reader`'s cursor in this conversation: one per reader and inbox shard. A
+ * cursor is its own item, not a field of the shared inbox entry, so the entry's size does not grow
+ * with the number of readers (Sync refuses an item over 16 KiB with 54006) and a reader's
+ * handover never conflicts with the webhooks' counts. Sharded like the inbox so that a receive
+ * across many conversations writes at most TAKE_PER_SHARD items of one object at once (handover.ts).
+ */
+export function readerCursorMapName(reader: string, conversationId: string): string {
+  return `cursors_${shortHash(reader)}_${inboxShardFor(conversationId).slice('inbox_'.length)}`;
+}
+
+/** Every cursor Map of one reader, one per inbox shard. */
+export function allReaderCursorMaps(reader: string): string[] {
+  return Array.from({ length: INBOX_SHARDS }, (_, shard) => `cursors_${shortHash(reader)}_${shard}`);
 }
 
 export const GUARD_LEDGERS_MAP = 'guard_ledgers';

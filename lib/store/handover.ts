@@ -1,18 +1,20 @@
 /**
  * Handing new inbound messages to one reader exactly once (receive_sms's and wait_for_reply's
- * protocol). The reader's cursor in the conversation's inbox entry moves past the messages with
- * one conditional write before they are returned; the write carries a random token, so a write
- * whose answer was lost can still be told landed or not. giveBack undoes a handover whose result
- * never reached the client.
+ * protocol). The reader's cursor moves past the messages with one conditional write before they
+ * are returned: the conversation's inbox entry for a one-person bridge, the reader's own cursor
+ * item for a named reader (read-cursor.ts). The write carries a random token, so a write whose
+ * answer was lost can still be told landed or not. giveBack undoes a handover whose result never
+ * reached the client.
  */
 import type { InboxEntry } from '../message-record';
 import { threadListName } from '../sync-names';
 import type { InboxSnapshot } from './inbox';
 import { advanced, cursorOf, hasNewInbound, isVisible, type ReadCursor, withCursor } from './read-cursor';
-import { type StoreContext, visibleEntry } from './store-context';
+import { readAllCursorItems, viewOf, writeCursorItem } from './reader-cursors';
+import { readerEntry, type StoreContext, visibleEntry } from './store-context';
 import { UnknownConversationError } from './store-errors';
 import { MAX_CONFLICTS, readAfter, type StoredMessage } from './stored-message';
-import { isRevisionConflict } from './sync-gateway';
+import { isDuplicateKey, isRevisionConflict } from './sync-gateway';
 
 export interface Handover {
   entry: InboxEntry;
@@ -52,15 +54,17 @@ export type Unsettled = Map<string, { token: string; handover: Handover }>;
 export async function takeNew(ctx: StoreContext, unsettled: Unsettled, conversationId: string, options: TakeOptions = {}, known?: InboxSnapshot): Promise<Handover> {
   const { reader } = ctx.scope;
   const pending = unsettled.get(conversationId);
-  // With a handover to settle, `known` may predate its write: read afresh.
-  let current = known && !pending ? known : await visibleEntry(ctx, conversationId);
+  // With a handover to settle, `known` may predate its write: read afresh. A named reader's
+  // `known` must be its view (with its cursor item's revision), else it is read too.
+  const usable = known && !pending && (reader === null || known.cursorRevision !== undefined);
+  let current = usable ? known : await visibleEntry(ctx, conversationId);
   if (pending) {
     unsettled.delete(conversationId);
     if (current && cursorOf(current.entry, reader).handovers.includes(pending.token)) return pending.handover;
   }
   for (let conflicts = 0; conflicts < MAX_CONFLICTS; conflicts++) {
     if (!current) throw new UnknownConversationError(conversationId);
-    const { entry, revision } = current;
+    const { entry, revision, cursorRevision } = current;
     if (!hasNewInbound(entry, reader)) return { entry, messages: [] };
     const before = cursorOf(entry, reader);
     const items = await readAfter(ctx.sync, threadListName(conversationId), before.cursorIndex, entry.lastInboundIndex);
@@ -72,7 +76,8 @@ export async function takeNew(ctx: StoreContext, unsettled: Unsettled, conversat
     const next = withCursor(entry, reader, after);
     const handover: Handover = { entry: next, messages: inbound.map((message) => ({ ...message, processed: false })), moved: { before, after } };
     try {
-      await ctx.sync.mapUpdate(ctx.inbox.shardOf(conversationId), conversationId, next, revision);
+      if (reader === null) await ctx.sync.mapUpdate(ctx.inbox.shardOf(conversationId), conversationId, next, revision);
+      else await writeCursorItem(ctx.sync, reader, conversationId, after, cursorRevision ?? null);
       return handover;
     } catch (error) {
       // Whatever the error, a try of this write may have landed without an answer: the gateway
@@ -87,7 +92,9 @@ export async function takeNew(ctx: StoreContext, unsettled: Unsettled, conversat
         throw error;
       }
       if (reread && cursorOf(reread.entry, reader).handovers.includes(token)) return handover;
-      if (!isRevisionConflict(error)) throw error; // it did not land: the messages stay new
+      // It did not land: the messages stay new. A named reader's first cursor write is a create,
+      // which another write of the same reader answers with 54208.
+      if (!isRevisionConflict(error) && !(reader !== null && isDuplicateKey(error))) throw error;
       current = reread;
     }
   }
@@ -97,9 +104,13 @@ export async function takeNew(ctx: StoreContext, unsettled: Unsettled, conversat
 /** New inbound messages of every visible conversation that has some (the inbox says which). */
 export async function takeAllNew(ctx: StoreContext, unsettled: Unsettled, options: TakeOptions = {}): Promise<Handover[]> {
   const { scope } = ctx;
+  const { reader } = scope;
+  // A named reader's cursors are read beside the inbox (the same round trip).
+  const [entries, cursors] = await Promise.all([ctx.inbox.all(), reader === null ? null : readAllCursorItems(ctx.sync, reader)]);
+  const views = reader === null || cursors === null ? entries : entries.map((found) => viewOf(found, reader, cursors.get(found.entry.conversationId) ?? null));
   // A conversation with a handover still to settle is asked too: its write may have landed, in
   // which case the inbox shows nothing new, yet those messages were never returned.
-  const withNews = (await ctx.inbox.all())
+  const withNews = views
     .filter(({ entry }) => isVisible(scope, entry) && (hasNewInbound(entry, scope.reader) || unsettled.has(entry.conversationId)))
     .sort((a, b) => a.entry.lastActivityAt.localeCompare(b.entry.lastActivityAt));
   let failure: unknown;
@@ -144,17 +155,32 @@ export async function giveBack(ctx: StoreContext, handover: Handover): Promise<b
   const { reader } = ctx.scope;
   const { conversationId } = handover.entry;
   const [token] = moved.after.handovers.slice(-1);
-  let restored = false;
-  await ctx.inbox.update(conversationId, (current) => {
-    if (!current) return null; // gone (retention): nothing to give back to
-    const now = cursorOf(current, reader);
-    restored = now.cursorIndex === moved.after.cursorIndex && now.handovers.includes(token ?? '');
-    if (!restored) return current;
-    return withCursor(current, reader, {
-      cursorIndex: moved.before.cursorIndex,
-      handedOver: Math.max(0, now.handedOver - (moved.after.handedOver - moved.before.handedOver)),
-      handovers: now.handovers.filter((t) => t !== token),
+  const restore = (now: ReadCursor): ReadCursor | null =>
+    now.cursorIndex === moved.after.cursorIndex && now.handovers.includes(token ?? '')
+      ? { cursorIndex: moved.before.cursorIndex, handedOver: Math.max(0, now.handedOver - (moved.after.handedOver - moved.before.handedOver)), handovers: now.handovers.filter((t) => t !== token) }
+      : null;
+  if (reader === null) {
+    let restored = false;
+    await ctx.inbox.update(conversationId, (current) => {
+      if (!current) return null; // gone (retention): nothing to give back to
+      const back = restore(cursorOf(current, null));
+      restored = back !== null;
+      return back ? withCursor(current, null, back) : current;
     });
-  });
-  return restored;
+    return restored;
+  }
+  // A named reader's cursor item, conditionally on the revision read.
+  for (let conflicts = 0; conflicts < MAX_CONFLICTS; conflicts++) {
+    const current = await readerEntry(ctx, conversationId);
+    if (!current || current.cursorRevision === undefined || current.cursorRevision === null) return false;
+    const back = restore(cursorOf(current.entry, reader));
+    if (!back) return false;
+    try {
+      await writeCursorItem(ctx.sync, reader, conversationId, back, current.cursorRevision);
+      return true;
+    } catch (error) {
+      if (!isRevisionConflict(error)) throw error;
+    }
+  }
+  throw new Error(`Too many concurrent receives on ${conversationId}.`);
 }

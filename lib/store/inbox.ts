@@ -11,6 +11,22 @@ import { isDuplicateKey, isRevisionConflict, type SyncGateway } from './sync-gat
 /** How many of the newest sids an entry remembers, to count a retried write only once. */
 const RECENT_SIDS = 32;
 
+/**
+ * Entries written before named readers' cursors had items of their own (reader-cursors.ts) may
+ * still carry `readers`, frozen since: nothing adds to it now. Sync refuses an item over 16 KiB
+ * (54006), and such an entry could sit close enough that the recentSids growing to 32 would pass
+ * it and make every later count fail. Past this size a count drops the legacy cursors: a reader
+ * who has not received since the upgrade is then handed that conversation's messages again
+ * (once more, never lost), where keeping them would stop the conversation from being counted.
+ */
+const LEGACY_READERS_BUDGET_BYTES = 12 * 1024;
+
+function bounded(entry: InboxEntry): InboxEntry {
+  if (!entry.readers || Buffer.byteLength(JSON.stringify(entry)) <= LEGACY_READERS_BUDGET_BYTES) return entry;
+  const { readers: _legacy, ...rest } = entry;
+  return rest;
+}
+
 interface ActivityBase {
   conversationId: string;
   ourNumber: string;
@@ -30,8 +46,17 @@ export type InboundActivity = ActivityBase & { direction: 'inbound'; index: numb
 export type OutboundActivity = ActivityBase & { direction: 'outbound'; index: number | null };
 export type Activity = InboundActivity | OutboundActivity;
 
-/** An entry as last read, with the revision to write against; null when it did not exist. */
-export type InboxSnapshot = { entry: InboxEntry; revision: string } | null;
+/**
+ * An entry as a named reader sees it (reader-cursors.ts): its own cursor under `readers`, and the
+ * revision of its cursor item (null: it has none yet), which its handover writes against.
+ */
+export type ReaderSnapshot = { entry: InboxEntry; revision: string; cursorRevision: string | null };
+
+/**
+ * An entry as last read, with the revision to write against; null when it did not exist. With
+ * `cursorRevision`, a reader's view: not the stored entry, so never a base for a write here.
+ */
+export type InboxSnapshot = { entry: InboxEntry; revision: string; cursorRevision?: string | null } | null;
 
 // Loose: fields this schema does not name (the handover tokens below) survive every
 // read-modify-write, whichever side (Functions or bridge) writes next.
@@ -148,7 +173,7 @@ export class Inbox {
       const current = await this.get(activity.conversationId);
       const counted = current && (current.entry.recentSids.includes(activity.sid) || activity.index <= (current.entry.countedThrough ?? -1));
       if (counted) return current.entry;
-      const next = recounted(current?.entry ?? null, await readThread(), activity);
+      const next = bounded(recounted(current?.entry ?? null, await readThread(), activity));
       try {
         if (current) await this.sync.mapUpdate(shard, activity.conversationId, next, current.revision);
         else await this.sync.mapCreate(shard, activity.conversationId, next);
@@ -183,13 +208,16 @@ export class Inbox {
    */
   async update<T extends InboxEntry | null>(conversationId: string, change: (current: InboxEntry | null) => T, known?: InboxSnapshot): Promise<T> {
     const shard = inboxShardFor(conversationId);
+    // A reader's view is not the stored entry: writing it back would drop the others' legacy cursors.
+    const base = known?.cursorRevision === undefined ? known : undefined;
     for (let conflicts = 0; ; conflicts++) {
-      const current = conflicts === 0 && known !== undefined ? known : await this.get(conversationId);
+      const current = conflicts === 0 && base !== undefined ? base : await this.get(conversationId);
       const next = change(current?.entry ?? null);
       if (next === null || (current && next === current.entry)) return next;
+      const written = bounded(next);
       try {
-        if (current) await this.sync.mapUpdate(shard, conversationId, next, current.revision);
-        else await this.sync.mapCreate(shard, conversationId, next);
+        if (current) await this.sync.mapUpdate(shard, conversationId, written, current.revision);
+        else await this.sync.mapCreate(shard, conversationId, written);
         return next;
       } catch (error) {
         const conflict = current ? isRevisionConflict(error) : isDuplicateKey(error);

@@ -17,6 +17,7 @@ import { Inbox, type InboxSnapshot, newInboxEntry } from './inbox';
 import { DEFAULT_STALE_CLAIM_MS, recentlyCounted, recordInbound } from './inbound-claim';
 import { advanceOutbound, discardConversation, prepareConversation, recordOutbound } from './outbound-record';
 import { cursorOf, isVisible, type ReaderScope, WHOLE_SERVICE } from './read-cursor';
+import { readAllCursorItems, viewOf } from './reader-cursors';
 import { type StoreContext, visibleEntry } from './store-context';
 import { UnknownConversationError } from './store-errors';
 import { applyStatus, type StatusUpdate } from './status-update';
@@ -135,7 +136,7 @@ export class MessageStore {
   }
 
   /** The conversation's entry as read now; UnknownConversationError when this reader may not see it. */
-  async requireConversation(conversationId: string): Promise<{ entry: InboxEntry; revision: string }> {
+  async requireConversation(conversationId: string): Promise<NonNullable<InboxSnapshot>> {
     const found = await this.conversation(conversationId);
     if (!found) throw new UnknownConversationError(conversationId);
     return found;
@@ -148,7 +149,12 @@ export class MessageStore {
 
   /** The inbox of this reader's conversations, most recent activity first. */
   async listConversations(): Promise<InboxEntry[]> {
-    const entries = (await this.ctx.inbox.all()).map(({ entry }) => entry).filter((entry) => isVisible(this.scope, entry));
+    const { reader } = this.scope;
+    // A named reader's cursors are read beside the inbox (the same round trip), for its unread counts.
+    const [found, cursors] = await Promise.all([this.ctx.inbox.all(), reader === null ? null : readAllCursorItems(this.sync, reader)]);
+    const entries = found
+      .map((item) => (reader === null || cursors === null ? item.entry : viewOf(item, reader, cursors.get(item.entry.conversationId) ?? null).entry))
+      .filter((entry) => isVisible(this.scope, entry));
     return entries.sort((a, b) => b.lastActivityAt.localeCompare(a.lastActivityAt) || a.conversationId.localeCompare(b.conversationId));
   }
 

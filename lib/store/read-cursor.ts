@@ -1,11 +1,15 @@
 /**
  * Who reads the inbox, and where each reader stands. A one-person bridge uses the entry's own
- * cursor (`cursorIndex`, `handedOver`, `handovers`); a named reader (one LibreChat user, see
- * mcp-bridge/src/user-scope.ts) keeps its cursor under `readers[key]` of the same entry, so each
- * user's "new since" is their own and one user's receive never consumes another's messages. Both
- * live in the inbox entry so that a handover stays one conditional write.
+ * cursor (`cursorIndex`, `handedOver`, `handovers`), so that its handover stays one conditional
+ * write of the entry. A named reader (one LibreChat user, see mcp-bridge/src/user-scope.ts) keeps
+ * its cursor in an item of its own (`cursors_<hash>_<shard>`, lib/sync-names.ts), one per reader
+ * and conversation: in the shared entry, 500 readers' cursors would pass Sync's 16 KiB per item
+ * (54006) and every later count of that conversation would fail. The store hands a named reader
+ * its view of an entry: the reader's cursor put under `readers[reader]`, nobody else's, so the
+ * functions below read either kind the same way. Entries written before cursors had items of their
+ * own still hold `readers[key]`: a reader with no item yet starts from that (readerView).
  */
-import type { InboxEntry, ReadCursorRecord } from '../message-record';
+import { type InboxEntry, type ReadCursorRecord, ReadCursorRecordSchema } from '../message-record';
 
 export interface ReaderScope {
   /** Key of this reader's cursors; null: the entry's own (one-person) cursor. */
@@ -43,6 +47,28 @@ export function withCursor(entry: InboxEntry, reader: string | null, cursor: Rea
   const next: ReadCursor = { ...cursor, handovers: cursor.handovers.slice(-HANDOVER_TOKENS) };
   if (reader === null) return { ...entry, ...next };
   return { ...entry, readers: { ...entry.readers, [reader]: next } };
+}
+
+/** A reader's cursor item as read; null when its data is not a cursor. */
+export function parseCursor(data: unknown): ReadCursor | null {
+  const parsed = ReadCursorRecordSchema.safeParse(data);
+  return parsed.success ? { cursorIndex: parsed.data.cursorIndex, handedOver: parsed.data.handedOver, handovers: tokens(parsed.data.handovers).slice(-HANDOVER_TOKENS) } : null;
+}
+
+/** A cursor as written to its item: at most HANDOVER_TOKENS tokens, so the item is bounded. */
+export function cursorRecord(cursor: ReadCursor): ReadCursor {
+  return { cursorIndex: cursor.cursorIndex, handedOver: cursor.handedOver, handovers: cursor.handovers.slice(-HANDOVER_TOKENS) };
+}
+
+/**
+ * The entry as a named reader sees it: its cursor (from its item, else the entry's legacy
+ * `readers[reader]`, else a new one) as the only one under `readers`. Never written back to the
+ * inbox: it would replace the legacy cursors of the others (inbox.ts ignores such a snapshot).
+ */
+export function readerView(entry: InboxEntry, reader: string, own: ReadCursor | null): InboxEntry {
+  const cursor = own ?? cursorOf(entry, reader);
+  const { readers: _everyone, ...shared } = entry;
+  return { ...shared, readers: { [reader]: cursor } };
 }
 
 /** The cursor after a handover of `count` messages through `cursorIndex`, marked with `token`. */

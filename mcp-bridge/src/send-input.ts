@@ -1,7 +1,7 @@
 /**
  * What send_sms accepts, checked before anything reaches Twilio. Each refusal says what to fix.
  */
-import { MAX_BODY_LENGTH, MAX_MEDIA } from '../../lib/message-record';
+import { MAX_BODY_LENGTH, MAX_MEDIA, MAX_MEDIA_URL_BYTES } from '../../lib/message-record';
 import { checkE164 } from '../../lib/phone';
 import { describeSegments, segmentInfo, type SegmentInfo } from '../../lib/segments';
 
@@ -52,6 +52,9 @@ export function checkSendInput(input: SendInput): CheckedSend {
       parsed = null;
     }
     if (!parsed || parsed.protocol !== 'https:') return { ok: false, reason: `Media URL "${url.slice(0, 100)}" is not an https URL. Twilio fetches media from a public https address.` };
+    // The sent message is stored in one Sync item of at most 16 KiB (MAX_MEDIA_URL_BYTES says why).
+    const bytes = Buffer.byteLength(JSON.stringify(url)) - 2;
+    if (bytes > MAX_MEDIA_URL_BYTES) return { ok: false, reason: `Media URL "${url.slice(0, 100)}…" is ${bytes} bytes; at most ${MAX_MEDIA_URL_BYTES} can be stored with the message. Use a shorter link to the file.` };
   }
   return { ok: true, to: to.e164, body, mediaUrl };
 }

@@ -61,21 +61,23 @@ test('two readers of the same number each take a new message once, on their own 
 
   expect(bodies(await alice.takeNew(id))).toEqual(['hello both']);
   expect(bodies(await alice.takeNew(id))).toEqual([]);
-  let entry = await entryOf(shared, id);
-  expect([unreadCount(entry, A), unreadCount(entry, B), unreadCount(entry, null)]).toEqual([0, 1, 1]);
+  // Each named reader's cursor is its own item: each sees it in its own view of the entry.
+  const unread = async () => [unreadCount(await entryOf(alice, id), A), unreadCount(await entryOf(bob, id), B), unreadCount(await entryOf(shared, id), null)];
+  expect(await unread()).toEqual([0, 1, 1]);
 
   expect(bodies(await bob.takeNew(id))).toEqual(['hello both']);
   expect(bodies(await bob.takeNew(id))).toEqual([]);
-  entry = await entryOf(shared, id);
-  expect([unreadCount(entry, A), unreadCount(entry, B), unreadCount(entry, null)]).toEqual([0, 0, 1]);
-  // The shared cursor was never moved by the named readers.
+  expect(await unread()).toEqual([0, 0, 1]);
+  let entry = await entryOf(shared, id);
+  // The shared cursor was never moved by the named readers, nor does the shared entry hold theirs.
   expect(cursorOf(entry, null)).toEqual({ cursorIndex: -1, handedOver: 0, handovers: [] });
-  expect([cursorOf(entry, A).cursorIndex, cursorOf(entry, B).cursorIndex]).toEqual([0, 0]);
+  expect(entry.readers).toBeUndefined();
+  expect([cursorOf(await entryOf(alice, id), A).cursorIndex, cursorOf(await entryOf(bob, id), B).cursorIndex]).toEqual([0, 0]);
 
   // And a named reader's cursor is untouched by the shared reader's take.
   expect(bodies(await shared.takeNew(id))).toEqual(['hello both']);
   entry = await entryOf(shared, id);
-  expect([cursorOf(entry, null).cursorIndex, cursorOf(entry, A).handedOver, cursorOf(entry, B).handedOver]).toEqual([0, 1, 1]);
+  expect([cursorOf(entry, null).cursorIndex, cursorOf(await entryOf(alice, id), A).handedOver, cursorOf(await entryOf(bob, id), B).handedOver]).toEqual([0, 1, 1]);
 
   // Reads show each reader's own processed state.
   const [forAlice, forNewcomer] = await Promise.all([alice.readThread(id, { limit: 10 }), open({ reader: 'u_cccccccccccccccc', numbers: [N1] }).readThread(id, { limit: 10 })]);

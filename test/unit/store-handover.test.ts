@@ -233,8 +233,10 @@ describe('reader scopes', () => {
     expect(bodies(await alice.takeNew(conv))).toEqual(['three']);
     // The entry's own (one-person) cursor is untouched by either.
     expect(bodies(await functions.takeNew(conv))).toEqual(['one', 'two', 'three']);
-    const entry = (await functions.requireConversation(conv)).entry;
-    expect(entry.readers).toMatchObject({ u_alice: { cursorIndex: 2, handedOver: 3 }, u_bob: { cursorIndex: 2, handedOver: 3 } });
+    // Each reader's cursor is an item of its own; the shared entry holds none of them.
+    expect((await functions.requireConversation(conv)).entry.readers).toBeUndefined();
+    expect((await alice.requireConversation(conv)).entry.readers).toMatchObject({ u_alice: { cursorIndex: 2, handedOver: 3 } });
+    expect((await bob.requireConversation(conv)).entry.readers).toMatchObject({ u_bob: { cursorIndex: 2, handedOver: 3 } });
   });
 
   test('giveBack of one reader restores only that reader', async () => {
