@@ -17,6 +17,7 @@ import { runFootprint } from './footprint';
 import { runHttpThroughput } from './http-throughput';
 import { runInboundThroughput } from './inbound-throughput';
 import { runRealLatency, TITLE as REAL_LATENCY_TITLE } from './real-latency';
+import { runReconcileCost, TITLE as RECONCILE_COST_TITLE } from './reconcile-cost';
 import { type BenchReport, gitCommit, machineInfo, renderText, SECTION_NAMES, type SectionName, type SectionResult, writeReport } from './report';
 import { runSendLatency } from './send-latency';
 import { runThreadLength } from './thread-length';
@@ -32,6 +33,7 @@ const RUNNERS: Record<SectionName, { title: string; run: SectionRunner }> = {
   'send-latency': { title: '6. send_sms latency overhead', run: runSendLatency },
   'http-throughput': { title: '7. HTTP throughput', run: runHttpThroughput },
   'real-latency': { title: REAL_LATENCY_TITLE, run: runRealLatency },
+  'reconcile-cost': { title: RECONCILE_COST_TITLE, run: runReconcileCost },
 };
 
 export interface RunArgs {

@@ -7,17 +7,26 @@ import type { RequestContext, RouteDef, RouteResponse } from './router';
 
 const DAY_MS = 86_400_000;
 
-/** A DateSent value as [start, end): a whole UTC day for 'YYYY-MM-DD', one second otherwise. */
-function dateRange(name: string, value: string): { start: number; end: number } {
+/**
+ * The GMT day a DateSent value names, as [start, end). Twilio documents DateSent, DateSent<= and
+ * DateSent>= as GMT dates `YYYY-MM-DD` ("Read multiple Message resources"; the OpenAPI
+ * description's prose: "Accepts GMT dates in the following formats: YYYY-MM-DD …"), while the
+ * schema says `date-time` and twilio-node sends `2026-12-07T10:15:00Z`. The emulator takes the
+ * least favourable reading: whatever the value's time of day, the filter applies to its whole day,
+ * so a client that asks for "sent since 10:15" gets the whole day and must bound its own reads.
+ */
+function dayRange(name: string, value: string): { start: number; end: number } {
   const dayOnly = /^\d{4}-\d{2}-\d{2}$/.test(value);
-  const start = Date.parse(dayOnly ? `${value}T00:00:00Z` : value);
-  if (Number.isNaN(start)) throw invalidParameter(`Invalid ${name}: ${value}`);
-  return { start, end: start + (dayOnly ? DAY_MS : 1000) };
+  const at = Date.parse(dayOnly ? `${value}T00:00:00Z` : value);
+  if (Number.isNaN(at)) throw invalidParameter(`Invalid ${name}: ${value}`);
+  const start = at - (((at % DAY_MS) + DAY_MS) % DAY_MS);
+  return { start, end: start + DAY_MS };
 }
 
 /**
- * To / From exact; DateSent on that day; twilio-node's 'DateSent<' and 'DateSent>' (the
- * documented DateSent<= / DateSent>=) are on-or-before / on-or-after.
+ * To / From exact; DateSent on that GMT day; twilio-node's 'DateSent<' and 'DateSent>' (the
+ * documented DateSent<= / DateSent>=) on or before the end of that day / on or after its start.
+ * A message not sent yet (no DateSent: queued, or failed before it was sent) matches no DateSent filter.
  */
 function messageFilter(query: URLSearchParams): { pairs: [string, string][]; test: (m: MessageRecord) => boolean } {
   const pairs: [string, string][] = [];
@@ -36,7 +45,7 @@ function messageFilter(query: URLSearchParams): { pairs: [string, string][]; tes
     const value = query.get(name);
     if (value === null) continue;
     pairs.push([name, value]);
-    const { start, end } = dateRange(name, value);
+    const { start, end } = dayRange(name, value);
     if (name === 'DateSent') tests.push((m) => m.dateSent !== null && m.dateSent >= start && m.dateSent < end);
     else if (name === 'DateSent<') tests.push((m) => m.dateSent !== null && m.dateSent < end);
     else tests.push((m) => m.dateSent !== null && m.dateSent >= start);

@@ -92,7 +92,7 @@ export async function runReconcile(argv: readonly string[], env: Env, io: Io): P
       io.err(`  stopped early: ${describeFailure(r.failure)}. Run it again: what is stored stays stored, once.`);
       return 1;
     }
-    if (!r.complete) io.out('  more messages than one run reads: run it again to continue.');
+    if (!r.complete) io.out('  more messages than one run reads: its progress is recorded, run it again to go on.');
     return 0;
   } catch (error) {
     io.err(`Reconciliation failed: ${describeFailure(error)}. Run it again: nothing is stored twice.`);

@@ -27,12 +27,16 @@ export interface LoggedMessage {
 export const LOG_PAGE_SIZE = 1000;
 
 export interface LogRead {
-  /** Oldest first (Twilio lists newest first). */
+  /** The window's messages, oldest first (Twilio lists newest first). */
   messages: LoggedMessage[];
   /** Messages API list calls made. */
   calls: number;
-  /** False when `maxPages` ended the read before the window's start. */
+  /** Messages the list calls returned, in the window or not (what the reads carried). */
+  listed: number;
+  /** True when the read reached the window's start (or the log's end). */
   complete: boolean;
+  /** When not complete: the next page's URL (Twilio's next_page_url, a stable PageToken cursor), to go on from there. */
+  next: string | null;
 }
 
 function toLogged(m: {
@@ -55,25 +59,58 @@ function toLogged(m: {
   };
 }
 
+/** When a logged message counts as sent: DateSent, or its creation when it has none. */
+function sentAt(message: LoggedMessage): number {
+  return (message.dateSent ?? message.dateCreated).getTime();
+}
+
 /**
- * The account's messages sent or received on or after `since` (Twilio's DateSent>= filter, to the
- * second), one list call per 1,000 messages and at most `maxPages` calls.
+ * The account's messages sent at or after `since`, newest first page by page, one call per 1,000
+ * messages and at most `maxPages` calls; or, with `resume`, the walk of an earlier read that ran
+ * out of pages, from the page it stopped at.
+ *
+ * Bounded whatever DateSent granularity Twilio applies: its docs give DateSent>= as a GMT date
+ * `YYYY-MM-DD` ("Read multiple Message resources"; the OpenAPI schema says date-time), so the list
+ * may hold the whole day. Twilio lists newest first, so the read stops at the first page whose
+ * oldest message is older than the window, and keeps only the window's messages: its cost follows
+ * the messages sent since `since`, not the day's. The stop compares DateSent and DateCreated both
+ * (older than the window in both), in case the list is ordered by creation (an outbound message is
+ * created before it is sent).
  */
-export async function readMessageLog(client: TwilioClient, options: { since: Date; maxPages?: number }): Promise<LogRead> {
+export async function readMessageLog(client: TwilioClient, options: { since: Date; maxPages?: number; resume?: string }): Promise<LogRead> {
   const maxPages = options.maxPages ?? 5;
+  const since = options.since.getTime();
   const newestFirst: LoggedMessage[] = [];
   // Typed as twilio-node's base Page: nextPage() returns that, not MessagePage.
-  let page: { instances: Parameters<typeof toLogged>[0][]; nextPageUrl?: string; nextPage(): Promise<typeof page> | undefined } =
-    await client.messages.page({ dateSentAfter: options.since, pageSize: LOG_PAGE_SIZE });
+  type LogPage = { instances: Parameters<typeof toLogged>[0][]; nextPageUrl?: string; nextPage(): Promise<LogPage> | undefined };
+  let page: LogPage = options.resume
+    ? await client.messages.getPage(options.resume)
+    : await client.messages.page({ dateSentAfter: options.since, pageSize: LOG_PAGE_SIZE });
   let calls = 1;
+  let listed = 0;
   for (;;) {
-    newestFirst.push(...page.instances.map(toLogged));
-    if (!page.nextPageUrl) return { messages: newestFirst.reverse(), calls, complete: true };
-    if (calls >= maxPages) return { messages: newestFirst.reverse(), calls, complete: false };
+    const logged = page.instances.map(toLogged);
+    listed += logged.length;
+    newestFirst.push(...logged.filter((m) => sentAt(m) >= since));
+    const oldest = logged.at(-1);
+    const pastWindow = oldest !== undefined && sentAt(oldest) < since && oldest.dateCreated.getTime() < since;
+    const done = (complete: boolean, next: string | null): LogRead => ({ messages: newestFirst.reverse(), calls, listed, complete, next });
+    if (pastWindow || !page.nextPageUrl) return done(true, null);
+    if (calls >= maxPages) return done(false, page.nextPageUrl);
     const next = page.nextPage();
-    if (!next) return { messages: newestFirst.reverse(), calls, complete: true };
+    if (!next) return done(true, null);
     page = await next;
     calls += 1;
+  }
+}
+
+/** What a Message fetch tells of one message (GET Messages/{sid}): its status now, or null when Twilio no longer has it. */
+export async function fetchLogged(client: TwilioClient, sid: string): Promise<LoggedMessage | null> {
+  try {
+    return toLogged(await client.messages(sid).fetch());
+  } catch (error) {
+    if ((error as { status?: number }).status === 404) return null;
+    throw error;
   }
 }
 

@@ -7,7 +7,8 @@ import type { MessageStore } from '../store/message-store';
 import type { TwilioClient } from '../twilio-client';
 import { readMedia, readMessageLog } from './message-log';
 import { type IsOurs, reconcileMessages, type ReconcileResult } from './reconcile';
-import type { Claimed, ReconcileSchedule } from './schedule';
+import type { Claimed, Progress, ReconcileSchedule } from './schedule';
+import { settleUnsettled } from './unsettled';
 
 /** A source is one of our numbers (E.164) or a Messaging Service (MG…): whose messages are ours. */
 export function ownedBy(sources: readonly string[]): IsOurs {
@@ -22,11 +23,31 @@ export interface RunReport extends ReconcileResult {
   listCalls: number;
   /** Messages the log listed (every number's; ours are a part). */
   listed: number;
-  /** False when the run stopped early (a failure, or more pages than one run reads): it is not recorded, the next run repeats it. */
+  /** GET Messages/{sid} calls for outbound messages the store holds unsettled (unsettled.ts). */
+  fetchCalls: number;
+  /** Unsettled outbound messages still to check after this run. */
+  unsettled: number;
+  /**
+   * False when the run stopped early: a failure (nothing of the log recorded, the next run repeats
+   * it), or a window of more pages than one run reads (its next page recorded, the next run goes on).
+   */
   complete: boolean;
 }
 
 export type RunOutcome = { report: RunReport } | { report: null; nextAt: number };
+
+/**
+ * The turn's log reads: the sources with no walk under way read together from the earliest start
+ * among them; those with one go on with it (sources that started a walk together share it).
+ */
+function readGroups(claimed: readonly Claimed[]): Claimed[][] {
+  const groups = new Map<string, Claimed[]>();
+  for (const c of claimed) {
+    const key = c.state.walk?.next ?? '';
+    groups.set(key, [...(groups.get(key) ?? []), c]);
+  }
+  return [...groups.values()];
+}
 
 export async function runReconciliation(
   deps: { client: TwilioClient; store: MessageStore; schedule: ReconcileSchedule; now: () => Date },
@@ -41,14 +62,54 @@ export async function runReconciliation(
     else nextAt = Math.min(nextAt, outcome.nextAt);
   }
   if (claimed.length === 0) return { report: null, nextAt };
+  const startedAt = deps.now();
   const since = new Date(Math.min(...claimed.map((c) => c.since.getTime())));
-  const log = await readMessageLog(deps.client, { since });
-  const result = await reconcileMessages(
-    { store: deps.store, media: (sid) => readMedia(deps.client, sid), now: deps.now },
-    log.messages,
-    ownedBy(claimed.map((c) => c.source)),
-  );
-  const complete = log.complete && result.failure === undefined;
-  if (complete) await Promise.all(claimed.map((c) => c.complete(result.openSince)));
-  return { report: { ...result, sources: claimed.map((c) => c.source), since, listCalls: log.calls, listed: log.messages.length, complete } };
+  const total: ReconcileResult = { stored: 0, present: 0, statusesUpdated: 0, openSince: null };
+  let listCalls = 0;
+  let listed = 0;
+  let complete = true;
+  const logProgress = new Map<Claimed, Progress['log'] | null>();
+  for (const group of readGroups(claimed)) {
+    const walk = group[0]!.state.walk;
+    const groupSince = new Date(Math.min(...group.map((c) => c.since.getTime())));
+    const log = await readMessageLog(deps.client, walk ? { since: groupSince, resume: walk.next } : { since: groupSince });
+    listCalls += log.calls;
+    listed += log.listed;
+    const result = await reconcileMessages(
+      { store: deps.store, media: (sid) => readMedia(deps.client, sid), now: deps.now },
+      log.messages,
+      ownedBy(group.map((c) => c.source)),
+    );
+    total.stored += result.stored;
+    total.present += result.present;
+    total.statusesUpdated += result.statusesUpdated;
+    if (result.openSince && (!total.openSince || result.openSince < total.openSince)) total.openSince = result.openSince;
+    if (result.failure !== undefined) total.failure ??= result.failure;
+    complete &&= log.complete && result.failure === undefined;
+    for (const c of group) {
+      if (result.failure !== undefined) logProgress.set(c, null);
+      else if (log.complete) logProgress.set(c, { complete: true, openSince: result.openSince });
+      else {
+        // A walk's top: where it started (a new one: this run's start); its floor stays the window's start.
+        const openSince = [result.openSince?.getTime(), c.state.walk?.openSince ? Date.parse(c.state.walk.openSince) : undefined].filter((t): t is number => t !== undefined);
+        logProgress.set(c, {
+          complete: false,
+          walk: { next: log.next!, floor: groupSince.toISOString(), top: c.state.walk?.top ?? startedAt.toISOString(), openSince: openSince.length ? new Date(Math.min(...openSince)).toISOString() : null },
+        });
+      }
+    }
+  }
+  let fetchCalls = 0;
+  let unsettled = 0;
+  for (const c of claimed) {
+    const owned = c.source.startsWith('MG') ? () => true : (ourNumber: string) => ourNumber === c.source;
+    const settled = await settleUnsettled({ client: deps.client, store: deps.store, now: deps.now }, owned, c.state);
+    fetchCalls += settled.fetchCalls;
+    unsettled += settled.unsettled.length;
+    total.statusesUpdated += settled.statusesUpdated;
+    if (settled.failure !== undefined) total.failure ??= settled.failure;
+    await c.record({ log: logProgress.get(c) ?? null, unsettled: settled.unsettled, discoveredThrough: settled.discoveredThrough });
+  }
+  complete &&= total.failure === undefined;
+  return { report: { ...total, sources: claimed.map((c) => c.source), since, listCalls, listed, fetchCalls, unsettled, complete } };
 }

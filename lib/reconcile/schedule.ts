@@ -15,6 +15,23 @@ export const OVERLAP_MS = 2 * 60_000;
 /** An unfinished message holds the next run's start back at most this long. */
 export const MAX_HOLD_MS = 3600_000;
 
+/**
+ * A read of the log that ran out of pages before the window's start (more than 5,000 messages):
+ * where it goes on (Twilio's next_page_url, a PageToken cursor, stable while messages arrive), the
+ * window's start it must reach, and the time it started (reconciled through there once it does).
+ */
+const WalkSchema = z.object({
+  next: z.string(),
+  floor: z.string(),
+  top: z.string(),
+  openSince: z.string().nullable().default(null),
+});
+export type Walk = z.infer<typeof WalkSchema>;
+
+/** An outbound message the store holds with a status from before sending (lib/reconcile/unsettled.ts). */
+const UnsettledSchema = z.object({ sid: z.string(), from: z.string(), to: z.string(), at: z.string() });
+export type Unsettled = z.infer<typeof UnsettledSchema>;
+
 const StateSchema = z.object({
   /** The last completed run covered the log up to this time (ISO 8601); null before the first. */
   through: z.string().nullable().default(null),
@@ -22,15 +39,34 @@ const StateSchema = z.object({
   openSince: z.string().nullable().default(null),
   /** When a run last started, ms since the epoch: the interval counts from it. */
   checkedAt: z.number().default(0),
+  /** A read of a large window still under way, continued by the next turns. */
+  walk: WalkSchema.nullable().default(null),
+  /** Outbound messages the log's date filter cannot list yet, checked by SID (unsettled.ts). */
+  unsettled: z.array(UnsettledSchema).default([]),
+  /** The store's conversations were searched for unsettled messages through this time (ISO 8601). */
+  discoveredThrough: z.string().nullable().default(null),
 });
-type State = z.infer<typeof StateSchema>;
+export type State = z.infer<typeof StateSchema>;
+
+/** What a turn achieved, recorded for the next. */
+export interface Progress {
+  /** The log read reached the window's start (with the oldest of our messages still changing), or goes on next turn. */
+  log: { complete: true; openSince: Date | null } | { complete: false; walk: Walk };
+  unsettled: Unsettled[];
+  discoveredThrough: string | null;
+}
 
 export interface Claimed {
   source: string;
-  /** Read the log from here. */
+  /** Read the log from here (a walk's floor when one is under way). */
   since: Date;
-  /** Record a finished run: the next starts from its start, or from its oldest unfinished message. */
-  complete(openSince: Date | null): Promise<void>;
+  /** The state as the turn found it. */
+  state: State;
+  /**
+   * Records the turn: a complete read moves `through` to its start (a walk's to the walk's), a
+   * walk's next page is kept for the next turn; nothing of the log's when `log` is null (a failure).
+   */
+  record(progress: Omit<Progress, 'log'> & { log: Progress['log'] | null }): Promise<void>;
 }
 
 export type ClaimOutcome = { claimed: Claimed } | { claimed: null; nextAt: number };
@@ -40,7 +76,7 @@ function stateKey(source: string): string {
 }
 
 /** Where a run starting at `now` reads from, given the last completed run. */
-export function windowStart(state: State, now: number): Date {
+export function windowStart(state: Pick<State, 'through' | 'openSince'>, now: number): Date {
   if (state.through === null) return new Date(now - FIRST_LOOKBACK_MS);
   const from = Date.parse(state.through) - OVERLAP_MS;
   const held = state.openSince === null ? from : Math.max(Date.parse(state.openSince), now - MAX_HOLD_MS);
@@ -78,10 +114,19 @@ export class ReconcileSchedule {
     return {
       claimed: {
         source,
-        since: options.since ?? windowStart(state, now),
-        complete: async (openSince) => {
-          const done: State = { through: new Date(now).toISOString(), openSince: openSince?.toISOString() ?? null, checkedAt: now };
-          // A run that took longer than the interval may have been overtaken: its result still holds.
+        since: state.walk ? new Date(state.walk.floor) : (options.since ?? windowStart(state, now)),
+        state,
+        record: async (progress) => {
+          let log: Pick<State, 'through' | 'openSince' | 'walk'> = { through: state.through, openSince: state.openSince, walk: state.walk };
+          if (progress.log?.complete) {
+            const opens = [progress.log.openSince?.getTime(), state.walk?.openSince ? Date.parse(state.walk.openSince) : undefined].filter((t): t is number => t !== undefined);
+            const openSince = opens.length ? new Date(Math.min(...opens)).toISOString() : null;
+            log = { through: state.walk?.top ?? new Date(now).toISOString(), openSince, walk: null };
+          } else if (progress.log) {
+            log = { ...log, walk: progress.log.walk };
+          }
+          const done: State = { ...log, checkedAt: now, unsettled: progress.unsettled, discoveredThrough: progress.discoveredThrough };
+          // A run that took longer than the interval may have been overtaken: the other run's record stands.
           await this.sync.mapUpdate(RECONCILE_STATE_MAP, key, done, revision).catch((error: unknown) => {
             if (!isRevisionConflict(error)) throw error;
           });

@@ -53,7 +53,7 @@ export class Reconciler {
       const r = outcome.report;
       if (r.stored > 0 || r.statusesUpdated > 0 || !r.complete) {
         this.deps.log.info(
-          `reconcile: ${r.stored} message(s) the webhook missed now stored, ${r.statusesUpdated} status(es) brought up to date, from ${r.listed} logged message(s) (${r.listCalls} Messages API call(s))${r.complete ? '' : '; unfinished, the next turn repeats it'}`,
+          `reconcile: ${r.stored} message(s) the webhook missed now stored, ${r.statusesUpdated} status(es) brought up to date, from ${r.listed} logged message(s) (${r.listCalls} Messages API list call(s), ${r.fetchCalls} fetch(es) of unsettled messages)${r.complete ? '' : '; unfinished, the next turn goes on'}`,
         );
       }
       if (r.failure !== undefined) this.deps.log.warn(`reconcile: ${describeFailure(r.failure)}`);

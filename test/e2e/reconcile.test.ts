@@ -157,3 +157,25 @@ test('a status callback lost: get_conversation shows the final status after the 
     await deaf.close();
   }
 });
+
+test('an outbound message that failed before it was sent (no DateSent) and lost its callback: get_conversation shows failed after the next turn', async () => {
+  const handset = '+14155550204';
+  const conversationId = conversationIdFor(MAGIC_FROM_NUMBER, handset);
+  system.emulator.setDeliveryOutcome(handset, { status: 'failed', errorCode: 30007 });
+  const deaf = await startBridge(system.bridgeEnv({ RECONCILE_INTERVAL_SECONDS: '1', SEND_WAIT_SECONDS: '0', STATUS_CALLBACK_BASE_URL: `http://127.0.0.1:${await freePort()}` }));
+  try {
+    const sent = await deaf.call('send_sms', { to: handset, body: 'Your order shipped.' });
+    const sid = (sent.structuredContent as { sid: string }).sid;
+    await eventually(async () => system.emulator.messages().find((m) => m.sid === sid && m.status === 'failed' && m.date_sent === null));
+    const status = async () => {
+      const thread = (await deaf.call('get_conversation', { conversationId })).structuredContent as { messages: { sid: string; status: string }[] };
+      return thread.messages.find((m) => m.sid === sid)?.status;
+    };
+    expect(await status()).not.toBe('failed');
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await deaf.call('list_conversations');
+    expect(await status()).toBe('failed');
+  } finally {
+    await deaf.close();
+  }
+});

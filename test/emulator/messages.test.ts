@@ -94,6 +94,22 @@ describe('emulated Messages API', () => {
     expect(before).toHaveLength(0);
   });
 
+  it('applies DateSent filters to whole GMT days, whatever time of day they carry (the least favourable reading of Twilio\'s docs)', async () => {
+    const client = tokenClient(emulator);
+    const inbound = await emulator.simulateInbound({ from: '+15557770001', to: '+15005550006', body: 'hi' });
+    const sentAt = Date.parse(emulator.messages().find((m) => m.sid === inbound.messageSid)!.date_sent!);
+    const dayStart = sentAt - (sentAt % 86_400_000);
+    const sids = async (filter: { dateSent?: Date; dateSentAfter?: Date; dateSentBefore?: Date }) =>
+      (await client.messages.list({ from: '+15557770001', ...filter })).map((m) => m.sid);
+    // Later the same day: DateSent>= still lists it (the day's start counts, not the time).
+    expect(await sids({ dateSentAfter: new Date(dayStart + 86_400_000 - 1000) })).toEqual([inbound.messageSid]);
+    // DateSent<= the day's first second: on or before the END of that day.
+    expect(await sids({ dateSentBefore: new Date(dayStart) })).toEqual([inbound.messageSid]);
+    expect(await sids({ dateSent: new Date(dayStart + 3_600_000) })).toEqual([inbound.messageSid]);
+    expect(await sids({ dateSentAfter: new Date(dayStart + 86_400_000) })).toEqual([]);
+    expect(await sids({ dateSentBefore: new Date(dayStart - 1000) })).toEqual([]);
+  });
+
   it.each([
     ['+15005550001', 21211],
     ['+15005550002', 21612],

@@ -103,15 +103,15 @@ test('a Messaging Service source owns the messages that carry its SID', () => {
 describe('windowStart', () => {
   const now = T0;
   test('the first run looks back 24 hours', () => {
-    expect(windowStart({ through: null, openSince: null, checkedAt: 0 }, now).getTime()).toBe(now - FIRST_LOOKBACK_MS);
+    expect(windowStart({ through: null, openSince: null }, now).getTime()).toBe(now - FIRST_LOOKBACK_MS);
   });
   test('later runs start where the last ended, less the overlap', () => {
-    expect(windowStart({ through: new Date(now - 60_000).toISOString(), openSince: null, checkedAt: 0 }, now).getTime()).toBe(now - 60_000 - OVERLAP_MS);
+    expect(windowStart({ through: new Date(now - 60_000).toISOString(), openSince: null }, now).getTime()).toBe(now - 60_000 - OVERLAP_MS);
   });
   test('an unfinished message holds the start back, at most an hour', () => {
     const through = new Date(now - 60_000).toISOString();
-    expect(windowStart({ through, openSince: new Date(now - 20 * 60_000).toISOString(), checkedAt: 0 }, now).getTime()).toBe(now - 20 * 60_000);
-    expect(windowStart({ through, openSince: new Date(now - 5 * 3600_000).toISOString(), checkedAt: 0 }, now).getTime()).toBe(now - MAX_HOLD_MS);
+    expect(windowStart({ through, openSince: new Date(now - 20 * 60_000).toISOString() }, now).getTime()).toBe(now - 20 * 60_000);
+    expect(windowStart({ through, openSince: new Date(now - 5 * 3600_000).toISOString() }, now).getTime()).toBe(now - MAX_HOLD_MS);
   });
 });
 
