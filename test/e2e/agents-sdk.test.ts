@@ -74,7 +74,6 @@ class ScriptedModel implements Model {
     return { usage: new Usage(), output };
   }
 
-  // eslint-disable-next-line require-yield
   async *getStreamedResponse(): AsyncIterable<never> {
     throw new Error('not streamed');
   }
