@@ -5,13 +5,16 @@
  * preview flow (confirmations.ts). Used only with SEND_CONFIRMATION=true, when the client declared
  * the capability (Claude Code, VS Code, Cursor; LibreChat only in its newest release).
  *
- * The question is a form with no fields: the client's Accept is the approval, Decline and closing
- * the prompt are not (an accept/decline form is what clients draw for a confirmation; a boolean
- * field would ask twice). Every answer other than an accept means nothing is sent.
+ * The question is a form with one required boolean, "Send this text" (APPROVAL_SCHEMA). Form mode
+ * needs a schema with properties (spec 2025-11-25, elicitation: requestedSchema): VS Code draws an
+ * empty one as a form whose Submit does nothing, so the call hung until its timeout
+ * (PrefectHQ/fastmcp #3910). Only an accept whose content says `send: true` approves; an accept
+ * with the box unticked, missing or malformed, a decline, closing the prompt and silence all mean
+ * nothing is sent.
  */
 import { describeSegments, type SegmentInfo } from '../../lib/segments';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { type ClientCapabilities, ErrorCode, McpError, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { type ClientCapabilities, type ElicitRequestFormParams, ErrorCode, McpError, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 
 /** The exact message the human is asked about. */
 export interface ApprovalRequest {
@@ -35,6 +38,16 @@ export type ApprovalAnswer =
   | { kind: 'unavailable' }
   /** The client declared it but the request failed (an error answer, a broken connection): not sent. */
   | { kind: 'failed'; error: string };
+
+/** The one field of the approval form; its key in the answer's content. */
+export const APPROVAL_FIELD = 'send';
+
+/** What the client draws: a checkbox, unticked until the human ticks it. */
+export const APPROVAL_SCHEMA: ElicitRequestFormParams['requestedSchema'] = {
+  type: 'object',
+  properties: { [APPROVAL_FIELD]: { type: 'boolean', title: 'Send this text', description: 'Tick to send exactly this SMS.', default: false } },
+  required: [APPROVAL_FIELD],
+};
 
 /** Asks the human; `timeoutMs` is all the time the call has for the answer (call-budget.ts). */
 export type Approve = (request: ApprovalRequest, timeoutMs: number) => Promise<ApprovalAnswer>;
@@ -60,7 +73,7 @@ export function approvalMessage(request: ApprovalRequest, timeoutMs: number): st
     ...request.mediaUrl.map((url, i) => `Attachment ${i + 1}: ${url}`),
     `Text (${[...request.body].length} characters): ${JSON.stringify(request.body)}`,
     ...(request.segments ? [`Billed as ${describeSegments(request.segments)}`] : []),
-    `Accept sends exactly this; Decline sends nothing. Unanswered after ${Math.floor(timeoutMs / 1000)} s, nothing is sent.`,
+    `Tick "Send this text" and accept to send exactly this; anything else sends nothing. Unanswered after ${Math.floor(timeoutMs / 1000)} s, nothing is sent.`,
   ];
   return lines.join('\n');
 }
@@ -79,14 +92,18 @@ export function clientApproval(server: ElicitingServer, call: { requestId: Reque
     if (timeoutMs <= 0) return { kind: 'timed-out' };
     try {
       const result = await server.elicitInput(
-        { mode: 'form', message: approvalMessage(request, timeoutMs), requestedSchema: { type: 'object', properties: {} } },
+        { mode: 'form', message: approvalMessage(request, timeoutMs), requestedSchema: APPROVAL_SCHEMA },
         { relatedRequestId: call.requestId, signal: call.signal, timeout: timeoutMs },
       );
-      if (result.action === 'accept') return { kind: 'accepted' };
+      // Only an explicit yes: accept with the box ticked. Accept without it is a no.
+      if (result.action === 'accept') return { kind: result.content?.[APPROVAL_FIELD] === true ? 'accepted' : 'declined' };
       return { kind: result.action === 'decline' ? 'declined' : 'cancelled' };
     } catch (error) {
       // The SDK rejects both its own timeout and an abort with RequestTimeout; the signal tells them apart.
       if (call.signal.aborted) return { kind: 'cancelled' };
+      // An accept whose content the SDK found not to match the form (the box missing or not a
+      // boolean): not an explicit yes (SDK 1.32.2 Server.elicitInput validates it, InvalidParams).
+      if (error instanceof McpError && error.code === ErrorCode.InvalidParams && /does not match requested schema/.test(error.message)) return { kind: 'declined' };
       if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) return { kind: 'timed-out' };
       return { kind: 'failed', error: error instanceof Error ? error.message : String(error) };
     }

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { CREDENTIAL_SETTINGS, readCredentials, type TwilioCredentials } from '../../lib/env/credentials';
 import { flagEnabled } from '../../lib/env/flag';
+import { MIN_CLIENT_TIMEOUT_SECONDS, shortTimeoutNote } from './call-budget';
 import { count, firstIssue, httpUrl, milliseconds, seconds, sid, syncTtlSeconds, twilioApiBaseUrl } from '../../lib/env/schema';
 import { setValues } from '../../lib/env/set-values';
 import { logPiiFrom } from '../../lib/mask';
@@ -23,8 +24,9 @@ const EnvSchema = z.object({
   STATUS_CALLBACK_BASE_URL: httpUrl('STATUS_CALLBACK_BASE_URL must be the http(s) URL of your Functions, e.g. https://twilio-sms-mcp-1234-dev.twil.io').optional(),
   SEND_WAIT_SECONDS: seconds('SEND_WAIT_SECONDS', 0, 120, 20),
   // The client's request timeout (LibreChat: the entry's `timeout`, 60 s when unset). No call may
-  // outlive it: LibreChat sends no progress token, so progress cannot extend it.
-  CLIENT_TIMEOUT_SECONDS: seconds('CLIENT_TIMEOUT_SECONDS', 10, 3600, 60),
+  // outlive it: LibreChat sends no progress token, so progress cannot extend it. Under 15 s the
+  // waits are shortened to fit; under MIN_CLIENT_TIMEOUT_SECONDS loadConfig refuses it (call-budget.ts).
+  CLIENT_TIMEOUT_SECONDS: seconds('CLIENT_TIMEOUT_SECONDS', 0, 3600, 60),
   SMS_USER: z.string().trim().max(256, 'SMS_USER must be at most 256 characters').optional(),
   SMS_USER_NUMBERS: z.string().optional(),
   DUPLICATE_WINDOW_SECONDS: seconds('DUPLICATE_WINDOW_SECONDS', 0, 86_400, 600),
@@ -100,7 +102,7 @@ export interface BridgeConfig {
   twilioTimeoutMs?: number;
 }
 
-/** `notes`: one line for each setting left off because its value was an unfilled placeholder. */
+/** `notes`: one line for each setting left off because its value was an unfilled placeholder, and one when a short CLIENT_TIMEOUT_SECONDS shortens the waits. */
 export type ConfigResult = { ok: true; config: BridgeConfig; notes: string[] } | { ok: false; error: string };
 
 export type SettingName = keyof typeof EnvSchema.shape;
@@ -154,6 +156,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
     return { ok: false, error: `${issue.message}. Fix ${issue.name} in the MCP server env.` };
   }
   const e = parsed.data;
+  if (e.CLIENT_TIMEOUT_SECONDS < MIN_CLIENT_TIMEOUT_SECONDS) {
+    return {
+      ok: false,
+      error: `CLIENT_TIMEOUT_SECONDS is ${e.CLIENT_TIMEOUT_SECONDS}: no call can answer that fast (a send's Twilio calls, or a wait's first look for a reply, take up to 3 s). Set CLIENT_TIMEOUT_SECONDS to ${MIN_CLIENT_TIMEOUT_SECONDS} or more, and the client's timeout to the same (LibreChat: the entry's \`timeout\`, in ms, e.g. ${MIN_CLIENT_TIMEOUT_SECONDS}000; unset, it is 60 s).`,
+    };
+  }
   let userNumbers: ReturnType<typeof parseUserNumbers> | undefined;
   if (e.SMS_USER_NUMBERS !== undefined) {
     userNumbers = parseUserNumbers(e.SMS_USER_NUMBERS);
@@ -211,10 +219,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       logPii: logPiiFrom(e.LOG_PII),
       ...(e.TWILIO_TIMEOUT_MS !== undefined ? { twilioTimeoutMs: e.TWILIO_TIMEOUT_MS } : {}),
     },
-    notes: Object.keys(placeholders)
-      .filter((name) => SETTINGS.has(name))
-      .sort()
-      .map((name) => `${name} is off: it ${missing(name)}.${placeholders[name]?.startsWith('$') ? " Set it in LibreChat's .env to use it." : ''}`),
+    notes: [
+      ...Object.keys(placeholders)
+        .filter((name) => SETTINGS.has(name))
+        .sort()
+        .map((name) => `${name} is off: it ${missing(name)}.${placeholders[name]?.startsWith('$') ? " Set it in LibreChat's .env to use it." : ''}`),
+      // A short client timeout is served with shorter waits; one line says what they became.
+      ...[shortTimeoutNote(e.CLIENT_TIMEOUT_SECONDS, e.SEND_WAIT_SECONDS, flagEnabled(e.SEND_CONFIRMATION))].filter((note) => note !== null),
+    ],
   };
 }
 

@@ -120,6 +120,40 @@ describe('2. no call outlives the client, and nothing is lost when one does', ()
     expect(waited.text).toBe(`No reply yet: waited ${seconds} s (the longest one call may wait here: the client's timeout is 12 s), nothing new in ${conversationId}. Call wait_for_reply again to keep waiting, or tell the user.`);
   });
 
+  test('a short timeout (timeout: 6000, CLIENT_TIMEOUT_SECONDS "6") starts the bridge with one line saying what it shortened; it sends, and a wait answers within 6 s', async () => {
+    // Issue 26: this entry used to stop the bridge ("must be at least 10"): LibreChat logged
+    // "Connection closed" three times and the user had no SMS tools at all.
+    const bridge = await librechat({ dotenv: deployedDotenv(), values: { CLIENT_TIMEOUT_SECONDS: '6' } });
+    expect(bridge.entry.timeout).toBe(6_000);
+    const shortened = bridge.stderr().split('\n').filter((line) => line.includes('CLIENT_TIMEOUT_SECONDS is 6'));
+    expect(shortened).toHaveLength(1);
+    expect(shortened[0]).toMatch(/waits end 2 s into a call .*answers are ready 4 s into it/);
+    const tools = await bridge.listTools();
+    expect(tools.find((tool) => tool.name === 'wait_for_reply')?.description).toMatch(/^Waits \(max 2 s\/call\)/);
+
+    const handset = '+14155550154';
+    let started = Date.now();
+    const sent = await bridge.call('send_sms', { to: handset, body: 'Running late, 10 min.' });
+    expect(sent.error).toBeNull();
+    expect(Date.now() - started).toBeLessThan(6_000);
+    expect(sent.text).toMatch(/^\[FINAL\] SMS sent to \+14155550154 \(SID SM[0-9a-f]{32}\): /);
+
+    const conversationId = conversationIn(sent.text);
+    started = Date.now();
+    const waited = await bridge.call('wait_for_reply', { conversationId, timeoutSeconds: 60 });
+    expect(waited.error).toBeNull();
+    expect(Date.now() - started).toBeLessThan(6_000);
+    expect(waited.text).toMatch(new RegExp(`^No reply yet: waited \\d s \\(the longest one call may wait here: the client's timeout is 6 s\\), nothing new in ${conversationId}\\. Call wait_for_reply again`));
+
+    await system.emulator.simulateInbound({ from: handset, to: MAGIC_FROM_NUMBER, body: 'No problem' });
+    const replied = await eventually(async () => {
+      const result = await bridge.call('wait_for_reply', { conversationId });
+      expect(result.error).toBeNull();
+      return result.text.includes('"No problem"') ? result.text : null;
+    }, 15_000);
+    expect(replied).toMatch(/^1 new message/);
+  });
+
   test('a reply arriving right after the client gave up on wait_for_reply comes out of the next receive_sms', async () => {
     // CLIENT_TIMEOUT_SECONDS left at 60 while the entry's timeout is 3 s: the client gives up first.
     const bridge = await librechat({ dotenv: deployedDotenv(), timeoutMs: 3000 });

@@ -36,7 +36,7 @@ describe('send_sms over stdio', () => {
     const { tools } = await bridge.client.listTools();
     const send = tools.find((tool) => tool.name === 'send_sms');
     expect(tools.map((tool) => tool.name).sort()).toEqual(['cancel_scheduled_sms', 'get_conversation', 'get_media', 'list_conversations', 'receive_sms', 'send_sms', 'wait_for_reply']);
-    expect(send?.description).toMatch(/Once per message: never resend or retry/);
+    expect(send?.description).toMatch(/SINGLE SMS\/MMS .* Call ONCE per message: NEVER resend or retry/);
     expect(send?.annotations).toMatchObject({ readOnlyHint: false, idempotentHint: false, openWorldHint: true });
     expect(send?.outputSchema).toBeDefined();
   });

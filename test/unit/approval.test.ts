@@ -9,6 +9,9 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { type ClientCapabilities, ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { approvalMessage, type ApprovalRequest, canElicitForm, clientApproval, type ElicitingServer } from '../../mcp-bridge/src/approval';
 
+/** The form the human is asked with: one required boolean, so that form-mode clients draw a field (VS Code's Submit did nothing on an empty form, PrefectHQ/fastmcp #3910). */
+const FORM = { type: 'object', properties: { send: { type: 'boolean', title: 'Send this text', description: 'Tick to send exactly this SMS.', default: false } }, required: ['send'] };
+
 const REQUEST: ApprovalRequest = { to: '+14155550100', from: '+15005550006', messagingServiceSid: undefined, body: 'See you at 5.', mediaUrl: [], sendAt: undefined };
 
 describe('canElicitForm', () => {
@@ -32,7 +35,7 @@ describe('approvalMessage', () => {
         'To: +14155550100',
         'From: +15005550006',
         'Text (13 characters): "See you at 5."',
-        'Accept sends exactly this; Decline sends nothing. Unanswered after 50 s, nothing is sent.',
+        'Tick "Send this text" and accept to send exactly this; anything else sends nothing. Unanswered after 50 s, nothing is sent.',
       ].join('\n'),
     );
   });
@@ -62,22 +65,26 @@ describe('clientApproval with a fake server', () => {
   const call = () => ({ requestId: 7, signal: new AbortController().signal });
 
   test.each<[string, ElicitResult, string]>([
-    ['accept', { action: 'accept', content: {} }, 'accepted'],
-    ['accept without content', { action: 'accept' }, 'accepted'],
+    ['accept with "Send this text" ticked', { action: 'accept', content: { send: true } }, 'accepted'],
+    ['accept with it unticked: no', { action: 'accept', content: { send: false } }, 'declined'],
+    ['accept with it missing: no', { action: 'accept', content: {} }, 'declined'],
+    ['accept without content: no', { action: 'accept' }, 'declined'],
+    ['accept with a non-boolean: no', { action: 'accept', content: { send: 'true' } }, 'declined'],
     ['decline', { action: 'decline' }, 'declined'],
+    ['decline with it ticked: still no', { action: 'decline', content: { send: true } }, 'declined'],
     ['cancel', { action: 'cancel' }, 'cancelled'],
   ])('%s', async (_label, result, kind) => {
     const { server } = fakeServer({ elicitation: {} }, async () => result);
     expect(await clientApproval(server, call())(REQUEST, 50_000)).toEqual({ kind });
   });
 
-  test('asks with an empty form, related to the tool call, bounded by the time left and the call signal', async () => {
-    const { server, elicitInput } = fakeServer({ elicitation: { form: {} } }, async () => ({ action: 'accept' }));
+  test('asks with a one-checkbox form, related to the tool call, bounded by the time left and the call signal', async () => {
+    const { server, elicitInput } = fakeServer({ elicitation: { form: {} } }, async () => ({ action: 'accept', content: { send: true } }));
     const { signal } = new AbortController();
     await clientApproval(server, { requestId: 'call-1', signal })(REQUEST, 42_000);
     expect(elicitInput).toHaveBeenCalledTimes(1);
     expect(elicitInput).toHaveBeenCalledWith(
-      { mode: 'form', message: approvalMessage(REQUEST, 42_000), requestedSchema: { type: 'object', properties: {} } },
+      { mode: 'form', message: approvalMessage(REQUEST, 42_000), requestedSchema: FORM },
       { relatedRequestId: 'call-1', signal, timeout: 42_000 },
     );
   });
@@ -123,7 +130,7 @@ describe('clientApproval through the SDK (in-memory client and server)', () => {
     const client = new Client({ name: 'c', version: '1.0.0' }, { capabilities: { elicitation: {} } });
     client.setRequestHandler(ElicitRequestSchema, async (request) => {
       shown.push(request.params.message);
-      return { action: 'accept', content: {} };
+      return { action: 'accept', content: { send: true } };
     });
     const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
     await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
@@ -132,6 +139,19 @@ describe('clientApproval through the SDK (in-memory client and server)', () => {
       expect(shown).toEqual([approvalMessage(REQUEST, 5_000)]);
     } finally {
       await client.close();
+    }
+  });
+
+  test.each<[string, ElicitResult]>([
+    ['unticked', { action: 'accept', content: { send: false } }],
+    ['missing (the SDK finds the content does not match the form)', { action: 'accept', content: {} }],
+    ['not a boolean (likewise)', { action: 'accept', content: { send: 'yes' } }],
+  ])('accept with "Send this text" %s: declined, not failed', async (_label, answer) => {
+    const { server, close } = await connect({ elicitation: {} }, async () => answer);
+    try {
+      expect(await clientApproval(server, { requestId: 1, signal: new AbortController().signal })(REQUEST, 5_000)).toEqual({ kind: 'declined' });
+    } finally {
+      await close();
     }
   });
 

@@ -261,7 +261,28 @@ describe('placeholders LibreChat leaves unfilled', () => {
 describe('CLIENT_TIMEOUT_SECONDS and the per-user scope', () => {
   test('the client timeout defaults to LibreChat\'s 60 s and is checked', () => {
     expect(configOf({ ...seed, CLIENT_TIMEOUT_SECONDS: '120' }).clientTimeoutSeconds).toBe(120);
-    expect(errorOf({ ...seed, CLIENT_TIMEOUT_SECONDS: '5' })).toBe('CLIENT_TIMEOUT_SECONDS must be at least 10. Fix CLIENT_TIMEOUT_SECONDS in the MCP server env.');
+    expect(configOf(seed).clientTimeoutSeconds).toBe(60);
+    expect(errorOf({ ...seed, CLIENT_TIMEOUT_SECONDS: '3601' })).toBe('CLIENT_TIMEOUT_SECONDS must be at most 3600. Fix CLIENT_TIMEOUT_SECONDS in the MCP server env.');
+  });
+
+  test('a short timeout the bridge can serve starts it, with one note saying what it shortened (issue 26)', () => {
+    // LibreChat `timeout: 6000` with CLIENT_TIMEOUT_SECONDS "6" used to stop the bridge ("must be at least 10").
+    for (const timeout of ['5', '6', '10', '14']) {
+      const result = loadConfig({ ...seed, CLIENT_TIMEOUT_SECONDS: timeout });
+      if (!result.ok) throw new Error(result.error);
+      expect(result.config.clientTimeoutSeconds).toBe(Number(timeout));
+      expect(result.notes.filter((note) => note.startsWith(`CLIENT_TIMEOUT_SECONDS is ${timeout}, under 15: waits end `))).toHaveLength(1);
+    }
+    const full = loadConfig({ ...seed, CLIENT_TIMEOUT_SECONDS: '15' });
+    expect(full.ok && full.notes).toEqual([]);
+  });
+
+  test('only a timeout no call can answer within is refused, saying what to set', () => {
+    for (const timeout of ['0', '1', '4']) {
+      expect(errorOf({ ...seed, CLIENT_TIMEOUT_SECONDS: timeout })).toBe(
+        `CLIENT_TIMEOUT_SECONDS is ${timeout}: no call can answer that fast (a send's Twilio calls, or a wait's first look for a reply, take up to 3 s). Set CLIENT_TIMEOUT_SECONDS to 5 or more, and the client's timeout to the same (LibreChat: the entry's \`timeout\`, in ms, e.g. 5000; unset, it is 60 s).`,
+      );
+    }
   });
 
   const numbers = 'alice@example.com=+14155550100,bob@example.com=+14155550101,Bob@Example.com=+14155550102';

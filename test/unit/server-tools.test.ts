@@ -60,7 +60,10 @@ test('the trimmed descriptions keep the facts the model needs', async () => {
   const { tools } = await client.listTools();
   const byName = Object.fromEntries(tools.map((tool) => [tool.name, tool]));
   const send = byName.send_sms!;
-  expect(send.description).toMatch(/Once per message: never resend or retry; results are \[FINAL\]/);
+  // The seed's prompt practice, its emphasis kept (issue 26): a SINGLE message, called ONCE, in capitals.
+  expect(send.description).toMatch(/\bSINGLE\b/);
+  expect(send.description).toMatch(/\bONCE per message\b/);
+  expect(send.description).toMatch(/NEVER resend or retry; results are \[FINAL\]/);
   expect(send.description).toMatch(/\[PREVIEW\], call again with its confirmationToken only if the user approves/);
   expect(send.inputSchema.properties?.to).toMatchObject({ description: expect.stringMatching(/^E\.164/) });
   expect(byName.receive_sms?.description).toMatch(/marked processed/);

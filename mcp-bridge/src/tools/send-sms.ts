@@ -10,9 +10,10 @@ import type { BridgeDeps } from '../deps';
 import { sendMessage, type SendOutcome } from '../send-message';
 import { ok } from './result';
 
+// The seed's emphasis, which its users' prompts rely on: a SINGLE message, called ONCE, NEVER resent.
 const DESCRIPTION = [
-  'Sends one SMS/MMS when the user asks.',
-  'Once per message: never resend or retry; results are [FINAL].',
+  'Sends a SINGLE SMS/MMS when the user asks.',
+  'Call ONCE per message: NEVER resend or retry; results are [FINAL].',
   'On a [PREVIEW], call again with its confirmationToken only if the user approves.',
 ].join(' ');
 
