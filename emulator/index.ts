@@ -14,7 +14,7 @@ import { InboundSimulator } from './inbound';
 import { Latency } from './latency';
 import { messageRoutes } from './message-routes';
 import { MessageLog } from './messages';
-import { MessagingServiceRegistry } from './messaging-services';
+import { MessagingServiceRegistry, messagingServiceRoutes } from './messaging-services';
 import { PhoneNumberStore, phoneNumberRoutes } from './phone-numbers';
 import { SyncRateLimiter } from './rate-limit';
 import { RequestRecorder } from './recorder';
@@ -125,6 +125,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     ...accountRoutes(ctx),
     ...phoneNumberRoutes(ctx, numbers),
     ...messageRoutes({ ctx, store: messages, numbers, services, delivery }),
+    ...messagingServiceRoutes(ctx, services, numbers),
     ...syncServiceRoutes(syncDeps),
     ...syncListRoutes(syncDeps),
     ...syncMapRoutes(syncDeps),

@@ -4,7 +4,7 @@
  */
 
 /** The https://{product}.twilio.com hosts emulated, served at {emulator}/{product}. */
-export type Product = 'api' | 'sync' | 'serverless' | 'serverless-upload';
+export type Product = 'api' | 'messaging' | 'sync' | 'serverless' | 'serverless-upload';
 
 export interface MessagingServiceSpec {
   /** 'MG' + 32 hex. */
@@ -23,7 +23,7 @@ export interface SyncLimits {
  * Simulated round-trip time per answer, in ms: a number for every product, or per product
  * (products left out: 0) with optional jitter, uniform in [0, jitterMs), added to each answer.
  */
-export type LatencySpec = number | { api?: number; sync?: number; serverless?: number; 'serverless-upload'?: number; jitterMs?: number };
+export type LatencySpec = number | { api?: number; messaging?: number; sync?: number; serverless?: number; 'serverless-upload'?: number; jitterMs?: number };
 
 export interface EmulatorOptions {
   /** Default 0 (ephemeral). */

@@ -16,6 +16,8 @@ export interface StatusUpdate {
   status: MessageStatus;
   errorCode: number | null;
   at: string;
+  /** The Messaging Service the message went through, when the callback names one. */
+  messagingServiceSid?: string;
 }
 
 export async function applyStatus(
@@ -30,6 +32,10 @@ export async function applyStatus(
   for (let conflicts = 0; conflicts < MAX_CONFLICTS; conflicts++) {
     const existing = await sync.mapGet(map, update.sid);
     const parked = { owner: null, claimedAt: 0, index: null, done: false, counted: false, status: update.status, errorCode: update.errorCode, statusAt: update.at } satisfies SidEntry;
+    if (!existing) {
+      const filed = conflicts === 0 ? await underService(sync, update) : null;
+      if (filed) return filed;
+    }
     if (!existing && options.park === false) return 'unknown';
     if (!existing) {
       try {
@@ -55,6 +61,28 @@ export async function applyStatus(
     }
   }
   throw new Error(`Too many concurrent updates to message ${update.sid}.`);
+}
+
+/**
+ * A message a bridge with only a Messaging Service scheduled, when the service had several
+ * senders: which one Twilio picks is known only at SendAt, so the send filed it in the service's
+ * conversation ("MG…|+1…"), and the callbacks now come From the number
+ * Twilio picked, whose conversation has no such sid. The status moves forward where the message
+ * is filed, which is the thread send_sms reported and get_conversation shows for it. Re-filing it
+ * in the picked number's conversation instead would move a written item between two Lists and
+ * two inbox entries (a delete, an append, two counts, a read cursor that may have passed it),
+ * each step able to fail half-way, for a thread the user was never told about; a scheduled send
+ * through a pool of one is filed under that number from the start (send-message.ts). One extra
+ * read, only for a callback whose sid the picked number's conversation does not have.
+ */
+async function underService(sync: SyncGateway, update: StatusUpdate): Promise<'updated' | 'unchanged' | null> {
+  const service = update.messagingServiceSid;
+  if (!service || service === update.from) return null;
+  const { conversationId } = conversationOf({ direction: 'outbound', from: service, to: update.to });
+  const existing = await sync.mapGet(sidMapName(conversationId), update.sid);
+  const index = existing ? parseSidEntry(existing.data).index : null;
+  if (index === null) return null;
+  return (await setStatus(sync, threadListName(conversationId), index, update.status, update.errorCode, update.at)) ? 'updated' : 'unchanged';
 }
 
 /** Moves the stored message at `index` forward to `status`; null when it was already there or beyond. */

@@ -32,6 +32,8 @@ const StatusSchema = z.object({
   To: z.string().min(1, 'To is required'),
   MessageStatus: z.string().refine(isMessageStatus, 'MessageStatus is not a Twilio message status'),
   ErrorCode: optionalInt,
+  // Set when the message went through a Messaging Service (Twilio's status callback carries it then).
+  MessagingServiceSid: z.string().regex(/^MG[0-9a-fA-F]{32}$/, 'MessagingServiceSid must be MG followed by 32 hex digits').optional(),
 });
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -101,6 +103,6 @@ export function parseStatus(params: Record<string, string>, receivedAt: Date): P
   const p = parsed.data;
   return {
     ok: true,
-    value: { sid: p.MessageSid, from: p.From, to: p.To, status: p.MessageStatus as MessageStatus, errorCode: p.ErrorCode ?? null, at: receivedAt.toISOString() },
+    value: { sid: p.MessageSid, from: p.From, to: p.To, status: p.MessageStatus as MessageStatus, errorCode: p.ErrorCode ?? null, at: receivedAt.toISOString(), ...(p.MessagingServiceSid ? { messagingServiceSid: p.MessagingServiceSid } : {}) },
   };
 }

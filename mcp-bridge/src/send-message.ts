@@ -24,6 +24,7 @@ import { CONFIRMATION_TTL_MINUTES, type Confirmations } from './confirmations';
 import type { CapScope, Reservation, SendGuard } from './send-guard';
 import { checkSendAt, isAllowedRecipient, replyOnlyRefusal } from './send-policy';
 import { chooseSender, senderCandidates } from './sender';
+import { senderPool } from './sender-pool';
 import { quietHoursRefusal } from './quiet-hours';
 
 export interface SendDeps {
@@ -214,6 +215,9 @@ export async function sendMessage(deps: SendDeps, input: SendInput, progress: Pr
   // A new conversation's thread and sid map are created while Twilio takes the message: recording
   // it afterwards is then its writes only. A refused create takes them back (discardConversation).
   const prepared = newConversation && policy.ourNumber ? prepareConversation(deps, policy.ourNumber, to, budget.answerBy) : Promise.resolve();
+  // A scheduled message through a Messaging Service with no number of ours has no sender until
+  // SendAt: the service's pool, read beside the create, names it when it holds one number.
+  const pool = sendAt && !policy.ourNumber && !sender.phoneNumber && sender.messagingServiceSid ? onlySender(deps, client, sender.messagingServiceSid) : null;
   deps.log.info(`${sendAt ? 'scheduling' : 'sending'} to ${deps.log.phone(to)}: ${deps.log.body(body)}${mediaUrl.length ? ` + ${mediaUrl.length} media` : ''}`);
   let message: TwilioMessage;
   try {
@@ -264,7 +268,8 @@ export async function sendMessage(deps: SendDeps, input: SendInput, progress: Pr
   }
   deps.log.info(`${sendAt ? 'scheduled' : 'sent'} ${message.sid} to ${deps.log.phone(to)}: ${message.status}`);
   const accepted = message;
-  const ourNumber = policy.ourNumber ?? ourNumberOf(deps.config, accepted.from);
+  // A pool of several: filed under the service; its callbacks find it there (status-update.ts).
+  const ourNumber = policy.ourNumber ?? ourNumberOf(deps.config, accepted.from ?? (await pool));
   const conversationId = conversationIdFor(ourNumber, to);
   // What Twilio took is written down at once, side by side: the guard's record of it, and the
   // thread (with the status of the create's answer), the latter while the delivery wait polls.
@@ -370,8 +375,9 @@ function maskGivenNumber(reason: string, to: string, log: Logger): string {
 }
 
 /**
- * Our side of the conversation: the configured number, else the sender Twilio picked, else (not
- * picked yet: a scheduled message through a Messaging Service) the service.
+ * Our side of the conversation: the configured number, else the sender Twilio picked (or will
+ * pick: a scheduled message through a service with one sender), else (not picked yet, a pool of
+ * several) the service.
  */
 export function ourNumberOf(config: BridgeConfig, from: string | null): string {
   return config.sender.phoneNumber ?? from ?? config.sender.messagingServiceSid ?? '';
@@ -403,6 +409,17 @@ async function senderPicked(deps: SendDeps, client: TwilioClient, message: Twili
     }
   }
   return current;
+}
+
+/** The service's one sender, or null: a pool of several (or none), or a read that failed. */
+async function onlySender(deps: SendDeps, client: TwilioClient, serviceSid: string): Promise<string | null> {
+  try {
+    const numbers = await senderPool(client, serviceSid, deps.now().getTime());
+    return numbers.length === 1 ? numbers[0]! : null;
+  } catch (error) {
+    deps.log.warn(`reading the Messaging Service's senders failed; filing the scheduled message under the service: ${describeFailure(error)}`);
+    return null;
+  }
 }
 
 /** Polls the message's status until it is final or `deadline` (ms since the epoch) comes. */

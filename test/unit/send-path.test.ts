@@ -200,27 +200,54 @@ describe('which conversation a send through a Messaging Service is recorded in',
     expect((await service.thread(OUR, TO)).map((m) => [m.direction, m.body, m.status])).toEqual([['outbound', MESSAGE.body, 'sent'], ['inbound', 'Thanks!', 'received']]);
   });
 
-  // KNOWN LIMIT, open: a scheduled message has no sender until Twilio sends it at SendAt (the
-  // create answers 'scheduled' with `from: null`), so a service-only bridge still files it under the
-  // service, and the callbacks Twilio sends then from the number it picked are parked in that
-  // number's conversation. Knowing the number ahead needs the service's sender pool (Messaging API
-  // /v1/Services/{Sid}/PhoneNumbers, not in the emulator yet) and a pool of one, or Sticky Sender's
-  // earlier pick; until then this test.failing keeps it in view.
-  test.failing('a scheduled send, then the status callback Twilio sends from the number it picked: the recorded message moves on', async () => {
+  // Fixed (issue 22): a scheduled message has no sender until Twilio sends it at SendAt (the
+  // create answers 'scheduled' with `from: null`), so a service-only bridge filed it under the
+  // service, and the callbacks Twilio sends then from the number it picked were parked in that
+  // number's conversation: the thread never showed its status. With one sender in the service's
+  // pool (Messaging API /v1/Services/{Sid}/PhoneNumbers, read beside the create) it is filed under
+  // that number; with several, the callback (which names the service) finds it under the service.
+  const scheduled = (pool: string[], sid: string) => {
     const service = h.fresh();
     const store = service.store();
-    const sid = `SM${'5c'.repeat(16)}`;
     const harness = sendHarness({
       env: SERVICE_ONLY,
       store,
+      pool,
       create: async () => ({ sid, status: 'scheduled', errorCode: null, from: null, numSegments: '1', dateCreated: new Date(), body: MESSAGE.body, direction: 'outbound-api' }),
     });
-    const sendAt = new Date(harness.now() + 3_600_000).toISOString();
+    return { service, store, harness, sendAt: new Date(harness.now() + 3_600_000).toISOString() };
+  };
+
+  test('a scheduled send, then the status callback Twilio sends from the number it picked: the recorded message moves on', async () => {
+    const sid = `SM${'5c'.repeat(16)}`;
+    const { store, harness, sendAt } = scheduled([OUR], sid);
     const result = await sendMessage(harness.deps, { ...MESSAGE, sendAt });
     expect(result).toMatchObject({ outcome: 'scheduled', sid });
     // An hour later Twilio sends it from the service's number and calls back (handle-status.ts).
     expect(await store.applyStatus({ sid, from: OUR, to: TO, status: 'sent', errorCode: null, at: new Date().toISOString() })).toBe('updated');
     expect(result.conversationId).toBe(conversationIdFor(OUR, TO));
+    expect(harness.poolList).toHaveBeenCalledTimes(1);
+  });
+
+  test('a scheduled send through a pool of several: filed under the service, and the callback from the picked number, naming the service, moves it there', async () => {
+    const sid = `SM${'5e'.repeat(16)}`;
+    const { service, store, harness, sendAt } = scheduled([OUR, '+15005550009'], sid);
+    const result = await sendMessage(harness.deps, { ...MESSAGE, sendAt });
+    expect(result).toMatchObject({ outcome: 'scheduled', sid, conversationId: conversationIdFor(MG, TO) });
+    const callback = { sid, from: '+15005550009', to: TO, errorCode: null, messagingServiceSid: MG };
+    expect(await store.applyStatus({ ...callback, status: 'sent', at: new Date().toISOString() })).toBe('updated');
+    expect(await store.applyStatus({ ...callback, status: 'delivered', at: new Date().toISOString() })).toBe('updated');
+    expect((await service.thread(MG, TO)).map((m) => [m.sid, m.status])).toEqual([[sid, 'delivered']]);
+    // Nothing parked in the picked number's conversation.
+    expect(await store.applyStatus({ ...callback, status: 'sent', at: new Date().toISOString() }, { park: false })).toBe('unchanged');
+    expect(await service.thread('+15005550009', TO)).toEqual([]);
+  });
+
+  test('a callback naming a service for a message filed nowhere is parked in the picked number\'s conversation, as before', async () => {
+    const service = h.fresh();
+    const store = service.store();
+    const sid = `SM${'5f'.repeat(16)}`;
+    expect(await store.applyStatus({ sid, from: OUR, to: TO, status: 'sent', errorCode: null, at: new Date().toISOString(), messagingServiceSid: MG })).toBe('parked');
   });
 });
 

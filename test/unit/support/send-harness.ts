@@ -36,6 +36,8 @@ export interface SendHarnessOptions {
   create?: (params: Record<string, unknown>) => Promise<FakeMessage>;
   /** What messages.list answers (the search after an ambiguous create); default none. */
   list?: (params: Record<string, unknown>) => Promise<FakeMessage[]>;
+  /** The Messaging Service's phone numbers (Messaging API PhoneNumbers list); default [OUR]. */
+  pool?: string[];
   /** A real client instead of the fake Messages API (create and list above then unused). */
   twilio?: TwilioClient;
   store?: MessageStore | null;
@@ -56,6 +58,8 @@ export function sendHarness(options: SendHarnessOptions = {}) {
   const list = jest.fn(options.list ?? (async (_params: Record<string, unknown>) => [] as FakeMessage[]));
   const fetch = jest.fn(async () => message('SM0001', options.status ?? 'delivered'));
   const messages = Object.assign((_sid: string) => ({ fetch }), { create, list });
+  const poolList = jest.fn(async (_params: Record<string, unknown>) => (options.pool ?? [OUR]).map((phoneNumber) => ({ phoneNumber })));
+  const messaging = { v1: { services: (_sid: string) => ({ phoneNumbers: { list: poolList } }) } };
   const answer = options.answer;
   const approve = answer === undefined ? undefined : jest.fn<ReturnType<Approve>, Parameters<Approve>>(typeof answer === 'function' ? answer : async () => answer);
   const store = options.store ?? null;
@@ -64,7 +68,7 @@ export function sendHarness(options: SendHarnessOptions = {}) {
     log,
     guard,
     confirmations,
-    twilio: async () => options.twilio ?? ({ messages } as unknown as TwilioClient),
+    twilio: async () => options.twilio ?? ({ messages, messaging } as unknown as TwilioClient),
     store: async () => store,
     sleep: async (ms) => {
       now += ms;
@@ -72,5 +76,5 @@ export function sendHarness(options: SendHarnessOptions = {}) {
     now: () => new Date(now),
     ...(approve ? { approve } : {}),
   };
-  return { deps, approve, create, list, fetch, reserve, guard, confirmations, logs, advance: (ms: number) => (now += ms), now: () => now };
+  return { deps, approve, create, list, fetch, poolList, reserve, guard, confirmations, logs, advance: (ms: number) => (now += ms), now: () => now };
 }
