@@ -64,7 +64,7 @@ const geoCarrierTimezones = {
 };
 
 /**
- * The bridge's lazy `require('../../lib/twilio-client')` (mcp-bridge/src/deps.ts) is the bundle
+ * The bridge's lazy `require('…/lib/twilio-client')` (mcp-bridge/src/server/deps.ts) is the bundle
  * beside it, mcp-bridge/dist/twilio-client.js: initialize and tools/list never compile any of it.
  */
 const bridgeTwilioClient = {
@@ -146,15 +146,15 @@ await Promise.all([
       outfile: join(root, 'build/functions', relative(join(root, 'functions'), entry)).replace(/\.ts$/, '.js'),
     }),
   ),
-  // The bridge, in three files: bridge.js (mcp-bridge/src/index.ts: everything initialize and
+  // The bridge, in three files: bridge.js (mcp-bridge/src/hosts/main.ts: everything initialize and
   // tools/list need, one bundle), index.js (the `bin`: runs bridge.js with a V8 code cache,
-  // mcp-bridge/src/launcher.ts), and twilio-client.js (the Twilio client, loaded on the first call
+  // mcp-bridge/src/hosts/launcher.ts), and twilio-client.js (the Twilio client, loaded on the first call
   // that needs Twilio: bridgeTwilioClient, bridgeTwilioSlice). Not minified: minified, the same
   // bundle measured slower to answer tools/list (≈1.3× the CPU time, Node 20).
   Promise.all([
     build({
       ...common,
-      entryPoints: [join(root, 'mcp-bridge/src/index.ts')],
+      entryPoints: [join(root, 'mcp-bridge/src/hosts/main.ts')],
       outfile: join(root, 'mcp-bridge/dist/bridge.js'),
       plugins: [geoCarrierTimezones, bridgeTwilioClient],
       loader: { '.bson': 'binary' },
@@ -169,7 +169,7 @@ await Promise.all([
   ]).then(() =>
     build({
       ...common,
-      entryPoints: [join(root, 'mcp-bridge/src/launcher.ts')],
+      entryPoints: [join(root, 'mcp-bridge/src/hosts/launcher.ts')],
       external: ['./bridge.js'],
       outfile: join(root, 'mcp-bridge/dist/index.js'),
       banner: { js: '#!/usr/bin/env node' },

@@ -3,12 +3,12 @@
  * printed by `npm run setup` (with `${VAR}` placeholders) and `npm run sandbox` (with the
  * emulator's literal values), and shown in the README (personal) and docs/librechat.md (team), which a test keeps equal to it.
  */
-import { ADMIN_SETTINGS, DEVELOPMENT_SETTINGS, ENTRY_SETTINGS } from '../mcp-bridge/src/config';
+import { ADMIN_SETTINGS, DEVELOPMENT_SETTINGS, ENTRY_SETTINGS } from '../mcp-bridge/src/hosts/env-config';
 
 /**
  * The server's key in librechat.yaml's mcpServers and Claude Desktop's mcpServers: what those
  * clients show and prefix its tools with (LibreChat: `<tool>_mcp_twilio-sms`). The bridge's own
- * name in MCP's initialize is mcp-bridge/src/server.ts SERVER_NAME.
+ * name in MCP's initialize is mcp-bridge/src/server/create-server.ts SERVER_NAME.
  */
 export const CLIENT_ENTRY_NAME = 'twilio-sms';
 

@@ -6,7 +6,7 @@
  * environment: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_SYNC_SERVICE_SID, the number).
  */
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../mcp-bridge/src/config';
+import { loadConfig } from '../mcp-bridge/src/hosts/env-config';
 import { runReconciliation } from '../lib/reconcile/run';
 import { ReconcileSchedule } from '../lib/reconcile/schedule';
 import { checkE164 } from '../lib/phone';

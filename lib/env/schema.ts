@@ -1,6 +1,6 @@
 /**
  * The zod pieces every environment reader checks its settings with: the bridge
- * (mcp-bridge/src/config.ts), the Functions (lib/webhooks/function-env.ts) and the scripts
+ * (mcp-bridge/src/hosts/env-config.ts), the Functions (lib/webhooks/function-env.ts) and the scripts
  * (scripts/setup.ts, scripts/deploy.ts). One copy of each rule, so that they cannot disagree
  * again, as they once did on the letter case of SIDs. A message names the setting and says what
  * to put there and where to find it, never the value: a secret pasted into the wrong setting must

@@ -1,7 +1,7 @@
 /**
  * Who reads the inbox, and where each reader stands. A one-person bridge uses the entry's own
  * cursor (`cursorIndex`, `handedOver`, `handovers`), so that its handover stays one conditional
- * write of the entry. A named reader (one LibreChat user, see mcp-bridge/src/user-scope.ts) keeps
+ * write of the entry. A named reader (one LibreChat user, see lib/scope/user-scope.ts) keeps
  * its cursor in an item of its own (`cursors_<hash>_<shard>`, lib/sync-names.ts), one per reader
  * and conversation: in the shared entry, 500 readers' cursors would pass Sync's 16 KiB per item
  * (54006) and every later count of that conversation would fail. The store hands a named reader

@@ -12,7 +12,7 @@ import { MessageStore } from '../../lib/store/message-store';
 import { SyncGateway } from '../../lib/store/sync-gateway';
 import { inboxShardFor } from '../../lib/sync-names';
 import { textOf } from '../../scripts/system/bridge-process';
-import { readerKey } from '../../mcp-bridge/src/user-scope';
+import { readerKey } from '../../lib/scope/user-scope';
 import { MAGIC_FROM_NUMBER, startSystem, type System } from '../support/system';
 
 const HANDSET = '+14155550100';

@@ -4,12 +4,12 @@
  */
 import { SyncGateway } from '../../lib/store/sync-gateway';
 import { createTwilioClient, type TwilioClient } from '../../lib/twilio-client';
-import { SyncConfirmations } from '../../mcp-bridge/src/sync-confirmations';
-import type { GuardLimits, Reservation } from '../../mcp-bridge/src/send-guard';
-import { SyncSendGuard } from '../../mcp-bridge/src/sync-send-guard';
+import { SyncConfirmations } from '../../lib/guard/sync-confirmations';
+import type { GuardLimits, Reservation } from '../../lib/guard/send-guard';
+import { SyncSendGuard } from '../../lib/guard/sync-send-guard';
 import { roundTripsOf, startEmulator, type Emulator } from '../../emulator';
 import { GUARD_LEDGERS_MAP } from '../../lib/sync-names';
-import { decodeLedger } from '../../mcp-bridge/src/ledger-codec';
+import { decodeLedger } from '../../lib/guard/ledger-codec';
 
 const TO = '+14155550100';
 // The guards' clock moves with the emulator's (advanceTime), which decides Sync TTL expiry.

@@ -7,7 +7,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { type ClientCapabilities, ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
-import { approvalMessage, type ApprovalRequest, canElicitForm, clientApproval, type ElicitingServer } from '../../mcp-bridge/src/approval';
+import { approvalMessage, type ApprovalRequest, canElicitForm, clientApproval, type ElicitingServer } from '../../mcp-bridge/src/server/approval';
 
 /** The form the human is asked with: one required boolean, so that form-mode clients draw a field (VS Code's Submit did nothing on an empty form, PrefectHQ/fastmcp #3910). */
 const FORM = { type: 'object', properties: { send: { type: 'boolean', title: 'Send this text', description: 'Tick to send exactly this SMS.', default: false } }, required: ['send'] };

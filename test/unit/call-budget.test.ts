@@ -9,7 +9,7 @@ import {
   MIN_CLIENT_TIMEOUT_SECONDS,
   MIN_WORK_MS,
   shortTimeoutNote,
-} from '../../mcp-bridge/src/call-budget';
+} from '../../mcp-bridge/src/server/call-budget';
 
 const START = 1_700_000_000_000;
 

@@ -1,5 +1,5 @@
-import { ADMIN_SETTINGS, describeConfig, DEVELOPMENT_SETTINGS, ENTRY_SETTINGS, loadConfig, SETTING_NAMES, type BridgeConfig } from '../../mcp-bridge/src/config';
-import { checkMediaUrl } from '../../mcp-bridge/src/media';
+import { ADMIN_SETTINGS, describeConfig, DEVELOPMENT_SETTINGS, ENTRY_SETTINGS, loadConfig, SETTING_NAMES, type BridgeConfig } from '../../mcp-bridge/src/hosts/env-config';
+import { checkMediaUrl } from '../../lib/media';
 
 const AUTH_TOKEN = 'authtok_ZX91_q7Lm_DISTINCT';
 const API_SECRET = 'apisecret_Pw44_k2Rn_DISTINCT';

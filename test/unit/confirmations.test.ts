@@ -1,4 +1,4 @@
-import { MemoryConfirmations } from '../../mcp-bridge/src/confirmations';
+import { MemoryConfirmations } from '../../lib/guard/confirmations';
 
 function setup() {
   let now = 0;

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SETTING_NAMES } from '../../mcp-bridge/src/config';
+import { SETTING_NAMES } from '../../mcp-bridge/src/hosts/env-config';
 import { projectRoot } from '../../scripts/system/paths';
 import { SERVER_SCHEMA_URL, ServerJson } from '../support/registry-server-schema';
 

@@ -1,6 +1,6 @@
 import { isPlaceholder, setValues } from '../../lib/env/set-values';
 import { readFunctionEnv } from '../../lib/webhooks/function-env';
-import { loadConfig } from '../../mcp-bridge/src/config';
+import { loadConfig } from '../../mcp-bridge/src/hosts/env-config';
 import { readSetupEnv } from '../../scripts/setup';
 
 describe('isPlaceholder', () => {

@@ -1,5 +1,5 @@
-import { matchToken, parseTokens } from '../../mcp-bridge/src/http/bearer-tokens';
-import { loadHttpSettings, wantsHttp } from '../../mcp-bridge/src/http/http-settings';
+import { matchToken, parseTokens } from '../../mcp-bridge/src/hosts/http/bearer-tokens';
+import { loadHttpSettings, wantsHttp } from '../../mcp-bridge/src/hosts/http/http-settings';
 
 const TOKEN_A = 'a'.repeat(16);
 const TOKEN_B = 'b'.repeat(32);

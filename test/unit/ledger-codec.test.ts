@@ -1,5 +1,5 @@
-import { decodeLedger, encodeLedger, MAX_MINUTE_SENDS, recipientKey } from '../../mcp-bridge/src/ledger-codec';
-import { capRefusal, type CapLedger } from '../../mcp-bridge/src/send-caps';
+import { decodeLedger, encodeLedger, MAX_MINUTE_SENDS, recipientKey } from '../../lib/guard/ledger-codec';
+import { capRefusal, type CapLedger } from '../../lib/guard/send-caps';
 
 const NOW = 1_765_000_000_000;
 const MINUTE = 60_000;

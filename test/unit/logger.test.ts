@@ -1,4 +1,4 @@
-import { createLogger, type Logger } from '../../mcp-bridge/src/logger';
+import { createLogger, type Logger } from '../../mcp-bridge/src/hosts/stderr-logger';
 
 const LINE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z \[twilio-sms-mcp\] (info|warn|error) (.*)$/s;
 

@@ -9,7 +9,7 @@ import {
   recipientZones,
   type QuietWindow,
   type ZoneLookup,
-} from '../../mcp-bridge/src/quiet-hours';
+} from '../../lib/outbound/quiet-hours';
 
 const NIGHT: QuietWindow = { start: 21 * 60, end: 8 * 60 }; // 21:00-08:00
 const MESSAGING_SERVICE = `MG${'5'.repeat(32)}`;

@@ -7,7 +7,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
-import { ResultDelivery, type ToolRequest, type Undo } from '../../mcp-bridge/src/result-delivery';
+import { ResultDelivery, type ToolRequest, type Undo } from '../../mcp-bridge/src/server/result-delivery';
 
 const KEEP_MS = 200;
 

@@ -4,7 +4,7 @@
  * the emulator's own implementation (emulator/segments.ts), which must count the same way.
  */
 import { describeSegments, segmentInfo, smartEncode, type SegmentInfo } from '../../lib/segments';
-import { checkSegments } from '../../mcp-bridge/src/send-input';
+import { checkSegments } from '../../lib/outbound/send-input';
 import { countSegments as emulatorCount, smartEncodeBody as emulatorSmartEncode } from '../../emulator/segments';
 
 type Expected = Pick<SegmentInfo, 'encoding' | 'segments' | 'units'> & Partial<SegmentInfo>;

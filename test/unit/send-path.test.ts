@@ -8,8 +8,8 @@
  */
 import { conversationIdFor } from '../../lib/conversation-id';
 import { smartEncode } from '../../lib/segments';
-import { MemoryGuard, type SendGuard } from '../../mcp-bridge/src/send-guard';
-import { sendMessage } from '../../mcp-bridge/src/send-message';
+import { MemoryGuard, type SendGuard } from '../../lib/guard/send-guard';
+import { sendMessage } from '../../mcp-bridge/src/server/send/send-message';
 import { type FakeMessage, OUR, sendHarness, type SendHarnessOptions, TO } from './support/send-harness';
 import type { FaultKind } from '../../emulator';
 import { inboundRecord, ROUTES, useStoreHarness } from './support/store-harness';
@@ -67,7 +67,7 @@ describe('the create answer is lost (against the emulator)', () => {
     expect(await e.service.thread(OUR, TO)).toEqual([]);
   });
 
-  // Found by this layer (mcp-bridge/src/send-message.ts findSentMessage): the lookup took any outbound
+  // Found by this layer (mcp-bridge/src/server/send/send-message.ts findSentMessage): the lookup took any outbound
   // message to `to` with the same body created since 5 s before this send began, including one an
   // earlier call had already sent, recorded and reported; with the duplicate window off, a create
   // that created nothing was reported "sent" with the earlier message's SID.

@@ -1,5 +1,5 @@
 import type { InboxEntry } from '../../lib/message-record';
-import { checkSendAt, isAllowedRecipient, parseAllowlist, replyOnlyRefusal } from '../../mcp-bridge/src/send-policy';
+import { checkSendAt, isAllowedRecipient, parseAllowlist, replyOnlyRefusal } from '../../lib/outbound/send-policy';
 
 describe('parseAllowlist', () => {
   test.each([

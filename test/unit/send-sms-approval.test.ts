@@ -4,9 +4,9 @@
  * model's token never standing in for the human, the clients without elicitation keeping the
  * token flow, and the time the human takes counting against the call's budget.
  */
-import type { ApprovalAnswer } from '../../mcp-bridge/src/approval';
-import type { SendInput } from '../../mcp-bridge/src/send-input';
-import { sendMessage } from '../../mcp-bridge/src/send-message';
+import type { ApprovalAnswer } from '../../mcp-bridge/src/server/approval';
+import type { SendInput } from '../../lib/outbound/send-input';
+import { sendMessage } from '../../mcp-bridge/src/server/send/send-message';
 import { sendResultText } from '../../mcp-bridge/src/tools/send-sms';
 import { MESSAGING_SERVICE, OUR, sendHarness, type SendHarnessOptions, T0, TO } from './support/send-harness';
 

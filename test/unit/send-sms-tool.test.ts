@@ -1,5 +1,5 @@
 import { segmentInfo } from '../../lib/segments';
-import type { SendOutcome } from '../../mcp-bridge/src/send-message';
+import type { SendOutcome } from '../../mcp-bridge/src/server/send/send-message';
 import { sendResultText } from '../../mcp-bridge/src/tools/send-sms';
 
 const TO = '+14155550100';

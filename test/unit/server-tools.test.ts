@@ -4,11 +4,11 @@
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { loadConfig } from '../../mcp-bridge/src/config';
-import { createDeps } from '../../mcp-bridge/src/deps';
-import { createLogger } from '../../mcp-bridge/src/logger';
+import { loadConfig } from '../../mcp-bridge/src/hosts/env-config';
+import { createDeps } from '../../mcp-bridge/src/server/deps';
+import { createLogger } from '../../mcp-bridge/src/hosts/stderr-logger';
 import { MODEL_FACING_TARGET_BYTES, modelFacingBytes, modelFacingTotal } from '../../bench/footprint';
-import { createServer } from '../../mcp-bridge/src/server';
+import { createServer } from '../../mcp-bridge/src/server/create-server';
 
 async function connect() {
   const loaded = loadConfig({ TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'token', TWILIO_PHONE_NUMBER: '+15005550006' });

@@ -10,8 +10,8 @@ import { type MessageStore } from '../../lib/store/message-store';
 import { unreadCount } from '../../lib/store/read-cursor';
 import { inboxShardFor, threadListName } from '../../lib/sync-names';
 import { parseIncoming } from '../../lib/webhooks/params';
-import { checkSendInput } from '../../mcp-bridge/src/send-input';
-import { readerKey } from '../../mcp-bridge/src/user-scope';
+import { checkSendInput } from '../../lib/outbound/send-input';
+import { readerKey } from '../../lib/scope/user-scope';
 import { inboundRecord, nextSid, OURS, outboundRecord, THEM, useStoreHarness } from './support/store-harness';
 
 const h = useStoreHarness();

@@ -20,10 +20,10 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { MCPServerStdio, mcpToFunctionTool } from '@openai/agents-core';
-import { loadConfig } from '../../mcp-bridge/src/config';
-import { createDeps } from '../../mcp-bridge/src/deps';
-import { createLogger } from '../../mcp-bridge/src/logger';
-import { createServer } from '../../mcp-bridge/src/server';
+import { loadConfig } from '../../mcp-bridge/src/hosts/env-config';
+import { createDeps } from '../../mcp-bridge/src/server/deps';
+import { createLogger } from '../../mcp-bridge/src/hosts/stderr-logger';
+import { createServer } from '../../mcp-bridge/src/server/create-server';
 
 /** LibreChat's `_mcp_` delimiter (librechat-data-provider Constants.mcp_delimiter) and a 12-char server name. */
 const LIBRECHAT_SUFFIX = `_mcp_${'x'.repeat(12)}`;

@@ -1,4 +1,4 @@
-import { parseUserNumbers, readerKey, resolveScope, type UserNumbers } from '../../mcp-bridge/src/user-scope';
+import { parseUserNumbers, readerKey, resolveScope, type UserNumbers } from '../../lib/scope/user-scope';
 
 const N1 = '+14155550100';
 const N2 = '+14155550101';

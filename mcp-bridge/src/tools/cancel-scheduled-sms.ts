@@ -4,9 +4,9 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { describeFailure, isNotFound } from '../../../lib/twilio-errors';
-import type { BridgeDeps } from '../deps';
-import { ourNumberOf } from '../send-message';
-import { handled, ok, requireScope, ToolInputError } from './result';
+import type { BridgeDeps } from '../server/deps';
+import { ourNumberOf } from '../server/send/send-message';
+import { handled, ok, requireScope, ToolInputError } from '../server/views';
 
 const MESSAGE_SID = /^(SM|MM)[0-9a-f]{32}$/;
 

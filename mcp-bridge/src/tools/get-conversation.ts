@@ -3,8 +3,8 @@
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import type { BridgeDeps } from '../deps';
-import { handled, messageText, ok, requireConversationId, requireStore, threadView, ThreadViewSchema } from './result';
+import type { BridgeDeps } from '../server/deps';
+import { handled, messageText, ok, requireConversationId, requireStore, threadView, ThreadViewSchema } from '../server/views';
 
 export function registerGetConversation(server: McpServer, deps: BridgeDeps): void {
   server.registerTool(

@@ -6,9 +6,9 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { isNotFound } from '../../../lib/twilio-errors';
-import type { BridgeDeps } from '../deps';
-import { checkMediaUrl, fetchMedia, mediaMessageSid } from '../media';
-import { fail, handled, requireScope, ToolInputError } from './result';
+import type { BridgeDeps } from '../server/deps';
+import { checkMediaUrl, fetchMedia, mediaMessageSid } from '../../../lib/media';
+import { fail, handled, requireScope, ToolInputError } from '../server/views';
 
 /** A user bound to their numbers opens only media of messages to or from those numbers. */
 async function checkInScope(deps: BridgeDeps, url: string): Promise<void> {

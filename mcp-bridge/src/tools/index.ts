@@ -8,7 +8,7 @@
  * already say what goes in it: each field description costs its words plus 17 bytes of JSON.
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { BridgeDeps } from '../deps';
+import type { BridgeDeps } from '../server/deps';
 import { registerCancelScheduledSms } from './cancel-scheduled-sms';
 import { registerGetConversation } from './get-conversation';
 import { registerGetMedia } from './get-media';

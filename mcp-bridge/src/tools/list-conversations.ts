@@ -6,8 +6,8 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { InboxEntry } from '../../../lib/message-record';
 import { unreadCount } from '../../../lib/store/read-cursor';
-import type { BridgeDeps } from '../deps';
-import { handled, ok, requireStore, ToolInputError } from './result';
+import type { BridgeDeps } from '../server/deps';
+import { handled, ok, requireStore, ToolInputError } from '../server/views';
 
 /** The cursor is the position after the last entry returned: its activity time and id. */
 function encodeCursor(entry: InboxEntry): string {

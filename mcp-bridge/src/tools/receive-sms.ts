@@ -4,9 +4,9 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Handover } from '../../../lib/store/message-store';
-import type { BridgeDeps } from '../deps';
-import type { ToolRequest } from '../result-delivery';
-import { handled, InboundViewSchema, inboundView, messageText, ok, requireConversationId, requireStore } from './result';
+import type { BridgeDeps } from '../server/deps';
+import type { ToolRequest } from '../server/result-delivery';
+import { handled, InboundViewSchema, inboundView, messageText, ok, requireConversationId, requireStore } from '../server/views';
 
 export const receivedOutput = { messages: z.array(InboundViewSchema) };
 

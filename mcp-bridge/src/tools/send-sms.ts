@@ -5,10 +5,10 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { describeSegments } from '../../../lib/segments';
-import { clientApproval } from '../approval';
-import type { BridgeDeps } from '../deps';
-import { sendMessage, type SendOutcome } from '../send-message';
-import { ok } from './result';
+import { clientApproval } from '../server/approval';
+import type { BridgeDeps } from '../server/deps';
+import { sendMessage, type SendOutcome } from '../server/send/send-message';
+import { ok } from '../server/views';
 
 // The seed's emphasis, which its users' prompts rely on: a SINGLE message, called ONCE, NEVER resent.
 const DESCRIPTION = [

@@ -6,10 +6,10 @@
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import type { BridgeDeps } from '../deps';
-import { callBudget, maxWaitSeconds } from '../call-budget';
+import type { BridgeDeps } from '../server/deps';
+import { callBudget, maxWaitSeconds } from '../server/call-budget';
 import { handoverResult, receivedOutput, returning } from './receive-sms';
-import { handled, ok, requireConversationId, requireStore } from './result';
+import { handled, ok, requireConversationId, requireStore } from '../server/views';
 
 export const MAX_WAIT_SECONDS = 240;
 const POLL_MS = [500, 1000, 1500, 2000, 3000];

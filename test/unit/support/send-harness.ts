@@ -6,12 +6,12 @@
  */
 import type { MessageStore } from '../../../lib/store/message-store';
 import type { TwilioClient } from '../../../lib/twilio-client';
-import type { ApprovalAnswer, ApprovalRequest, Approve } from '../../../mcp-bridge/src/approval';
-import { type BridgeConfig, loadConfig } from '../../../mcp-bridge/src/config';
-import { MemoryConfirmations } from '../../../mcp-bridge/src/confirmations';
-import type { Logger } from '../../../mcp-bridge/src/logger';
-import { MemoryGuard, type SendGuard } from '../../../mcp-bridge/src/send-guard';
-import type { SendDeps, TwilioMessage } from '../../../mcp-bridge/src/send-message';
+import type { ApprovalAnswer, ApprovalRequest, Approve } from '../../../mcp-bridge/src/server/approval';
+import { type BridgeConfig, loadConfig } from '../../../mcp-bridge/src/hosts/env-config';
+import { MemoryConfirmations } from '../../../lib/guard/confirmations';
+import type { Logger } from '../../../mcp-bridge/src/hosts/stderr-logger';
+import { MemoryGuard, type SendGuard } from '../../../lib/guard/send-guard';
+import type { SendDeps, TwilioMessage } from '../../../mcp-bridge/src/server/send/send-message';
 
 export const OUR = '+15005550006';
 export const TO = '+14155550100';

@@ -17,11 +17,11 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { BridgeConfig } from '../config';
-import { createDeps, createShared, type BridgeDeps } from '../deps';
-import type { Logger } from '../logger';
-import { createServer } from '../server';
-import { resolveScope, type UserScope } from '../user-scope';
+import type { BridgeConfig } from '../env-config';
+import { createDeps, createShared, type BridgeDeps } from '../../server/deps';
+import type { Logger } from '../stderr-logger';
+import { createServer } from '../../server/create-server';
+import { resolveScope, type UserScope } from '../../../../lib/scope/user-scope';
 import { type BearerToken, matchToken } from './bearer-tokens';
 import type { HttpSettings } from './http-settings';
 

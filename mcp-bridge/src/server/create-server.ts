@@ -2,8 +2,8 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { compactToolList } from './compact-tool-list';
 import type { BridgeDeps } from './deps';
-import { registerConversationResources } from './resources/conversations';
-import { registerTools } from './tools';
+import { registerConversationResources } from '../resources/conversations';
+import { registerTools } from '../tools';
 
 export const SERVER_NAME = 'twilio-sms-mcp';
 export const SERVER_VERSION = '0.1.0';

@@ -9,8 +9,8 @@ import type { MessageStore, StoredMessage } from '../../../lib/store/message-sto
 import { UnknownConversationError } from '../../../lib/store/message-store';
 import { DeadlinePassedError } from '../../../lib/store/sync-gateway';
 import { describeFailure, isNoAnswer, readFailure } from '../../../lib/twilio-errors';
-import { callBudget } from '../call-budget';
-import type { BridgeDeps } from '../deps';
+import { callBudget } from './call-budget';
+import type { BridgeDeps } from './deps';
 
 export function ok(text: string, structured: Record<string, unknown>): CallToolResult {
   return { content: [{ type: 'text', text }], structuredContent: structured };

@@ -21,9 +21,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { isDuplicateKey, isRevisionConflict, type MapItem, type SyncGateway } from '../../lib/store/sync-gateway';
-import { describeFailure, isNotFound } from '../../lib/twilio-errors';
-import { GUARD_LEDGERS_MAP, sentMapName, shortHash } from '../../lib/sync-names';
+import { isDuplicateKey, isRevisionConflict, type MapItem, type SyncGateway } from '../store/sync-gateway';
+import { describeFailure, isNotFound } from '../twilio-errors';
+import { GUARD_LEDGERS_MAP, sentMapName, shortHash } from '../sync-names';
 import { decodeLedger, encodeLedger, recipientKey, type StoredLedger } from './ledger-codec';
 import { type CapLedger, type CapLimits, capRefusal, EMPTY_LEDGER, forgetSend, keepingFor, mergeLedgers, recordSend } from './send-caps';
 import { capLimits, firstCapRefusal, type GuardLimits, messageKey, type Reservation, type SendGuard } from './send-guard';

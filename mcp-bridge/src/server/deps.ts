@@ -10,22 +10,22 @@
  * and createDeps adds what is one scope's (its store view, its result delivery).
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { MessageStore } from '../../lib/store/message-store';
-import { SyncGateway } from '../../lib/store/sync-gateway';
-import type { TwilioClient } from '../../lib/twilio-client';
-import { describeFailure } from '../../lib/twilio-errors';
+import { MessageStore } from '../../../lib/store/message-store';
+import { SyncGateway } from '../../../lib/store/sync-gateway';
+import type { TwilioClient } from '../../../lib/twilio-client';
+import { describeFailure } from '../../../lib/twilio-errors';
 import { ANSWER_MARGIN_MS } from './call-budget';
-import type { BridgeConfig } from './config';
-import { type Confirmations, MemoryConfirmations } from './confirmations';
-import type { Logger } from './logger';
+import type { BridgeConfig } from '../hosts/env-config';
+import { type Confirmations, MemoryConfirmations } from '../../../lib/guard/confirmations';
+import type { Logger } from '../hosts/stderr-logger';
 import { Reconciler } from './reconciler';
 import { ResultDelivery } from './result-delivery';
-import { EMPTY_LEDGER } from './send-caps';
-import { type GuardLimits, type LedgerCell, MemoryGuard, type SendGuard } from './send-guard';
-import type { SendDeps } from './send-message';
-import { SyncConfirmations } from './sync-confirmations';
-import { SyncSendGuard } from './sync-send-guard';
-import type { UserScope } from './user-scope';
+import { EMPTY_LEDGER } from '../../../lib/guard/send-caps';
+import { type GuardLimits, type LedgerCell, MemoryGuard, type SendGuard } from '../../../lib/guard/send-guard';
+import type { SendDeps } from './send/send-message';
+import { SyncConfirmations } from '../../../lib/guard/sync-confirmations';
+import { SyncSendGuard } from '../../../lib/guard/sync-send-guard';
+import type { UserScope } from '../../../lib/scope/user-scope';
 
 export interface BridgeDeps extends SendDeps {
   /** Undoes a handover whose result did not reach the client (result-delivery.ts). */
@@ -52,7 +52,7 @@ export function createShared(config: BridgeConfig, log: Logger): SharedDeps {
   let gateway: Promise<SyncGateway> | undefined;
   const twilio = () =>
     (client ??= Promise.resolve().then(() => {
-      const { createTwilioClient } = require('../../lib/twilio-client') as typeof import('../../lib/twilio-client');
+      const { createTwilioClient } = require('../../../lib/twilio-client') as typeof import('../../../lib/twilio-client');
       log.info(`Twilio client ready${config.apiBaseUrl ? ` (API at ${config.apiBaseUrl})` : ''}`);
       return createTwilioClient(config.credentials, { apiBaseUrl: config.apiBaseUrl, timeoutMs: config.twilioTimeoutMs ?? 15_000 });
     }));

@@ -10,8 +10,8 @@
  * and a send filed under the service when it had become a pool of one is still found by its
  * status callbacks (lib/store/status-update.ts).
  */
-import { withRetry } from '../../lib/retry';
-import type { TwilioClient } from '../../lib/twilio-client';
+import { withRetry } from '../retry';
+import type { TwilioClient } from '../twilio-client';
 
 export const POOL_TTL_MS = 60_000;
 

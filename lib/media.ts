@@ -4,8 +4,8 @@
  * requests, anywhere else. Twilio answers with a redirect to short-lived storage: the redirect is
  * followed without credentials.
  */
-import { rewriteTwilioUrl } from '../../lib/twilio-url';
-import type { TwilioCredentials } from '../../lib/env/credentials';
+import { rewriteTwilioUrl } from './twilio-url';
+import type { TwilioCredentials } from './env/credentials';
 
 const MEDIA_URL = /^https:\/\/api\.twilio\.com\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Messages\/((?:SM|MM)[0-9a-f]{32})\/Media\/ME[0-9a-f]{32}$/;
 

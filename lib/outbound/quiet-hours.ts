@@ -13,7 +13,7 @@
  * Everything takes the instant to check (`at`): a send with sendAt is checked at sendAt.
  */
 import { parsePhoneNumberFromString, type PhoneNumber } from 'libphonenumber-js';
-import type { BridgeConfig } from './config';
+import type { BridgeConfig } from '../../mcp-bridge/src/hosts/env-config';
 import { SCHEDULE_MAX_MS, SCHEDULE_MIN_MS } from './send-policy';
 
 /** Minutes after local midnight; `start > end` crosses midnight (21:00-08:00 ends the next morning). */

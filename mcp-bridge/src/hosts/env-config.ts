@@ -4,16 +4,16 @@
  * A missing or malformed variable is one line naming it and how to fix it, never its value.
  */
 import { z } from 'zod';
-import { CREDENTIAL_SETTINGS, readCredentials, type TwilioCredentials } from '../../lib/env/credentials';
-import { flagEnabled } from '../../lib/env/flag';
-import { MIN_CLIENT_TIMEOUT_SECONDS, shortTimeoutNote } from './call-budget';
-import { count, firstIssue, httpUrl, milliseconds, seconds, sid, syncTtlSeconds, twilioApiBaseUrl } from '../../lib/env/schema';
-import { setValues } from '../../lib/env/set-values';
-import { logPiiFrom } from '../../lib/mask';
-import { checkE164 } from '../../lib/phone';
-import { checkQuietHoursSettings } from './quiet-hours';
-import { parseAllowlist } from './send-policy';
-import { parseUserNumbers, resolveScope, type UserNumbers, type UserScope } from './user-scope';
+import { CREDENTIAL_SETTINGS, readCredentials, type TwilioCredentials } from '../../../lib/env/credentials';
+import { flagEnabled } from '../../../lib/env/flag';
+import { MIN_CLIENT_TIMEOUT_SECONDS, shortTimeoutNote } from '../server/call-budget';
+import { count, firstIssue, httpUrl, milliseconds, seconds, sid, syncTtlSeconds, twilioApiBaseUrl } from '../../../lib/env/schema';
+import { setValues } from '../../../lib/env/set-values';
+import { logPiiFrom } from '../../../lib/mask';
+import { checkE164 } from '../../../lib/phone';
+import { checkQuietHoursSettings } from '../../../lib/outbound/quiet-hours';
+import { parseAllowlist } from '../../../lib/outbound/send-policy';
+import { parseUserNumbers, resolveScope, type UserNumbers, type UserScope } from '../../../lib/scope/user-scope';
 
 const EnvSchema = z.object({
   ...CREDENTIAL_SETTINGS,

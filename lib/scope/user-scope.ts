@@ -6,8 +6,8 @@
  * those numbers, and the user's "new since" cursor is their own, so nobody consumes anybody else's
  * messages. Without SMS_USER the bridge is one person's: its own sender number(s), one cursor.
  */
-import { checkE164 } from '../../lib/phone';
-import { shortHash } from '../../lib/sync-names';
+import { checkE164 } from '../phone';
+import { shortHash } from '../sync-names';
 
 /** What this bridge may read and send from. */
 export type UserScope =

@@ -6,8 +6,8 @@
  * send_sms then refuses: nothing is sent on a token that could not be checked.
  */
 import { z } from 'zod';
-import { isRevisionConflict, type SyncGateway } from '../../lib/store/sync-gateway';
-import { sentMapName, shortHash } from '../../lib/sync-names';
+import { isRevisionConflict, type SyncGateway } from '../store/sync-gateway';
+import { sentMapName, shortHash } from '../sync-names';
 import { confirmationKey, CONFIRMATION_TTL_SECONDS, type Confirmations, newConfirmationToken } from './confirmations';
 
 const TokenSchema = z.object({ key: z.string(), expiresAt: z.number() });

@@ -4,13 +4,13 @@
  * RECONCILE_INTERVAL_SECONDS for each source whoever asks (the turn is taken in Sync), and never
  * at the cost of the call: a failure is logged and the tool reads what the store has.
  */
-import { runReconciliation } from '../../lib/reconcile/run';
-import { ReconcileSchedule } from '../../lib/reconcile/schedule';
-import type { MessageStore } from '../../lib/store/message-store';
-import type { SyncGateway } from '../../lib/store/sync-gateway';
-import type { TwilioClient } from '../../lib/twilio-client';
-import { describeFailure } from '../../lib/twilio-errors';
-import type { Logger } from './logger';
+import { runReconciliation } from '../../../lib/reconcile/run';
+import { ReconcileSchedule } from '../../../lib/reconcile/schedule';
+import type { MessageStore } from '../../../lib/store/message-store';
+import type { SyncGateway } from '../../../lib/store/sync-gateway';
+import type { TwilioClient } from '../../../lib/twilio-client';
+import { describeFailure } from '../../../lib/twilio-errors';
+import type { Logger } from '../hosts/stderr-logger';
 
 /** The longest a tool call spends reconciling before it reads. */
 export const RECONCILE_BUDGET_MS = 10_000;

@@ -5,27 +5,27 @@
  * reset) the message may exist, so the bridge looks for it and otherwise reports the outcome
  * as unknown, rather than risk texting someone twice.
  */
-import { conversationIdFor } from '../../lib/conversation-id';
-import type { MessageRecord } from '../../lib/message-record';
-import { type SegmentInfo, smartEncode } from '../../lib/segments';
-import { FINAL_STATUSES, isFailureStatus, isMessageStatus, type MessageStatus } from '../../lib/message-status';
-import { UNSUBSCRIBED_RECIPIENT } from '../../lib/opt-out';
-import { withRetry } from '../../lib/retry';
-import type { InboxSnapshot } from '../../lib/store/message-store';
-import type { MessageStore, RecordedOutbound } from '../../lib/store/message-store';
-import { describeFailure, hintFor, isAmbiguous, readFailure } from '../../lib/twilio-errors';
-import type { TwilioClient } from '../../lib/twilio-client';
-import type { Approve, ApprovalRequest } from './approval';
-import { callBudget } from './call-budget';
-import type { BridgeConfig } from './config';
-import type { Logger } from './logger';
-import { checkSegments, checkSendInput, type SendInput } from './send-input';
-import { CONFIRMATION_TTL_MINUTES, type Confirmations } from './confirmations';
-import type { CapScope, Reservation, SendGuard } from './send-guard';
-import { checkSendAt, isAllowedRecipient, replyOnlyRefusal } from './send-policy';
-import { chooseSender, senderCandidates } from './sender';
-import { senderPool } from './sender-pool';
-import { quietHoursRefusal } from './quiet-hours';
+import { conversationIdFor } from '../../../../lib/conversation-id';
+import type { MessageRecord } from '../../../../lib/message-record';
+import { type SegmentInfo, smartEncode } from '../../../../lib/segments';
+import { FINAL_STATUSES, isFailureStatus, isMessageStatus, type MessageStatus } from '../../../../lib/message-status';
+import { UNSUBSCRIBED_RECIPIENT } from '../../../../lib/opt-out';
+import { withRetry } from '../../../../lib/retry';
+import type { InboxSnapshot } from '../../../../lib/store/message-store';
+import type { MessageStore, RecordedOutbound } from '../../../../lib/store/message-store';
+import { describeFailure, hintFor, isAmbiguous, readFailure } from '../../../../lib/twilio-errors';
+import type { TwilioClient } from '../../../../lib/twilio-client';
+import type { Approve, ApprovalRequest } from '../approval';
+import { callBudget } from '../call-budget';
+import type { BridgeConfig } from '../../hosts/env-config';
+import type { Logger } from '../../hosts/stderr-logger';
+import { checkSegments, checkSendInput, type SendInput } from '../../../../lib/outbound/send-input';
+import { CONFIRMATION_TTL_MINUTES, type Confirmations } from '../../../../lib/guard/confirmations';
+import type { CapScope, Reservation, SendGuard } from '../../../../lib/guard/send-guard';
+import { checkSendAt, isAllowedRecipient, replyOnlyRefusal } from '../../../../lib/outbound/send-policy';
+import { chooseSender, senderCandidates } from '../../../../lib/outbound/from-number';
+import { senderPool } from '../../../../lib/outbound/sender-pool';
+import { quietHoursRefusal } from '../../../../lib/outbound/quiet-hours';
 
 export interface SendDeps {
   config: BridgeConfig;

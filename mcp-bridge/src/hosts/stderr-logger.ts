@@ -2,7 +2,7 @@
  * The bridge's log: stderr only, because stdout carries the MCP protocol and one stray line
  * breaks the client. Phone numbers and bodies are masked by the callers through `mask`.
  */
-import { maskBody, maskPhone, maskPhonesIn } from '../../lib/mask';
+import { maskBody, maskPhone, maskPhonesIn } from '../../../lib/mask';
 
 export interface Logger {
   info(message: string): void;

@@ -3,7 +3,7 @@
  * for, else the one this person last talked with (a reply comes from the number they texted),
  * else the first. Only numbers in the user's scope are ever used.
  */
-import type { InboxSnapshot } from '../../lib/store/message-store';
+import type { InboxSnapshot } from '../store/message-store';
 
 export type SenderChoice =
   | { ok: true; number: string | undefined; inbox: InboxSnapshot | undefined }

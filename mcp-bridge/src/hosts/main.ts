@@ -5,11 +5,11 @@
  */
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { logPiiFrom } from '../../lib/mask';
-import { type BridgeConfig, describeConfig, loadConfig } from './config';
-import { createDeps } from './deps';
-import { createLogger, type Logger } from './logger';
-import { createServer } from './server';
+import { logPiiFrom } from '../../../lib/mask';
+import { type BridgeConfig, describeConfig, loadConfig } from './env-config';
+import { createDeps } from '../server/deps';
+import { createLogger, type Logger } from './stderr-logger';
+import { createServer } from '../server/create-server';
 import { loadHttpSettings, wantsHttp } from './http/http-settings';
 
 function fail(message: string): never {

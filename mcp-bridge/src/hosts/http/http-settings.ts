@@ -5,8 +5,8 @@
  * it could text on the account's behalf.
  */
 import { z } from 'zod';
-import { firstIssue, seconds } from '../../../lib/env/schema';
-import { setValues } from '../../../lib/env/set-values';
+import { firstIssue, seconds } from '../../../../lib/env/schema';
+import { setValues } from '../../../../lib/env/set-values';
 import { parseTokens, type BearerToken } from './bearer-tokens';
 
 export interface HttpSettings {

@@ -12,7 +12,7 @@
  * with the box unticked, missing or malformed, a decline, closing the prompt and silence all mean
  * nothing is sent.
  */
-import { describeSegments, type SegmentInfo } from '../../lib/segments';
+import { describeSegments, type SegmentInfo } from '../../../lib/segments';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { type ClientCapabilities, type ElicitRequestFormParams, ErrorCode, McpError, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 

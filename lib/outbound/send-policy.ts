@@ -3,7 +3,7 @@
  * are allowed at all (SEND_ALLOWLIST, SEND_POLICY) and how scheduled sends must be timed (Twilio's rules).
  */
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import type { InboxEntry } from '../../lib/message-record';
+import type { InboxEntry } from '../message-record';
 
 /** Entries are E.164 numbers or ISO 3166 country codes ("US", "GB"); empty allows everyone. */
 export type Allowlist = readonly string[];

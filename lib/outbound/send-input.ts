@@ -1,9 +1,9 @@
 /**
  * What send_sms accepts, checked before anything reaches Twilio. Each refusal says what to fix.
  */
-import { MAX_BODY_LENGTH, MAX_MEDIA, MAX_MEDIA_URL_BYTES } from '../../lib/message-record';
-import { checkE164 } from '../../lib/phone';
-import { describeSegments, segmentInfo, type SegmentInfo } from '../../lib/segments';
+import { MAX_BODY_LENGTH, MAX_MEDIA, MAX_MEDIA_URL_BYTES } from '../message-record';
+import { checkE164 } from '../phone';
+import { describeSegments, segmentInfo, type SegmentInfo } from '../segments';
 
 export interface SendInput {
   to: string;
