@@ -6,13 +6,13 @@
  * never a resend. First against the emulator with the real twilio client (the faults are the
  * emulator's), then with fakes for what the emulator cannot produce.
  */
-import { conversationIdFor } from '../../lib/conversation-id';
-import { smartEncode } from '../../lib/segments';
-import { MemoryGuard, type SendGuard } from '../../lib/guard/send-guard';
-import { sendMessage } from '../../mcp-bridge/src/server/send/send-message';
-import { type FakeMessage, OUR, sendHarness, type SendHarnessOptions, TO } from './support/send-harness';
-import type { FaultKind } from '../../emulator';
-import { inboundRecord, ROUTES, useStoreHarness } from './support/store-harness';
+import { conversationIdFor } from '../../../lib/conversation-id';
+import { smartEncode } from '../../../lib/segments';
+import { MemoryGuard, type SendGuard } from '../../../lib/guard/send-guard';
+import { sendMessage } from '../../../mcp-bridge/src/server/send/send-message';
+import { type FakeMessage, OUR, sendHarness, type SendHarnessOptions, TO } from '../support/send-harness';
+import type { FaultKind } from '../../../emulator';
+import { inboundRecord, ROUTES, useStoreHarness } from '../support/store-harness';
 
 const h = useStoreHarness();
 const CREATE = /\/Messages\.json$/;

@@ -1,5 +1,5 @@
-import type { InboxEntry } from '../../lib/message-record';
-import { checkSendAt, isAllowedRecipient, parseAllowlist, replyOnlyRefusal } from '../../lib/outbound/send-policy';
+import type { InboxEntry } from '../../../lib/message-record';
+import { checkSendAt, isAllowedRecipient, parseAllowlist, replyOnlyRefusal } from '../../../lib/outbound/send-policy';
 
 describe('parseAllowlist', () => {
   test.each([

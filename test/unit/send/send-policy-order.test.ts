@@ -6,12 +6,12 @@
  * create. With fakes for Twilio's Messages API and the guard; the opt-out state is a real store's
  * (the emulator's Sync) where a rule needs one.
  */
-import type { ApprovalAnswer } from '../../mcp-bridge/src/server/approval';
-import { MemoryGuard, type SendGuard } from '../../lib/guard/send-guard';
-import type { SendInput } from '../../lib/outbound/send-input';
-import { sendMessage } from '../../mcp-bridge/src/server/send/send-message';
-import { OUR, sendHarness, T0, TO } from './support/send-harness';
-import { inboundRecord, useStoreHarness } from './support/store-harness';
+import type { ApprovalAnswer } from '../../../mcp-bridge/src/server/approval';
+import { MemoryGuard, type SendGuard } from '../../../lib/guard/send-guard';
+import type { SendInput } from '../../../lib/outbound/send-input';
+import { sendMessage } from '../../../mcp-bridge/src/server/send/send-message';
+import { OUR, sendHarness, T0, TO } from '../support/send-harness';
+import { inboundRecord, useStoreHarness } from '../support/store-harness';
 
 const h = useStoreHarness();
 

@@ -1,4 +1,4 @@
-import { checkSendInput, type CheckedSend, type SendInput } from '../../lib/outbound/send-input';
+import { checkSendInput, type CheckedSend, type SendInput } from '../../../lib/outbound/send-input';
 
 const TO = '+14155550100';
 const IMG = 'https://example.com/a.png';

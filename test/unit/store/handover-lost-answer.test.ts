@@ -2,10 +2,10 @@
  * The store against the emulator: a receive whose cursor write landed but whose answer was lost
  * (and Sync could not be read to check) still hands its messages over on the next call, once.
  */
-import { MessageStore } from '../../lib/store/message-store';
-import { SyncGateway } from '../../lib/store/sync-gateway';
-import { createTwilioClient } from '../../lib/twilio-client';
-import { startEmulator, type Emulator } from '../../emulator';
+import { MessageStore } from '../../../lib/store/message-store';
+import { SyncGateway } from '../../../lib/store/sync-gateway';
+import { createTwilioClient } from '../../../lib/twilio-client';
+import { startEmulator, type Emulator } from '../../../emulator';
 
 const OURS = '+15005550006';
 let emulator: Emulator;

@@ -4,12 +4,12 @@
  * calls shows the overlap; faults on one route show what a failed append or count leaves behind;
  * a recount that read the outbound item before its count landed shows recentSids keeping it once.
  */
-import { conversationIdFor } from '../../lib/conversation-id';
-import type { RetryPolicy } from '../../lib/retry';
-import { MessageStore } from '../../lib/store/message-store';
-import { SyncGateway, type ItemOptions, type MapItem } from '../../lib/store/sync-gateway';
-import { sidMapName, threadListName } from '../../lib/sync-names';
-import { inboundRecord, NO_RETRY, OURS, outboundRecord, QUICK_RETRY, ROUTES, THEM, useStoreHarness } from './support/store-harness';
+import { conversationIdFor } from '../../../lib/conversation-id';
+import type { RetryPolicy } from '../../../lib/retry';
+import { MessageStore } from '../../../lib/store/message-store';
+import { SyncGateway, type ItemOptions, type MapItem } from '../../../lib/store/sync-gateway';
+import { sidMapName, threadListName } from '../../../lib/sync-names';
+import { inboundRecord, NO_RETRY, OURS, outboundRecord, QUICK_RETRY, ROUTES, THEM, useStoreHarness } from '../support/store-harness';
 
 const h = useStoreHarness();
 const CONVERSATION = conversationIdFor(OURS, THEM);

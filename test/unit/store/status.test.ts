@@ -3,8 +3,8 @@
  * callbacks come in; a callback before the bridge recorded the message is parked in its sid entry
  * and merged by recordOutbound.
  */
-import type { MessageStatus } from '../../lib/message-status';
-import { OURS, ROUTES, THEM, outboundRecord, useStoreHarness } from './support/store-harness';
+import type { MessageStatus } from '../../../lib/message-status';
+import { OURS, ROUTES, THEM, outboundRecord, useStoreHarness } from '../support/store-harness';
 
 const h = useStoreHarness();
 const AT = '2030-01-01T12:05:00.000Z';

@@ -3,13 +3,13 @@
  * also when the retry comes after more than 32 other messages (beyond recentSids' memory). The
  * store against the emulator with the real twilio client; faults on one message's claim item.
  */
-import { conversationIdFor } from '../../lib/conversation-id';
-import type { MessageRecord } from '../../lib/message-record';
-import { MessageStore } from '../../lib/store/message-store';
-import { unreadCount } from '../../lib/store/read-cursor';
-import { SyncGateway } from '../../lib/store/sync-gateway';
-import { createTwilioClient } from '../../lib/twilio-client';
-import { startEmulator, type Emulator } from '../../emulator';
+import { conversationIdFor } from '../../../lib/conversation-id';
+import type { MessageRecord } from '../../../lib/message-record';
+import { MessageStore } from '../../../lib/store/message-store';
+import { unreadCount } from '../../../lib/store/read-cursor';
+import { SyncGateway } from '../../../lib/store/sync-gateway';
+import { createTwilioClient } from '../../../lib/twilio-client';
+import { startEmulator, type Emulator } from '../../../emulator';
 
 const OURS = '+15005550006';
 let emulator: Emulator;

@@ -1,4 +1,4 @@
-import { capRefusal, EMPTY_LEDGER, forgetSend, recordSend, type CapLedger, type CapLimits } from '../../lib/guard/send-caps';
+import { capRefusal, EMPTY_LEDGER, forgetSend, recordSend, type CapLedger, type CapLimits } from '../../../lib/guard/send-caps';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

@@ -2,14 +2,14 @@
  * SyncSendGuard and SyncConfirmations against the emulator, in process: the claim and the ledgers
  * under lost answers, expiry and concurrent writers, with every Sync limit of the emulator on.
  */
-import { SyncGateway } from '../../lib/store/sync-gateway';
-import { createTwilioClient, type TwilioClient } from '../../lib/twilio-client';
-import { SyncConfirmations } from '../../lib/guard/sync-confirmations';
-import type { GuardLimits, Reservation } from '../../lib/guard/send-guard';
-import { SyncSendGuard } from '../../lib/guard/sync-send-guard';
-import { roundTripsOf, startEmulator, type Emulator } from '../../emulator';
-import { GUARD_LEDGERS_MAP } from '../../lib/sync-names';
-import { decodeLedger } from '../../lib/guard/ledger-codec';
+import { SyncGateway } from '../../../lib/store/sync-gateway';
+import { createTwilioClient, type TwilioClient } from '../../../lib/twilio-client';
+import { SyncConfirmations } from '../../../lib/guard/sync-confirmations';
+import type { GuardLimits, Reservation } from '../../../lib/guard/send-guard';
+import { SyncSendGuard } from '../../../lib/guard/sync-send-guard';
+import { roundTripsOf, startEmulator, type Emulator } from '../../../emulator';
+import { GUARD_LEDGERS_MAP } from '../../../lib/sync-names';
+import { decodeLedger } from '../../../lib/guard/ledger-codec';
 
 const TO = '+14155550100';
 // The guards' clock moves with the emulator's (advanceTime), which decides Sync TTL expiry.

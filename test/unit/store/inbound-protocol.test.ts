@@ -4,10 +4,10 @@
  * interrupted step finds. The emulator fails single steps (faults on one route, `times`-bounded);
  * the store's clock is the harness's, so a stale claim is a clock move, not a 20 s wait.
  */
-import { StoreInProgressError } from '../../lib/store/message-store';
-import { unreadCount } from '../../lib/store/read-cursor';
-import type { FaultKind } from '../../emulator';
-import { inboundRecord, NO_RETRY, OURS, QUICK_RETRY, ROUTES, THEM, useStoreHarness } from './support/store-harness';
+import { StoreInProgressError } from '../../../lib/store/message-store';
+import { unreadCount } from '../../../lib/store/read-cursor';
+import type { FaultKind } from '../../../emulator';
+import { inboundRecord, NO_RETRY, OURS, QUICK_RETRY, ROUTES, THEM, useStoreHarness } from '../support/store-harness';
 
 const h = useStoreHarness();
 let from = 0;

@@ -1,6 +1,6 @@
-import { type InboxEntry, InboxEntrySchema } from '../../lib/message-record';
-import { parseInboxEntry } from '../../lib/store/inbox';
-import { advanced, cursorOf, hasNewInbound, isVisible, type ReadCursor, unreadCount, WHOLE_SERVICE, withCursor } from '../../lib/store/read-cursor';
+import { type InboxEntry, InboxEntrySchema } from '../../../lib/message-record';
+import { parseInboxEntry } from '../../../lib/store/inbox';
+import { advanced, cursorOf, hasNewInbound, isVisible, type ReadCursor, unreadCount, WHOLE_SERVICE, withCursor } from '../../../lib/store/read-cursor';
 
 const A = 'u_aaaaaaaaaaaaaaaa';
 const B = 'u_bbbbbbbbbbbbbbbb';

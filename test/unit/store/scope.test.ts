@@ -2,13 +2,13 @@
  * Scoped reading against the emulator: each named reader has its own cursor in the shared inbox,
  * sees only its numbers' conversations, and can give back a handover whose result was lost.
  */
-import { conversationIdFor } from '../../lib/conversation-id';
-import type { InboxEntry, MessageRecord } from '../../lib/message-record';
-import { cursorOf, type ReaderScope, unreadCount } from '../../lib/store/read-cursor';
-import { MessageStore, UnknownConversationError } from '../../lib/store/message-store';
-import { SyncGateway } from '../../lib/store/sync-gateway';
-import { createTwilioClient, type TwilioClient } from '../../lib/twilio-client';
-import { startEmulator, type Emulator } from '../../emulator';
+import { conversationIdFor } from '../../../lib/conversation-id';
+import type { InboxEntry, MessageRecord } from '../../../lib/message-record';
+import { cursorOf, type ReaderScope, unreadCount } from '../../../lib/store/read-cursor';
+import { MessageStore, UnknownConversationError } from '../../../lib/store/message-store';
+import { SyncGateway } from '../../../lib/store/sync-gateway';
+import { createTwilioClient, type TwilioClient } from '../../../lib/twilio-client';
+import { startEmulator, type Emulator } from '../../../emulator';
 
 const N1 = '+15005550006';
 const N2 = '+14155550100';

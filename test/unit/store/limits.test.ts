@@ -4,15 +4,15 @@
  * conversations or media. Before named readers' cursors had items of their own, the shared inbox
  * entry grew by some 370 bytes per reader: the 40-odd-th reader's receive failed with 54006.
  */
-import { conversationIdFor } from '../../lib/conversation-id';
-import { MAX_BODY_LENGTH, MAX_MEDIA, MAX_MEDIA_URL_BYTES, type MessageRecord } from '../../lib/message-record';
-import { type MessageStore } from '../../lib/store/message-store';
-import { unreadCount } from '../../lib/store/read-cursor';
-import { inboxShardFor, threadListName } from '../../lib/sync-names';
-import { parseIncoming } from '../../lib/webhooks/params';
-import { checkSendInput } from '../../lib/outbound/send-input';
-import { readerKey } from '../../lib/scope/user-scope';
-import { inboundRecord, nextSid, OURS, outboundRecord, THEM, useStoreHarness } from './support/store-harness';
+import { conversationIdFor } from '../../../lib/conversation-id';
+import { MAX_BODY_LENGTH, MAX_MEDIA, MAX_MEDIA_URL_BYTES, type MessageRecord } from '../../../lib/message-record';
+import { type MessageStore } from '../../../lib/store/message-store';
+import { unreadCount } from '../../../lib/store/read-cursor';
+import { inboxShardFor, threadListName } from '../../../lib/sync-names';
+import { parseIncoming } from '../../../lib/webhooks/params';
+import { checkSendInput } from '../../../lib/outbound/send-input';
+import { readerKey } from '../../../lib/scope/user-scope';
+import { inboundRecord, nextSid, OURS, outboundRecord, THEM, useStoreHarness } from '../support/store-harness';
 
 const h = useStoreHarness();
 const LIMIT = 16 * 1024;

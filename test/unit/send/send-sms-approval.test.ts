@@ -4,11 +4,11 @@
  * model's token never standing in for the human, the clients without elicitation keeping the
  * token flow, and the time the human takes counting against the call's budget.
  */
-import type { ApprovalAnswer } from '../../mcp-bridge/src/server/approval';
-import type { SendInput } from '../../lib/outbound/send-input';
-import { sendMessage } from '../../mcp-bridge/src/server/send/send-message';
-import { sendResultText } from '../../mcp-bridge/src/tools/send-sms';
-import { MESSAGING_SERVICE, OUR, sendHarness, type SendHarnessOptions, T0, TO } from './support/send-harness';
+import type { ApprovalAnswer } from '../../../mcp-bridge/src/server/approval';
+import type { SendInput } from '../../../lib/outbound/send-input';
+import { sendMessage } from '../../../mcp-bridge/src/server/send/send-message';
+import { sendResultText } from '../../../mcp-bridge/src/tools/send-sms';
+import { MESSAGING_SERVICE, OUR, sendHarness, type SendHarnessOptions, T0, TO } from '../support/send-harness';
 
 /** A bridge without Sync in confirmation mode, a clock that moves only when told, and a Twilio that accepts every create. */
 function harness(options: Pick<SendHarnessOptions, 'env' | 'answer' | 'status'> = {}) {

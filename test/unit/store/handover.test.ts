@@ -3,9 +3,9 @@
  * order; the cursor write's three ambiguous endings (landed unanswered, not landed, re-read failed
  * too: parked and settled by the next take); giveBack; a cancelled request; reader scopes.
  */
-import { conversationIdFor } from '../../lib/conversation-id';
-import { type MessageStore, UnknownConversationError } from '../../lib/store/message-store';
-import { NO_RETRY, OURS, OURS_2, QUICK_RETRY, ROUTES, inboundRecord, outboundRecord, useStoreHarness } from './support/store-harness';
+import { conversationIdFor } from '../../../lib/conversation-id';
+import { type MessageStore, UnknownConversationError } from '../../../lib/store/message-store';
+import { NO_RETRY, OURS, OURS_2, QUICK_RETRY, ROUTES, inboundRecord, outboundRecord, useStoreHarness } from '../support/store-harness';
 
 const h = useStoreHarness();
 const ALICE = '+14155550101';

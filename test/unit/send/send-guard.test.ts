@@ -1,4 +1,4 @@
-import { messageKey, MemoryGuard, type GuardLimits, type Reservation } from '../../lib/guard/send-guard';
+import { messageKey, MemoryGuard, type GuardLimits, type Reservation } from '../../../lib/guard/send-guard';
 
 const A = '+14155550100';
 const B = '+447911123456';

@@ -1,6 +1,6 @@
-import type { InboxEntry } from '../../lib/message-record';
-import type { InboxSnapshot } from '../../lib/store/inbox';
-import { chooseSender } from '../../lib/outbound/from-number';
+import type { InboxEntry } from '../../../lib/message-record';
+import type { InboxSnapshot } from '../../../lib/store/inbox';
+import { chooseSender } from '../../../lib/outbound/from-number';
 
 const N1 = '+14155550100';
 const N2 = '+14155550101';

@@ -1,6 +1,6 @@
-import { segmentInfo } from '../../lib/segments';
-import type { SendOutcome } from '../../mcp-bridge/src/server/send/send-message';
-import { sendResultText } from '../../mcp-bridge/src/tools/send-sms';
+import { segmentInfo } from '../../../lib/segments';
+import type { SendOutcome } from '../../../mcp-bridge/src/server/send/send-message';
+import { sendResultText } from '../../../mcp-bridge/src/tools/send-sms';
 
 const TO = '+14155550100';
 const SID = `SM${'a'.repeat(32)}`;
