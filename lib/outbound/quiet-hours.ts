@@ -13,7 +13,6 @@
  * Everything takes the instant to check (`at`): a send with sendAt is checked at sendAt.
  */
 import { parsePhoneNumberFromString, type PhoneNumber } from 'libphonenumber-js';
-import type { BridgeConfig } from '../../mcp-bridge/src/hosts/env-config';
 import { SCHEDULE_MAX_MS, SCHEDULE_MIN_MS } from './send-policy';
 
 /** Minutes after local midnight; `start > end` crosses midnight (21:00-08:00 ends the next morning). */
@@ -60,17 +59,33 @@ export function checkTimezone(raw: string, name = 'QUIET_HOURS_TIMEZONE'): ZoneC
   }
 }
 
-/** Both settings as start-up checks them: the first problem as one line, or ok. */
-export function checkQuietHoursSettings(config: Pick<BridgeConfig, 'quietHours' | 'quietHoursTimezone'>): { ok: true } | { ok: false; error: string } {
-  if (config.quietHours !== undefined) {
-    const parsed = parseQuietHours(config.quietHours);
+/**
+ * QUIET_HOURS and QUIET_HOURS_TIMEZONE as parsed once at start-up: the value the configuration
+ * holds and every send reads (null: no quiet hours). Only checkQuietHoursSettings makes one, so a
+ * send never meets a malformed window.
+ */
+export interface QuietHours {
+  window: QuietWindow;
+  /** QUIET_HOURS as given, for the start-up log. */
+  setting: string;
+  /** QUIET_HOURS_TIMEZONE: the recipients' zone when their number does not tell it (IANA name, canonical case). */
+  fallbackZone: string | undefined;
+}
+
+/** Both settings as start-up checks them: the first problem as one line, or the parsed quiet hours. */
+export function checkQuietHoursSettings(settings: { quietHours: string | undefined; quietHoursTimezone: string | undefined }): { ok: true; quietHours: QuietHours | null } | { ok: false; error: string } {
+  let window: QuietWindow | undefined;
+  if (settings.quietHours !== undefined) {
+    const parsed = parseQuietHours(settings.quietHours);
     if (!parsed.ok) return parsed;
+    window = parsed.window;
   }
-  if (config.quietHoursTimezone !== undefined) {
-    const zone = checkTimezone(config.quietHoursTimezone);
+  if (settings.quietHoursTimezone !== undefined) {
+    const zone = checkTimezone(settings.quietHoursTimezone);
     if (!zone.ok) return zone;
   }
-  return { ok: true };
+  // The zone is kept as given: recipientZones checks it again on each use, as before.
+  return { ok: true, quietHours: window && settings.quietHours !== undefined ? { window, setting: settings.quietHours, fallbackZone: settings.quietHoursTimezone } : null };
 }
 
 // ---- the recipient's zones ----------------------------------------------------------------------
@@ -303,16 +318,19 @@ export function quietHoursCheck(window: QuietWindow, zones: readonly string[], a
  * to refuse it with, saying when it could go and, where Twilio can schedule it, the sendAt to pass.
  * `sendAt` (already checked as a valid time 15 min to 35 days ahead) is the instant checked.
  */
-export async function quietHoursRefusal(config: Pick<BridgeConfig, 'quietHours' | 'quietHoursTimezone' | 'sender'>, to: string, now: Date, sendAt?: string): Promise<string | null> {
-  if (config.quietHours === undefined) return null;
-  const parsed = parseQuietHours(config.quietHours);
-  // Start-up refuses a malformed QUIET_HOURS; should one get here, it refuses rather than ignores it.
-  if (!parsed.ok) return parsed.error;
+export async function quietHoursRefusal(
+  config: { quietHours: QuietHours | null; sender: { phoneNumber?: string; messagingServiceSid?: string } },
+  to: string,
+  now: Date,
+  sendAt?: string,
+): Promise<string | null> {
+  const quiet = config.quietHours;
+  if (quiet === null) return null;
   const scheduledAt = sendAt !== undefined ? new Date(sendAt) : undefined;
   const at = scheduledAt && !Number.isNaN(scheduledAt.getTime()) ? scheduledAt : now;
-  const zones = await recipientZones(to, config.quietHoursTimezone, at);
+  const zones = await recipientZones(to, quiet.fallbackZone, at);
   if (!zones.ok) return zones.reason;
-  const check = quietHoursCheck(parsed.window, zones.zones, at, at === scheduledAt);
+  const check = quietHoursCheck(quiet.window, zones.zones, at, at === scheduledAt);
   if (check.ok) return null;
   const assumed = zones.source === 'QUIET_HOURS_TIMEZONE' ? ` (Their number does not tell their time zone; QUIET_HOURS_TIMEZONE says ${zones.zones[0] ?? ''}.)` : '';
   if (!check.opensAt) return `${check.reason}${assumed}`;

@@ -11,7 +11,7 @@ import { count, firstIssue, httpUrl, milliseconds, seconds, sid, syncTtlSeconds,
 import { setValues } from '../../../lib/env/set-values';
 import { logPiiFrom } from '../../../lib/mask';
 import { checkE164 } from '../../../lib/phone';
-import { checkQuietHoursSettings } from '../../../lib/outbound/quiet-hours';
+import { checkQuietHoursSettings, type QuietHours } from '../../../lib/outbound/quiet-hours';
 import { parseAllowlist } from '../../../lib/outbound/send-policy';
 import { parseUserNumbers, resolveScope, type UserNumbers, type UserScope } from '../../../lib/scope/user-scope';
 
@@ -88,10 +88,8 @@ export interface BridgeConfig {
   sendMaxSegments: number;
   /** Pass Twilio's SmartEncoded: look-alike Unicode characters are sent as GSM-7. */
   sendSmartEncoding: boolean;
-  /** QUIET_HOURS as given (e.g. "21:00-08:00"); unset: no quiet hours. */
-  quietHours: string | undefined;
-  /** The recipients' time zone when their number does not tell it (IANA name). */
-  quietHoursTimezone: string | undefined;
+  /** QUIET_HOURS (e.g. "21:00-08:00") with QUIET_HOURS_TIMEZONE, parsed once; null: no quiet hours. */
+  quietHours: QuietHours | null;
   syncTtlSeconds: number;
   /** At most one Messages API list per source per this many seconds (lib/reconcile); 0 = off. */
   reconcileIntervalSeconds: number;
@@ -211,8 +209,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       sendPolicy: e.SEND_POLICY,
       sendMaxSegments: e.SEND_MAX_SEGMENTS,
       sendSmartEncoding: flagEnabled(e.SEND_SMART_ENCODING),
-      quietHours: e.QUIET_HOURS,
-      quietHoursTimezone: e.QUIET_HOURS_TIMEZONE,
+      quietHours: quiet.quietHours,
       syncTtlSeconds: e.SYNC_TTL_SECONDS,
       reconcileIntervalSeconds: e.RECONCILE_INTERVAL_SECONDS,
       mediaMaxBytes: e.MEDIA_MAX_BYTES,
@@ -248,7 +245,7 @@ export function describeConfig(config: BridgeConfig): string {
     config.sendAllowlist.length ? `allowlist: ${config.sendAllowlist.length} entr${config.sendAllowlist.length === 1 ? 'y' : 'ies'}` : null,
     config.sendConfirmation ? 'confirmation: on' : null,
     config.sendPolicy === 'reply-only' ? 'policy: reply-only' : null,
-    config.quietHours ? `quiet hours: ${config.quietHours}` : null,
+    config.quietHours ? `quiet hours: ${config.quietHours.setting}` : null,
     `client timeout: ${config.clientTimeoutSeconds} s`,
     config.syncServiceSid ? (config.reconcileIntervalSeconds ? `reconcile: every ${config.reconcileIntervalSeconds} s at most` : 'reconcile: off') : null,
     user,
