@@ -64,7 +64,7 @@ const geoCarrierTimezones = {
 };
 
 /**
- * The bridge's lazy `require('…/lib/twilio-client')` (mcp-bridge/src/server/deps.ts) is the bundle
+ * The bridge's lazy `require('…/lib/twilio-client')` (mcp-bridge/src/hosts/process-host.ts) is the bundle
  * beside it, mcp-bridge/dist/twilio-client.js: initialize and tools/list never compile any of it.
  */
 const bridgeTwilioClient = {

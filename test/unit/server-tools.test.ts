@@ -5,7 +5,8 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { loadConfig } from '../../mcp-bridge/src/hosts/env-config';
-import { createDeps } from '../../mcp-bridge/src/server/deps';
+import { createDeps, createShared } from '../../mcp-bridge/src/server/deps';
+import { processHost } from '../../mcp-bridge/src/hosts/process-host';
 import { createLogger } from '../../mcp-bridge/src/hosts/stderr-logger';
 import { MODEL_FACING_TARGET_BYTES, modelFacingBytes, modelFacingTotal } from '../../bench/footprint';
 import { createServer } from '../../mcp-bridge/src/server/create-server';
@@ -14,7 +15,8 @@ async function connect() {
   const loaded = loadConfig({ TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'token', TWILIO_PHONE_NUMBER: '+15005550006' });
   if (!loaded.ok) throw new Error(loaded.error);
   const lines: string[] = [];
-  const server = createServer(createDeps(loaded.config, createLogger({ logPii: false, write: (line) => lines.push(line) })));
+  const log = createLogger({ logPii: false, write: (line) => lines.push(line) });
+  const server = createServer(createDeps(loaded.config, log, createShared(loaded.config, log, processHost(loaded.config, log))));
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: 'unit', version: '1' });
   await Promise.all([server.connect(serverTransport), client.connect(clientTransport)]);

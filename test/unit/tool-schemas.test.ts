@@ -21,7 +21,8 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { MCPServerStdio, mcpToFunctionTool } from '@openai/agents-core';
 import { loadConfig } from '../../mcp-bridge/src/hosts/env-config';
-import { createDeps } from '../../mcp-bridge/src/server/deps';
+import { createDeps, createShared } from '../../mcp-bridge/src/server/deps';
+import { processHost } from '../../mcp-bridge/src/hosts/process-host';
 import { createLogger } from '../../mcp-bridge/src/hosts/stderr-logger';
 import { createServer } from '../../mcp-bridge/src/server/create-server';
 
@@ -77,7 +78,8 @@ function schemaProblems(schema: unknown, path = '$'): string[] {
 async function listTools(): Promise<Tool[]> {
   const loaded = loadConfig({ TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'token', TWILIO_PHONE_NUMBER: '+15005550006' });
   if (!loaded.ok) throw new Error(loaded.error);
-  const server = createServer(createDeps(loaded.config, createLogger({ logPii: false, write: () => undefined })));
+  const log = createLogger({ logPii: false, write: () => undefined });
+  const server = createServer(createDeps(loaded.config, log, createShared(loaded.config, log, processHost(loaded.config, log))));
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: 'unit', version: '1' });
   await Promise.all([server.connect(serverTransport), client.connect(clientTransport)]);

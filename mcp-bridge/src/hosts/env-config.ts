@@ -4,16 +4,19 @@
  * A missing or malformed variable is one line naming it and how to fix it, never its value.
  */
 import { z } from 'zod';
-import { CREDENTIAL_SETTINGS, readCredentials, type TwilioCredentials } from '../../../lib/env/credentials';
+import { CREDENTIAL_SETTINGS, readCredentials } from '../../../lib/env/credentials';
 import { flagEnabled } from '../../../lib/env/flag';
 import { MIN_CLIENT_TIMEOUT_SECONDS, shortTimeoutNote } from '../server/call-budget';
 import { count, firstIssue, httpUrl, milliseconds, seconds, sid, syncTtlSeconds, twilioApiBaseUrl } from '../../../lib/env/schema';
 import { setValues } from '../../../lib/env/set-values';
 import { logPiiFrom } from '../../../lib/mask';
 import { checkE164 } from '../../../lib/phone';
-import { checkQuietHoursSettings, type QuietHours } from '../../../lib/outbound/quiet-hours';
+import { checkQuietHoursSettings } from '../../../lib/outbound/quiet-hours';
 import { parseAllowlist } from '../../../lib/outbound/send-policy';
-import { parseUserNumbers, resolveScope, type UserNumbers, type UserScope } from '../../../lib/scope/user-scope';
+import { parseUserNumbers, resolveScope } from '../../../lib/scope/user-scope';
+import type { BridgeConfig, Sender } from '../server/bridge-config';
+
+export type { BridgeConfig, Sender } from '../server/bridge-config';
 
 const EnvSchema = z.object({
   ...CREDENTIAL_SETTINGS,
@@ -53,52 +56,6 @@ const EnvSchema = z.object({
   // production; tests of timeouts set it lower so they need not wait 15 s per fault.
   TWILIO_TIMEOUT_MS: milliseconds('TWILIO_TIMEOUT_MS', 100, 120_000),
 });
-
-/** The bridge-wide sender; neither is set when SMS_USER_NUMBERS gives each user their own numbers. */
-export interface Sender { phoneNumber?: string; messagingServiceSid?: string }
-
-export interface BridgeConfig {
-  credentials: TwilioCredentials;
-  sender: Sender;
-  syncServiceSid: string | null;
-  apiBaseUrl: string | undefined;
-  statusCallbackUrl: string | undefined;
-  sendWaitSeconds: number;
-  /** The client's request timeout: every call answers safely before it (call-budget.ts). */
-  clientTimeoutSeconds: number;
-  /** Whose bridge this is and which of our numbers it may use (user-scope.ts). */
-  scope: UserScope;
-  /** SMS_USER_NUMBERS, for the HTTP bridge's per-token scopes; null when unset. */
-  userNumbers: UserNumbers | null;
-  duplicateWindowSeconds: number;
-  sendLimitPerMinute: number;
-  sendLimitPerRecipientPerMinute: number;
-  sendLimitPerHour: number;
-  sendLimitPerDay: number;
-  /** Caps for all senders of the account together (every user, every bridge); 0 = none. */
-  sendLimitAccountPerMinute: number;
-  sendLimitAccountPerDay: number;
-  /** E.164 numbers and ISO country codes allowed as recipients; empty allows all. */
-  sendAllowlist: string[];
-  /** A human approves each text: through the client (elicitation) when it can ask, else a preview and a token. */
-  sendConfirmation: boolean;
-  /** reply-only: only numbers that texted this number first (and have not opted out). */
-  sendPolicy: 'open' | 'reply-only';
-  /** Bodies over this many segments are refused before Twilio; 0 = no limit. */
-  sendMaxSegments: number;
-  /** Pass Twilio's SmartEncoded: look-alike Unicode characters are sent as GSM-7. */
-  sendSmartEncoding: boolean;
-  /** QUIET_HOURS (e.g. "21:00-08:00") with QUIET_HOURS_TIMEZONE, parsed once; null: no quiet hours. */
-  quietHours: QuietHours | null;
-  syncTtlSeconds: number;
-  /** At most one Messages API list per source per this many seconds (lib/reconcile); 0 = off. */
-  reconcileIntervalSeconds: number;
-  /** get_media refuses larger items (image content goes into the model's context). */
-  mediaMaxBytes: number;
-  logPii: boolean;
-  /** Per-request timeout of the Twilio client in ms (TWILIO_TIMEOUT_MS); unset: 15000. */
-  twilioTimeoutMs?: number;
-}
 
 /** `notes`: one line for each setting left off because its value was an unfilled placeholder, and one when a short CLIENT_TIMEOUT_SECONDS shortens the waits. */
 export type ConfigResult = { ok: true; config: BridgeConfig; notes: string[] } | { ok: false; error: string };

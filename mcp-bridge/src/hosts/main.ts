@@ -1,50 +1,17 @@
 /**
- * Entry point: `node mcp-bridge/dist/index.js` (LibreChat and Claude Desktop start it over stdio),
- * or with `--http` / MCP_TRANSPORT=http as one Streamable HTTP service (http/http-server.ts).
+ * Entry point: `node mcp-bridge/dist/index.js` (LibreChat and Claude Desktop start it over stdio:
+ * stdio.ts), or with `--http` / MCP_TRANSPORT=http as one Streamable HTTP service (http/http-server.ts).
  * Configuration comes from the environment only; stdout is the protocol, logs go to stderr.
  */
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { logPiiFrom } from '../../../lib/mask';
 import { type BridgeConfig, describeConfig, loadConfig } from './env-config';
-import { createDeps } from '../server/deps';
 import { createLogger, type Logger } from './stderr-logger';
-import { createServer } from '../server/create-server';
 import { loadHttpSettings, wantsHttp } from './http/http-settings';
+import { serveStdio } from './stdio';
 
 function fail(message: string): never {
   createLogger({ logPii: logPiiFrom(process.env.LOG_PII) }).error(`configuration: ${message}`);
   process.exit(1);
-}
-
-/**
- * Once the first tools/list answer is written, loads the Twilio client (mcp-bridge/dist/twilio-client.js)
- * while the client and its model decide what to call: the first tool call that needs Twilio then
- * finds it loaded. Nothing is sent to Twilio; initialize and tools/list never wait for it.
- */
-function loadTwilioAfterToolsList(transport: StdioServerTransport, load: () => Promise<unknown>): StdioServerTransport {
-  const send = transport.send.bind(transport);
-  let loading = false;
-  transport.send = async (message: JSONRPCMessage) => {
-    await send(message);
-    if (!loading && 'result' in message && Array.isArray((message.result as { tools?: unknown }).tools)) {
-      loading = true;
-      setImmediate(() => void load().catch(() => undefined)); // a failure shows on the call that needs it
-    }
-  };
-  return transport;
-}
-
-async function serveStdio(config: BridgeConfig, log: Logger): Promise<void> {
-  const deps = createDeps(config, log);
-  const server = createServer(deps);
-  await server.connect(deps.delivery.wrap(loadTwilioAfterToolsList(new StdioServerTransport(), deps.twilio)));
-  log.info('ready on stdio');
-  // Closing cancels calls in flight; what they took is given back before the process ends.
-  const stop = () => void server.close().then(() => deps.delivery.settled()).finally(() => process.exit(0));
-  process.stdin.on('close', stop);
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
 }
 
 async function serveHttp(config: BridgeConfig, log: Logger): Promise<void> {

@@ -3,14 +3,9 @@
  * breaks the client. Phone numbers and bodies are masked by the callers through `mask`.
  */
 import { maskBody, maskPhone, maskPhonesIn } from '../../../lib/mask';
+import type { Logger } from '../server/logger';
 
-export interface Logger {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-  phone(value: string): string;
-  body(value: string): string;
-}
+export type { Logger } from '../server/logger';
 
 export function createLogger(options: { logPii: boolean; write?: (line: string) => void }): Logger {
   const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));

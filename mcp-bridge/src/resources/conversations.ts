@@ -1,7 +1,8 @@
 /**
  * Each conversation as an MCP resource, `sms://conversations/{conversationId}` (JSON: the newest
  * messages, bodies as JSON strings), with resources/subscribe: a client is told when it changes.
- * wait_for_reply stays the portable path for clients without subscriptions.
+ * wait_for_reply stays the portable path for clients without subscriptions, and for hosts that
+ * cannot run them (`deps.subscriptions` false: no watch, no subscribe capability).
  */
 import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, McpError, SubscribeRequestSchema, UnsubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -12,12 +13,14 @@ import { CONVERSATION_URI_PREFIX, ConversationWatch } from './conversation-watch
 
 const RESOURCE_MESSAGES = 50;
 
-export function registerConversationResources(server: McpServer, deps: BridgeDeps): ConversationWatch {
-  const watch = new ConversationWatch({
-    store: deps.store,
-    notify: (uri) => server.server.sendResourceUpdated({ uri }),
-    log: (message) => deps.log.warn(message),
-  });
+export function registerConversationResources(server: McpServer, deps: BridgeDeps): ConversationWatch | null {
+  const watch = !deps.subscriptions
+    ? null
+    : new ConversationWatch({
+        store: deps.store,
+        notify: (uri) => server.server.sendResourceUpdated({ uri }),
+        log: (message) => deps.log.warn(message),
+      });
 
   server.registerResource(
     'conversation',
@@ -46,6 +49,7 @@ export function registerConversationResources(server: McpServer, deps: BridgeDep
     },
   );
 
+  if (!watch) return null;
   server.server.registerCapabilities({ resources: { subscribe: true, listChanged: true } });
   server.server.setRequestHandler(SubscribeRequestSchema, async (request) => {
     const { uri } = request.params;

@@ -1,4 +1,7 @@
-/** The configured MCP server, apart from any transport (tests use in-memory and stdio alike). */
+/**
+ * The configured MCP server, apart from any transport and any host (tests use in-memory and stdio
+ * alike); what the host decides comes in `deps` (host.ts).
+ */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { compactToolList } from './compact-tool-list';
 import type { BridgeDeps } from './deps';
@@ -20,6 +23,6 @@ export function createServer(deps: BridgeDeps): McpServer {
   registerTools(server, deps);
   compactToolList(server);
   const watch = registerConversationResources(server, deps);
-  server.server.onclose = () => watch.stop();
+  if (watch) server.server.onclose = () => watch.stop();
   return server;
 }

@@ -1,9 +1,8 @@
 /**
- * What the tools need, built from the configuration. The Twilio client and the store are created
- * on first use: `initialize` + `tools/list` need none of twilio-node. (A lazy `require`, not
- * `import()`: the bundle and jest are CommonJS.) In the built bridge that `require` is
- * mcp-bridge/dist/twilio-client.js, the client and the parts of twilio-node it uses in one bundle
- * of their own (scripts/build.mjs), compiled from its code cache (launcher.ts).
+ * What the tools need, built from the configuration and what the host decides (host.ts: the
+ * Twilio client, which it makes on first use, whether a guard in memory will do, subscriptions,
+ * result tracking). The store is created on first use: `initialize` + `tools/list` need none of
+ * twilio-node.
  *
  * One process may serve several scopes (the HTTP bridge: one per token), so what all of them
  * share (the Twilio client, the Sync gateway, each sender's guard) is built once in SharedDeps,
@@ -15,11 +14,13 @@ import { SyncGateway } from '../../../lib/store/sync-gateway';
 import type { TwilioClient } from '../../../lib/twilio-client';
 import { describeFailure } from '../../../lib/twilio-errors';
 import { ANSWER_MARGIN_MS } from './call-budget';
-import type { BridgeConfig } from '../hosts/env-config';
+import type { BridgeConfig } from './bridge-config';
 import { type Confirmations, MemoryConfirmations } from '../../../lib/guard/confirmations';
-import type { Logger } from '../hosts/stderr-logger';
+import type { Logger } from './logger';
 import { Reconciler } from './reconciler';
+import type { Host } from './host';
 import { ResultDelivery } from './result-delivery';
+import { type ResultTracking, UNTRACKED } from './result-tracking';
 import { EMPTY_LEDGER } from '../../../lib/guard/send-caps';
 import { type GuardLimits, type LedgerCell, MemoryGuard, type SendGuard } from '../../../lib/guard/send-guard';
 import type { SendDeps } from './send/send-message';
@@ -28,8 +29,10 @@ import { SyncSendGuard } from '../../../lib/guard/sync-send-guard';
 import type { UserScope } from '../../../lib/scope/user-scope';
 
 export interface BridgeDeps extends SendDeps {
-  /** Undoes a handover whose result did not reach the client (result-delivery.ts). */
-  delivery: ResultDelivery;
+  /** Undoes a handover whose result did not reach the client, as far as the host sees (result-tracking.ts). */
+  delivery: ResultTracking;
+  /** The host runs resources/subscribe (host.ts). */
+  subscriptions: boolean;
   /**
    * Before a read: store what Twilio's log has and the store lacks, when this scope's turn is due.
    * True when a turn ran (entries read before it may be stale).
@@ -38,6 +41,7 @@ export interface BridgeDeps extends SendDeps {
 }
 
 export interface SharedDeps {
+  host: Host;
   twilio: () => Promise<TwilioClient>;
   /** null without a Sync service. */
   sync: (() => Promise<SyncGateway>) | null;
@@ -47,15 +51,16 @@ export interface SharedDeps {
   reconciler: Reconciler | null;
 }
 
-export function createShared(config: BridgeConfig, log: Logger): SharedDeps {
-  let client: Promise<TwilioClient> | undefined;
+/**
+ * What all scopes of one host share. Throws when the host does not accept a guard in memory and
+ * there is no Sync service: such a host would forget every send, and so every cap, between requests.
+ */
+export function createShared(config: BridgeConfig, log: Logger, host: Host): SharedDeps {
+  if (!config.syncServiceSid && !host.processLocalGuard) {
+    throw new Error('This host keeps nothing between requests, so the send guard (duplicates, caps, confirmation tokens) must be in Sync. Set TWILIO_SYNC_SERVICE_SID (npm run setup prints it).');
+  }
   let gateway: Promise<SyncGateway> | undefined;
-  const twilio = () =>
-    (client ??= Promise.resolve().then(() => {
-      const { createTwilioClient } = require('../../../lib/twilio-client') as typeof import('../../../lib/twilio-client');
-      log.info(`Twilio client ready${config.apiBaseUrl ? ` (API at ${config.apiBaseUrl})` : ''}`);
-      return createTwilioClient(config.credentials, { apiBaseUrl: config.apiBaseUrl, timeoutMs: config.twilioTimeoutMs ?? 15_000 });
-    }));
+  const { twilio } = host;
   const { syncServiceSid } = config;
   const sync = syncServiceSid ? () => (gateway ??= twilio().then((twilioClient) => new SyncGateway(twilioClient, syncServiceSid, { ttlSeconds: config.syncTtlSeconds }))) : null;
   const limits: GuardLimits = {
@@ -71,6 +76,7 @@ export function createShared(config: BridgeConfig, log: Logger): SharedDeps {
   // Without Sync, the account's caps are one ledger for every sender of this process.
   const accountLedger: LedgerCell = { value: EMPTY_LEDGER };
   return {
+    host,
     twilio,
     sync,
     reconciler: sync && config.reconcileIntervalSeconds > 0 ? new Reconciler({ twilio, sync, intervalMs: config.reconcileIntervalSeconds * 1000, log, now: Date.now }) : null,
@@ -89,7 +95,7 @@ export function createShared(config: BridgeConfig, log: Logger): SharedDeps {
 }
 
 /** The tools' dependencies for one scope (the configured one unless given). */
-export function createDeps(config: BridgeConfig, log: Logger, shared: SharedDeps = createShared(config, log), scopeOverride?: UserScope): BridgeDeps {
+export function createDeps(config: BridgeConfig, log: Logger, shared: SharedDeps, scopeOverride?: UserScope): BridgeDeps {
   const scoped = { ...config, scope: scopeOverride ?? config.scope };
   let store: Promise<MessageStore | null> | undefined;
   // A user the administrator assigned no number sees nothing, whatever path reads the store.
@@ -102,13 +108,17 @@ export function createDeps(config: BridgeConfig, log: Logger, shared: SharedDeps
   return {
     config: scoped,
     log,
-    delivery: new ResultDelivery({
-      keepMs: config.clientTimeoutSeconds * 1000 + ANSWER_MARGIN_MS,
-      onUndo: (why, undo) => {
-        log.warn(`a result did not reach the client (${why}): its messages stay new for the next receive`);
-        return undo().catch((error: unknown) => log.error(`giving messages back after an undelivered result failed: ${describeFailure(error)}`));
-      },
-    }),
+    delivery:
+      shared.host.resultTracking === 'none'
+        ? UNTRACKED
+        : new ResultDelivery({
+            keepMs: config.clientTimeoutSeconds * 1000 + ANSWER_MARGIN_MS,
+            onUndo: (why, undo) => {
+              log.warn(`a result did not reach the client (${why}): its messages stay new for the next receive`);
+              return undo().catch((error: unknown) => log.error(`giving messages back after an undelivered result failed: ${describeFailure(error)}`));
+            },
+          }),
+    subscriptions: shared.host.subscriptions,
     guard,
     confirmations,
     twilio: shared.twilio,

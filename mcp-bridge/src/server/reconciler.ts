@@ -10,7 +10,7 @@ import type { MessageStore } from '../../../lib/store/message-store';
 import type { SyncGateway } from '../../../lib/store/sync-gateway';
 import type { TwilioClient } from '../../../lib/twilio-client';
 import { describeFailure } from '../../../lib/twilio-errors';
-import type { Logger } from '../hosts/stderr-logger';
+import type { Logger } from './logger';
 
 /** The longest a tool call spends reconciling before it reads. */
 export const RECONCILE_BUDGET_MS = 10_000;

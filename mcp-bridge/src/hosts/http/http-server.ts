@@ -22,6 +22,7 @@ import { createDeps, createShared, type BridgeDeps } from '../../server/deps';
 import type { Logger } from '../stderr-logger';
 import { createServer } from '../../server/create-server';
 import { resolveScope, type UserScope } from '../../../../lib/scope/user-scope';
+import { processHost } from '../process-host';
 import { type BearerToken, matchToken } from './bearer-tokens';
 import type { HttpSettings } from './http-settings';
 
@@ -81,7 +82,7 @@ export function scopeOfToken(config: BridgeConfig, token: BearerToken | null): U
 }
 
 export async function startHttpBridge(config: BridgeConfig, settings: HttpSettings, log: Logger): Promise<HttpBridge> {
-  const shared = createShared(config, log);
+  const shared = createShared(config, log, processHost(config, log));
   const sessions = new Map<string, Session>();
   let inFlight = 0;
   let idle: (() => void) | undefined;

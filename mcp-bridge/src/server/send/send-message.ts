@@ -17,8 +17,8 @@ import { describeFailure, hintFor, isAmbiguous, readFailure } from '../../../../
 import type { TwilioClient } from '../../../../lib/twilio-client';
 import type { Approve, ApprovalRequest } from '../approval';
 import { callBudget } from '../call-budget';
-import type { BridgeConfig } from '../../hosts/env-config';
-import type { Logger } from '../../hosts/stderr-logger';
+import type { BridgeConfig } from '../bridge-config';
+import type { Logger } from '../logger';
 import { checkSegments, checkSendInput, type SendInput } from '../../../../lib/outbound/send-input';
 import { CONFIRMATION_TTL_MINUTES, type Confirmations } from '../../../../lib/guard/confirmations';
 import type { CapScope, Reservation, SendGuard } from '../../../../lib/guard/send-guard';
