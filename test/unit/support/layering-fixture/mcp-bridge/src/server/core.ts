@@ -1,0 +1,1 @@
+export type Core = ReturnType<typeof import('../hosts/host').host>;
