@@ -2,23 +2,14 @@
  * The store against the emulator: a receive whose cursor write landed but whose answer was lost
  * (and Sync could not be read to check) still hands its messages over on the next call, once.
  */
-import { MessageStore } from '../../../lib/store/message-store';
-import { SyncGateway } from '../../../lib/store/sync-gateway';
-import { createTwilioClient } from '../../../lib/twilio-client';
-import { startEmulator, type Emulator } from '../../../emulator';
+import type { MessageStore } from '../../../lib/store/message-store';
+import { OURS, useStoreHarness } from '../support/store-harness';
 
-const OURS = '+15005550006';
-let emulator: Emulator;
+const harness = useStoreHarness();
 let store: MessageStore;
 
-beforeAll(async () => {
-  emulator = await startEmulator({ phoneNumbers: [OURS], syncLimits: false });
-  const client = createTwilioClient({ accountSid: emulator.accountSid, authToken: emulator.authToken }, { apiBaseUrl: emulator.url });
-  store = new MessageStore(new SyncGateway(client, emulator.createSyncService(), { retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, budgetMs: 1000 } }));
-});
-
-afterAll(async () => {
-  await emulator?.close();
+beforeAll(() => {
+  store = harness.fresh({ attempts: 3, baseDelayMs: 1, maxDelayMs: 5, budgetMs: 1000 }).store();
 });
 
 test('an unconfirmed handover is settled by the next receive of all conversations', async () => {
@@ -26,10 +17,10 @@ test('an unconfirmed handover is settled by the next receive of all conversation
   await store.recordInbound({ sid: `SM${'a'.repeat(32)}`, direction: 'inbound', from: '+14155550100', to: OURS, body: 'hello', media: [], numSegments: 1, status: 'received', errorCode: null, createdAt: at, statusAt: at, processed: false });
 
   // The cursor write lands but its answer is lost; every read of the entry then fails.
-  emulator.injectFault({ product: 'sync', method: 'POST', route: '/v1/Services/{ServiceSid}/Maps/{MapSid}/Items/{Key}', kind: 'reset', afterHandling: true, times: 1 });
-  emulator.injectFault({ product: 'sync', method: 'GET', route: '/v1/Services/{ServiceSid}/Maps/{MapSid}/Items/{Key}', kind: 503 });
+  harness.fault({ method: 'POST', route: '/v1/Services/{ServiceSid}/Maps/{MapSid}/Items/{Key}', kind: 'reset', afterHandling: true, times: 1 });
+  harness.fault({ method: 'GET', route: '/v1/Services/{ServiceSid}/Maps/{MapSid}/Items/{Key}', kind: 503 });
   await expect(store.takeAllNew()).rejects.toThrow();
-  emulator.clearFaults();
+  harness.emulator.clearFaults();
 
   const [entry] = await store.listConversations();
   expect(entry?.cursorIndex).toBe(0); // the write did land: the inbox shows nothing new
@@ -45,11 +36,11 @@ test('a cursor write that landed before its retries ended on 429 still hands its
 
   // The first try of the cursor write takes effect but its answer is lost; the gateway's two
   // retries are refused with 429, so the error the store sees says nothing of the first try.
-  const cursorWrite = { product: 'sync' as const, method: 'POST', route: '/v1/Services/{ServiceSid}/Maps/{MapSid}/Items/{Key}' };
-  emulator.injectFault({ ...cursorWrite, kind: 500, afterHandling: true, times: 1 });
-  emulator.injectFault({ ...cursorWrite, kind: 429, times: 2 });
+  const cursorWrite = { method: 'POST', route: '/v1/Services/{ServiceSid}/Maps/{MapSid}/Items/{Key}' };
+  harness.fault({ ...cursorWrite, kind: 500, afterHandling: true, times: 1 });
+  harness.fault({ ...cursorWrite, kind: 429, times: 2 });
   const taken = await store.takeAllNew();
-  emulator.clearFaults();
+  harness.emulator.clearFaults();
 
   expect(taken.flatMap((h) => h.messages.map((m) => m.body))).toEqual(['landed']);
   expect(await store.takeAllNew()).toEqual([]);

@@ -6,9 +6,7 @@ import { conversationIdFor } from '../../../lib/conversation-id';
 import type { InboxEntry, MessageRecord } from '../../../lib/message-record';
 import { cursorOf, type ReaderScope, unreadCount } from '../../../lib/store/read-cursor';
 import { MessageStore, UnknownConversationError } from '../../../lib/store/message-store';
-import { SyncGateway } from '../../../lib/store/sync-gateway';
-import { createTwilioClient, type TwilioClient } from '../../../lib/twilio-client';
-import { startEmulator, type Emulator } from '../../../emulator';
+import { useStoreHarness } from '../support/store-harness';
 
 const N1 = '+15005550006';
 const N2 = '+14155550100';
@@ -17,22 +15,11 @@ const OTHER = '+447911123457';
 const A = 'u_aaaaaaaaaaaaaaaa';
 const B = 'u_bbbbbbbbbbbbbbbb';
 
-let emulator: Emulator;
-let client: TwilioClient;
-
-beforeAll(async () => {
-  emulator = await startEmulator({ phoneNumbers: [N1, N2], syncLimits: false });
-  client = createTwilioClient({ accountSid: emulator.accountSid, authToken: emulator.authToken }, { apiBaseUrl: emulator.url });
-});
-
-afterAll(async () => {
-  await emulator?.close();
-});
+const harness = useStoreHarness();
 
 /** Stores on one fresh Sync service, one per scope. */
 function service() {
-  const sid = emulator.createSyncService();
-  const gateway = new SyncGateway(client, sid, { retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, budgetMs: 1000 } });
+  const { gateway } = harness.fresh({ attempts: 3, baseDelayMs: 1, maxDelayMs: 5, budgetMs: 1000 });
   return (scope?: ReaderScope) => new MessageStore(gateway, scope ? { scope } : {});
 }
 

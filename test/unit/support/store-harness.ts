@@ -1,8 +1,8 @@
 /**
  * The message store against the in-process emulator, with the real twilio client (lib/twilio-client.ts)
- * and SyncGateway, as test/e2e/store-*.test.ts and bench/real-latency.ts build it, but with no
- * process started. Each test takes a fresh Sync service (`fresh()`), so no state leaks between
- * tests, and a clock it moves itself (MessageStoreOptions.now): stale claims need no real waiting.
+ * and SyncGateway, as bench/real-latency.ts builds it, but with no process started. Each test takes
+ * a fresh Sync service (`fresh()`), so no state leaks between tests, and a clock it moves itself
+ * (MessageStoreOptions.now): stale claims need no real waiting.
  */
 import { conversationIdFor } from '../../../lib/conversation-id';
 import type { InboxEntry, MessageRecord, SidEntry } from '../../../lib/message-record';
