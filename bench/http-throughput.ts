@@ -13,7 +13,7 @@ import { allInboxShards } from '../lib/sync-names';
 import { createTwilioClient } from '../lib/twilio-client';
 import { type Emulator, startEmulator } from '../emulator';
 import { startBridge } from '../scripts/system/bridge-process';
-import { connectHttp, type HttpBridgeProcess, type HttpClient, startHttpBridge } from '../scripts/system/http-bridge';
+import { connectHttp, type HttpBridgeProcess, type HttpClient, spawnHttpBridge } from '../scripts/system/http-bridge';
 import { type BenchOptions, errorText, handset, messageSid, MAGIC_FROM_NUMBER } from './common';
 import type { Metric, SectionResult } from './report';
 import { type Figure, ratio, single, sleep, summarize, timed } from './stats';
@@ -169,7 +169,7 @@ interface MemorySample {
 
 /** A fresh bridge: one session calls list_conversations (twilio-node loaded) and leaves; RSS; `count` idle sessions; RSS. */
 async function measureIdle(env: Record<string, string>, count: number): Promise<MemorySample> {
-  const bridge = await startHttpBridge(env);
+  const bridge = await spawnHttpBridge(env);
   try {
     const warm = await connectHttp(bridge.url, undefined, 'bench-http-warm');
     await warm.call('list_conversations', {});
@@ -212,7 +212,7 @@ export async function runHttpThroughput(options: BenchOptions): Promise<Omit<Sec
     }
     const expected = Math.min(20, sizes.conversations); // list_conversations' default page
 
-    bridge = await startHttpBridge(env);
+    bridge = await spawnHttpBridge(env);
     // Warm-up: the bridge loads twilio-node lazily on its first call.
     const warm = await connectHttp(bridge.url, undefined, 'bench-http-warm');
     for (let i = 0; i < 5; i++) await warm.call('list_conversations', {});

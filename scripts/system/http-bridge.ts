@@ -41,7 +41,7 @@ const LISTENING = /listening on (http:\/\/\S+\/mcp)/;
  * Starts `node <bin> --http` (by default the built bridge) with only PATH, HOME and `env`, on
  * MCP_HTTP_PORT when `env` names one, else a free port; resolves once it listens.
  */
-export async function startHttpBridge(
+export async function spawnHttpBridge(
   env: Record<string, string>,
   options: { bin?: string; cwd?: string; args?: string[]; readyTimeoutMs?: number } = {},
 ): Promise<HttpBridgeProcess> {

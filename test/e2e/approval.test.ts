@@ -7,7 +7,7 @@
  */
 import { ElicitRequestSchema, type ElicitRequest, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { startBridge, textOf, type BridgeProcess } from '../../scripts/system/bridge-process';
-import { connectHttp, startHttpBridge } from '../../scripts/system/http-bridge';
+import { connectHttp, spawnHttpBridge } from '../../scripts/system/http-bridge';
 import { eventually, MAGIC_FROM_NUMBER, startSystem, type System } from '../support/system';
 
 let system: System;
@@ -160,7 +160,7 @@ test('the client cancels the call while the human has not answered: the prompt i
 });
 
 test('over Streamable HTTP the question travels with the call: decline, then accept', async () => {
-  const http = await startHttpBridge(system.bridgeEnv({ SEND_WAIT_SECONDS: '0' }));
+  const http = await spawnHttpBridge(system.bridgeEnv({ SEND_WAIT_SECONDS: '0' }));
   const client = await connectHttp(http.url, undefined, 'approval-http-tests', { capabilities: { elicitation: {} } });
   try {
     const answers: ElicitResult['action'][] = ['decline', 'accept'];

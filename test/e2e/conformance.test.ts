@@ -22,7 +22,7 @@ import { MessageStore } from '../../lib/store/message-store';
 import { SyncGateway } from '../../lib/store/sync-gateway';
 import { createTwilioClient } from '../../lib/twilio-client';
 import { startEmulator, type Emulator } from '../../emulator';
-import { connectHttp, type HttpBridgeProcess, type HttpClient, startHttpBridge } from '../../scripts/system/http-bridge';
+import { connectHttp, type HttpBridgeProcess, type HttpClient, spawnHttpBridge } from '../../scripts/system/http-bridge';
 import { BRIDGE_BIN, ROOT } from '../support/paths';
 import { MAGIC_FROM_NUMBER } from '../../emulator/magic-numbers';
 
@@ -151,7 +151,7 @@ beforeAll(async () => {
       status: 'received', errorCode: null, createdAt: at, statusAt: at, processed: false,
     });
   }
-  bridge = await startHttpBridge({
+  bridge = await spawnHttpBridge({
     TWILIO_ACCOUNT_SID: emulator.accountSid,
     TWILIO_AUTH_TOKEN: emulator.authToken,
     TWILIO_PHONE_NUMBER: MAGIC_FROM_NUMBER,

@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { conversationIdFor } from '../../lib/conversation-id';
 import { threadListName } from '../../lib/sync-names';
 import { startBridge, textOf } from '../../scripts/system/bridge-process';
-import { type HttpBridgeProcess, startHttpBridge } from '../../scripts/system/http-bridge';
+import { type HttpBridgeProcess, spawnHttpBridge } from '../../scripts/system/http-bridge';
 import { eventually, MAGIC_FROM_NUMBER, startSystem, type System } from '../support/system';
 
 const SECOND = '+14155550111';
@@ -25,7 +25,7 @@ beforeAll(async () => {
     const [found] = await system.twilio.incomingPhoneNumbers.list({ phoneNumber: number });
     await system.twilio.incomingPhoneNumbers(found!.sid).update({ smsUrl: `${system.functions.url}/sms/incoming`, smsMethod: 'POST' });
   }
-  bridge = await startHttpBridge(httpEnv());
+  bridge = await spawnHttpBridge(httpEnv());
 }, 60_000);
 
 afterAll(async () => {
@@ -109,7 +109,7 @@ describe('who gets in', () => {
   });
 
   test('an idle MCP session is closed after MCP_HTTP_SESSION_IDLE_SECONDS', async () => {
-    const quick = await startHttpBridge(httpEnv({ MCP_HTTP_SESSION_IDLE_SECONDS: '10' }));
+    const quick = await spawnHttpBridge(httpEnv({ MCP_HTTP_SESSION_IDLE_SECONDS: '10' }));
     try {
       const alice = await quick.connect(token('alice'));
       expect((await alice.client.listTools()).tools.length).toBe(7);
@@ -128,7 +128,7 @@ describe('who gets in', () => {
   });
 
   test('a host other machines can reach, without tokens, is refused at start, naming MCP_HTTP_TOKENS', async () => {
-    await expect(startHttpBridge({ ...httpEnv({ MCP_HTTP_TOKENS: '' }), MCP_HTTP_HOST: '0.0.0.0' })).rejects.toThrow(/exited 1[\s\S]*MCP_HTTP_HOST is 0\.0\.0\.0, reachable from other machines, but MCP_HTTP_TOKENS is not set/);
+    await expect(spawnHttpBridge({ ...httpEnv({ MCP_HTTP_TOKENS: '' }), MCP_HTTP_HOST: '0.0.0.0' })).rejects.toThrow(/exited 1[\s\S]*MCP_HTTP_HOST is 0\.0\.0\.0, reachable from other machines, but MCP_HTTP_TOKENS is not set/);
   });
 });
 
@@ -233,7 +233,7 @@ describe('scopes', () => {
 });
 
 test('SIGTERM with a call in flight: the call finishes, the process exits 0, nothing handed over twice', async () => {
-  const own = await startHttpBridge(httpEnv());
+  const own = await spawnHttpBridge(httpEnv());
   const handset = '+14155550420';
   const conversationId = conversationIdFor(MAGIC_FROM_NUMBER, handset);
   const alice = await own.connect(token('alice'));

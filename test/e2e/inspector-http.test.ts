@@ -14,7 +14,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { startEmulator, type Emulator } from '../../emulator';
-import { startHttpBridge, type HttpBridgeProcess } from '../../scripts/system/http-bridge';
+import { spawnHttpBridge, type HttpBridgeProcess } from '../../scripts/system/http-bridge';
 import { type InspectorRun, runInspector } from '../support/inspector-cli';
 import { ROOT } from '../support/paths';
 import { MAGIC_FROM_NUMBER } from '../../emulator/magic-numbers';
@@ -40,8 +40,8 @@ beforeAll(async () => {
     TWILIO_API_BASE_URL: emulator.url,
     SEND_WAIT_SECONDS: '5',
   };
-  open = await startHttpBridge(env);
-  guarded = await startHttpBridge({ ...env, MCP_HTTP_TOKENS: TOKEN });
+  open = await spawnHttpBridge(env);
+  guarded = await spawnHttpBridge({ ...env, MCP_HTTP_TOKENS: TOKEN });
 });
 
 afterAll(async () => {

@@ -25,7 +25,7 @@ import {
   readComposeOverride,
   readRuntimeStage,
 } from '../support/http-service';
-import { connectHttp, type HttpBridgeProcess, type HttpClient, startHttpBridge } from '../../scripts/system/http-bridge';
+import { connectHttp, type HttpBridgeProcess, type HttpClient, spawnHttpBridge } from '../../scripts/system/http-bridge';
 import { parseLibrechatYaml, validateLibrechatConfig, withLibrechatEnv } from '../support/librechat';
 import { ROOT } from '../support/paths';
 import { MAGIC_FROM_NUMBER, startSystem, type System } from '../support/system';
@@ -136,7 +136,7 @@ describe('a production install of package.json and package-lock.json, serving HT
 
     system = await startSystem();
     const { services } = readComposeOverride();
-    bridge = await startHttpBridge(
+    bridge = await spawnHttpBridge(
       {
         ...system.bridgeEnv(),
         ...stage.env,

@@ -18,8 +18,8 @@ async function serveHttp(config: BridgeConfig, log: Logger): Promise<void> {
   const loaded = loadHttpSettings(process.env);
   if (!loaded.ok) fail(loaded.error);
   // Loaded only here: stdio, the common case, does not pay for the HTTP transport.
-  const { startHttpBridge } = require('./http/http-server') as typeof import('./http/http-server');
-  const bridge = await startHttpBridge(config, loaded.settings, log);
+  const { startHttpService } = require('./http/http-server') as typeof import('./http/http-server');
+  const bridge = await startHttpService(config, loaded.settings, log);
   const { tokens } = loaded.settings;
   log.info(`listening on ${bridge.url} (${tokens.length ? `${tokens.length} bearer token(s)` : 'no tokens: this machine only'})`);
   let stopping = false;

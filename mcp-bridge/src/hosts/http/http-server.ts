@@ -38,7 +38,7 @@ interface Session {
   lastSeen: number;
 }
 
-export interface HttpBridge {
+export interface HttpService {
   url: string;
   /** Stops taking requests, lets calls in flight finish for the grace period, cancels the rest. */
   close(): Promise<void>;
@@ -81,7 +81,7 @@ export function scopeOfToken(config: BridgeConfig, token: BearerToken | null): U
   return resolveScope(token.identity, config.userNumbers ?? undefined, config.sender.phoneNumber);
 }
 
-export async function startHttpBridge(config: BridgeConfig, settings: HttpSettings, log: Logger): Promise<HttpBridge> {
+export async function startHttpService(config: BridgeConfig, settings: HttpSettings, log: Logger): Promise<HttpService> {
   const shared = createShared(config, log, processHost(config, log));
   const sessions = new Map<string, Session>();
   let inFlight = 0;
