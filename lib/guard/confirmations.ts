@@ -7,7 +7,7 @@
  *
  * Tokens live where the guard's state does: in Twilio Sync when the bridge has a Sync service
  * (sync-confirmations.ts: any bridge of the same sender redeems a token once, and only once), else
- * in this process (MemoryConfirmations).
+ * in this process (ProcessConfirmations).
  */
 import { randomBytes } from 'node:crypto';
 import { messageKey } from './send-guard';
@@ -32,7 +32,7 @@ export function confirmationKey(to: string, body: string, media: readonly string
   return `${messageKey(to, body, media)}|${sendAt ?? ''}`;
 }
 
-export class MemoryConfirmations implements Confirmations {
+export class ProcessConfirmations implements Confirmations {
   private readonly pending = new Map<string, { key: string; expiresAt: number }>();
 
   constructor(private readonly now: () => number = Date.now) {}

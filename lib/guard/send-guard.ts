@@ -8,7 +8,7 @@
  * Everything happens before Twilio is called, so a refused send costs no API call.
  *
  * Two implementations: SyncSendGuard keeps this state in Twilio Sync, shared by every bridge on
- * the service and kept across restarts; MemoryGuard, for a bridge without a Sync service, keeps it
+ * the service and kept across restarts; ProcessSendGuard, for a bridge without a Sync service, keeps it
  * in the process, so it cannot see other bridges' sends or those before a restart.
  */
 import { type CapLedger, type CapLimits, type CapScope, capRefusal, EMPTY_LEDGER, forgetSend, recordSend } from './send-caps';
@@ -83,13 +83,13 @@ export function firstCapRefusal(
   return account ? { kind: 'rate-limited', account: true, ...account } : null;
 }
 
-/** The account's cap ledger in memory, one object shared by every sender's MemoryGuard of a process. */
+/** The account's cap ledger in memory, one object shared by every sender's ProcessSendGuard of a process. */
 export interface LedgerCell {
   value: CapLedger;
 }
 
 /** One process's guard of one sender: for a bridge without a Sync service. */
-export class MemoryGuard implements SendGuard {
+export class ProcessSendGuard implements SendGuard {
   private readonly sent = new Map<string, PriorSend>();
   private readonly tickets = new Map<string, { key: string; state: 'flying' | 'done'; at: number; to: string }>();
   private own: CapLedger = EMPTY_LEDGER;

@@ -1,8 +1,8 @@
-import { MemoryConfirmations } from '../../lib/guard/confirmations';
+import { ProcessConfirmations } from '../../lib/guard/confirmations';
 
 function setup() {
   let now = 0;
-  return { confirmations: new MemoryConfirmations(() => now), advance: (ms: number) => (now += ms) };
+  return { confirmations: new ProcessConfirmations(() => now), advance: (ms: number) => (now += ms) };
 }
 
 test('a token confirms exactly the previewed message, once', () => {

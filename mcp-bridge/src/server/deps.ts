@@ -15,14 +15,14 @@ import type { TwilioClient } from '../../../lib/twilio-client';
 import { describeFailure } from '../../../lib/twilio-errors';
 import { ANSWER_MARGIN_MS } from './call-budget';
 import type { BridgeConfig } from './bridge-config';
-import { type Confirmations, MemoryConfirmations } from '../../../lib/guard/confirmations';
+import { type Confirmations, ProcessConfirmations } from '../../../lib/guard/confirmations';
 import type { Logger } from './logger';
 import { Reconciler } from './reconciler';
 import type { Host } from './host';
 import { ResultDelivery } from './result-delivery';
 import { type ResultTracking, UNTRACKED } from './result-tracking';
 import { EMPTY_LEDGER } from '../../../lib/guard/send-caps';
-import { type GuardLimits, type LedgerCell, MemoryGuard, type SendGuard } from '../../../lib/guard/send-guard';
+import { type GuardLimits, type LedgerCell, ProcessSendGuard, type SendGuard } from '../../../lib/guard/send-guard';
 import type { SendDeps } from './send/send-message';
 import { SyncConfirmations } from '../../../lib/guard/sync-confirmations';
 import { SyncSendGuard } from '../../../lib/guard/sync-send-guard';
@@ -86,7 +86,7 @@ export function createShared(config: BridgeConfig, log: Logger, host: Host): Sha
         // Kept in Sync whenever there is a service, so that restarts and other bridges see it.
         found = sync
           ? { guard: new SyncSendGuard({ sync, sender, limits, warn: log.warn }), confirmations: new SyncConfirmations(sync, sender) }
-          : { guard: new MemoryGuard(limits, Date.now, accountLedger), confirmations: new MemoryConfirmations() };
+          : { guard: new ProcessSendGuard(limits, Date.now, accountLedger), confirmations: new ProcessConfirmations() };
         guards.set(sender, found);
       }
       return found;

@@ -1,4 +1,4 @@
-import { messageKey, MemoryGuard, type GuardLimits, type Reservation } from '../../../lib/guard/send-guard';
+import { messageKey, ProcessSendGuard, type GuardLimits, type Reservation } from '../../../lib/guard/send-guard';
 
 const A = '+14155550100';
 const B = '+447911123456';
@@ -12,9 +12,9 @@ class Clock {
   }
 }
 
-function setup(limits: Partial<GuardLimits> = {}): { guard: MemoryGuard; clock: Clock } {
+function setup(limits: Partial<GuardLimits> = {}): { guard: ProcessSendGuard; clock: Clock } {
   const clock = new Clock();
-  const guard = new MemoryGuard({ duplicateWindowMs: 600_000, perMinute: 10, perRecipientPerMinute: 3, ...limits }, clock.now);
+  const guard = new ProcessSendGuard({ duplicateWindowMs: 600_000, perMinute: 10, perRecipientPerMinute: 3, ...limits }, clock.now);
   return { guard, clock };
 }
 
@@ -24,7 +24,7 @@ function ticketOf(reservation: Reservation): string {
 }
 
 /** Reserve and complete one send; returns its ticket. */
-function send(guard: MemoryGuard, to: string, body: string, sid: string | null = `SM-${to}-${body}`, status = 'queued'): string {
+function send(guard: ProcessSendGuard, to: string, body: string, sid: string | null = `SM-${to}-${body}`, status = 'queued'): string {
   const ticket = ticketOf(guard.reserve(to, body));
   guard.complete(ticket, { sid, status });
   return ticket;
@@ -218,7 +218,7 @@ describe('SendGuard release / complete / updateStatus', () => {
   });
 });
 
-describe('MemoryGuard account-wide caps', () => {
+describe('ProcessSendGuard account-wide caps', () => {
   test('the account caps count every send of this process, after its own caps', () => {
     const { guard } = setup({ perMinute: 0, perRecipientPerMinute: 0, accountPerMinute: 2 });
     send(guard, A, 'one');

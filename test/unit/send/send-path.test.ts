@@ -8,7 +8,7 @@
  */
 import { conversationIdFor } from '../../../lib/conversation-id';
 import { smartEncode } from '../../../lib/segments';
-import { MemoryGuard, type SendGuard } from '../../../lib/guard/send-guard';
+import { ProcessSendGuard, type SendGuard } from '../../../lib/guard/send-guard';
 import { sendMessage } from '../../../mcp-bridge/src/server/send/send-message';
 import { type FakeMessage, OUR, sendHarness, type SendHarnessOptions, TO } from '../support/send-harness';
 import type { FaultKind } from '../../../emulator';
@@ -73,7 +73,7 @@ describe('the create answer is lost (against the emulator)', () => {
   // that created nothing was reported "sent" with the earlier message's SID.
   test('an identical text sent a moment earlier is not mistaken for this one after a create that created nothing', async () => {
     const service = h.fresh();
-    const guard = new MemoryGuard({ duplicateWindowMs: 0, perMinute: 0, perRecipientPerMinute: 0 });
+    const guard = new ProcessSendGuard({ duplicateWindowMs: 0, perMinute: 0, perRecipientPerMinute: 0 });
     const e = sendHarness({ twilio: h.client, store: service.store(), guard, startAt: Date.now(), env: { SEND_WAIT_SECONDS: '0', DUPLICATE_WINDOW_SECONDS: '0' } });
     const message = { to: TO, body: 'OK, on my way.' };
     const first = await sendMessage(e.deps, message);

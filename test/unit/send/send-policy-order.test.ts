@@ -7,7 +7,7 @@
  * (the emulator's Sync) where a rule needs one.
  */
 import type { ApprovalAnswer } from '../../../mcp-bridge/src/server/approval';
-import { MemoryGuard, type SendGuard } from '../../../lib/guard/send-guard';
+import { ProcessSendGuard, type SendGuard } from '../../../lib/guard/send-guard';
 import type { SendInput } from '../../../lib/outbound/send-input';
 import { sendMessage } from '../../../mcp-bridge/src/server/send/send-message';
 import { OUR, sendHarness, T0, TO } from '../support/send-harness';
@@ -169,7 +169,7 @@ describe('a reservation made beside the inbox read is withdrawn when the read re
     const store = service.store();
     if (scenario.store?.optedOut) await store.markOptedOut(OUR, TO);
     // Room for one send a minute: a count left standing would refuse the next one.
-    const guard = new MemoryGuard({ duplicateWindowMs: 600_000, perMinute: 1, perRecipientPerMinute: 0 }, () => T0);
+    const guard = new ProcessSendGuard({ duplicateWindowMs: 600_000, perMinute: 1, perRecipientPerMinute: 0 }, () => T0);
     const harness = sendHarness({ env: scenario.env, store, guard });
     const result = await sendMessage(harness.deps, scenario.input);
     expect(result.reason).toMatch(RULES.find((rule) => rule.name === name)!.refusal);

@@ -1,6 +1,6 @@
 /**
  * sendMessage with its dependencies as fakes (shared by send-sms-approval, send-path and
- * send-policy-order): a clock that moves only when told (sleep advances it), a MemoryGuard, and a
+ * send-policy-order): a clock that moves only when told (sleep advances it), a ProcessSendGuard, and a
  * Twilio whose Messages API accepts every create unless told otherwise. A test may pass a real
  * store or a real twilio client (the emulator's) instead.
  */
@@ -8,9 +8,9 @@ import type { MessageStore } from '../../../lib/store/message-store';
 import type { TwilioClient } from '../../../lib/twilio-client';
 import type { ApprovalAnswer, ApprovalRequest, Approve } from '../../../mcp-bridge/src/server/approval';
 import { type BridgeConfig, loadConfig } from '../../../mcp-bridge/src/hosts/env-config';
-import { MemoryConfirmations } from '../../../lib/guard/confirmations';
+import { ProcessConfirmations } from '../../../lib/guard/confirmations';
 import type { Logger } from '../../../mcp-bridge/src/hosts/stderr-logger';
-import { MemoryGuard, type SendGuard } from '../../../lib/guard/send-guard';
+import { ProcessSendGuard, type SendGuard } from '../../../lib/guard/send-guard';
 import type { SendDeps, TwilioMessage } from '../../../mcp-bridge/src/server/send/send-message';
 
 export const OUR = '+15005550006';
@@ -50,9 +50,9 @@ export function sendHarness(options: SendHarnessOptions = {}) {
   let now = options.startAt ?? T0;
   const logs: string[] = [];
   const log: Logger = { info: (m) => logs.push(`info ${m}`), warn: (m) => logs.push(`warn ${m}`), error: (m) => logs.push(`error ${m}`), phone: (v) => v, body: (v) => v };
-  const guard = options.guard ?? new MemoryGuard({ duplicateWindowMs: 600_000, perMinute: 0, perRecipientPerMinute: 0 }, () => now);
+  const guard = options.guard ?? new ProcessSendGuard({ duplicateWindowMs: 600_000, perMinute: 0, perRecipientPerMinute: 0 }, () => now);
   const reserve = jest.spyOn(guard, 'reserve');
-  const confirmations = new MemoryConfirmations(() => now);
+  const confirmations = new ProcessConfirmations(() => now);
   const message = (sid: string, status: string): FakeMessage => ({ sid, status, errorCode: null, from: OUR, numSegments: '1', dateCreated: new Date(now), body: 'x', direction: 'outbound-api' });
   const create = jest.fn(options.create ?? (async (_params: Record<string, unknown>) => message('SM0001', options.status ?? 'delivered')));
   const list = jest.fn(options.list ?? (async (_params: Record<string, unknown>) => [] as FakeMessage[]));
