@@ -7,21 +7,21 @@
  *   inbox_<0..7>              Maps: conversationId → InboxEntry, sharded by conversation id
  *   cursors_<hash>_<0..7>     Maps: one named reader's (SMS_USER's) receive cursors,
  *                             conversationId → ReadCursorRecord, sharded as the inbox
- *   sent_<hash>               Map: one sender's recent sends (duplicate claims, confirmation
+ *   sent_<hash>               Map: one owner's recent sends (duplicate claims, confirmation
  *                             tokens), items expiring with the duplicate window
- *   guard_ledgers             Map: sender → that sender's send-cap ledger; the account's caps
- *                             count all of them (one page read, one write of the sender's item)
+ *   guard_ledgers             Map: owner → that owner's send-cap ledger; the account's caps
+ *                             count all of them (one page read, one write of the owner's item)
  *   reconcile_state           Map: reconciled source (one of our numbers, or a Messaging
  *                             Service) → how far its Twilio message log has been reconciled
  *
  * The inbox is sharded because Sync allows 20 writes/s per object: one index Map would cap the
  * whole product at 20 incoming messages per second. Eight shards let list_conversations read the
  * inbox in eight calls while every other write lands on a per-conversation object. For the same
- * reason each send writes the guard's shared object once (its own sender's item of the ledgers
- * Map), and its duplicate claim lives in a Map of its sender only: at most three writes a send
+ * reason each send writes the guard's shared object once (its own owner's item of the ledgers
+ * Map), and its duplicate claim lives in a Map of its owner only: at most three writes a send
  * (claim, sent, final status), so some six sends a second, above a long code's one a second (and
  * the ledgers Map's one write a send already bounds the whole service at 20).
- * One Map per sender, not per recipient, so that it exists from the sender's first send on and
+ * One Map per owner, not per recipient, so that it exists from the owner's first send on and
  * the claim of a first message to someone is one round trip, not a 404 and a create first.
  */
 import { createHash } from 'node:crypto';
@@ -54,9 +54,9 @@ export function shortHash(value: string): string {
   return createHash('sha256').update(value).digest('hex').slice(0, 16);
 }
 
-/** `sender`: the guard's sender key, a reader key (one SMS_USER) or "shared" (one-person bridges). */
-export function sentMapName(sender: string): string {
-  return `sent_${shortHash(sender)}`;
+/** `owner`: the guard's owner key, a reader key (one SMS_USER) or "shared" (one-person bridges). */
+export function sentMapName(owner: string): string {
+  return `sent_${shortHash(owner)}`;
 }
 
 /**

@@ -6,7 +6,7 @@
  * prove they saw it: a model that ignores its instructions can redeem its own token.
  *
  * Tokens live where the guard's state does: in Twilio Sync when the bridge has a Sync service
- * (sync-confirmations.ts: any bridge of the same sender redeems a token once, and only once), else
+ * (sync-confirmations.ts: any bridge of the same owner redeems a token once, and only once), else
  * in this process (ProcessConfirmations).
  */
 import { randomBytes } from 'node:crypto';

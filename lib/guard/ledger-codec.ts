@@ -1,5 +1,5 @@
 /**
- * A sender's cap ledger as it is stored in Sync (an item of `guard_ledgers`), small enough by
+ * An owner's cap ledger as it is stored in Sync (an item of `guard_ledgers`), small enough by
  * construction: Sync refuses item data over 16 KiB of JSON (54006), and a refused ledger write
  * refuses every send (the guard fails closed).
  *
@@ -8,7 +8,7 @@
  * send rate (at 42 B a send as `{at, to}` objects, 16 KiB by about 390 sends a minute). Its
  * bound comes from Sync instead: each counted send is a write of the `guard_ledgers` Map, and Sync
  * takes at most 20 writes a second per object over a 10 s burst window (429 / 54009 beyond), so no
- * 60 s window can hold more than MAX_MINUTE_SENDS counted sends of all senders together. Keeping
+ * 60 s window can hold more than MAX_MINUTE_SENDS counted sends of all owners together. Keeping
  * the newest MAX_MINUTE_SENDS therefore drops nothing a cap can see, and the caps decide exactly as
  * on the whole list. (Were Sync to let more through, the oldest beyond it would be forgotten: the
  * item stays writable rather than every send failing.)

@@ -125,7 +125,7 @@ export function forgetSend(ledger: CapLedger, at: number, to: string): CapLedger
   return { minute, hour: drop(ledger.hour, MINUTE), day: drop(ledger.day, HOUR) };
 }
 
-/** Several senders' ledgers as one, for the account's caps. */
+/** Several owners' ledgers as one, for the account's caps. */
 export function mergeLedgers(ledgers: readonly CapLedger[]): CapLedger {
   const sum = (pick: (ledger: CapLedger) => Record<string, number>) => {
     const total: Record<string, number> = {};

@@ -3,7 +3,7 @@
  *
  * - The same body to the same number within the duplicate window is not sent again; the caller
  *   gets the first message's SID and last known status instead. A send still in flight counts.
- * - Caps per sender (one SMS_USER, or the whole bridge without one): N sends a minute, M per
+ * - Caps per owner (one SMS_USER, or the whole bridge without one): N sends a minute, M per
  *   recipient, optional hourly and daily caps; and caps for the whole account (send-caps.ts).
  * Everything happens before Twilio is called, so a refused send costs no API call.
  *
@@ -17,12 +17,12 @@ export type { CapScope } from './send-caps';
 
 export interface GuardLimits {
   duplicateWindowMs: number;
-  /** This sender's caps (0 = none). */
+  /** This owner's caps (0 = none). */
   perMinute: number;
   perRecipientPerMinute: number;
   perHour?: number;
   perDay?: number;
-  /** Caps for every sender of the account together (0 = none). */
+  /** Caps for every owner of the account together (0 = none). */
   accountPerMinute?: number;
   accountPerDay?: number;
 }
@@ -62,7 +62,7 @@ export function messageKey(to: string, body: string, media: readonly string[] = 
   return JSON.stringify([to, body.trim().replace(/\s+/g, ' '), [...media].sort()]);
 }
 
-/** The guard's limits split into the sender's caps and the account's. */
+/** The guard's limits split into the owner's caps and the account's. */
 export function capLimits(limits: GuardLimits): { own: CapLimits; account: CapLimits } {
   return {
     own: { perMinute: limits.perMinute, perRecipientPerMinute: limits.perRecipientPerMinute, perHour: limits.perHour ?? 0, perDay: limits.perDay ?? 0 },
@@ -70,7 +70,7 @@ export function capLimits(limits: GuardLimits): { own: CapLimits; account: CapLi
   };
 }
 
-/** Which cap, if any, refuses this send: the sender's own first, then the account's. */
+/** Which cap, if any, refuses this send: the owner's own first, then the account's. */
 export function firstCapRefusal(
   ledgers: { own: CapLedger; account: CapLedger },
   limits: { own: CapLimits; account: CapLimits },
@@ -83,12 +83,12 @@ export function firstCapRefusal(
   return account ? { kind: 'rate-limited', account: true, ...account } : null;
 }
 
-/** The account's cap ledger in memory, one object shared by every sender's ProcessSendGuard of a process. */
+/** The account's cap ledger in memory, one object shared by every owner's ProcessSendGuard of a process. */
 export interface LedgerCell {
   value: CapLedger;
 }
 
-/** One process's guard of one sender: for a bridge without a Sync service. */
+/** One process's guard of one owner: for a bridge without a Sync service. */
 export class ProcessSendGuard implements SendGuard {
   private readonly sent = new Map<string, PriorSend>();
   private readonly tickets = new Map<string, { key: string; state: 'flying' | 'done'; at: number; to: string }>();

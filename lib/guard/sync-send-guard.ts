@@ -2,19 +2,19 @@
  * The send guard kept in Twilio Sync, so that it holds across restarts and for every bridge on
  * the service (LibreChat's per-user processes, LibreChat and Claude Desktop side by side, several
  * HTTP instances). Per send, with the names of lib/sync-names.ts:
- * - the duplicate claim: an atomic create of the message's item in the sender's `sent_<sender>`
+ * - the duplicate claim: an atomic create of the message's item in the owner's `sent_<owner>`
  *   Map (the webhook's kind of claim: of two bridges sending the same message at once, one
  *   creates, the other finds it), expiring with the duplicate window; it later records the SID
  *   and status;
- * - the caps: every sender's ledger is an item of one Map (`guard_ledgers`); a send reads that Map
- *   (one page per 100 senders), checks its sender's caps on its own item and the account's on
+ * - the caps: every owner's ledger is an item of one Map (`guard_ledgers`); a send reads that Map
+ *   (one page per 100 owners), checks its owner's caps on its own item and the account's on
  *   the sum of all, and counts itself with one conditional (If-Match) write of its own item. So
- *   concurrent sends of different users never conflict; a sender's own caps are exact, while the
+ *   concurrent sends of different users never conflict; an owner's own caps are exact, while the
  *   account's may be passed by as many sends as different users make in the same instant.
  * Cost before the message is created: one round trip. The claim, the ledgers' read and the count
  * go together: the count is written against the revision this process last wrote (its caps
  * checked on that ledger, exact when the If-Match holds), and the account's caps are checked on
- * the read; a refusal takes the count back. Only when another bridge of the sender wrote in
+ * the read; a refusal takes the count back. Only when another bridge of the owner wrote in
  * between, or on the process's first send, does the count follow the read (one round trip more).
  * After the create: 1 write, 1 more when the final status differs. Any Sync failure refuses the
  * send: the guard never lets a message through unchecked.
@@ -60,7 +60,7 @@ function unavailable(error: unknown): Reservation {
   return { kind: 'unavailable', reason: `The send guard's state in Twilio Sync could not be checked: ${describeFailure(error).replace(/\.?$/, '.')}` };
 }
 
-/** A send counted in its sender's ledger: when, and to whom (the recipient key). */
+/** A send counted in its owner's ledger: when, and to whom (the recipient key). */
 interface Counted {
   at: number;
   to: string;
@@ -77,7 +77,7 @@ interface Ticket {
 /** How long a ticket is kept at least: longer than any call lives (a send reports on its ticket until it returns). */
 const TICKET_KEEP_MS = 15 * 60_000;
 
-/** The sender's ledger item as this process last wrote it. */
+/** The owner's ledger item as this process last wrote it. */
 interface OwnLedger {
   revision: string;
   ledger: CapLedger;
@@ -87,7 +87,7 @@ export interface SyncSendGuardOptions {
   /** The Sync gateway, created on first use (loading twilio-node is not on the start path). */
   sync: () => Promise<SyncGateway>;
   /** Whose caps and duplicates these are: a reader key (one SMS_USER), or "shared". */
-  sender: string;
+  owner: string;
   limits: GuardLimits;
   now?: () => number;
   /** A write after the create that did not get through: the claim then stays "sending", which is safe. */
@@ -119,7 +119,7 @@ export class SyncSendGuard implements SendGuard {
     const keepMs = Math.max(TICKET_KEEP_MS, this.options.limits.duplicateWindowMs);
     for (const [old, held] of this.tickets) if (now - held.at >= keepMs) this.tickets.delete(old);
     const ticket = randomUUID();
-    const map = sentMapName(this.options.sender);
+    const map = sentMapName(this.options.owner);
     const key = `m_${shortHash(messageKey(to, body, media))}`;
     const claim: Claim | null = this.options.limits.duplicateWindowMs > 0 ? { state: 'sending', sid: null, status: 'sending', at: now, owner: ticket } : null;
     const capped = isActive(this.limits.own) || isActive(this.limits.account);
@@ -183,7 +183,7 @@ export class SyncSendGuard implements SendGuard {
     throw new Error('Too many bridges are sending this message at once.');
   }
 
-  /** Every sender's ledger item, by sender (one page per 100 senders). */
+  /** Every owner's ledger item, by owner (one page per 100 owners). */
   private async readLedgers(sync: SyncGateway): Promise<Map<string, MapItem>> {
     const items = new Map<string, MapItem>();
     let token: string | null = null;
@@ -195,15 +195,15 @@ export class SyncSendGuard implements SendGuard {
     return items;
   }
 
-  /** The first cap this send passes, given the sender's ledger before it and every sender's as read. */
+  /** The first cap this send passes, given the owner's ledger before it and every owner's as read. */
   private refusal(own: CapLedger, ledgers: Map<string, MapItem>, now: number, to: string): Reservation | null {
-    const others = [...ledgers].filter(([key]) => key !== this.options.sender).map(([, item]) => ledgerOf(item));
+    const others = [...ledgers].filter(([key]) => key !== this.options.owner).map(([, item]) => ledgerOf(item));
     return firstCapRefusal({ own, account: mergeLedgers([own, ...others]) }, this.limits, now, to);
   }
 
   /**
    * Counts the send against the ledger this process last wrote, beside the ledgers' read: the
-   * ledger it counted on, or null when it did not count (nothing written yet, the sender's caps
+   * ledger it counted on, or null when it did not count (nothing written yet, the owner's caps
    * refuse on that ledger, or another bridge wrote since), and count() decides on the read.
    */
   private async countOnOwnLast(sync: SyncGateway, now: number, to: string): Promise<CapLedger | null> {
@@ -211,7 +211,7 @@ export class SyncSendGuard implements SendGuard {
     if (!known || capRefusal(known.ledger, this.limits.own, now, to)) return null;
     const next = storable(recordSend(known.ledger, this.keep, now, to));
     try {
-      this.own = { revision: await sync.mapUpdate(GUARD_LEDGERS_MAP, this.options.sender, next.data, known.revision, { ttlSeconds: LEDGER_TTL_SECONDS }), ledger: next.ledger };
+      this.own = { revision: await sync.mapUpdate(GUARD_LEDGERS_MAP, this.options.owner, next.data, known.revision, { ttlSeconds: LEDGER_TTL_SECONDS }), ledger: next.ledger };
       return known.ledger;
     } catch (error) {
       // Stale (412), or expired with its TTL (404): count() then works from the read.
@@ -221,13 +221,13 @@ export class SyncSendGuard implements SendGuard {
   }
 
   /**
-   * Checks this send against the sender's caps and the account's (all ledgers summed), then counts
-   * it with an If-Match write of the sender's item. On a conflict (another send of the same
-   * sender) the item is read again and checked again.
+   * Checks this send against the owner's caps and the account's (all ledgers summed), then counts
+   * it with an If-Match write of the owner's item. On a conflict (another send of the same
+   * owner) the item is read again and checked again.
    */
   private async count(sync: SyncGateway, ledgers: Map<string, MapItem>, now: number, to: string): Promise<Reservation | null> {
-    const { sender } = this.options;
-    let current = ledgers.get(sender) ?? null;
+    const { owner } = this.options;
+    let current = ledgers.get(owner) ?? null;
     for (let conflicts = 0; conflicts < MAX_CONFLICTS; conflicts++) {
       const own = ledgerOf(current);
       const refused = this.refusal(own, ledgers, now, to);
@@ -235,38 +235,38 @@ export class SyncSendGuard implements SendGuard {
       const next = storable(recordSend(own, this.keep, now, to));
       try {
         const revision = current
-          ? await sync.mapUpdate(GUARD_LEDGERS_MAP, sender, next.data, current.revision, { ttlSeconds: LEDGER_TTL_SECONDS })
-          : (await sync.mapCreate(GUARD_LEDGERS_MAP, sender, next.data, { ttlSeconds: LEDGER_TTL_SECONDS })).revision;
+          ? await sync.mapUpdate(GUARD_LEDGERS_MAP, owner, next.data, current.revision, { ttlSeconds: LEDGER_TTL_SECONDS })
+          : (await sync.mapCreate(GUARD_LEDGERS_MAP, owner, next.data, { ttlSeconds: LEDGER_TTL_SECONDS })).revision;
         this.own = { revision, ledger: next.ledger };
         return null;
       } catch (error) {
         if (!(current ? isRevisionConflict(error) : isDuplicateKey(error))) throw error;
       }
-      current = await sync.mapGet(GUARD_LEDGERS_MAP, sender);
+      current = await sync.mapGet(GUARD_LEDGERS_MAP, owner);
     }
-    throw new Error('Too many concurrent sends of this sender.');
+    throw new Error('Too many concurrent sends of this owner.');
   }
 
-  /** Takes one counted send out of the sender's ledger (If-Match, re-read on a conflict). */
+  /** Takes one counted send out of the owner's ledger (If-Match, re-read on a conflict). */
   private async uncount(sync: SyncGateway, counted: Counted): Promise<void> {
-    const { sender } = this.options;
+    const { owner } = this.options;
     let current = this.own;
     for (let conflicts = 0; conflicts < MAX_CONFLICTS; conflicts++) {
       if (!current) {
-        const item = await sync.mapGet(GUARD_LEDGERS_MAP, sender);
+        const item = await sync.mapGet(GUARD_LEDGERS_MAP, owner);
         if (!item) return;
         current = { revision: item.revision, ledger: ledgerOf(item) };
       }
       const restored = storable(forgetSend(current.ledger, counted.at, counted.to));
       try {
-        this.own = { revision: await sync.mapUpdate(GUARD_LEDGERS_MAP, sender, restored.data, current.revision, { ttlSeconds: LEDGER_TTL_SECONDS }), ledger: restored.ledger };
+        this.own = { revision: await sync.mapUpdate(GUARD_LEDGERS_MAP, owner, restored.data, current.revision, { ttlSeconds: LEDGER_TTL_SECONDS }), ledger: restored.ledger };
         return;
       } catch (error) {
         if (!isRevisionConflict(error)) throw error;
       }
       current = null;
     }
-    throw new Error('Too many concurrent sends of this sender.');
+    throw new Error('Too many concurrent sends of this owner.');
   }
 
   /**

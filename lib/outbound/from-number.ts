@@ -5,12 +5,12 @@
  */
 import type { InboxSnapshot } from '../store/message-store';
 
-export type SenderChoice =
+export type FromNumberChoice =
   | { ok: true; number: string | undefined; inbox: InboxSnapshot | undefined }
   | { ok: false; reason: string };
 
 /** The numbers the sender is chosen from, before anything is read: the one asked for, if it is ours. */
-export function senderCandidates(numbers: readonly string[] | null, asked: string | undefined): { ok: true; candidates: readonly string[] } | { ok: false; reason: string } {
+export function fromNumberCandidates(numbers: readonly string[] | null, asked: string | undefined): { ok: true; candidates: readonly string[] } | { ok: false; reason: string } {
   if (asked !== undefined && !(numbers ?? []).includes(asked.trim())) {
     return { ok: false, reason: `"${asked.trim().slice(0, 24)}" is not one of your Twilio numbers${numbers?.length ? ` (${numbers.join(', ')})` : ''}. Leave "from" out, or use one of those.` };
   }
@@ -21,12 +21,12 @@ export function senderCandidates(numbers: readonly string[] | null, asked: strin
  * `numbers`: the scope's numbers (null: a Messaging Service picks); `entryOf`: the conversation's
  * inbox entry for one of our numbers, or null without a store (then nothing is read).
  */
-export async function chooseSender(
+export async function chooseFromNumber(
   numbers: readonly string[] | null,
   asked: string | undefined,
   entryOf: ((ourNumber: string) => Promise<InboxSnapshot>) | null,
-): Promise<SenderChoice> {
-  const allowed = senderCandidates(numbers, asked);
+): Promise<FromNumberChoice> {
+  const allowed = fromNumberCandidates(numbers, asked);
   if (!allowed.ok) return allowed;
   const { candidates } = allowed;
   if (candidates.length === 0) return { ok: true, number: undefined, inbox: undefined };

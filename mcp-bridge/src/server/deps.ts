@@ -5,7 +5,7 @@
  * twilio-node.
  *
  * One process may serve several scopes (the HTTP bridge: one per token), so what all of them
- * share (the Twilio client, the Sync gateway, each sender's guard) is built once in SharedDeps,
+ * share (the Twilio client, the Sync gateway, each owner's guard) is built once in SharedDeps,
  * and createDeps adds what is one scope's (its store view, its result delivery).
  */
 import { setTimeout as delay } from 'node:timers/promises';
@@ -45,8 +45,11 @@ export interface SharedDeps {
   twilio: () => Promise<TwilioClient>;
   /** null without a Sync service. */
   sync: (() => Promise<SyncGateway>) | null;
-  /** The guard and confirmations of one sender: one instance per sender for the whole process. */
-  guardOf(sender: string): { guard: SendGuard; confirmations: Confirmations };
+  /**
+   * The guard and confirmations of one owner (whose sends are counted together: one SMS_USER's reader
+   * key, or "shared" without one): one instance per owner for the whole process.
+   */
+  guardOf(owner: string): { guard: SendGuard; confirmations: Confirmations };
   /** null without a Sync service or with RECONCILE_INTERVAL_SECONDS=0. */
   reconciler: Reconciler | null;
 }
@@ -73,21 +76,21 @@ export function createShared(config: BridgeConfig, log: Logger, host: Host): Sha
     accountPerDay: config.sendLimitAccountPerDay,
   };
   const guards = new Map<string, { guard: SendGuard; confirmations: Confirmations }>();
-  // Without Sync, the account's caps are one ledger for every sender of this process.
+  // Without Sync, the account's caps are one ledger for every owner of this process.
   const accountLedger: LedgerCell = { value: EMPTY_LEDGER };
   return {
     host,
     twilio,
     sync,
     reconciler: sync && config.reconcileIntervalSeconds > 0 ? new Reconciler({ twilio, sync, intervalMs: config.reconcileIntervalSeconds * 1000, log, now: Date.now }) : null,
-    guardOf: (sender) => {
-      let found = guards.get(sender);
+    guardOf: (owner) => {
+      let found = guards.get(owner);
       if (!found) {
         // Kept in Sync whenever there is a service, so that restarts and other bridges see it.
         found = sync
-          ? { guard: new SyncSendGuard({ sync, sender, limits, warn: log.warn }), confirmations: new SyncConfirmations(sync, sender) }
+          ? { guard: new SyncSendGuard({ sync, owner, limits, warn: log.warn }), confirmations: new SyncConfirmations(sync, owner) }
           : { guard: new ProcessSendGuard(limits, Date.now, accountLedger), confirmations: new ProcessConfirmations() };
-        guards.set(sender, found);
+        guards.set(owner, found);
       }
       return found;
     },
@@ -100,7 +103,7 @@ export function createDeps(config: BridgeConfig, log: Logger, shared: SharedDeps
   let store: Promise<MessageStore | null> | undefined;
   // A user the administrator assigned no number sees nothing, whatever path reads the store.
   const scope = scoped.scope.ok ? { reader: scoped.scope.reader, numbers: scoped.scope.numbers } : { reader: null, numbers: [] };
-  // The guard's sender: one SMS_USER's bridges share their duplicates and caps; without one, all do.
+  // The guard's owner: one SMS_USER's bridges share their duplicates and caps; without one, all do.
   const { guard, confirmations } = shared.guardOf(scope.reader ?? 'shared');
   const { sync, reconciler } = shared;
   // Whose messages this scope reconciles: its numbers, else the bridge's Messaging Service.

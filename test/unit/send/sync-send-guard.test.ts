@@ -36,11 +36,11 @@ afterAll(async () => {
 const uncapped: GuardLimits = { duplicateWindowMs: 600_000, perMinute: 0, perRecipientPerMinute: 0 };
 
 /** Guards of several bridges on one fresh service; `warnings` collects what they log. */
-function bridges(limits: GuardLimits = uncapped, sender = 'shared') {
+function bridges(limits: GuardLimits = uncapped, owner = 'shared') {
   const gateway = new SyncGateway(client, emulator.createSyncService(), { retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5, budgetMs: 2000 } });
   const warnings: string[] = [];
-  const guard = () => new SyncSendGuard({ sync: async () => gateway, sender, limits, warn: (line) => warnings.push(line), now: clock });
-  return { gateway, guard, warnings, confirmations: () => new SyncConfirmations(async () => gateway, sender, clock) };
+  const guard = () => new SyncSendGuard({ sync: async () => gateway, owner, limits, warn: (line) => warnings.push(line), now: clock });
+  return { gateway, guard, warnings, confirmations: () => new SyncConfirmations(async () => gateway, owner, clock) };
 }
 
 function ticketOf(reservation: Reservation): string {
@@ -81,10 +81,10 @@ test('concurrent bridges never exceed a cap: of 6 different sends at once with r
   expect(results.filter((result) => result.kind === 'rate-limited')).toHaveLength(4);
 });
 
-test('the account ledger is shared by senders; each sender has its own', async () => {
+test('the account ledger is shared by owners; each owner has its own', async () => {
   const limits: GuardLimits = { duplicateWindowMs: 600_000, perMinute: 1, perRecipientPerMinute: 0, accountPerMinute: 2 };
   const { gateway } = bridges(limits);
-  const make = (sender: string) => new SyncSendGuard({ sync: async () => gateway, sender, limits, warn: () => undefined, now: clock });
+  const make = (owner: string) => new SyncSendGuard({ sync: async () => gateway, owner, limits, warn: () => undefined, now: clock });
   expect((await make('u_a').reserve('+14155550210', 'a')).kind).toBe('go');
   expect(await make('u_a').reserve('+14155550211', 'b')).toMatchObject({ kind: 'rate-limited', account: false, scope: 'overall', limit: 1 });
   expect((await make('u_b').reserve('+14155550212', 'c')).kind).toBe('go');
@@ -96,8 +96,8 @@ describe('the count beside the claim and the read', () => {
 
   function traced(limits: GuardLimits = capped) {
     const { gateway } = bridges(limits);
-    const make = (sender = 'u_a') => new SyncSendGuard({ sync: async () => gateway, sender, limits, warn: () => undefined, now: clock });
-    const sends = async (sender = 'u_a') => (decodeLedger((await gateway.mapGet(GUARD_LEDGERS_MAP, sender))?.data)?.minute ?? []).length;
+    const make = (owner = 'u_a') => new SyncSendGuard({ sync: async () => gateway, owner, limits, warn: () => undefined, now: clock });
+    const sends = async (owner = 'u_a') => (decodeLedger((await gateway.mapGet(GUARD_LEDGERS_MAP, owner))?.data)?.minute ?? []).length;
     return { make, sends };
   }
 
@@ -219,9 +219,9 @@ describe('SyncConfirmations', () => {
 });
 
 describe('the ledger item stays under Sync\'s 16 KiB whatever the send rate (issue 22)', () => {
-  /** The sender's ledger item as stored, in bytes of JSON (what Sync measures for 54006). */
-  async function ledgerBytes(gateway: SyncGateway, sender = 'shared'): Promise<number> {
-    const item = await gateway.mapGet(GUARD_LEDGERS_MAP, sender);
+  /** The owner's ledger item as stored, in bytes of JSON (what Sync measures for 54006). */
+  async function ledgerBytes(gateway: SyncGateway, owner = 'shared'): Promise<number> {
+    const item = await gateway.mapGet(GUARD_LEDGERS_MAP, owner);
     return Buffer.byteLength(JSON.stringify(item?.data ?? {}));
   }
 

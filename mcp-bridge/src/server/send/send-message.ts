@@ -23,7 +23,7 @@ import { checkSegments, checkSendInput, type SendInput } from '../../../../lib/o
 import { CONFIRMATION_TTL_MINUTES, type Confirmations } from '../../../../lib/guard/confirmations';
 import type { CapScope, Reservation, SendGuard } from '../../../../lib/guard/send-guard';
 import { checkSendAt, isAllowedRecipient, replyOnlyRefusal } from '../../../../lib/outbound/send-policy';
-import { chooseSender, senderCandidates } from '../../../../lib/outbound/from-number';
+import { chooseFromNumber, fromNumberCandidates } from '../../../../lib/outbound/from-number';
 import { senderPool } from '../../../../lib/outbound/sender-pool';
 import { quietHoursRefusal } from '../../../../lib/outbound/quiet-hours';
 
@@ -118,16 +118,16 @@ async function checkRules(deps: SendDeps, to: string, input: SendInput): Promise
   }
   // A whole-account scope (an HTTP token without identity) sends from the bridge's own number.
   const numbers = scope.numbers ?? (deps.config.sender.phoneNumber ? [deps.config.sender.phoneNumber] : null);
-  const allowed = senderCandidates(numbers, input.from);
+  const allowed = fromNumberCandidates(numbers, input.from);
   if (!allowed.ok) return allowed;
   return { ok: true, numbers, quiet: await quietHoursRefusal(deps.config, to, deps.now(), input.sendAt) };
 }
 
 async function checkRecipient(deps: SendDeps, to: string, input: SendInput, rules: Extract<Rules, { ok: true }>): Promise<PolicyVerdict> {
   const store = await deps.store();
-  let chosen: Awaited<ReturnType<typeof chooseSender>>;
+  let chosen: Awaited<ReturnType<typeof chooseFromNumber>>;
   try {
-    chosen = await chooseSender(rules.numbers, input.from, store ? (ourNumber) => store.conversationEntry(ourNumber, to) : null);
+    chosen = await chooseFromNumber(rules.numbers, input.from, store ? (ourNumber) => store.conversationEntry(ourNumber, to) : null);
   } catch (error) {
     // The opt-out state cannot be read (wrong credentials, Sync down): refuse, since a STOP must
     // be honoured, but with Twilio's code and what to do, not a bare "could not reach Twilio".
