@@ -1,6 +1,6 @@
 /**
- * Confirmation tokens in Twilio Sync: an item `c_<token>` in the owner's `sent_` Map of that
- * recipient (lib/sync-names.ts), expiring after 10 minutes. Any bridge of the same owner redeems
+ * Confirmation tokens in Twilio Sync: an item `c_<token>` in the guard owner's `sent_` Map (one
+ * Map per owner, whatever the recipient: lib/sync-names.ts), expiring after 10 minutes. Any bridge of the same owner redeems
  * it, and only one: the redeeming delete is conditional on the revision that was read, so of two
  * bridges redeeming at once one deletes and the other gets 412 or 404. A Sync failure throws, and
  * send_sms then refuses: nothing is sent on a token that could not be checked.

@@ -1,7 +1,6 @@
 /**
  * LibreChat as it treats a stdio MCP server, for tests: its own published code where there is
- * some, and faithful transcriptions of the rest. See /work/shared/DESIGN.md, "LibreChat as it
- * behaves".
+ * some, and faithful transcriptions of the rest.
  *
  * From LibreChat's published package `librechat-data-provider` (pinned in package.json):
  * - `configSchema` validates librechat.yaml. LibreChat's loader (packages/api/src/app/loader.ts)
