@@ -92,8 +92,8 @@ export function windowAt(lastInboundAt: string | undefined | null, now: Date): W
 
 /** The window in words, for tools' texts. */
 export function describeWindow(state: WindowState): string {
-  if (state.open) return `WhatsApp window open until ${state.until}`;
-  return state.closedAt ? `WhatsApp window closed at ${state.closedAt}: templates only` : 'WhatsApp window not open (they have not written): templates only';
+  if (state.open) return `24-hour window open until ${state.until}`;
+  return state.closedAt ? `24-hour window closed at ${state.closedAt}: templates only` : '24-hour window not open (they have not written): templates only';
 }
 
 // ── Templates ─────────────────────────────────────────────────────────────────────────────────

@@ -42,7 +42,7 @@ export function parseUserNumbers(raw: string): { ok: true; map: UserNumbers } | 
     // A WhatsApp sender is written whatsapp:+E164 (lib/whatsapp.ts).
     const phone = checkRecipientAddress(at > 0 ? entry.slice(at + 1) : '');
     if (identity === '' || !phone.ok) {
-      return { ok: false, error: `SMS_USER_NUMBERS entry ${position + 1} is not "identity=+E164" (e.g. alice@example.com=+14155550100, or =whatsapp:+14155550100 for a WhatsApp sender): ${identity === '' ? 'the identity before "=" is missing' : 'the number after "=" is not an E.164 number'}.` };
+      return { ok: false, error: `SMS_USER_NUMBERS entry ${position + 1} is not "identity=+E164" (e.g. alice@example.com=+14155550100): ${identity === '' ? 'the identity before "=" is missing' : 'the number after "=" is not an E.164 number'}.` };
     }
     const numbers = map.get(identity) ?? [];
     if (!numbers.includes(phone.address)) numbers.push(phone.address);
@@ -69,6 +69,7 @@ export function resolveScope(identity: string | undefined, userNumbers: UserNumb
     }
     return { ok: true, identity: identity.trim(), reader: readerKey(identity), numbers: [...numbers] };
   }
-  const numbers = own === undefined ? null : typeof own === 'string' ? [own] : own.length ? [...own] : null;
+  const list = typeof own === 'string' ? [own] : own ?? [];
+  const numbers = list.filter(Boolean).length ? list.filter(Boolean) : null;
   return identity === undefined ? { ok: true, identity: null, reader: null, numbers } : { ok: true, identity: identity.trim(), reader: readerKey(identity), numbers };
 }

@@ -68,7 +68,8 @@ export function sendResultText(result: SendOutcome): string {
   const billed = (words: string) => (size ? ` ${words} ${size}.` : '');
   switch (result.outcome) {
     case 'sent': {
-      const reached = result.status === 'delivered' ? 'delivered' : `${result.status}; no delivery receipt yet`;
+      // WhatsApp reports `read` once the user opened it: delivered, and more.
+      const reached = result.status === 'delivered' ? 'delivered' : result.status === 'read' ? 'delivered and read' : `${result.status}; no delivery receipt yet`;
       return `[FINAL] ${what} sent to ${result.to}${sid}: ${reached}. Do not send it again.${conversation}${warning}${billed('Twilio bills it as')}`;
     }
     case 'already_sent':
