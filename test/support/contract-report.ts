@@ -76,7 +76,7 @@ function unseenIn(description: Description, template: string, exchange: Exchange
   return found;
 }
 
-export function summarize(exchanges: readonly Exchange[], descriptions: { api: Description; sync: Description }): ContractSummary {
+export function summarize(exchanges: readonly Exchange[], descriptions: { api: Description; sync: Description; content: Description }): ContractSummary {
   const byLane: Record<string, number> = {};
   const operations: Record<string, number> = {};
   const unmatched: string[] = [];
@@ -93,7 +93,7 @@ export function summarize(exchanges: readonly Exchange[], descriptions: { api: D
       if (problem) malformedErrors.push(`${exchange.method} ${exchange.url}: ${problem}`);
     }
     byLane[exchange.lane] = (byLane[exchange.lane] ?? 0) + 1;
-    if (exchange.lane !== 'api' && exchange.lane !== 'sync') continue;
+    if (exchange.lane !== 'api' && exchange.lane !== 'sync' && exchange.lane !== 'content') continue;
     const path = exchange.url.split('?')[0]!.slice(exchange.lane.length + 1);
     const template = descriptions[exchange.lane].match(path);
     const operation = `${exchange.method} ${template ?? path}`;

@@ -5,6 +5,7 @@
  *
  *   /api/…   → Prism (twilio_api_v2010.json) → {emulator}/api/…
  *   /sync/…  → Prism (twilio_sync_v1.json)    → {emulator}/sync/…
+ *   /content/… → Prism (twilio_content_v1.json) → {emulator}/content/…
  *   media content (GET …/Media/ME… without .json) → {emulator} directly, see MEDIA_CONTENT
  *   anything else → {emulator} directly, recorded as a product outside the descriptions
  *
@@ -18,7 +19,7 @@
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type Lane = 'api' | 'sync' | 'media-content' | 'outside';
+export type Lane = 'api' | 'sync' | 'content' | 'media-content' | 'outside';
 
 /** One entry of Prism's `sl-violations` header. */
 export interface PrismViolation {
@@ -64,6 +65,7 @@ function laneOf(method: string, path: string): Lane {
   if (method === 'GET' && MEDIA_CONTENT.test(path)) return 'media-content';
   if (path.startsWith('/api/')) return 'api';
   if (path.startsWith('/sync/')) return 'sync';
+  if (path.startsWith('/content/')) return 'content';
   return 'outside';
 }
 
@@ -99,7 +101,7 @@ function keepBody(answer: IncomingMessage, exchange: Exchange): void {
   });
 }
 
-export async function startContractRouter(targets: { api: string; sync: string; emulator: string }): Promise<ContractRouter> {
+export async function startContractRouter(targets: { api: string; sync: string; content: string; emulator: string }): Promise<ContractRouter> {
   const exchanges: Exchange[] = [];
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
@@ -108,16 +110,16 @@ export async function startContractRouter(targets: { api: string; sync: string; 
     const url = source === 'sweep' ? req.url!.slice(SWEEP.length - 1) : (req.url ?? '/');
     const lane = laneOf(method, url.split('?')[0]!);
     const target =
-      lane === 'api' ? new URL(url.slice('/api'.length), targets.api) : lane === 'sync' ? new URL(url.slice('/sync'.length), targets.sync) : new URL(url, targets.emulator);
+      lane === 'api' ? new URL(url.slice('/api'.length), targets.api) : lane === 'sync' ? new URL(url.slice('/sync'.length), targets.sync) : lane === 'content' ? new URL(url.slice('/content'.length), targets.content) : new URL(url, targets.emulator);
     const headers: IncomingHttpHeaders = { ...req.headers, host: target.host };
     const upstream = httpRequest(target, { method, headers }, (answer: IncomingMessage) => {
       const status = answer.statusCode ?? 0;
-      const { violations, truncated } = lane === 'api' || lane === 'sync' ? parseViolations(answer.headers['sl-violations']) : { violations: [], truncated: false };
+      const { violations, truncated } = lane === 'api' || lane === 'sync' || lane === 'content' ? parseViolations(answer.headers['sl-violations']) : { violations: [], truncated: false };
       const exchange: Exchange = { source, method, url, lane, status, violations, truncated };
       exchanges.push(exchange);
       const { 'sl-violations': _violations, ...rest } = answer.headers;
       res.writeHead(status || 502, rest);
-      if (lane === 'api' || lane === 'sync') keepBody(answer, exchange);
+      if (lane === 'api' || lane === 'sync' || lane === 'content') keepBody(answer, exchange);
       answer.pipe(res);
     });
     upstream.on('error', (error) => {

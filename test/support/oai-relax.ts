@@ -12,6 +12,7 @@ import { ROOT } from './paths';
 export const OAI_DIR = join(ROOT, 'contract', 'twilio-oai');
 export const API_SPEC = join(OAI_DIR, 'twilio_api_v2010.json');
 export const SYNC_SPEC = join(OAI_DIR, 'twilio_sync_v1.json');
+export const CONTENT_SPEC = join(OAI_DIR, 'twilio_content_v1.json');
 
 
 /** One change made to a copy: where (operation or component schema, then the field) and why. */
@@ -145,6 +146,7 @@ function emptyWhereExamplesAreEmpty(spec: Json, relaxed: Relaxed[]): void {
 export interface ContractSpecs {
   api: string;
   sync: string;
+  content: string;
   relaxed: Relaxed[];
 }
 
@@ -166,5 +168,5 @@ export function writeContractSpecs(dir: string, options: { relax?: boolean } = {
     writeFileSync(target, JSON.stringify(spec));
     return target;
   };
-  return { api: write(API_SPEC, 'twilio_api_v2010.json'), sync: write(SYNC_SPEC, 'twilio_sync_v1.json'), relaxed };
+  return { api: write(API_SPEC, 'twilio_api_v2010.json'), sync: write(SYNC_SPEC, 'twilio_sync_v1.json'), content: write(CONTENT_SPEC, 'twilio_content_v1.json'), relaxed };
 }
