@@ -174,7 +174,10 @@ async function checkRecipient(deps: SendDeps, checked: Extract<CheckedSend, { ok
     if (reason) return { ok: false, reason };
   }
   if (channel === 'whatsapp' && checked.template === null) {
-    const reason = await windowRefusal(deps, to, store ? (chosen.inbox?.entry ?? null) : undefined, input.sendAt);
+    // Which conversation holds their messages depends on our sender: a Messaging Service that
+    // picks one at send time leaves it unknown, and the window with it.
+    const entry = !store ? undefined : chosen.number === undefined ? 'no-sender' : (chosen.inbox?.entry ?? null);
+    const reason = await windowRefusal(deps, to, entry, input.sendAt);
     if (reason) return { ok: false, reason };
   }
   if (rules.quiet) return { ok: false, reason: rules.quiet };
@@ -187,12 +190,14 @@ async function checkRecipient(deps: SendDeps, checked: Extract<CheckedSend, { ok
  * closed and naming the approved templates (Content API, templates.ts). Without a store the
  * window cannot be known: refused too, since Twilio would most likely fail it.
  */
-async function windowRefusal(deps: SendDeps, to: string, entry: InboxEntry | null | undefined, sendAt: string | undefined): Promise<string | null> {
+async function windowRefusal(deps: SendDeps, to: string, entry: InboxEntry | null | undefined | 'no-sender', sendAt: string | undefined): Promise<string | null> {
   const at = sendAt !== undefined ? new Date(sendAt) : deps.now();
-  const state = entry === undefined ? null : windowAt(entry?.lastInboundAt, at);
+  const state = entry === undefined || entry === 'no-sender' ? null : windowAt(entry?.lastInboundAt, at);
   if (state?.open) return null;
   const when = state === null
-    ? 'Whether the 24-hour WhatsApp window is open cannot be checked without the Sync service that stores their messages (TWILIO_SYNC_SERVICE_SID).'
+    ? entry === 'no-sender'
+      ? 'Whether the 24-hour WhatsApp window is open cannot be checked while the Messaging Service picks the WhatsApp sender: the administrator should set TWILIO_WHATSAPP_NUMBER.'
+      : 'Whether the 24-hour WhatsApp window is open cannot be checked without the Sync service that stores their messages (TWILIO_SYNC_SERVICE_SID).'
     : state.closedAt
       ? `The 24-hour WhatsApp window with ${to} closed at ${state.closedAt} (24 hours after their last message${sendAt !== undefined ? ', before sendAt' : ''}).`
       : `${to} has not messaged you on WhatsApp, so no 24-hour window is open.`;

@@ -153,6 +153,41 @@ test('the Sandbox: a handset that has not joined gets 63015 with what to do; aft
   });
 });
 
+test('a WhatsApp message whose webhook was missed comes in through reconciliation, window and all', async () => {
+  const them = 'whatsapp:+14155550106';
+  const [number] = await system.twilio.incomingPhoneNumbers.list({ phoneNumber: MAGIC_FROM_NUMBER });
+  const smsUrl = number!.smsUrl;
+  await system.twilio.incomingPhoneNumbers(number!.sid).update({ smsUrl: 'http://127.0.0.1:9/sms/incoming' });
+  try {
+    expect((await system.emulator.simulateInbound({ from: them, to: OURS, body: 'Are you open?' })).delivered).toBe(false);
+  } finally {
+    await system.twilio.incomingPhoneNumbers(number!.sid).update({ smsUrl });
+  }
+  // Due at once: the schedule (in Sync) would otherwise wait out the interval an earlier bridge started.
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  await withBridge({ RECONCILE_INTERVAL_SECONDS: '1' }, async (bridge) => {
+    const received = await bridge.call('receive_sms', {});
+    expect(received.structuredContent).toMatchObject({ messages: expect.arrayContaining([expect.objectContaining({ channel: 'whatsapp', from: them, body: 'Are you open?' })]) });
+    const reply = await bridge.call('send_sms', { to: them, body: 'Yes, until 6pm.' });
+    expect(reply.structuredContent).toMatchObject({ outcome: 'sent', conversationId: conversationIdFor(OURS, them) });
+  });
+});
+
+test('through a Messaging Service that picks the sender, free-form WhatsApp is refused (the window cannot be known); a template goes', async () => {
+  const service = `MG${'5'.repeat(32)}`;
+  const local = await startSystem({ emulator: { messagingServices: [{ sid: service, phoneNumbers: [MAGIC_FROM_NUMBER] }] } });
+  try {
+    await local.withBridge({ TWILIO_PHONE_NUMBER: '', TWILIO_MESSAGING_SERVICE_SID: service, SEND_WAIT_SECONDS: '5' }, async (bridge) => {
+      const refused = await bridge.call('send_sms', { to: 'whatsapp:+14155550107', body: 'Hi' });
+      expect(textOf(refused)).toMatch(/^\[FINAL\] Not sent: Whether the 24-hour WhatsApp window is open cannot be checked while the Messaging Service picks the WhatsApp sender/);
+      const template = await bridge.call('send_sms', { to: 'whatsapp:+14155550107', body: '', contentSid: REMINDER });
+      expect(template.structuredContent).toMatchObject({ outcome: 'sent', channel: 'whatsapp', conversationId: conversationIdFor(OURS, 'whatsapp:+14155550107') });
+    });
+  } finally {
+    await local.close();
+  }
+}, 60_000);
+
 test('a WhatsApp recipient without a WhatsApp sender is refused, saying what to set', async () => {
   await system.withBridge({ SEND_WAIT_SECONDS: '0' }, async (bridge) => {
     const refused = await bridge.call('send_sms', { to: 'whatsapp:+14155550105', body: 'Hi' });
