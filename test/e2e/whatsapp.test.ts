@@ -188,6 +188,20 @@ test('through a Messaging Service that picks the sender, free-form WhatsApp is r
   }
 }, 60_000);
 
+test.each([
+  [63024, 'whatsapp:+14155550108', /Not a valid WhatsApp recipient/],
+  [63014, 'whatsapp:+14155550109', /blocked this WhatsApp business/],
+])('Twilio failing a WhatsApp message with %i reads in plain words', async (code, them, hint) => {
+  await messages(them, 'Hi');
+  system.emulator.setDeliveryOutcome(them, { status: 'failed', errorCode: code });
+  await withBridge({}, async (bridge) => {
+    const failed = await bridge.call('send_sms', { to: them, body: 'Hello' });
+    expect(failed.structuredContent).toMatchObject({ outcome: 'failed', errorCode: code, channel: 'whatsapp' });
+    expect(textOf(failed)).toMatch(new RegExp(`^\\[FINAL\\] WhatsApp message to ${them.replace('+', '\\+')} failed \\(SID SM[0-9a-f]{32}\\) \\(Twilio error ${code}\\): `));
+    expect(textOf(failed)).toMatch(hint);
+  });
+});
+
 test('a WhatsApp recipient without a WhatsApp sender is refused, saying what to set', async () => {
   await system.withBridge({ SEND_WAIT_SECONDS: '0' }, async (bridge) => {
     const refused = await bridge.call('send_sms', { to: 'whatsapp:+14155550105', body: 'Hi' });

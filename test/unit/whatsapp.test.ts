@@ -7,7 +7,9 @@ import { conversationIdFor } from '../../lib/conversation-id';
 import { maskPhone } from '../../lib/mask';
 import { newInboxEntry } from '../../lib/store/inbox';
 import { bareAddress, channelOf, checkContentVariables, checkRecipientAddress, describeWindow, phoneNumberOf, WINDOW_MARGIN_MS, WINDOW_MS, windowAt } from '../../lib/whatsapp';
+import { loadConfig } from '../../mcp-bridge/src/config';
 import { describeTemplates } from '../../mcp-bridge/src/templates';
+import { parseUserNumbers } from '../../mcp-bridge/src/user-scope';
 
 test.each<[string, 'sms' | 'whatsapp', string, string | null]>([
   ['+14155550100', 'sms', '+14155550100', '+14155550100'],
@@ -79,4 +81,29 @@ test('templates in a refusal: name, sid, variables, the start of the text; a few
 
 test('logs mask a WhatsApp number but keep its channel', () => {
   expect(maskPhone('whatsapp:+14155550100', { logPii: false })).toBe('whatsapp:+1••••••••00');
+});
+
+describe('settings', () => {
+  const base = { TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'token' };
+
+  test('TWILIO_WHATSAPP_NUMBER, with or without the prefix; a one-person bridge reads both of its senders', () => {
+    for (const given of ['whatsapp:+14155238886', '+14155238886', ' whatsapp:+14155238886 ']) {
+      const loaded = loadConfig({ ...base, TWILIO_PHONE_NUMBER: '+15005550006', TWILIO_WHATSAPP_NUMBER: given });
+      if (!loaded.ok) throw new Error(loaded.error);
+      expect(loaded.config.sender).toEqual({ phoneNumber: '+15005550006', whatsappNumber: 'whatsapp:+14155238886' });
+      expect(loaded.config.scope).toMatchObject({ ok: true, numbers: ['+15005550006', 'whatsapp:+14155238886'] });
+    }
+  });
+
+  test('WhatsApp alone is a usable bridge; a malformed sender names the setting, not its value', () => {
+    const alone = loadConfig({ ...base, TWILIO_WHATSAPP_NUMBER: 'whatsapp:+14155238886' });
+    expect(alone.ok && alone.config.scope).toMatchObject({ ok: true, numbers: ['whatsapp:+14155238886'] });
+    const bad = loadConfig({ ...base, TWILIO_PHONE_NUMBER: '+15005550006', TWILIO_WHATSAPP_NUMBER: 'whatsapp:4155238886' });
+    expect(bad.ok ? '' : bad.error).toMatch(/^TWILIO_WHATSAPP_NUMBER is not usable/);
+  });
+
+  test('SMS_USER_NUMBERS gives a user a WhatsApp sender as whatsapp:+E.164', () => {
+    const parsed = parseUserNumbers('alice@example.com=whatsapp:+14155550100, alice@example.com=+14155550101');
+    expect(parsed.ok && parsed.map.get('alice@example.com')).toEqual(['whatsapp:+14155550100', '+14155550101']);
+  });
 });
