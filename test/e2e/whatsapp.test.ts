@@ -202,6 +202,21 @@ test.each([
   });
 });
 
+test('confirmation mode: a template is previewed, then sent with the same template, variables and token', async () => {
+  const them = 'whatsapp:+14155550110';
+  await withBridge({ SEND_CONFIRMATION: 'true' }, async (bridge) => {
+    const args = { to: them, body: '', contentSid: REMINDER, contentVariables: JSON.stringify({ 1: 'Ana', 2: 'Friday' }) };
+    const preview = await bridge.call('send_sms', args);
+    expect(textOf(preview)).toMatch(/^\[PREVIEW, NOT SENT\] To whatsapp:\+14155550110: .* same to, body \(and contentSid, contentVariables\) and confirmationToken "/);
+    const token = (preview.structuredContent as { confirmationToken: string }).confirmationToken;
+    const other = await bridge.call('send_sms', { ...args, contentVariables: JSON.stringify({ 1: 'Bob', 2: 'Friday' }), confirmationToken: token });
+    expect(other.structuredContent).toMatchObject({ outcome: 'refused' }); // another message than the one approved
+    const sent = await bridge.call('send_sms', { ...args, confirmationToken: token });
+    expect(sent.structuredContent).toMatchObject({ outcome: 'sent', channel: 'whatsapp' });
+    expect(creates()).toBe(1);
+  });
+});
+
 test('a WhatsApp recipient without a WhatsApp sender is refused, saying what to set', async () => {
   await system.withBridge({ SEND_WAIT_SECONDS: '0' }, async (bridge) => {
     const refused = await bridge.call('send_sms', { to: 'whatsapp:+14155550105', body: 'Hi' });

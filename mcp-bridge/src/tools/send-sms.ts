@@ -90,7 +90,7 @@ export function sendResultText(result: SendOutcome): string {
       return `[FINAL] Not sent: ${result.reason} Nothing was sent to ${result.to}. Do not retry or resend it; ask the user what they want instead.`;
     case 'needs_confirmation':
       // Confirmation mode only: not final by design, a human approves first.
-      return `[PREVIEW, NOT SENT] To ${result.to}: show the user this exact message and ask them to approve.${billed('Twilio will bill it as')} Only if they approve, call send_sms once more with the same to, body and confirmationToken "${result.confirmationToken}".`;
+      return `[PREVIEW, NOT SENT] To ${result.to}: show the user this exact message and ask them to approve.${billed('Twilio will bill it as')} Only if they approve, call send_sms once more with the same to, body${result.channel === 'whatsapp' ? ' (and contentSid, contentVariables)' : ''} and confirmationToken "${result.confirmationToken}".`;
   }
 }
 
