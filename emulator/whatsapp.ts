@@ -5,7 +5,7 @@
  * the product is taken.
  *
  * - Addresses are `whatsapp:` + E.164 in To and From; both sides of a message are the same channel
- *   (21910 otherwise). A sender is one of the account's numbers (a WhatsApp sender registered on it)
+ *   (21910 otherwise, https://twilio.com/docs/api/errors/21910). A sender is one of the account's numbers (a WhatsApp sender registered on it)
  *   or the Sandbox number +14155238886, shared by every account.
  * - The 24-hour customer service window (https://www.twilio.com/docs/api/errors/63016): a free-form
  *   message (Body, MediaUrl) more than 24 hours after the user's last inbound message to that sender
@@ -16,12 +16,16 @@
  * - Templates (https://www.twilio.com/docs/content-api/using-variables-with-content-api): ContentSid
  *   HX…; ContentVariables a JSON object string, at most 100 variables, keys ≤ 16 characters, values
  *   ≤ 255; ContentVariables without ContentSid is 400 / 21654; not a JSON object, 400 / 21656; Body
- *   and ContentVariables together, 400 / 35127. Twilio stores the rendered text as the message body.
+ *   and ContentVariables together, 400 / 35127; a ContentSid the account does not have, 400 / 21655
+ *   (https://www.twilio.com/docs/api/errors/<code>). Twilio stores the rendered text as the message body.
  *   A rendered text over 1,024 characters fails with 63021 (WhatsApp's template rules; Twilio's
- *   error-code mapping, https://twilio.com/docs/whatsapp/api/error-code-mapping).
+ *   error-code mapping, https://twilio.com/docs/whatsapp/api/error-code-mapping, maps WhatsApp's
+ *   1001 "message too long" to it).
  * - The Sandbox (https://www.twilio.com/docs/api/errors/63015): it sends only to handsets that
  *   texted "join <code>" to it within the last three days, else 63015; and about one message every
- *   3 s: a send sooner than that after the previous one fails with 63018 (rate limit).
+ *   3 s (the issue's figure; no Twilio page found here states it, so it is applied as the least
+ *   favourable reading): a send sooner than that after the previous one fails with 63018 (rate limit,
+ *   https://www.twilio.com/docs/api/errors/63018).
  * - Media: one per message (WhatsApp), 400 / 21623 beyond.
  * - Statuses: after delivered comes read (the user opened it), with its own callback.
  * - STOP: Twilio's default STOP filtering is documented for long codes and toll-free numbers
