@@ -1,6 +1,6 @@
 # The MCP bridge as one Streamable HTTP service (MCP_TRANSPORT=http), e.g. next to LibreChat in its
 # docker compose (docs/docker-compose.override.yml). It serves http://<host>:3030/mcp and
-# GET /healthz. Configuration comes from the environment at run time (README "Configuration");
+# GET /healthz. Configuration comes from the environment at run time (docs/configuration.md);
 # nothing secret is baked in. Because it listens on 0.0.0.0, the bridge refuses to start without
 # MCP_HTTP_TOKENS.
 #

@@ -29,6 +29,8 @@ export function validateOutcome(outcome: DeliveryOutcome): void {
 export class DeliverySimulator {
   private readonly outcomes = new Map<string, DeliveryOutcome>();
   private readonly pending = new Map<string, NodeJS.Timeout>();
+  /** Scheduled messages not yet released: their SendAt (emulator clock, ms). */
+  private readonly scheduled = new Map<string, { record: MessageRecord; sendAt: number }>();
   private readonly callbackChains = new Map<string, Promise<void>>();
   /** WhatsApp messages Twilio fails after the create (whatsapp.ts), by sid: the code. */
   private readonly channelFailures = new Map<string, number>();
@@ -54,16 +56,35 @@ export class DeliverySimulator {
   /** A scheduled message is queued at its SendAt, then proceeds like any other. */
   scheduleSend(record: MessageRecord, sendAt: number, channelFailure: number | null = null): void {
     if (channelFailure !== null) this.channelFailures.set(record.sid, channelFailure);
-    this.schedule(record, sendAt - this.ctx.clock.now(), () => {
-      this.apply(record, { status: 'queued' });
-      this.scheduleStep(record, this.ctx.options.deliveryStepMs);
-    });
+    this.schedule(record, sendAt - this.ctx.clock.now(), () => this.release(record));
+    this.scheduled.set(record.sid, { record, sendAt });
+  }
+
+  /**
+   * Releases every scheduled message whose SendAt the emulator's clock has reached: advanceTime
+   * calls it, so a test need not wait the five minutes Twilio requires ahead (35115). Earliest
+   * first, as the timers would have.
+   */
+  releaseDue(): void {
+    const now = this.ctx.clock.now();
+    const due = [...this.scheduled.values()].filter((entry) => entry.sendAt <= now).sort((a, b) => a.sendAt - b.sendAt);
+    for (const { record } of due) {
+      this.stop(record);
+      if (this.store.get(record.sid) === record) this.release(record);
+    }
+  }
+
+  private release(record: MessageRecord): void {
+    this.scheduled.delete(record.sid);
+    this.apply(record, { status: 'queued' });
+    this.scheduleStep(record, this.ctx.options.deliveryStepMs);
   }
 
   /** Stops the lifecycle (canceled or deleted message). */
   stop(record: MessageRecord): void {
     this.ctx.timers.clear(this.pending.get(record.sid));
     this.pending.delete(record.sid);
+    this.scheduled.delete(record.sid);
   }
 
   /** Posts the status callback for the record's current status, after any earlier ones. */

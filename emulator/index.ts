@@ -171,7 +171,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     simulateInbound: (spec) => inbound.simulate(spec),
     messages: () => messages.all().map((m) => messages.render(m)),
     createSyncService: (friendlyName) => sync.createService(friendlyName ?? null).sid,
-    advanceTime: (ms) => ctx.clock.advance(ms),
+    advanceTime: (ms) => {
+      ctx.clock.advance(ms);
+      delivery.releaseDue();
+    },
     uploadedContent: (sid) => serverless.versionBySid(sid)?.content,
     setLatency: (spec) => latency.set(spec),
   };

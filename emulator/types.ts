@@ -207,7 +207,7 @@ export interface Emulator {
   messages(): MessageResource[];
   /** Returns the new 'IS' SID. */
   createSyncService(friendlyName?: string): string;
-  /** Moves the emulator clock forward (dates, Sync TTL expiry, rate-limit windows). */
+  /** Moves the emulator clock forward (dates, Sync TTL expiry, rate-limit windows) and releases scheduled messages that fall due. */
   advanceTime(ms: number): void;
   /**
    * The bytes of an uploaded Function or Asset Version ('ZN…'), as the upload carried them.

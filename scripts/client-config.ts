@@ -1,7 +1,7 @@
 /**
  * What connects an MCP client to the bridge: the librechat.yaml entry and Claude Desktop's JSON,
  * printed by `npm run setup` (with `${VAR}` placeholders) and `npm run sandbox` (with the
- * emulator's literal values), and shown in the README, which a test keeps equal to this output.
+ * emulator's literal values), and shown in the README (personal) and docs/librechat.md (team), which a test keeps equal to it.
  */
 import { ADMIN_SETTINGS, DEVELOPMENT_SETTINGS, ENTRY_SETTINGS } from '../mcp-bridge/src/config';
 

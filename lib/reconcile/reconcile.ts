@@ -112,7 +112,8 @@ async function reconcileConversation(
       else result.present += 1;
     } else if (isMessageStatus(message.status)) {
       const outcome = await deps.store.applyStatus(
-        { sid: message.sid, from: message.from, to: message.to, status: message.status, errorCode: message.errorCode, at: deps.now().toISOString() },
+        // The service lets the status path find a message filed under it (a scheduled send through a pool of several numbers).
+        { sid: message.sid, from: message.from, to: message.to, status: message.status, errorCode: message.errorCode, at: deps.now().toISOString(), ...(message.messagingServiceSid ? { messagingServiceSid: message.messagingServiceSid } : {}) },
         { park: false },
       );
       if (outcome === 'updated') result.statusesUpdated += 1;

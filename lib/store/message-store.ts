@@ -4,7 +4,7 @@
  * a module of its own: inbound-claim.ts (an incoming message stored once), outbound-record.ts
  * (what the bridge sent), status-update.ts (delivery statuses, forward only), handover.ts (new
  * messages handed to a reader once). The inbox index (inbox.ts) stays inside: callers ask the
- * store. Layout and costs are described in sync-names.ts and the README's "Sync layout" section.
+ * store. Layout and costs are described in sync-names.ts and docs/sync-layout.md's "Sync layout".
  */
 import { randomUUID } from 'node:crypto';
 import { conversationIdFor } from '../conversation-id';

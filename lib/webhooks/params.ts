@@ -11,6 +11,24 @@ import type { StatusUpdate } from '../store/status-update';
 
 const MESSAGE_SID = /^(SM|MM)[0-9a-f]{32}$/;
 
+/**
+ * A webhook's From or To: at most 64 characters. Twilio's addresses are far shorter: E.164 is at
+ * most 16 characters with its "+", `whatsapp:` + E.164 at most 25, a short code 5–6 digits, an
+ * alphanumeric sender id at most 11; channel addresses (`messenger:`, `rcs:` + an agent id) stay
+ * within a few dozen. 64 leaves room for those at over twice the longest WhatsApp address, and
+ * keeps what a forged or odd webhook can put into a stored record, or into any key derived from
+ * an address (Sync map keys 1–256 characters, 54209), small and fixed. Refused as bad input (400):
+ * nothing is claimed or stored.
+ */
+export const MAX_ADDRESS_CHARS = 64;
+
+function address(name: 'From' | 'To') {
+  return z
+    .string()
+    .min(1, `${name} is required`)
+    .max(MAX_ADDRESS_CHARS, `${name} must be at most ${MAX_ADDRESS_CHARS} characters (a Twilio address: E.164, whatsapp:, a short code or a sender id)`);
+}
+
 /** Twilio's own parameter names; values are strings on the wire. */
 /** Twilio may send a parameter empty; empty means absent, not 0. */
 const optionalInt = z.preprocess((value) => (value === '' ? undefined : value), z.coerce.number().int().min(0).optional());
@@ -18,8 +36,8 @@ const optionalInt = z.preprocess((value) => (value === '' ? undefined : value), 
 const IncomingSchema = z.object({
   MessageSid: z.string().regex(MESSAGE_SID, 'MessageSid must be SM or MM followed by 32 hex digits'),
   AccountSid: z.string().min(1),
-  From: z.string().min(1, 'From is required'),
-  To: z.string().min(1, 'To is required'),
+  From: address('From'),
+  To: address('To'),
   Body: z.string().default(''),
   NumMedia: z.coerce.number().int().min(0).max(MAX_MEDIA).default(0),
   NumSegments: optionalInt,
@@ -28,8 +46,8 @@ const IncomingSchema = z.object({
 const StatusSchema = z.object({
   MessageSid: z.string().regex(MESSAGE_SID, 'MessageSid must be SM or MM followed by 32 hex digits'),
   AccountSid: z.string().min(1),
-  From: z.string().min(1, 'From is required'),
-  To: z.string().min(1, 'To is required'),
+  From: address('From'),
+  To: address('To'),
   MessageStatus: z.string().refine(isMessageStatus, 'MessageStatus is not a Twilio message status'),
   ErrorCode: optionalInt,
   // Set when the message went through a Messaging Service (Twilio's status callback carries it then).

@@ -2,9 +2,10 @@
  * The send caps as plain data and rules, so that the in-memory guard and the one kept in Twilio
  * Sync (every bridge of a user, or of the account, sharing one ledger) count the same way.
  *
- * A ledger stays small whatever the caps: the last minute's sends exactly (bounded by the
- * per-minute caps that need them), the last hour in one-minute buckets, the last day in one-hour
- * buckets. A bucketed window counts its whole oldest bucket, so it may refuse up to one bucket
+ * A ledger keeps the last minute's sends exactly (only when a per-minute cap needs them), the
+ * last hour in one-minute buckets, the last day in one-hour buckets. A per-recipient cap alone
+ * bounds the minute's sends only by the send rate; the ledger kept in Sync is bounded by Sync's
+ * own write limit instead (ledger-codec.ts). A bucketed window counts its whole oldest bucket, so it may refuse up to one bucket
  * early but never lets more than its limit through in any true window.
  */
 export interface CapLimits {

@@ -24,6 +24,7 @@ import { z } from 'zod';
 import { isDuplicateKey, isRevisionConflict, type MapItem, type SyncGateway } from '../../lib/store/sync-gateway';
 import { describeFailure, isNotFound } from '../../lib/twilio-errors';
 import { GUARD_LEDGERS_MAP, sentMapName, shortHash } from '../../lib/sync-names';
+import { decodeLedger, encodeLedger, recipientKey, type StoredLedger } from './ledger-codec';
 import { type CapLedger, type CapLimits, capRefusal, EMPTY_LEDGER, forgetSend, keepingFor, mergeLedgers, recordSend } from './send-caps';
 import { capLimits, firstCapRefusal, type GuardLimits, messageKey, type Reservation, type SendGuard } from './send-guard';
 
@@ -36,19 +37,19 @@ const ClaimSchema = z.object({
 });
 type Claim = z.infer<typeof ClaimSchema>;
 
-const LedgerSchema = z.object({
-  minute: z.array(z.object({ at: z.number(), to: z.string() })),
-  hour: z.record(z.string(), z.number()),
-  day: z.record(z.string(), z.number()),
-});
 
 /** A ledger remembers a day (plus its oldest hour bucket); an idle one expires after that. */
 const LEDGER_TTL_SECONDS = 25 * 3600;
 const MAX_CONFLICTS = 20;
 
 function ledgerOf(item: MapItem | null): CapLedger {
-  const parsed = LedgerSchema.safeParse(item?.data);
-  return parsed.success ? parsed.data : EMPTY_LEDGER;
+  return decodeLedger(item?.data) ?? EMPTY_LEDGER;
+}
+
+/** A ledger as it will be stored (ledger-codec.ts: bounded by construction), and as it then reads. */
+function storable(ledger: CapLedger): { data: StoredLedger; ledger: CapLedger } {
+  const data = encodeLedger(ledger);
+  return { data, ledger: decodeLedger(data) ?? EMPTY_LEDGER };
 }
 
 function isActive(limits: CapLimits): boolean {
@@ -122,7 +123,7 @@ export class SyncSendGuard implements SendGuard {
     const key = `m_${shortHash(messageKey(to, body, media))}`;
     const claim: Claim | null = this.options.limits.duplicateWindowMs > 0 ? { state: 'sending', sid: null, status: 'sending', at: now, owner: ticket } : null;
     const capped = isActive(this.limits.own) || isActive(this.limits.account);
-    const recipient = shortHash(to);
+    const recipient = recipientKey(to);
     let claimed = false;
     let counted: Counted | null = null;
     const claiming = claim ? this.claim(sync, map, key, claim).then((found) => ((claimed = found === null), found)) : null;
@@ -208,9 +209,9 @@ export class SyncSendGuard implements SendGuard {
   private async countOnOwnLast(sync: SyncGateway, now: number, to: string): Promise<CapLedger | null> {
     const known = this.own;
     if (!known || capRefusal(known.ledger, this.limits.own, now, to)) return null;
-    const next = recordSend(known.ledger, this.keep, now, to);
+    const next = storable(recordSend(known.ledger, this.keep, now, to));
     try {
-      this.own = { revision: await sync.mapUpdate(GUARD_LEDGERS_MAP, this.options.sender, next, known.revision, { ttlSeconds: LEDGER_TTL_SECONDS }), ledger: next };
+      this.own = { revision: await sync.mapUpdate(GUARD_LEDGERS_MAP, this.options.sender, next.data, known.revision, { ttlSeconds: LEDGER_TTL_SECONDS }), ledger: next.ledger };
       return known.ledger;
     } catch (error) {
       // Stale (412), or expired with its TTL (404): count() then works from the read.
@@ -231,12 +232,12 @@ export class SyncSendGuard implements SendGuard {
       const own = ledgerOf(current);
       const refused = this.refusal(own, ledgers, now, to);
       if (refused) return refused;
-      const next = recordSend(own, this.keep, now, to);
+      const next = storable(recordSend(own, this.keep, now, to));
       try {
         const revision = current
-          ? await sync.mapUpdate(GUARD_LEDGERS_MAP, sender, next, current.revision, { ttlSeconds: LEDGER_TTL_SECONDS })
-          : (await sync.mapCreate(GUARD_LEDGERS_MAP, sender, next, { ttlSeconds: LEDGER_TTL_SECONDS })).revision;
-        this.own = { revision, ledger: next };
+          ? await sync.mapUpdate(GUARD_LEDGERS_MAP, sender, next.data, current.revision, { ttlSeconds: LEDGER_TTL_SECONDS })
+          : (await sync.mapCreate(GUARD_LEDGERS_MAP, sender, next.data, { ttlSeconds: LEDGER_TTL_SECONDS })).revision;
+        this.own = { revision, ledger: next.ledger };
         return null;
       } catch (error) {
         if (!(current ? isRevisionConflict(error) : isDuplicateKey(error))) throw error;
@@ -256,9 +257,9 @@ export class SyncSendGuard implements SendGuard {
         if (!item) return;
         current = { revision: item.revision, ledger: ledgerOf(item) };
       }
-      const restored = forgetSend(current.ledger, counted.at, counted.to);
+      const restored = storable(forgetSend(current.ledger, counted.at, counted.to));
       try {
-        this.own = { revision: await sync.mapUpdate(GUARD_LEDGERS_MAP, sender, restored, current.revision, { ttlSeconds: LEDGER_TTL_SECONDS }), ledger: restored };
+        this.own = { revision: await sync.mapUpdate(GUARD_LEDGERS_MAP, sender, restored.data, current.revision, { ttlSeconds: LEDGER_TTL_SECONDS }), ledger: restored.ledger };
         return;
       } catch (error) {
         if (!isRevisionConflict(error)) throw error;

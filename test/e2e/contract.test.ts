@@ -1,9 +1,10 @@
 /**
  * Every request the product makes, checked against Twilio's own OpenAPI descriptions
- * (contract/twilio-oai). A scripted day of traffic runs through Prism proxies between the product
- * and the emulator: setup, inbound texts, sends to good and failing numbers, status callbacks,
- * every tool, scheduling and media; then the test's own client sweeps the emulator's routes the
- * day does not reach. The test fails on any request of the product's that violates the
+ * (contract/twilio-oai: api_v2010, sync_v1, messaging_v1). A scripted day of traffic runs through
+ * Prism proxies between the product and the emulator: setup, inbound texts, sends to good and
+ * failing numbers, status callbacks, every tool, scheduling (from a Messaging Service only, which
+ * reads the service's sender pool) and media; then the test's own client sweeps the emulator's
+ * routes the day does not reach. The test fails on any request of the product's that violates the
  * description or calls a route it does not have, and on any emulator answer outside the
  * description other than the error answers it does not list (those are checked against Twilio's
  * error shape). Every violation is reported by kind: console, and contract-summary.json / .txt in
@@ -27,7 +28,7 @@ import { startContractRouter, type ContractRouter } from '../support/contract-ro
 import { loadDescription } from '../support/contract-description';
 import { formatSummary, summarize, type ContractSummary } from '../support/contract-report';
 import { startFunctions, type FunctionsProcess } from '../../scripts/system/functions-process';
-import { API_SPEC, CONTENT_SPEC, SYNC_SPEC, writeContractSpecs, type ContractSpecs } from '../support/oai-relax';
+import { API_SPEC, CONTENT_SPEC, MESSAGING_SPEC, SYNC_SPEC, writeContractSpecs, type ContractSpecs } from '../support/oai-relax';
 import { ROOT } from '../support/paths';
 import { startPrism, type PrismProcess } from '../support/prism';
 import { eventually, MAGIC_FROM_NUMBER } from '../support/system';
@@ -68,8 +69,13 @@ beforeAll(async () => {
     deliveryStepMs: 40,
     seed: 13,
   });
-  prisms = await Promise.all([startPrism(specs.api, `${emulator.url}/api`), startPrism(specs.sync, `${emulator.url}/sync`), startPrism(specs.content, `${emulator.url}/content`)]);
-  router = await startContractRouter({ api: prisms[0]!.url, sync: prisms[1]!.url, content: prisms[2]!.url, emulator: emulator.url });
+  prisms = await Promise.all([
+    startPrism(specs.api, `${emulator.url}/api`),
+    startPrism(specs.sync, `${emulator.url}/sync`),
+    startPrism(specs.messaging, `${emulator.url}/messaging`),
+    startPrism(specs.content, `${emulator.url}/content`),
+  ]);
+  router = await startContractRouter({ api: prisms[0]!.url, sync: prisms[1]!.url, messaging: prisms[2]!.url, content: prisms[3]!.url, emulator: emulator.url });
 });
 
 afterAll(async () => {
@@ -124,6 +130,7 @@ describe('the descriptions', () => {
     const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
     expect(sha256(API_SPEC)).toBe('99cae87a6bb1725f71363364cbd30282a13140374b2d5f9bdd5bdfa5d4c8a6d7');
     expect(sha256(SYNC_SPEC)).toBe('0360fe39df8da59ebecefefbeb312aaae2d6e23faf783020486e3a743f499e92');
+    expect(sha256(MESSAGING_SPEC)).toBe('ef8fb6b6bfee2334d3cad7ca58568a8984165a4337e7dbb1753d1c257a9e8a52');
     expect(sha256(CONTENT_SPEC)).toBe('292f522ed7a3c7571d7479e23b9bc485fb9e463832fad52e9317eb012de177dd');
   });
 
@@ -145,7 +152,8 @@ describe('a scripted day through Prism', () => {
     const second = await runSetup({ FUNCTIONS_BASE_URL: functions.url, TWILIO_SYNC_SERVICE_SID: syncServiceSid });
     expect(second).toContain(`incoming SMS webhook: updated to POST ${functions.url}/sms/incoming`);
     bridge = await startBridge(bridgeEnv());
-    scheduler = await startBridge(bridgeEnv({ TWILIO_MESSAGING_SERVICE_SID: MESSAGING_SERVICE }));
+    // Messaging Service only: a scheduled send reads the service's sender pool (Messaging API).
+    scheduler = await startBridge(bridgeEnv({ TWILIO_PHONE_NUMBER: '', TWILIO_MESSAGING_SERVICE_SID: MESSAGING_SERVICE }));
   }, 120_000);
 
   test('an empty inbox, then a text from a handset reaches the assistant once', async () => {
@@ -204,6 +212,8 @@ describe('a scripted day through Prism', () => {
     expect(sent.structuredContent).toMatchObject({ outcome: 'sent', status: 'delivered' });
   });
 
+  // The scheduler has only the Messaging Service: it reads the service's sender pool, a pool of
+  // one, so the message is filed under that number's conversation with Dave.
   test('a scheduled message is listed as scheduled and canceled', async () => {
     const sendAt = new Date(Date.now() + 60 * 60_000).toISOString();
     const scheduled = await scheduler!.call('send_sms', { to: DAVE, body: 'Reminder: dentist at 3pm', sendAt });
@@ -325,6 +335,8 @@ describe("the emulator's routes the day does not reach (the test's own client, f
     await expect(twilio.sync.v1.services(syncServiceSid).fetch()).rejects.toMatchObject({ status: 429, code: 20429 });
     emulator.injectFault({ kind: 503, product: 'api', route: '/2010-04-01/Accounts/{AccountSid}/Messages.json', times: 1 });
     await expect(twilio.messages.list({ limit: 1 })).rejects.toMatchObject({ status: 503 });
+    // A Messaging Service the account does not have (the day reads an existing one's pool).
+    await expect(twilio.messaging.v1.services(`MG${'0'.repeat(32)}`).phoneNumbers.list()).rejects.toMatchObject({ status: 404, code: 20404 });
   });
 });
 
@@ -333,7 +345,7 @@ describe('the contract', () => {
   let sweep: ContractSummary;
 
   beforeAll(() => {
-    const descriptions = { api: loadDescription(specs.api), sync: loadDescription(specs.sync), content: loadDescription(specs.content) };
+    const descriptions = { api: loadDescription(specs.api), sync: loadDescription(specs.sync), messaging: loadDescription(specs.messaging), content: loadDescription(specs.content) };
     const exchanges = router.exchanges();
     product = summarize(exchanges.filter((e) => e.source === 'product'), descriptions);
     sweep = summarize(exchanges.filter((e) => e.source === 'sweep'), descriptions);
@@ -362,7 +374,10 @@ describe('the contract', () => {
   test('the day went through Prism', async () => {
     expect(product.byLane.api).toBeGreaterThan(20);
     expect(product.byLane.sync).toBeGreaterThan(20);
-    expect(product.byLane.content).toBe(1); // the approved templates, read once for the window refusal
+    // The Messaging Service-only scheduler's read of its sender pool.
+    expect(product.operations['GET /messaging/v1/Services/{ServiceSid}/PhoneNumbers']).toBeGreaterThanOrEqual(1);
+    // The approved templates, read once, for the WhatsApp window refusal.
+    expect(product.operations['GET /content/v1/ContentAndApprovals']).toBe(1);
     // Every violation Prism logged reached the router in its header (none lost or cut off).
     const headers = router.exchanges().reduce((n, e) => n + e.violations.length, 0);
     await eventually(async () => prisms.reduce((n, prism) => n + prism.violationLines().length, 0) === headers, 5000);

@@ -200,7 +200,7 @@ describe('twilio serverless:deploy (twilio-cli and the serverless plugin) agains
     expect(cli.proxy.refused).toEqual([]);
   }, 90_000);
 
-  test('cannot turn a setting off: an emptied AUTO_REPLY_TEXT stays deployed until unset by hand, as the README says', async () => {
+  test('cannot turn a setting off: an emptied AUTO_REPLY_TEXT stays deployed until unset by hand, as docs/deploy.md says', async () => {
     const before = await readDeployed(tokenClient(cli.emulator));
     // .env's AUTH_TOKEN is not what the CLI deploys with: a wrong one changes nothing.
     writeEnv(cli, [`ACCOUNT_SID=${cli.emulator.accountSid}`, 'AUTH_TOKEN=not-the-token', `SYNC_SERVICE_SID=${cli.syncServiceSid}`, 'AUTO_REPLY_TEXT=', 'SYNC_TTL_SECONDS=86400', 'LOG_PII=false']);
@@ -216,13 +216,13 @@ describe('twilio serverless:deploy (twilio-cli and the serverless plugin) agains
       SYNC_TTL_SECONDS: '86400',
       LOG_PII: 'false',
     });
-    // The README's first remedy, with the same CLI.
+    // docs/deploy.md's first remedy, with the same CLI.
     await twilio(['serverless:env:unset', '--key', 'AUTO_REPLY_TEXT', '--environment', 'dev'], cli);
     expect((await readDeployed(tokenClient(cli.emulator))).variables).not.toHaveProperty('AUTO_REPLY_TEXT');
     expect(cli.proxy.refused).toEqual([]);
   }, 90_000);
 
-  test('the README\'s other remedy: npm run deploy after it updates the same Service and turns off what .env no longer sets', async () => {
+  test('docs/deploy.md\'s other remedy: npm run deploy after it updates the same Service and turns off what .env no longer sets', async () => {
     const before = await readDeployed(tokenClient(cli.emulator));
     writeEnv(cli, [...credentials(cli), `SYNC_SERVICE_SID=${cli.syncServiceSid}`, 'SYNC_TTL_SECONDS=86400', 'LOG_PII=false']);
     const output = await npmRunDeploy(cli);

@@ -1,8 +1,9 @@
 /**
  * The librechat.yaml we document and print is one LibreChat accepts: every ```yaml block under
- * the README's "## LibreChat" and the snippet `npm run setup` prints are validated by LibreChat's
- * own schema (librechat-data-provider's `configSchema.strict()`, as its loader runs it), and the
- * `${VAR}` filling is LibreChat's own. No processes: the README is read at run time.
+ * the README's "## LibreChat", under docs/librechat.md's team section and docs/http-and-docker.md's
+ * Docker section, and the snippet `npm run setup` prints are validated by LibreChat's own schema
+ * (librechat-data-provider's `configSchema.strict()`, as its loader runs it), and the `${VAR}`
+ * filling is LibreChat's own. No processes: the markdown is read at run time.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,8 +23,14 @@ import {
 
 const SID = `AC${'0123456789abcdef'.repeat(2)}`;
 
-function readmeLibrechatYamlBlocks(): string[] {
-  return yamlBlocksUnder(readFileSync(join(ROOT, 'README.md'), 'utf8'), 'LibreChat');
+/** The ```yaml blocks under `## <heading>` of a markdown file of this repository. */
+function yamlBlocksOf(file: string, heading: string): string[] {
+  return yamlBlocksUnder(readFileSync(join(ROOT, file), 'utf8'), heading);
+}
+
+/** The personal entry lives in the README, the team entry in docs/librechat.md. */
+function documentedLibrechatYamlBlocks(): string[] {
+  return [...yamlBlocksOf('README.md', 'LibreChat'), ...yamlBlocksOf('docs/librechat.md', 'A team: one inbox per LibreChat user')];
 }
 
 function stdioEntry(text: string, name: string, dotenv: Record<string, string> = {}): ParsedStdioOptions {
@@ -32,10 +39,11 @@ function stdioEntry(text: string, name: string, dotenv: Record<string, string> =
   return entry;
 }
 
-const readmeBlocks = readmeLibrechatYamlBlocks();
+const readmeBlocks = yamlBlocksOf('README.md', 'LibreChat');
+const documentedBlocks = documentedLibrechatYamlBlocks();
 
-describe("README's HTTP section", () => {
-  const blocks = yamlBlocksUnder(readFileSync(join(ROOT, 'README.md'), 'utf8'), 'Over HTTP: one service for a team');
+describe("docs/http-and-docker.md's Docker section", () => {
+  const blocks = yamlBlocksOf('docs/http-and-docker.md', 'Beside LibreChat in Docker');
 
   test('shows both streamable-http entries, and LibreChat accepts each', () => {
     expect(blocks).toHaveLength(2);
@@ -47,11 +55,18 @@ describe("README's HTTP section", () => {
   });
 });
 
-describe("README's LibreChat section", () => {
-  // One source for the entries: what `npm run setup` and the sandbox print is what the README shows.
-  test.each(['personal', 'team'] as const)('shows the %s entry exactly as client-config.ts writes it', (shape) => {
+describe("the LibreChat entries of the README and docs/librechat.md", () => {
+  // One source for the entries: what `npm run setup` and the sandbox print is what the docs show.
+  test.each([
+    ['personal', 'README.md', 'LibreChat'],
+    ['team', 'docs/librechat.md', 'A team: one inbox per LibreChat user'],
+  ] as const)('shows the %s entry exactly as client-config.ts writes it, in %s', (shape, file, heading) => {
     const generated = librechatYaml('/absolute/path/to/twilio-sms-mcp/mcp-bridge/dist/index.js', {}, shape).join('\n');
-    expect(readmeBlocks).toContain(generated);
+    expect(yamlBlocksOf(file, heading)).toContain(generated);
+  });
+
+  test('the README shows the LibreChat entry once', () => {
+    expect(readmeBlocks.filter((block) => block.includes(`${CLIENT_ENTRY_NAME}:`))).toHaveLength(1);
   });
 
   test('the team entry fills SMS_USER per user: LibreChat then starts one process per user', () => {
@@ -67,7 +82,7 @@ describe("README's LibreChat section", () => {
     expect(readmeBlocks.some((block) => /^mcpServers:/m.test(block))).toBe(true);
   });
 
-  test.each(readmeBlocks.map((block, index) => [index + 1, block] as const))('yaml block %i is a config LibreChat accepts', (_index, block) => {
+  test.each(documentedBlocks.map((block, index) => [index + 1, block] as const))('yaml block %i is a config LibreChat accepts', (_index, block) => {
     const result = validateLibrechatConfig(block);
     expect(result.success).toBe(true);
   });

@@ -9,6 +9,7 @@ import type { GuardLimits, Reservation } from '../../mcp-bridge/src/send-guard';
 import { SyncSendGuard } from '../../mcp-bridge/src/sync-send-guard';
 import { roundTripsOf, startEmulator, type Emulator } from '../../emulator';
 import { GUARD_LEDGERS_MAP } from '../../lib/sync-names';
+import { decodeLedger } from '../../mcp-bridge/src/ledger-codec';
 
 const TO = '+14155550100';
 // The guards' clock moves with the emulator's (advanceTime), which decides Sync TTL expiry.
@@ -96,7 +97,7 @@ describe('the count beside the claim and the read', () => {
   function traced(limits: GuardLimits = capped) {
     const { gateway } = bridges(limits);
     const make = (sender = 'u_a') => new SyncSendGuard({ sync: async () => gateway, sender, limits, warn: () => undefined, now: clock });
-    const sends = async (sender = 'u_a') => ((await gateway.mapGet<{ minute: unknown[] }>(GUARD_LEDGERS_MAP, sender))?.data.minute ?? []).length;
+    const sends = async (sender = 'u_a') => (decodeLedger((await gateway.mapGet(GUARD_LEDGERS_MAP, sender))?.data)?.minute ?? []).length;
     return { make, sends };
   }
 
@@ -215,4 +216,31 @@ describe('SyncConfirmations', () => {
     expect(await confirmations().redeem('../../x', TO, 'Hello', [], undefined)).toBe(false);
     expect(emulator.count({ product: 'sync' })).toBe(before);
   });
+});
+
+describe('the ledger item stays under Sync\'s 16 KiB whatever the send rate (issue 22)', () => {
+  /** The sender's ledger item as stored, in bytes of JSON (what Sync measures for 54006). */
+  async function ledgerBytes(gateway: SyncGateway, sender = 'shared'): Promise<number> {
+    const item = await gateway.mapGet(GUARD_LEDGERS_MAP, sender);
+    return Buffer.byteLength(JSON.stringify(item?.data ?? {}));
+  }
+
+  test('a per-recipient cap and no per-minute cap: 1,200 sends a minute to different people all go (Sync\'s own write limit), and the cap still holds', async () => {
+    const limits: GuardLimits = { duplicateWindowMs: 0, perMinute: 0, perRecipientPerMinute: 2, perHour: 5000, perDay: 5000 };
+    const { gateway, guard } = bridges(limits);
+    const bridge = guard();
+    // 20 a second, Sync's write limit on the ledgers Map: the most any minute can count.
+    for (let i = 0; i < 1200; i++) {
+      const reservation = await bridge.reserve(`+1415${String(5_000_000 + i)}`, 'Hello');
+      if (reservation.kind !== 'go') throw new Error(`send ${i}: ${JSON.stringify(reservation)}`);
+      advance(50);
+    }
+    expect(await ledgerBytes(gateway)).toBeLessThan(16 * 1024);
+    // The per-recipient cap still counts exactly: two to one person go, the third is refused.
+    const again = '+14155009999';
+    expect((await bridge.reserve(again, 'a')).kind).toBe('go');
+    expect((await guard().reserve(again, 'b')).kind).toBe('go');
+    expect(await guard().reserve(again, 'c')).toMatchObject({ kind: 'rate-limited', scope: 'recipient', limit: 2 });
+    expect(await ledgerBytes(gateway)).toBeLessThan(16 * 1024);
+  }, 120_000);
 });

@@ -120,6 +120,30 @@ describe('outbound lifecycle and status callbacks', () => {
     expect(hooks.every((h) => h.params.From === '+15005550300')).toBe(true);
   });
 
+  it('advanceTime releases a scheduled message once its SendAt falls due, not before, and never a canceled one', async () => {
+    const client = tokenClient(emulator);
+    const schedule = (to: string, minutes: number) => client.messages.create({ to, messagingServiceSid: SERVICE_SID, body: 'later', scheduleType: 'fixed', sendAt: new Date(Date.now() + minutes * 60_000) });
+    const soon = await schedule('+15551110008', 6);
+    const later = await schedule('+15551110009', 20);
+    const canceled = await schedule('+15551110010', 6);
+    await client.messages(canceled.sid).update({ status: 'canceled' });
+    expect(soon.status).toBe('scheduled');
+
+    emulator.advanceTime(5 * 60_000);
+    await sleep(60);
+    expect((await client.messages(soon.sid).fetch()).status).toBe('scheduled');
+
+    emulator.advanceTime(2 * 60_000);
+    await receiver.waitFor(() => callbacksFor(soon.sid).some((h) => h.params.MessageStatus === 'delivered'));
+    const hooks = callbacksFor(soon.sid);
+    expect(hooks.map((h) => h.params.MessageStatus)).toEqual(['queued', 'sending', 'sent', 'delivered']);
+    expect(hooks.every((h) => h.path === '/service-status' && h.params.MessagingServiceSid === SERVICE_SID && h.params.From === '+15005550300')).toBe(true);
+    expect((await client.messages(later.sid).fetch()).status).toBe('scheduled');
+    expect((await client.messages(canceled.sid).fetch()).status).toBe('canceled');
+    expect(callbacksFor(later.sid)).toEqual([]);
+    expect(callbacksFor(canceled.sid).map((h) => h.params.MessageStatus)).toEqual(['canceled']);
+  });
+
   it('posts no callback when none is configured', async () => {
     const client = tokenClient(emulator);
     const before = receiver.received.length;

@@ -5,7 +5,7 @@
  */
 import { type Description, isObject } from './contract-description';
 import { errorShapeProblem, unseenByPrism } from './contract-unseen';
-import type { Exchange, PrismViolation } from './contract-router';
+import { type DescribedLane, type Exchange, isDescribed, type PrismViolation } from './contract-router';
 
 /** Prism's input warning when no path + method of the description matches the request. */
 export const ROUTE_NOT_FOUND = 'Selected route not found';
@@ -16,14 +16,19 @@ export interface Kind {
   /** e.g. "body.messages[].uri: must match format \"uri\"". */
   kind: string;
   count: number;
-  /** "METHOD /template" of the description, with how often each produced this kind. */
+  /** "METHOD /lane/template" (see ContractSummary.operations), with how often each produced this kind. */
   operations: Record<string, number>;
 }
 
 export interface ContractSummary {
   exchanges: number;
   byLane: Record<string, number>;
-  /** "METHOD /template" → requests, for the operations that went through Prism. */
+  /**
+   * "METHOD /lane/template" → requests, for the operations that went through Prism: the
+   * description's template below the router's product label, as the product calls it
+   * ("GET /sync/v1/Services/{Sid}", "GET /messaging/v1/Services/{ServiceSid}/PhoneNumbers"),
+   * since Sync's and Messaging's v1 templates alone can be the same.
+   */
   operations: Record<string, number>;
   /** Requests through Prism that match no route of the description. */
   unmatchedRoutes: string[];
@@ -76,7 +81,7 @@ function unseenIn(description: Description, template: string, exchange: Exchange
   return found;
 }
 
-export function summarize(exchanges: readonly Exchange[], descriptions: { api: Description; sync: Description; content: Description }): ContractSummary {
+export function summarize(exchanges: readonly Exchange[], descriptions: Record<DescribedLane, Description>): ContractSummary {
   const byLane: Record<string, number> = {};
   const operations: Record<string, number> = {};
   const unmatched: string[] = [];
@@ -93,11 +98,12 @@ export function summarize(exchanges: readonly Exchange[], descriptions: { api: D
       if (problem) malformedErrors.push(`${exchange.method} ${exchange.url}: ${problem}`);
     }
     byLane[exchange.lane] = (byLane[exchange.lane] ?? 0) + 1;
-    if (exchange.lane !== 'api' && exchange.lane !== 'sync' && exchange.lane !== 'content') continue;
-    const path = exchange.url.split('?')[0]!.slice(exchange.lane.length + 1);
-    const template = descriptions[exchange.lane].match(path);
-    const operation = `${exchange.method} ${template ?? path}`;
-    if (template) for (const kind of unseenIn(descriptions[exchange.lane], template, exchange)) unseen.push({ kind, operation });
+    const lane = exchange.lane;
+    if (!isDescribed(lane)) continue;
+    const path = exchange.url.split('?')[0]!.slice(lane.length + 1);
+    const template = descriptions[lane].match(path);
+    const operation = `${exchange.method} /${lane}${template ?? path}`;
+    if (template) for (const kind of unseenIn(descriptions[lane], template, exchange)) unseen.push({ kind, operation });
     operations[operation] = (operations[operation] ?? 0) + 1;
     for (const violation of exchange.violations) {
       const side = violation.location[0];

@@ -3,9 +3,10 @@
  * Twilio request through the Prism proxy holding the description of its product, and records
  * every exchange with the violations Prism found in it.
  *
- *   /api/…   → Prism (twilio_api_v2010.json) → {emulator}/api/…
- *   /sync/…  → Prism (twilio_sync_v1.json)    → {emulator}/sync/…
- *   /content/… → Prism (twilio_content_v1.json) → {emulator}/content/…
+ *   /api/…       → Prism (twilio_api_v2010.json)   → {emulator}/api/…
+ *   /sync/…      → Prism (twilio_sync_v1.json)      → {emulator}/sync/…
+ *   /messaging/… → Prism (twilio_messaging_v1.json) → {emulator}/messaging/…
+ *   /content/…   → Prism (twilio_content_v1.json)   → {emulator}/content/…
  *   media content (GET …/Media/ME… without .json) → {emulator} directly, see MEDIA_CONTENT
  *   anything else → {emulator} directly, recorded as a product outside the descriptions
  *
@@ -13,13 +14,19 @@
  * are tagged `sweep` (the emulator's routes the product's day does not reach).
  *
  * The descriptions' paths start at the API version (/2010-04-01/…, /v1/…), as on
- * https://api.twilio.com and https://sync.twilio.com, so the router strips the product label
- * and each Prism adds it back through its upstream URL ({emulator}/api, {emulator}/sync).
+ * https://api.twilio.com, https://sync.twilio.com and https://messaging.twilio.com, so the router
+ * strips the product label and each Prism adds it back through its upstream URL ({emulator}/api,
+ * {emulator}/sync, {emulator}/messaging).
  */
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type Lane = 'api' | 'sync' | 'content' | 'media-content' | 'outside';
+/** The products with a description, each behind its own Prism. */
+export const DESCRIBED_LANES = ['api', 'sync', 'messaging', 'content'] as const;
+export type DescribedLane = (typeof DESCRIBED_LANES)[number];
+export type Lane = DescribedLane | 'media-content' | 'outside';
+
+export const isDescribed = (lane: Lane): lane is DescribedLane => (DESCRIBED_LANES as readonly Lane[]).includes(lane);
 
 /** One entry of Prism's `sl-violations` header. */
 export interface PrismViolation {
@@ -63,10 +70,7 @@ const SWEEP = '/sweep/';
 
 function laneOf(method: string, path: string): Lane {
   if (method === 'GET' && MEDIA_CONTENT.test(path)) return 'media-content';
-  if (path.startsWith('/api/')) return 'api';
-  if (path.startsWith('/sync/')) return 'sync';
-  if (path.startsWith('/content/')) return 'content';
-  return 'outside';
+  return DESCRIBED_LANES.find((lane) => path.startsWith(`/${lane}/`)) ?? 'outside';
 }
 
 function parseViolations(header: string | string[] | undefined): { violations: PrismViolation[]; truncated: boolean } {
@@ -101,7 +105,8 @@ function keepBody(answer: IncomingMessage, exchange: Exchange): void {
   });
 }
 
-export async function startContractRouter(targets: { api: string; sync: string; content: string; emulator: string }): Promise<ContractRouter> {
+/** `targets`: the Prism in front of each described product, and the emulator for the rest. */
+export async function startContractRouter(targets: Record<DescribedLane, string> & { emulator: string }): Promise<ContractRouter> {
   const exchanges: Exchange[] = [];
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
@@ -109,17 +114,16 @@ export async function startContractRouter(targets: { api: string; sync: string; 
     const source: Source = req.url?.startsWith(SWEEP) ? 'sweep' : 'product';
     const url = source === 'sweep' ? req.url!.slice(SWEEP.length - 1) : (req.url ?? '/');
     const lane = laneOf(method, url.split('?')[0]!);
-    const target =
-      lane === 'api' ? new URL(url.slice('/api'.length), targets.api) : lane === 'sync' ? new URL(url.slice('/sync'.length), targets.sync) : lane === 'content' ? new URL(url.slice('/content'.length), targets.content) : new URL(url, targets.emulator);
+    const target = isDescribed(lane) ? new URL(url.slice(lane.length + 1), targets[lane]) : new URL(url, targets.emulator);
     const headers: IncomingHttpHeaders = { ...req.headers, host: target.host };
     const upstream = httpRequest(target, { method, headers }, (answer: IncomingMessage) => {
       const status = answer.statusCode ?? 0;
-      const { violations, truncated } = lane === 'api' || lane === 'sync' || lane === 'content' ? parseViolations(answer.headers['sl-violations']) : { violations: [], truncated: false };
+      const { violations, truncated } = isDescribed(lane) ? parseViolations(answer.headers['sl-violations']) : { violations: [], truncated: false };
       const exchange: Exchange = { source, method, url, lane, status, violations, truncated };
       exchanges.push(exchange);
       const { 'sl-violations': _violations, ...rest } = answer.headers;
       res.writeHead(status || 502, rest);
-      if (lane === 'api' || lane === 'sync' || lane === 'content') keepBody(answer, exchange);
+      if (isDescribed(lane)) keepBody(answer, exchange);
       answer.pipe(res);
     });
     upstream.on('error', (error) => {

@@ -142,7 +142,7 @@ export function withLibrechatEnv<T>(dotenv: Record<string, string>, fn: () => T)
 /**
  * The ```yaml blocks of a markdown text between the `## <heading>` line and the next `## `
  * heading, de-indented (README blocks sit inside numbered list items). For the README's
- * "## LibreChat" section, read at run time.
+ * "## LibreChat" section and the docs/ pages, read at run time.
  */
 export function yamlBlocksUnder(markdown: string, heading: string): string[] {
   const lines = markdown.split('\n');

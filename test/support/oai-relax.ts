@@ -12,6 +12,7 @@ import { ROOT } from './paths';
 export const OAI_DIR = join(ROOT, 'contract', 'twilio-oai');
 export const API_SPEC = join(OAI_DIR, 'twilio_api_v2010.json');
 export const SYNC_SPEC = join(OAI_DIR, 'twilio_sync_v1.json');
+export const MESSAGING_SPEC = join(OAI_DIR, 'twilio_messaging_v1.json');
 export const CONTENT_SPEC = join(OAI_DIR, 'twilio_content_v1.json');
 
 
@@ -143,9 +144,11 @@ function emptyWhereExamplesAreEmpty(spec: Json, relaxed: Relaxed[]): void {
   }
 }
 
+/** The (relaxed) copy of each product's description, by the contract router's lane. */
 export interface ContractSpecs {
   api: string;
   sync: string;
+  messaging: string;
   content: string;
   relaxed: Relaxed[];
 }
@@ -168,5 +171,11 @@ export function writeContractSpecs(dir: string, options: { relax?: boolean } = {
     writeFileSync(target, JSON.stringify(spec));
     return target;
   };
-  return { api: write(API_SPEC, 'twilio_api_v2010.json'), sync: write(SYNC_SPEC, 'twilio_sync_v1.json'), content: write(CONTENT_SPEC, 'twilio_content_v1.json'), relaxed };
+  return {
+    api: write(API_SPEC, 'twilio_api_v2010.json'),
+    sync: write(SYNC_SPEC, 'twilio_sync_v1.json'),
+    messaging: write(MESSAGING_SPEC, 'twilio_messaging_v1.json'),
+    content: write(CONTENT_SPEC, 'twilio_content_v1.json'),
+    relaxed,
+  };
 }

@@ -82,6 +82,7 @@ describe('handleIncoming', () => {
     ['no From', { From: '' }, /From: From is required/],
     ['more NumMedia than MediaUrl parameters', { NumMedia: '2', MediaUrl0: 'https://api.twilio.com/m/0' }, /NumMedia names more MediaUrl parameters than were sent/],
     ['a record too large for Sync', { Body: 'x'.repeat(17_000) }, /too large to store/],
+    ['a From longer than any Twilio address', { From: `+1${'5'.repeat(200)}` }, /From: From must be at most 64 characters/],
   ])('%s: 400, nothing stored, no Sync call', async (_label, overrides, error) => {
     const { deps } = setup();
     const reply = await handleIncoming(deps, signed(INCOMING_URL, incomingParams(overrides)));
@@ -166,6 +167,7 @@ describe('handleStatus', () => {
   test.each<[string, Record<string, string>]>([
     ['an unknown MessageStatus', { MessageStatus: 'exploded' }],
     ['a non-numeric ErrorCode', { ErrorCode: 'abc' }],
+    ['a To longer than any Twilio address', { To: `+1${'5'.repeat(200)}` }],
   ])('%s: 400', async (_label, overrides) => {
     const { deps } = setup();
     const reply = await handleStatus(deps, signed(STATUS_URL, statusParams(nextSid(), 'delivered', overrides)));

@@ -160,3 +160,18 @@ describe('parseStatus', () => {
     expect(errorOf(parseStatus(rest, AT))).toMatch(/^MessageStatus: /);
   });
 });
+
+describe('From and To are bounded (issue 22: no oversized item or map key from a forged webhook)', () => {
+  const long = `+1${'4'.repeat(63)}`; // 65 characters
+  const longest = [`whatsapp:+${'1'.repeat(15)}`, `+${'4'.repeat(63)}`, 'MyBrand1234', '40404'];
+
+  test.each(longest)('accepts the address %j', (address) => {
+    expect(valueOf(parseIncoming(withChange({ From: address }), AT)).from).toBe(address);
+    expect(valueOf(parseStatus({ ...incoming, To: address, MessageStatus: 'sent' }, AT)).to).toBe(address);
+  });
+
+  test.each(['From', 'To'])('refuses a %s of more than 64 characters, incoming and status alike', (name) => {
+    expect(errorOf(parseIncoming(withChange({ [name]: long }), AT))).toBe(`${name}: ${name} must be at most 64 characters (a Twilio address: E.164, whatsapp:, a short code or a sender id)`);
+    expect(errorOf(parseStatus({ ...incoming, MessageStatus: 'sent', [name]: long }, AT))).toMatch(new RegExp(`^${name}: ${name} must be at most 64 characters`));
+  });
+});
