@@ -21,7 +21,7 @@ export function registerWaitForReply(server: McpServer, deps: BridgeDeps): void 
   server.registerTool(
     'wait_for_reply',
     {
-      description: `Waits (max ${longest} s/call) for a reply, returned like receive_sms. None? Call again or tell the user; never resend.`,
+      description: `Waits (max ${longest} s/call) for a reply, like receive_sms. None? Call again or tell the user; never resend.`,
       inputSchema: { conversationId: z.string(), timeoutSeconds: z.number().int().min(1).max(MAX_WAIT_SECONDS).optional() },
       outputSchema: { ...receivedOutput, timedOut: z.boolean(), waitedSeconds: z.number() },
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
