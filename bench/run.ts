@@ -11,6 +11,7 @@
  */
 import { join } from 'node:path';
 import { runApiCalls } from './api-calls';
+import { runCapacity, TITLE as CAPACITY_TITLE } from './capacity';
 import { runColdStart } from './cold-start';
 import { type BenchOptions, errorText, ROOT } from './common';
 import { runFootprint } from './footprint';
@@ -34,6 +35,7 @@ const RUNNERS: Record<SectionName, { title: string; run: SectionRunner }> = {
   'http-throughput': { title: '7. HTTP throughput', run: runHttpThroughput },
   'real-latency': { title: REAL_LATENCY_TITLE, run: runRealLatency },
   'reconcile-cost': { title: RECONCILE_COST_TITLE, run: runReconcileCost },
+  capacity: { title: CAPACITY_TITLE, run: runCapacity },
 };
 
 export interface RunArgs {

@@ -8,6 +8,7 @@ import { deliveryErrorMessage, type MessageRecord, type MessageLog } from './mes
 import type { MessagingServiceRegistry } from './messaging-services';
 import type { EmulatorContext } from './state';
 import type { DeliveryOutcome, MessageStatus } from './types';
+import { isWhatsApp, WHATSAPP_PREFIX } from './whatsapp';
 
 interface Step {
   status: MessageStatus;
@@ -31,6 +32,8 @@ export class DeliverySimulator {
   /** Scheduled messages not yet released: their SendAt (emulator clock, ms). */
   private readonly scheduled = new Map<string, { record: MessageRecord; sendAt: number }>();
   private readonly callbackChains = new Map<string, Promise<void>>();
+  /** WhatsApp messages Twilio fails after the create (whatsapp.ts), by sid: the code. */
+  private readonly channelFailures = new Map<string, number>();
 
   constructor(
     private readonly ctx: EmulatorContext,
@@ -45,12 +48,14 @@ export class DeliverySimulator {
   }
 
   /** Starts a new outbound message's lifecycle; its initial status gets no callback. */
-  start(record: MessageRecord): void {
+  start(record: MessageRecord, channelFailure: number | null = null): void {
+    if (channelFailure !== null) this.channelFailures.set(record.sid, channelFailure);
     this.scheduleStep(record, this.ctx.options.deliveryStepMs);
   }
 
   /** A scheduled message is queued at its SendAt, then proceeds like any other. */
-  scheduleSend(record: MessageRecord, sendAt: number): void {
+  scheduleSend(record: MessageRecord, sendAt: number, channelFailure: number | null = null): void {
+    if (channelFailure !== null) this.channelFailures.set(record.sid, channelFailure);
     this.schedule(record, sendAt - this.ctx.clock.now(), () => this.release(record));
     this.scheduled.set(record.sid, { record, sendAt });
   }
@@ -150,12 +155,18 @@ export class DeliverySimulator {
         return { status: 'queued' };
       case 'queued':
         return { status: 'sending' };
-      case 'sending':
+      case 'sending': {
+        const channelFailure = this.channelFailures.get(record.sid);
+        if (channelFailure !== undefined) return { status: 'failed', errorCode: channelFailure };
         return outcome.status === 'failed' ? { status: 'failed', errorCode: outcome.errorCode } : { status: 'sent' };
+      }
       case 'sent':
         if (outcome.status === 'delivered') return { status: 'delivered' };
         if (outcome.status === 'sent') return null;
         return { status: outcome.status, errorCode: outcome.errorCode };
+      case 'delivered':
+        // WhatsApp reports when the user read it.
+        return isWhatsApp(record.to) ? { status: 'read' } : null;
       default:
         return null;
     }
@@ -166,7 +177,7 @@ export class DeliverySimulator {
     if (step.status === 'queued' && record.from === null && record.messagingServiceSid) {
       // A Messaging Service picks its sender when the message leaves 'accepted'.
       const sender = this.services.get(record.messagingServiceSid)?.phoneNumbers[0];
-      if (sender) record.from = sender;
+      if (sender) record.from = isWhatsApp(record.to) ? `${WHATSAPP_PREFIX}${sender}` : sender;
       else step = { status: 'failed', errorCode: 21704 };
     }
     record.status = step.status;

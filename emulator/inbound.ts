@@ -11,6 +11,7 @@ import { isSid, randomHex } from './random';
 import { countSegments } from './segments';
 import type { EmulatorContext } from './state';
 import type { InboundAttempt, InboundResult, InboundSpec } from './types';
+import { bare, isWhatsApp, SANDBOX_NUMBER } from './whatsapp';
 
 /** Twilio fills the geographic fields from its number database; the country is enough here. */
 const COUNTRY_PREFIXES: readonly [string, string][] = [
@@ -40,7 +41,11 @@ export class InboundSimulator {
   ) {}
 
   async simulate(spec: InboundSpec): Promise<InboundResult> {
-    const number = this.numbers.byNumber(spec.to);
+    // A WhatsApp message comes to one of our numbers' WhatsApp sender, or to the shared Sandbox,
+    // whose inbound URL (set in the Console) is, here, the account's first number's SmsUrl.
+    const whatsapp = isWhatsApp(spec.to);
+    const number = whatsapp && bare(spec.to) === SANDBOX_NUMBER ? this.numbers.all()[0] : this.numbers.byNumber(bare(spec.to));
+    if (whatsapp !== isWhatsApp(spec.from)) throw new Error('simulateInbound: from and to must both be whatsapp: addresses, or neither');
     if (!number) {
       const owned = this.numbers.all().map((n) => n.phoneNumber).join(', ');
       throw new Error(`simulateInbound: ${spec.to} is not a phone number of this account (owned: ${owned})`);
@@ -50,9 +55,14 @@ export class InboundSimulator {
       throw new Error(`simulateInbound: messageSid must be 'SM' + 32 hex, got ${spec.messageSid}`);
     }
     const record = this.record(spec);
-    // Twilio blocks (or unblocks) the pair before, and whatever, the webhook (opt-outs.ts).
-    const change = this.ctx.optOuts.apply(this.services.optOutScope(record.to), spec.from, record.body);
-    if (change) this.ctx.log(`inbound ${record.sid}: ${spec.from} opted ${change} of ${this.services.optOutScope(record.to)}`);
+    if (whatsapp) {
+      // It opens the 24-hour window; "join <code>" to the Sandbox joins it (whatsapp.ts). No SMS STOP filtering.
+      if (this.ctx.whatsapp.inbound(record.to, spec.from, record.body, this.ctx.clock.now()) === 'joined') this.ctx.log(`inbound ${record.sid}: ${spec.from} joined the WhatsApp Sandbox`);
+    } else {
+      // Twilio blocks (or unblocks) the pair before, and whatever, the webhook (opt-outs.ts).
+      const change = this.ctx.optOuts.apply(this.services.optOutScope(record.to), spec.from, record.body);
+      if (change) this.ctx.log(`inbound ${record.sid}: ${spec.from} opted ${change} of ${this.services.optOutScope(record.to)}`);
+    }
     const params = this.webhookParams(record);
     const token = `${randomHex(this.ctx.random, 8)}-${randomHex(this.ctx.random, 4)}-${randomHex(this.ctx.random, 4)}-${randomHex(this.ctx.random, 12)}`;
     const headers = { 'I-Twilio-Idempotency-Token': token };
@@ -101,8 +111,8 @@ export class InboundSimulator {
       status: 'received',
       errorCode: null,
       errorMessage: null,
-      messagingServiceSid: this.services.forNumber(spec.to)?.sid ?? null,
-      numSegments: countSegments(spec.body).segments,
+      messagingServiceSid: this.services.forNumber(bare(spec.to))?.sid ?? null,
+      numSegments: isWhatsApp(spec.to) ? 1 : countSegments(spec.body).segments,
       media: (spec.media ?? []).map((m, seq) => ({
         seq,
         sid: this.ctx.newSid('ME'),
@@ -121,7 +131,7 @@ export class InboundSimulator {
   private webhookParams(record: MessageRecord): Record<string, string> {
     const from = record.from ?? '';
     const params: Record<string, string> = {
-      ToCountry: country(record.to),
+      ToCountry: country(bare(record.to)),
       ToState: '',
       SmsMessageSid: record.sid,
       NumMedia: String(record.media.length),
@@ -132,7 +142,7 @@ export class InboundSimulator {
       SmsStatus: 'received',
       FromCity: '',
       Body: record.body,
-      FromCountry: country(from),
+      FromCountry: country(bare(from)),
       To: record.to,
       ToZip: '',
       NumSegments: String(record.numSegments),
@@ -146,6 +156,11 @@ export class InboundSimulator {
       params[`MediaUrl${i}`] = this.store.mediaContentUrl(record, media);
     });
     if (record.messagingServiceSid) params.MessagingServiceSid = record.messagingServiceSid;
+    if (isWhatsApp(from)) {
+      // WhatsApp's own fields: the user's profile name and WhatsApp id (their number's digits today).
+      params.ProfileName = 'WhatsApp user';
+      params.WaId = bare(from).replace(/^\+/, '');
+    }
     return params;
   }
 }

@@ -12,6 +12,7 @@ import { DeliverySimulator } from './delivery';
 import { FaultInjector } from './faults';
 import { InboundSimulator } from './inbound';
 import { Latency } from './latency';
+import { contentRoutes } from './content-routes';
 import { messageRoutes } from './message-routes';
 import { MessageLog } from './messages';
 import { MessagingServiceRegistry, messagingServiceRoutes } from './messaging-services';
@@ -126,6 +127,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     ...phoneNumberRoutes(ctx, numbers),
     ...messageRoutes({ ctx, store: messages, numbers, services, delivery }),
     ...messagingServiceRoutes(ctx, services, numbers),
+    ...contentRoutes(ctx),
     ...syncServiceRoutes(syncDeps),
     ...syncListRoutes(syncDeps),
     ...syncMapRoutes(syncDeps),

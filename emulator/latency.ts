@@ -9,14 +9,14 @@
 import { createRandom, type Random } from './random';
 import type { LatencySpec, Product } from './types';
 
-const PRODUCTS: readonly Product[] = ['api', 'messaging', 'sync', 'serverless', 'serverless-upload'];
+const PRODUCTS: readonly Product[] = ['api', 'messaging', 'content', 'sync', 'serverless', 'serverless-upload'];
 
 export interface ResolvedLatency {
   perProduct: Readonly<Record<Product, number>>;
   jitterMs: number;
 }
 
-const NONE: ResolvedLatency = { perProduct: { api: 0, messaging: 0, sync: 0, serverless: 0, 'serverless-upload': 0 }, jitterMs: 0 };
+const NONE: ResolvedLatency = { perProduct: { api: 0, messaging: 0, content: 0, sync: 0, serverless: 0, 'serverless-upload': 0 }, jitterMs: 0 };
 
 function checkMs(value: unknown, name: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new Error(`Twilio emulator: latency ${name} must be a number of ms >= 0, got ${String(value)}`);
@@ -28,7 +28,7 @@ export function resolveLatency(spec: LatencySpec | undefined): ResolvedLatency {
   if (spec === undefined) return NONE;
   if (typeof spec === 'number') {
     const ms = checkMs(spec, 'ms');
-    return { perProduct: { api: ms, messaging: ms, sync: ms, serverless: ms, 'serverless-upload': ms }, jitterMs: 0 };
+    return { perProduct: { api: ms, messaging: ms, content: ms, sync: ms, serverless: ms, 'serverless-upload': ms }, jitterMs: 0 };
   }
   const perProduct = { ...NONE.perProduct };
   for (const product of PRODUCTS) if (spec[product] !== undefined) perProduct[product] = checkMs(spec[product], product);
@@ -78,7 +78,7 @@ export function parseLatencyFlag(raw: string, jitterMs: number | undefined): Lat
   const bad = `--latency-ms must be <n> or <product>=<n>[,…] with products ${PRODUCTS.join(', ')} and n an integer 0-60000, got '${raw}'`;
   const ms = (text: string) => (/^\d+$/.test(text.trim()) && Number(text) <= 60_000 ? Number(text) : undefined);
   const whole = ms(raw);
-  if (whole !== undefined) return jitterMs === undefined ? whole : { api: whole, messaging: whole, sync: whole, serverless: whole, 'serverless-upload': whole, jitterMs };
+  if (whole !== undefined) return jitterMs === undefined ? whole : { api: whole, messaging: whole, content: whole, sync: whole, serverless: whole, 'serverless-upload': whole, jitterMs };
   const spec: Exclude<LatencySpec, number> = {};
   for (const part of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
     const [name, value, extra] = part.split('=');

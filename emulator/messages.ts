@@ -1,5 +1,6 @@
 /** Message and Media records, and their v2010 JSON shapes. */
 import { rfc2822 } from './dates';
+import { WHATSAPP_ERRORS } from './whatsapp';
 import type { EmulatorContext } from './state';
 import type { MessageDirection, MessageResource, MessageStatus } from './types';
 
@@ -52,6 +53,7 @@ const ERROR_MESSAGES: Readonly<Record<number, string>> = {
   30008: 'Unknown error',
   30034: 'Message from an unregistered number',
   21704: 'The Messaging Service contains no phone numbers',
+  ...WHATSAPP_ERRORS,
 };
 
 export function deliveryErrorMessage(code: number): string {

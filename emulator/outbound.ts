@@ -11,6 +11,7 @@ import { countSegments, smartEncodeBody } from './segments';
 import { UNSUBSCRIBED_CODE, UNSUBSCRIBED_MESSAGE } from './opt-outs';
 import { MAGIC_FROM_NUMBER, type EmulatorContext } from './state';
 import type { MessageStatus } from './types';
+import { bare, isWhatsApp, parseContentVariables, renderTemplate, SANDBOX_NUMBER } from './whatsapp';
 
 export const MAX_BODY_CHARS = 1600;
 export const MAX_MEDIA = 10;
@@ -59,14 +60,18 @@ export function createOutboundMessage(form: URLSearchParams, deps: OutboundDeps)
 
   if (!to) throw badRequest(21604, "A 'To' phone number is required.");
   if (!from && !serviceSid) throw badRequest(21603, "A 'From' phone number is required.");
-  if (!E164.test(to)) throw badRequest(21211, `The 'To' number ${to} is not a valid phone number.`);
+  const whatsapp = isWhatsApp(to);
+  if (!E164.test(bare(to))) throw badRequest(21211, `The 'To' number ${to} is not a valid phone number.`);
   const magic = MAGIC_TO[to];
   if (magic) throw magic(to, from ?? serviceSid ?? '');
   if (from === to) throw badRequest(21266, "'To' and 'From' number cannot be the same");
+  // Both sides of a message are on one channel (whatsapp.ts).
+  if (from && isWhatsApp(from) !== whatsapp) throw badRequest(21910, 'Invalid From and To pair. From and To should be of the same channel');
 
   const service = serviceSid ? services.get(serviceSid) : undefined;
   if (serviceSid && !service) throw badRequest(21701, `The Messaging Service Sid ${serviceSid} is invalid.`);
-  if (from && from !== MAGIC_FROM_NUMBER && !numbers.byNumber(from)) {
+  const sandbox = from !== null && whatsapp && bare(from) === SANDBOX_NUMBER;
+  if (from && !sandbox && bare(from) !== MAGIC_FROM_NUMBER && !numbers.byNumber(bare(from))) {
     throw badRequest(
       21606,
       `The 'From' phone number provided (${from}) is not a valid message-capable Twilio phone number for this destination/account.`,
@@ -75,7 +80,16 @@ export function createOutboundMessage(form: URLSearchParams, deps: OutboundDeps)
 
   const given = form.get('Body') ?? '';
   const mediaUrls = form.getAll('MediaUrl').filter((u) => u !== '');
-  if (!given && mediaUrls.length === 0) throw badRequest(21602, 'Message body is required.');
+  // Content templates (whatsapp.ts): the rendered text becomes the body Twilio stores.
+  const contentSid = form.get('ContentSid') || null;
+  const contentVariables = form.get('ContentVariables');
+  if (contentVariables !== null && !contentSid) throw badRequest(21654, 'A ContentSid must be specified if ContentVariables are provided in the request.');
+  if (contentSid && given && contentVariables !== null) throw badRequest(35127, "'Messages' Body and ContentVariables cannot be provided together");
+  const template = contentSid ? ctx.whatsapp.template(contentSid) : undefined;
+  if (contentSid && !template) throw badRequest(21655, 'The ContentSid is Invalid.');
+  const variables = template ? parseContentVariables(contentVariables) : {};
+  if (!template && !given && mediaUrls.length === 0) throw badRequest(21602, 'Message body is required.');
+  if (whatsapp && mediaUrls.length > 1) throw badRequest(21623, 'Too many media urls. WhatsApp takes one media item per message.');
   if ([...given].length > MAX_BODY_CHARS) {
     throw badRequest(21617, `The concatenated message body exceeds the ${MAX_BODY_CHARS} character limit.`);
   }
@@ -83,7 +97,7 @@ export function createOutboundMessage(form: URLSearchParams, deps: OutboundDeps)
   const badMedia = mediaUrls.find((u) => !isHttpUrl(u));
   if (badMedia !== undefined) throw badRequest(21620, `Invalid media URL(s): ${badMedia}`);
   // SmartEncoded=true: Twilio sends (and stores) look-alikes replaced when that makes it GSM-7.
-  const body = form.get('SmartEncoded') === 'true' ? smartEncodeBody(given) : given;
+  const body = template ? renderTemplate(template, variables) : form.get('SmartEncoded') === 'true' ? smartEncodeBody(given) : given;
 
   const statusCallback = form.get('StatusCallback') || null;
   if (statusCallback && !isHttpUrl(statusCallback)) throw badRequest(21609, `Invalid StatusCallback url: ${statusCallback}`);
@@ -103,7 +117,8 @@ export function createOutboundMessage(form: URLSearchParams, deps: OutboundDeps)
   // A handset that texted STOP to this sender (its service's pool, for a number in a service) is
   // refused at create time, 400 / 21610, and no message is made (opt-outs.ts has Twilio's words).
   const scopes = [serviceSid, from && services.optOutScope(from)].filter((scope): scope is string => Boolean(scope));
-  if (ctx.optOuts.isBlocked(scopes, to)) throw badRequest(UNSUBSCRIBED_CODE, UNSUBSCRIBED_MESSAGE);
+  // Twilio's SMS STOP filtering does not block WhatsApp here (whatsapp.ts).
+  if (!whatsapp && ctx.optOuts.isBlocked(scopes, to)) throw badRequest(UNSUBSCRIBED_CODE, UNSUBSCRIBED_MESSAGE);
 
   // Through a Messaging Service without From, Twilio answers 'accepted' with from null and
   // picks the sender later.
@@ -118,7 +133,8 @@ export function createOutboundMessage(form: URLSearchParams, deps: OutboundDeps)
     errorCode: null,
     errorMessage: null,
     messagingServiceSid: serviceSid,
-    numSegments: countSegments(body).segments,
+    // WhatsApp has no SMS segments; Twilio reports 1.
+    numSegments: whatsapp ? 1 : countSegments(body).segments,
     media: mediaUrls.map((url, seq) => ({
       seq,
       sid: ctx.newSid('ME'),
@@ -132,7 +148,10 @@ export function createOutboundMessage(form: URLSearchParams, deps: OutboundDeps)
     dateSent: null,
   });
   ctx.log(`message ${record.sid} created (${status}) to ${to}`);
-  if (sendAt !== null) delivery.scheduleSend(record, sendAt);
-  else delivery.start(record);
+  // A WhatsApp message Twilio will fail (window, Sandbox, template length) fails after the create.
+  const sender = from ?? (service?.phoneNumbers[0] ? `whatsapp:${service.phoneNumbers[0]}` : null);
+  const failure = whatsapp && sender ? ctx.whatsapp.failureOf(sender, to, template === undefined, body, sendAt ?? now) : null;
+  if (sendAt !== null) delivery.scheduleSend(record, sendAt, failure);
+  else delivery.start(record, failure);
   return record;
 }

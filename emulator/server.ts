@@ -1,5 +1,5 @@
 /**
- * The HTTP front: `/{product}{path}` (product 'api', 'messaging', 'sync', 'serverless' or 'serverless-upload',
+ * The HTTP front: `/{product}{path}` (product 'api', 'messaging', 'content', 'sync', 'serverless' or 'serverless-upload',
  * as lib/twilio-client.ts rewrites https://{product}.twilio.com{path}), plus the /_emulator
  * control routes. Per API request:
  * route → read body → maybe a fault → authenticate → handler → answer → record.
@@ -187,7 +187,7 @@ export function createEmulatorServer(deps: ServerDeps): http.Server {
       return;
     }
 
-    const productMatch = /^\/(api|messaging|sync|serverless-upload|serverless)(\/.*)$/.exec(url.pathname);
+    const productMatch = /^\/(api|messaging|content|sync|serverless-upload|serverless)(\/.*)$/.exec(url.pathname);
     if (!productMatch) {
       send(res, { status: 404, body: notFound(url.pathname).toBody() });
       return;

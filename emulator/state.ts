@@ -3,6 +3,7 @@
  * timers (so close() leaves no handle behind and jest exits), the webhook client and the account's
  * opt-outs.
  */
+import { DEFAULT_TEMPLATES, type TemplateSpec, WhatsAppState } from './whatsapp';
 import { createRandom, createSidFactory, type Random, type SidFactory } from './random';
 import type { EmulatorOptions, MessagingServiceSpec, SyncLimits } from './types';
 import { WebhookClient } from './webhooks';
@@ -31,6 +32,8 @@ export interface ResolvedOptions {
   syncLimits: SyncLimits | false;
   webhookTimeoutMs: number;
   seed: number | undefined;
+  /** The account's Content resources (whatsapp.ts); default DEFAULT_TEMPLATES. */
+  templates: TemplateSpec[];
 }
 
 export function resolveOptions(options: EmulatorOptions = {}): ResolvedOptions {
@@ -48,6 +51,7 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedOptions {
     syncLimits: options.syncLimits === undefined ? DEFAULT_SYNC_LIMITS : options.syncLimits,
     webhookTimeoutMs: options.webhookTimeoutMs ?? 15_000,
     seed: options.seed,
+    templates: options.templates ?? [...DEFAULT_TEMPLATES],
   };
 }
 
@@ -117,19 +121,23 @@ export interface EmulatorContext {
   readonly webhooks: WebhookClient;
   /** Twilio's STOP filtering: written by inbound messages, read by creates (opt-outs.ts). */
   readonly optOuts: OptOutList;
+  /** WhatsApp windows, Sandbox joins and pace, Content templates (whatsapp.ts). */
+  readonly whatsapp: WhatsAppState;
   log(line: string): void;
 }
 
 export function createContext(options: ResolvedOptions, log: ((line: string) => void) | undefined): EmulatorContext {
   const random = createRandom(options.seed);
+  const clock = new Clock();
   return {
     options,
-    clock: new Clock(),
+    clock,
     random,
     newSid: createSidFactory(random),
     timers: new TimerSet(),
     webhooks: new WebhookClient(options.authToken, options.webhookTimeoutMs),
     optOuts: new OptOutList(),
+    whatsapp: new WhatsAppState(options.templates, clock.now()),
     log: (line) => log?.(`[twilio-emulator] ${line}`),
   };
 }

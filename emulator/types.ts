@@ -2,9 +2,10 @@
  * Public types of the local Twilio emulator. index.ts re-exports them; other code (Function
  * tests, the bridge's end-to-end tests, the sandbox) depends on these exact names.
  */
+import type { TemplateSpec } from './whatsapp';
 
 /** The https://{product}.twilio.com hosts emulated, served at {emulator}/{product}. */
-export type Product = 'api' | 'messaging' | 'sync' | 'serverless' | 'serverless-upload';
+export type Product = 'api' | 'messaging' | 'content' | 'sync' | 'serverless' | 'serverless-upload';
 
 export interface MessagingServiceSpec {
   /** 'MG' + 32 hex. */
@@ -23,7 +24,7 @@ export interface SyncLimits {
  * Simulated round-trip time per answer, in ms: a number for every product, or per product
  * (products left out: 0) with optional jitter, uniform in [0, jitterMs), added to each answer.
  */
-export type LatencySpec = number | { api?: number; messaging?: number; sync?: number; serverless?: number; 'serverless-upload'?: number; jitterMs?: number };
+export type LatencySpec = number | { api?: number; messaging?: number; content?: number; sync?: number; serverless?: number; 'serverless-upload'?: number; jitterMs?: number };
 
 export interface EmulatorOptions {
   /** Default 0 (ephemeral). */
@@ -59,6 +60,8 @@ export interface EmulatorOptions {
    * default none. Jitter draws from its own PRNG, seeded from `seed` when given.
    */
   latency?: LatencySpec;
+  /** The account's Content resources (WhatsApp templates); default: two approved, one pending (whatsapp.ts). */
+  templates?: TemplateSpec[];
 }
 
 export interface RecordedRequest {

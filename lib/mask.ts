@@ -11,6 +11,8 @@ export interface MaskOptions {
 /** '+14155550100' → '+1••••••••00': enough to tell numbers apart in a log, not to dial one. */
 export function maskPhone(value: string, options: MaskOptions): string {
   if (options.logPii) return value;
+  // A WhatsApp address keeps its channel visible: 'whatsapp:+1••••••••00'.
+  if (value.startsWith('whatsapp:')) return `whatsapp:${maskPhone(value.slice('whatsapp:'.length), options)}`;
   if (value.length <= 4) return '•'.repeat(value.length);
   return `${value.slice(0, 2)}${'•'.repeat(value.length - 4)}${value.slice(-2)}`;
 }

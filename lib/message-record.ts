@@ -66,6 +66,11 @@ export const InboxEntrySchema = z.object({
   lastDirection: z.enum(['inbound', 'outbound']),
   messageCount: z.number().int().nonnegative(),
   inboundCount: z.number().int().nonnegative(),
+  /**
+   * When their last message arrived (ISO 8601): a WhatsApp conversation's 24-hour window runs from
+   * it (lib/whatsapp.ts). Absent in entries written before it was kept, and with no inbound message.
+   */
+  lastInboundAt: z.string().optional(),
   /** Highest list index holding an inbound message, -1 when none. */
   lastInboundIndex: z.number().int(),
   /** receive_sms has handed over every inbound message up to this list index, -1 when none. */

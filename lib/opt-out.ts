@@ -7,6 +7,17 @@
  * mirrors the state so that the bridge refuses before calling Twilio. HELP and INFO are answered
  * by Twilio and change nothing.
  *
+ * WhatsApp: Twilio's default STOP filtering is documented for long codes and toll-free numbers
+ * (the article above); a WhatsApp STOP is not blocked by it. Advanced Opt-Out's keywords do apply
+ * to WhatsApp senders in the Messaging Service ("Custom opt-out settings also apply to any WhatsApp
+ * senders in the Messaging Service", help.twilio.com "Getting Started with Advanced Opt-Out for
+ * Messaging Services", 360034798533), and then OptOutType comes with the webhook. So the product
+ * applies the same keywords to a WhatsApp message, in that WhatsApp conversation only (a
+ * conversation is our address and theirs, channel included): a WhatsApp STOP does not stop SMS,
+ * nor an SMS STOP WhatsApp; and since Twilio may still deliver, the bridge's refusal is what keeps
+ * the promise (send-message.ts), until they send START. Meta's policy asks businesses to honour
+ * opt-out requests on WhatsApp too (https://www.twilio.com/docs/api/errors/63014).
+ *
  * Whitespace and punctuation around the keyword are ignored ("Stop."): where Twilio's reading may
  * be stricter, this errs towards the person who asked not to be texted, and a send Twilio would
  * still have taken is only refused until they text START.

@@ -75,6 +75,19 @@ const HINTS: Record<number, string> = {
   30006: 'The number is a landline or the carrier cannot deliver SMS to it.',
   30007: 'The carrier filtered the message as spam. Change the wording or register the sender (A2P 10DLC).',
   30008: 'The carrier reported an unknown delivery error. Try again later.',
+  // WhatsApp (https://www.twilio.com/docs/api/errors/<code>; Twilio's WhatsApp error-code mapping,
+  // https://twilio.com/docs/whatsapp/api/error-code-mapping).
+  21654: 'contentVariables needs a contentSid (the template they fill in).',
+  21655: 'The contentSid is not a template of this account. Use one of its approved templates (HX…).',
+  21656: 'The contentVariables are invalid: a JSON object of non-empty strings, e.g. {"1":"Ana"}.',
+  21910: 'From and To must be on the same channel: a WhatsApp recipient needs a WhatsApp sender (TWILIO_WHATSAPP_NUMBER).',
+  35127: 'A template is sent without a body; put the values in contentVariables.',
+  63014: 'The user blocked this WhatsApp business or withdrew consent. Do not message them again unless they write first.',
+  63015: 'The WhatsApp Sandbox only reaches phones that joined it in the last 3 days: they must send "join <your sandbox code>" to +14155238886 (Console → Messaging → Try WhatsApp).',
+  63016: 'Outside the 24-hour WhatsApp window: only an approved template (contentSid) can be sent until they write again.',
+  63018: 'WhatsApp rate limit for this sender (the Sandbox takes about one message per 3 s). Wait before sending again.',
+  63021: 'WhatsApp refused the content: a template text over 1,024 characters, or content it does not accept. Shorten the variables.',
+  63024: 'Not a valid WhatsApp recipient: the number is not on WhatsApp, or the address is wrong.',
   54009: 'Twilio Sync is rate-limiting this object. Wait a few seconds.',
 };
 

@@ -3,7 +3,7 @@
  * environment, so tests check every case without starting anything.
  */
 import { parseArgs } from 'node:util';
-import { checkE164 } from '../lib/phone';
+import { checkRecipientAddress } from '../lib/whatsapp';
 import { MAGIC_FROM_NUMBER } from '../emulator/magic-numbers';
 
 export const DEFAULT_EMULATOR_PORT = 4010;
@@ -14,7 +14,8 @@ export const SANDBOX_USAGE = `Usage:
   npm run sandbox [-- [--port <n>] [--functions-port <n>] [--verbose]]
       Start the offline sandbox: the Twilio emulator, the Functions under twilio-run, provisioned.
   npm run sandbox -- text <from> <message…> [--port <n>]
-      A handset texts the sandbox number (${MAGIC_FROM_NUMBER}), e.g. text +14155550100 "Hi there".
+      A handset texts the sandbox number (${MAGIC_FROM_NUMBER}), e.g. text +14155550100 "Hi there";
+      whatsapp:+14155550100 messages its WhatsApp sender (whatsapp:${MAGIC_FROM_NUMBER}) instead.
   npm run sandbox -- outbox [--port <n>]
       List the messages the assistant sent, with their delivery status.
 
@@ -83,12 +84,13 @@ export function parseSandboxArgs(argv: readonly string[], env: Env): SandboxComm
   if (command === 'text') {
     const [from, ...words] = rest;
     if (from === undefined) return { kind: 'error', message: 'text needs the handset number and the message, e.g. text +14155550100 "Hi there".' };
-    const phone = checkE164(from);
+    // whatsapp:+E.164 plays a WhatsApp handset messaging the sandbox number's WhatsApp sender.
+    const phone = checkRecipientAddress(from);
     if (!phone.ok) return { kind: 'error', message: `The handset number is not usable: ${phone.reason}` };
-    if (phone.e164 === MAGIC_FROM_NUMBER) return { kind: 'error', message: `${MAGIC_FROM_NUMBER} is the sandbox's own number; text it from another number, e.g. +14155550100.` };
+    if (phone.phone === MAGIC_FROM_NUMBER) return { kind: 'error', message: `${MAGIC_FROM_NUMBER} is the sandbox's own number; text it from another number, e.g. +14155550100.` };
     const body = words.join(' ');
-    if (body.trim() === '') return { kind: 'error', message: `text needs the message after the number, e.g. text ${phone.e164} "Hi there".` };
-    return { kind: 'text', emulatorPort, from: phone.e164, body };
+    if (body.trim() === '') return { kind: 'error', message: `text needs the message after the number, e.g. text ${phone.address} "Hi there".` };
+    return { kind: 'text', emulatorPort, from: phone.address, body };
   }
   if (command === 'outbox') {
     if (rest.length > 0) return { kind: 'error', message: `outbox takes no arguments, got '${rest.join(' ')}'.` };

@@ -5,6 +5,10 @@
  *
  *   handset texts → list_conversations → receive_sms → send_sms → delivered in get_conversation
  *
+ * then the same on WhatsApp: a free-form text to a customer who has not written is refused before
+ * Twilio (the 24-hour window; the refusal names the approved templates), a template goes instead,
+ * the customer answers, and inside the window a free-form reply goes.
+ *
  * The bridge runs with SEND_WAIT_SECONDS=0, so send_sms returns at once and the "delivered" that
  * get_conversation shows can only have come through Twilio's status callback to /sms/status.
  */
@@ -129,6 +133,7 @@ async function script(sandbox: Sandbox, client: Client, io: Io): Promise<void> {
       for (const m of thread.messages) {
         t.result(`${m.direction === 'inbound' ? `${HANDSET} said` : 'assistant said'} ${JSON.stringify(m.body)} [${m.status}]`);
       }
+      await whatsapp(sandbox, call, t);
       return;
     }
     if (Date.now() > deadline) {
@@ -136,6 +141,41 @@ async function script(sandbox: Sandbox, client: Client, io: Io): Promise<void> {
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+const WHATSAPP_HANDSET = 'whatsapp:+14155550123';
+
+/** The WhatsApp part: the window refusal, a template, the answer, a free-form reply inside the window. */
+async function whatsapp(sandbox: Sandbox, call: (tool: string, args?: Record<string, unknown>) => Promise<CallToolResult>, t: Transcript): Promise<void> {
+  const ours = `whatsapp:${sandbox.ourNumber}`;
+  t.note('');
+  t.note(`On WhatsApp (the sandbox number is a WhatsApp sender too, ${ours}):`);
+  const refused = await call('send_sms', { to: WHATSAPP_HANDSET, body: 'Your order #1042 is ready.' });
+  const refusal = textOf(refused);
+  t.result(firstLine(refusal, 700));
+  if (!refusal.startsWith('[FINAL] Not sent:') || !/63016/.test(refusal)) throw new DemoFailure(`send_sms did not refuse the free-form WhatsApp text outside the window: ${refusal}`);
+  const sid = /order_update \((HX[0-9a-f]{32})/.exec(refusal)?.[1];
+  if (!sid) throw new DemoFailure(`The refusal names no approved order_update template: ${refusal}`);
+  const template = await call('send_sms', { to: WHATSAPP_HANDSET, body: '', contentSid: sid, contentVariables: JSON.stringify({ 1: '#1042' }) });
+  t.result(firstLine(textOf(template)));
+  if (structured(SentSchema, template, 'send_sms').outcome !== 'sent') throw new DemoFailure(`The template was not sent: ${textOf(template)}`);
+  const answer = 'Great, I will come at 5.';
+  io(t, `${WHATSAPP_HANDSET}  writes ${ours}: ${JSON.stringify(answer)}`);
+  const inbound = await sandbox.emulator.simulateInbound({ from: WHATSAPP_HANDSET, to: ours, body: answer });
+  if (!inbound.delivered) throw new DemoFailure('The Functions did not accept the WhatsApp webhook.');
+  const received = await call('receive_sms');
+  const got = structured(ReceivedSchema, received, 'receive_sms').messages.find((m) => m.sid === inbound.messageSid);
+  if (!got) throw new DemoFailure(`receive_sms did not return the WhatsApp message ${inbound.messageSid}.`);
+  t.result(`1 new message (WhatsApp); from ${got.from}: ${JSON.stringify(got.body)}`);
+  const reply = await call('send_sms', { to: WHATSAPP_HANDSET, body: 'See you at 5!' });
+  t.result(firstLine(textOf(reply)));
+  if (structured(SentSchema, reply, 'send_sms').outcome !== 'sent') throw new DemoFailure(`The reply inside the window was not sent: ${textOf(reply)}`);
+}
+
+/** A handset's line in the transcript, for a handset other than the SMS one. */
+function io(t: Transcript, line: string): void {
+  t.note('');
+  t.note(`handset ${line}`);
 }
 
 export async function demoMain(argv: readonly string[], io: Io): Promise<number> {

@@ -2,7 +2,7 @@
  * What send_sms accepts, checked before anything reaches Twilio. Each refusal says what to fix.
  */
 import { MAX_BODY_LENGTH, MAX_MEDIA, MAX_MEDIA_URL_BYTES } from '../message-record';
-import { checkE164 } from '../phone';
+import { type Channel, checkContentVariables, checkRecipientAddress, CONTENT_SID } from '../whatsapp';
 import { describeSegments, segmentInfo, type SegmentInfo } from '../segments';
 
 export interface SendInput {
@@ -15,9 +15,25 @@ export interface SendInput {
   confirmationToken?: string;
   /** Which of the user's own numbers sends (SMS_USER_NUMBERS); default chosen in sender.ts. */
   from?: string;
+  /** WhatsApp: an approved Content template (HX…) to send instead of a body. */
+  contentSid?: string;
+  /** Its variables, a JSON object as a string. */
+  contentVariables?: string;
 }
 
-export type CheckedSend = { ok: true; to: string; body: string; mediaUrl: string[] } | { ok: false; reason: string };
+/** A Content template send (WhatsApp): Twilio renders the text; the create carries no Body. */
+export interface TemplateSend { contentSid: string; contentVariables?: string }
+
+export type CheckedSend =
+  | { ok: true; to: string; channel: Channel; phone: string; body: string; mediaUrl: string[]; template: TemplateSend | null }
+  | { ok: false; reason: string };
+
+/**
+ * WhatsApp takes one media item per message (16 MB, images 5 MB, the content type must match the
+ * file: https://www.twilio.com/docs/whatsapp/guidance-whatsapp-media-messages); a second is refused
+ * here rather than left to Twilio.
+ */
+export const MAX_WHATSAPP_MEDIA = 1;
 
 // Tab, newline and carriage return are text; other C0/C1 controls are not (carriers drop or mangle them).
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
@@ -32,11 +48,15 @@ function isBlank(body: string): boolean {
 }
 
 export function checkSendInput(input: SendInput): CheckedSend {
-  const to = checkE164(input.to);
+  const to = checkRecipientAddress(input.to);
   if (!to.ok) return { ok: false, reason: `Invalid "to" number: ${to.reason}` };
   const mediaUrl = input.mediaUrl ?? [];
   const body = input.body;
+  const template = checkTemplate(input, to.channel, body, mediaUrl);
+  if (template !== null && 'reason' in template) return { ok: false, reason: template.reason };
+  if (template !== null) return { ok: true, to: to.address, channel: to.channel, phone: to.phone, body: '', mediaUrl: [], template };
   if (isBlank(body) && mediaUrl.length === 0) return { ok: false, reason: 'The message body is empty. Write the text to send.' };
+  if (to.channel === 'whatsapp' && mediaUrl.length > MAX_WHATSAPP_MEDIA) return { ok: false, reason: `${mediaUrl.length} media URLs given; WhatsApp takes one per message. Send them one by one.` };
   const length = [...body].length;
   if (length > MAX_BODY_LENGTH) {
     return { ok: false, reason: `The message body is ${length} characters; Twilio allows at most ${MAX_BODY_LENGTH}. Shorten it.` };
@@ -56,7 +76,26 @@ export function checkSendInput(input: SendInput): CheckedSend {
     const bytes = Buffer.byteLength(JSON.stringify(url)) - 2;
     if (bytes > MAX_MEDIA_URL_BYTES) return { ok: false, reason: `Media URL "${url.slice(0, 100)}…" is ${bytes} bytes; at most ${MAX_MEDIA_URL_BYTES} can be stored with the message. Use a shorter link to the file.` };
   }
-  return { ok: true, to: to.e164, body, mediaUrl };
+  return { ok: true, to: to.address, channel: to.channel, phone: to.phone, body, mediaUrl, template: null };
+}
+
+/**
+ * A template send: WhatsApp only, an HX… sid, variables as Twilio takes them, and neither body nor
+ * media beside it ("Remove Body and MediaUrl when you send a content template",
+ * https://www.twilio.com/docs/api/errors/63016; 35127 for Body with ContentVariables). null: not one.
+ */
+function checkTemplate(input: SendInput, channel: Channel, body: string, mediaUrl: readonly string[]): TemplateSend | { reason: string } | null {
+  const { contentSid, contentVariables } = input;
+  if (contentSid === undefined) return contentVariables === undefined ? null : { reason: 'contentVariables needs contentSid: the template they fill in.' };
+  if (channel !== 'whatsapp') return { reason: 'contentSid sends a WhatsApp template: give "to" as whatsapp:+E.164, or send SMS with a body and no contentSid.' };
+  const sid = contentSid.trim();
+  if (!CONTENT_SID.test(sid)) return { reason: `contentSid "${sid.slice(0, 40)}" is not a Content template SID (HX followed by 32 hex digits).` };
+  if (!isBlank(body) || mediaUrl.length > 0) return { reason: 'A template is sent without body or mediaUrl (Twilio renders its text): leave body empty ("") and put the values in contentVariables.' };
+  if (contentVariables !== undefined) {
+    const vars = checkContentVariables(contentVariables);
+    if (!vars.ok) return { reason: vars.reason };
+  }
+  return { contentSid: sid, ...(contentVariables !== undefined ? { contentVariables } : {}) };
 }
 
 /** `info` is null for a message with media: it goes as one MMS, priced per message, not by segments. */

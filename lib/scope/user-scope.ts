@@ -6,7 +6,7 @@
  * those numbers, and the user's "new since" cursor is their own, so nobody consumes anybody else's
  * messages. Without SMS_USER the bridge is one person's: its own sender number(s), one cursor.
  */
-import { checkE164 } from '../phone';
+import { checkRecipientAddress } from '../whatsapp';
 import { shortHash } from '../sync-names';
 
 /** What this bridge may read and send from. */
@@ -39,12 +39,13 @@ export function parseUserNumbers(raw: string): { ok: true; map: UserNumbers } | 
   for (const [position, entry] of entries.entries()) {
     const at = entry.lastIndexOf('=');
     const identity = normalize(at > 0 ? entry.slice(0, at) : '');
-    const phone = checkE164(at > 0 ? entry.slice(at + 1) : '');
+    // A WhatsApp sender is written whatsapp:+E164 (lib/whatsapp.ts).
+    const phone = checkRecipientAddress(at > 0 ? entry.slice(at + 1) : '');
     if (identity === '' || !phone.ok) {
       return { ok: false, error: `SMS_USER_NUMBERS entry ${position + 1} is not "identity=+E164" (e.g. alice@example.com=+14155550100): ${identity === '' ? 'the identity before "=" is missing' : 'the number after "=" is not an E.164 number'}.` };
     }
     const numbers = map.get(identity) ?? [];
-    if (!numbers.includes(phone.e164)) numbers.push(phone.e164);
+    if (!numbers.includes(phone.address)) numbers.push(phone.address);
     map.set(identity, numbers);
   }
   if (map.size === 0) return { ok: false, error: 'SMS_USER_NUMBERS has no entries. Use "identity=+E164" pairs, e.g. alice@example.com=+14155550100, or leave it unset.' };
@@ -56,7 +57,8 @@ export function readerKey(identity: string): string {
   return `u_${shortHash(normalize(identity))}`;
 }
 
-export function resolveScope(identity: string | undefined, userNumbers: UserNumbers | undefined, ownNumber: string | undefined): UserScope {
+/** `own`: a one-person bridge's number, or its numbers (SMS and WhatsApp, hosts/env-config.ts ownNumbers). */
+export function resolveScope(identity: string | undefined, userNumbers: UserNumbers | undefined, own: string | readonly string[] | undefined): UserScope {
   if (userNumbers) {
     if (identity === undefined) {
       return { ok: false, reason: 'This server is set up for several users (SMS_USER_NUMBERS), but no user identity reached it. The administrator must pass SMS_USER: "{{LIBRECHAT_USER_EMAIL}}" in its librechat.yaml env.' };
@@ -67,6 +69,7 @@ export function resolveScope(identity: string | undefined, userNumbers: UserNumb
     }
     return { ok: true, identity: identity.trim(), reader: readerKey(identity), numbers: [...numbers] };
   }
-  const numbers = ownNumber ? [ownNumber] : null;
+  const list = typeof own === 'string' ? [own] : own ?? [];
+  const numbers = list.filter(Boolean).length ? list.filter(Boolean) : null;
   return identity === undefined ? { ok: true, identity: null, reader: null, numbers } : { ok: true, identity: identity.trim(), reader: readerKey(identity), numbers };
 }

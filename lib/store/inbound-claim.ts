@@ -7,6 +7,7 @@
 import type { MessageRecord, SidEntry } from '../message-record';
 import { optOutChange, type OptOutType } from '../opt-out';
 import { sidMapName, threadListName } from '../sync-names';
+import { markNews } from './news';
 import { type StoreContext } from './store-context';
 import { StoreInProgressError } from './store-errors';
 import { conversationOf, isSameSid, MAX_CONFLICTS, parseSidEntry, readAfter } from './stored-message';
@@ -68,7 +69,13 @@ export async function recordInbound(
       else await inbox.record(activity, inboxEntry);
       counted = true;
     }
-    await sync.mapUpdate(map, record.sid, { owner: null, claimedAt: claim.claimedAt, index, done: true, counted } satisfies Partial<SidEntry>);
+    // The number's news mark (news.ts) beside the "done" mark, once the count has landed: one try,
+    // its failure ignored (readers fall back to a full read within a minute), so it never costs
+    // the webhook a round trip or a retry.
+    await Promise.all([
+      sync.mapUpdate(map, record.sid, { owner: null, claimedAt: claim.claimedAt, index, done: true, counted } satisfies Partial<SidEntry>),
+      markNews(sync.once(), ourNumber, conversationId).catch(() => undefined),
+    ]);
     return 'stored';
   } catch (error) {
     // Release the claim, keeping the list index it got so the retry resumes there. Only while

@@ -97,6 +97,7 @@ function applyActivity(entry: InboxEntry | null, activity: Activity): InboxEntry
     lastDirection: latest ? activity.direction : base.lastDirection,
     messageCount: base.messageCount + 1,
     inboundCount: base.inboundCount + (inbound ? 1 : 0),
+    ...(inbound && activity.at > (base.lastInboundAt ?? '') ? { lastInboundAt: activity.at } : {}),
     lastInboundIndex: activity.direction === 'inbound' ? Math.max(base.lastInboundIndex, activity.index) : base.lastInboundIndex,
     recentSids: [...base.recentSids, activity.sid].slice(-RECENT_SIDS),
     optedOut: activity.optedOut ?? base.optedOut,
@@ -111,6 +112,12 @@ export interface CountedItem {
   createdAt: string;
 }
 
+/** The latest inbound time of the entry and the items, when there is one. */
+function lastInbound(base: InboxEntry, inbound: readonly CountedItem[]): Pick<InboxEntry, 'lastInboundAt'> {
+  const latest = inbound.reduce((last, item) => (item.createdAt > last ? item.createdAt : last), base.lastInboundAt ?? '');
+  return latest ? { lastInboundAt: latest } : {};
+}
+
 /** The entry with its counters taken from the whole thread, which holds `activity`'s message. */
 function recounted(entry: InboxEntry | null, items: readonly CountedItem[], activity: InboundActivity): InboxEntry {
   const base = entry ?? newInboxEntry(activity);
@@ -122,6 +129,7 @@ function recounted(entry: InboxEntry | null, items: readonly CountedItem[], acti
     lastDirection: latest && latest.createdAt > base.lastActivityAt ? latest.direction : base.lastDirection,
     messageCount: items.length,
     inboundCount: inbound.length,
+    ...lastInbound(base, inbound),
     lastInboundIndex: Math.max(base.lastInboundIndex, ...inbound.map((item) => item.index)),
     countedThrough: Math.max(base.countedThrough ?? -1, ...items.map((item) => item.index)),
     // The sids of the items counted here, not only the activity's: an outbound count carries no

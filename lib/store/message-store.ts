@@ -14,6 +14,7 @@ import type { OptOutType } from '../opt-out';
 import { sidMapName, threadListName } from '../sync-names';
 import { giveBack, type Handover, takeAllNew, takeNew, type TakeOptions, type Unsettled } from './handover';
 import { Inbox, type InboxSnapshot, newInboxEntry } from './inbox';
+import { MAX_MARKED_NUMBERS, NewsWatch, readNews } from './news';
 import { DEFAULT_STALE_CLAIM_MS, recentlyCounted, recordInbound } from './inbound-claim';
 import { advanceOutbound, discardConversation, prepareConversation, recordOutbound } from './outbound-record';
 import { cursorOf, isVisible, type ReaderScope, WHOLE_SERVICE } from './read-cursor';
@@ -48,6 +49,8 @@ export class MessageStore {
     private readonly options: MessageStoreOptions = {},
     // Shared with the stores `until` makes: a bounded call's unsettled handover is this reader's too.
     private readonly unsettled: Unsettled = new Map(),
+    // This reader's memory of the news marks (news.ts), shared with the stores `until` makes too.
+    private readonly news: NewsWatch = new NewsWatch((options.scope ?? WHOLE_SERVICE).numbers),
   ) {
     this.scope = options.scope ?? WHOLE_SERVICE;
     this.ctx = { sync, inbox: new Inbox(sync), scope: this.scope, now: options.now ?? (() => new Date()), newToken: options.newToken ?? randomUUID };
@@ -56,7 +59,7 @@ export class MessageStore {
 
   /** This store with every Sync call bounded by `deadline`, ms since the epoch (SyncGateway.until). */
   until(deadline: number): MessageStore {
-    return new MessageStore(this.sync.until(deadline), this.options, this.unsettled);
+    return new MessageStore(this.sync.until(deadline), this.options, this.unsettled, this.news);
   }
 
   // ── Incoming messages, statuses, what the bridge sent ─────────────────────────────────────
@@ -119,12 +122,31 @@ export class MessageStore {
   }
 
   /** The same for every visible conversation with news, oldest activity first. */
-  takeAllNew(options: TakeOptions = {}): Promise<Handover[]> {
-    return takeAllNew(this.ctx, this.unsettled, options);
+  async takeAllNew(options: TakeOptions = {}): Promise<Handover[]> {
+    // The news marks of this reader's numbers first (news.ts): when none changed since the last
+    // full read, nothing new was counted for it, and the inbox and cursor reads are skipped.
+    const marks = await this.news.look(this.sync);
+    const startedAt = Date.now();
+    if (this.unsettled.size === 0 && this.news.isQuiet(marks, startedAt)) return [];
+    const taken = await takeAllNew(this.ctx, this.unsettled, options);
+    this.news.settle(marks, startedAt);
+    return taken;
+  }
+
+  /**
+   * Where the news marks of `numbers` stand: compare two answers to learn whether an incoming
+   * message was counted for them in between (a read per number; null beyond MAX_MARKED_NUMBERS).
+   */
+  async newsMarks(numbers: readonly string[]): Promise<string | null> {
+    if (numbers.length === 0 || numbers.length > MAX_MARKED_NUMBERS) return null;
+    const marks = await readNews(this.sync, numbers);
+    return [...marks].map(([number, revision]) => `${number}@${revision}`).join(',');
   }
 
   /** Undoes a handover whose result never reached the client; false when a later receive moved on. */
   giveBack(handover: Handover): Promise<boolean> {
+    // Its messages are new again without a news mark: the next receive reads everything.
+    this.news.invalidate();
     return giveBack(this.ctx, handover);
   }
 

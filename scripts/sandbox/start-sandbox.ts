@@ -8,6 +8,7 @@ import { join, relative } from 'node:path';
 import { MAGIC_FROM_NUMBER } from '../../emulator/magic-numbers';
 import { type LocalSystem, startLocalSystem } from '../system/local-system';
 import { bridgePath, twilioRunPath } from '../system/paths';
+import { whatsappAddress } from '../../lib/whatsapp';
 
 /**
  * The sandbox's Sync service has a fixed SID (the emulator CLI's too), so MCP client configuration
@@ -38,9 +39,9 @@ export function missingBuild(root: string): string[] {
     .map((path) => relative(root, path));
 }
 
-export function startSandbox(options: SandboxOptions): Promise<Sandbox> {
+export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const { log } = options;
-  return startLocalSystem({
+  const system = await startLocalSystem({
     ourNumber: MAGIC_FROM_NUMBER,
     wiring: { kind: 'provision', syncServiceSid: SANDBOX_SYNC_SERVICE_SID },
     emulator: {
@@ -53,4 +54,8 @@ export function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     log,
     signal: options.signal,
   });
+  // The number is a WhatsApp sender too (the emulator's rules: emulator/whatsapp.ts), so the
+  // assistant can answer `text whatsapp:+…` handsets on WhatsApp.
+  system.bridgeEnv.TWILIO_WHATSAPP_NUMBER = whatsappAddress(MAGIC_FROM_NUMBER);
+  return system;
 }

@@ -2,14 +2,17 @@
 import type { InboundResult } from '../../emulator';
 import { type SandboxCommand } from '../cli-args';
 import { MAGIC_FROM_NUMBER } from '../../emulator/magic-numbers';
+import { channelOf, whatsappAddress } from '../../lib/whatsapp';
 import type { Io } from '../script-io';
 import { control } from './control';
 
 export async function sendText(command: Extract<SandboxCommand, { kind: 'text' }>, io: Io): Promise<number> {
+  // A WhatsApp handset writes to the number's WhatsApp sender: the same number, on that channel.
+  const ourAddress = channelOf(command.from) === 'whatsapp' ? whatsappAddress(MAGIC_FROM_NUMBER) : MAGIC_FROM_NUMBER;
   const response = await control(command.emulatorPort, '/_emulator/inbound', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ from: command.from, to: MAGIC_FROM_NUMBER, body: command.body }),
+    body: JSON.stringify({ from: command.from, to: ourAddress, body: command.body }),
   });
   if (typeof response === 'string') {
     io.err(response);
@@ -20,7 +23,7 @@ export async function sendText(command: Extract<SandboxCommand, { kind: 'text' }
     io.err(`The emulator on port ${command.emulatorPort} refused the text (HTTP ${response.status}): ${payload?.error ?? 'not the sandbox\'s emulator?'}`);
     return 1;
   }
-  io.out(`${command.from} texted ${MAGIC_FROM_NUMBER}: ${JSON.stringify(command.body)} (${payload.messageSid})`);
+  io.out(`${command.from} texted ${ourAddress}: ${JSON.stringify(command.body)} (${payload.messageSid})`);
   if (payload.attempts.length === 0) {
     io.err(`${MAGIC_FROM_NUMBER} has no incoming SMS webhook, so nothing was delivered. Is this the sandbox's emulator (npm run sandbox), provisioned?`);
     return 1;

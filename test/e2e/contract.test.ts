@@ -28,7 +28,7 @@ import { startContractRouter, type ContractRouter } from '../support/contract-ro
 import { loadDescription } from '../support/contract-description';
 import { formatSummary, summarize, type ContractSummary } from '../support/contract-report';
 import { startFunctions, type FunctionsProcess } from '../../scripts/system/functions-process';
-import { API_SPEC, MESSAGING_SPEC, SYNC_SPEC, writeContractSpecs, type ContractSpecs } from '../support/oai-relax';
+import { API_SPEC, CONTENT_SPEC, MESSAGING_SPEC, SYNC_SPEC, writeContractSpecs, type ContractSpecs } from '../support/oai-relax';
 import { ROOT } from '../support/paths';
 import { startPrism, type PrismProcess } from '../support/prism';
 import { eventually, MAGIC_FROM_NUMBER } from '../support/system';
@@ -53,6 +53,7 @@ let router: ContractRouter;
 let functions: FunctionsProcess | undefined;
 let bridge: BridgeProcess | undefined;
 let scheduler: BridgeProcess | undefined;
+let whatsapper: BridgeProcess | undefined;
 let files: Server;
 let filesUrl = '';
 let syncServiceSid = '';
@@ -72,12 +73,14 @@ beforeAll(async () => {
     startPrism(specs.api, `${emulator.url}/api`),
     startPrism(specs.sync, `${emulator.url}/sync`),
     startPrism(specs.messaging, `${emulator.url}/messaging`),
+    startPrism(specs.content, `${emulator.url}/content`),
   ]);
-  router = await startContractRouter({ api: prisms[0]!.url, sync: prisms[1]!.url, messaging: prisms[2]!.url, emulator: emulator.url });
+  router = await startContractRouter({ api: prisms[0]!.url, sync: prisms[1]!.url, messaging: prisms[2]!.url, content: prisms[3]!.url, emulator: emulator.url });
 });
 
 afterAll(async () => {
   await scheduler?.close();
+  await whatsapper?.close();
   await bridge?.close();
   await functions?.close();
   await router?.close();
@@ -128,6 +131,7 @@ describe('the descriptions', () => {
     expect(sha256(API_SPEC)).toBe('99cae87a6bb1725f71363364cbd30282a13140374b2d5f9bdd5bdfa5d4c8a6d7');
     expect(sha256(SYNC_SPEC)).toBe('0360fe39df8da59ebecefefbeb312aaae2d6e23faf783020486e3a743f499e92');
     expect(sha256(MESSAGING_SPEC)).toBe('ef8fb6b6bfee2334d3cad7ca58568a8984165a4337e7dbb1753d1c257a9e8a52');
+    expect(sha256(CONTENT_SPEC)).toBe('292f522ed7a3c7571d7479e23b9bc485fb9e463832fad52e9317eb012de177dd');
   });
 
   test('"" is allowed only on the fields where an example answer of Twilio\'s has it', () => {
@@ -232,6 +236,20 @@ describe('a scripted day through Prism', () => {
     expect(resources.map((r) => r.uri)).toContain(uri);
     expect((await bridge!.client.readResource({ uri })).contents).toHaveLength(1);
   });
+
+  test('WhatsApp: an incoming message, the window refusal (Content API), a template and a free-form reply', async () => {
+    const ours = `whatsapp:${MAGIC_FROM_NUMBER}`;
+    const erin = 'whatsapp:+14155550305';
+    const frank = 'whatsapp:+14155550306';
+    whatsapper = await startBridge(bridgeEnv({ TWILIO_WHATSAPP_NUMBER: ours }));
+    expect((await emulator.simulateInbound({ from: erin, to: ours, body: 'Hola' })).delivered).toBe(true);
+    expect((await whatsapper.call('receive_sms', { conversationId: conversationIdFor(ours, erin) })).structuredContent).toMatchObject({ messages: [{ channel: 'whatsapp', body: 'Hola' }] });
+    expect((await whatsapper.call('send_sms', { to: erin, body: '¡Hola!' })).structuredContent).toMatchObject({ outcome: 'sent', channel: 'whatsapp' });
+    const refused = await whatsapper.call('send_sms', { to: frank, body: 'Your order is ready' });
+    expect(textOf(refused)).toMatch(/63016.*order_update \(HX[0-9a-f]{32}/);
+    const sid = /order_update \((HX[0-9a-f]{32})/.exec(textOf(refused))![1]!;
+    expect((await whatsapper.call('send_sms', { to: frank, body: '', contentSid: sid, contentVariables: '{"1":"A-7"}' })).structuredContent).toMatchObject({ outcome: 'sent' });
+  });
 });
 
 describe("the emulator's routes the day does not reach (the test's own client, for fidelity)", () => {
@@ -290,6 +308,12 @@ describe("the emulator's routes the day does not reach (the test's own client, f
     await service.remove();
   });
 
+  test('Content API: the Content list and a template\'s WhatsApp approval', async () => {
+    const contents = await twilio.content.v1.contents.list({ pageSize: 2 });
+    expect(contents.length).toBeGreaterThan(0);
+    expect((await twilio.content.v1.contents(contents[0]!.sid).approvalFetch().fetch()).whatsapp).toMatchObject({ status: 'approved' });
+  });
+
   test('two deliberate mistakes, so the checks below are seen to catch them', async () => {
     const authorization = `Basic ${Buffer.from(`${emulator.accountSid}:${emulator.authToken}`).toString('base64')}`;
     const account = `${router.url}/sweep/api/2010-04-01/Accounts/${emulator.accountSid}`;
@@ -321,7 +345,7 @@ describe('the contract', () => {
   let sweep: ContractSummary;
 
   beforeAll(() => {
-    const descriptions = { api: loadDescription(specs.api), sync: loadDescription(specs.sync), messaging: loadDescription(specs.messaging) };
+    const descriptions = { api: loadDescription(specs.api), sync: loadDescription(specs.sync), messaging: loadDescription(specs.messaging), content: loadDescription(specs.content) };
     const exchanges = router.exchanges();
     product = summarize(exchanges.filter((e) => e.source === 'product'), descriptions);
     sweep = summarize(exchanges.filter((e) => e.source === 'sweep'), descriptions);
@@ -352,6 +376,8 @@ describe('the contract', () => {
     expect(product.byLane.sync).toBeGreaterThan(20);
     // The Messaging Service-only scheduler's read of its sender pool.
     expect(product.operations['GET /messaging/v1/Services/{ServiceSid}/PhoneNumbers']).toBeGreaterThanOrEqual(1);
+    // The approved templates, read once, for the WhatsApp window refusal.
+    expect(product.operations['GET /content/v1/ContentAndApprovals']).toBe(1);
     // Every violation Prism logged reached the router in its header (none lost or cut off).
     const headers = router.exchanges().reduce((n, e) => n + e.violations.length, 0);
     await eventually(async () => prisms.reduce((n, prism) => n + prism.violationLines().length, 0) === headers, 5000);

@@ -31,6 +31,12 @@ test('the scripted conversation runs end to end through a real MCP client and ex
     /assistant → send_sms \{"to":"\+14155550100","body":"Yes, order #1042 is ready\. We are open until 6pm today\."\}\n {10}← \[FINAL\] SMS sent to \+14155550100 \(SID SM[0-9a-f]{32}\)/,
     /assistant → get_conversation \{"conversationId":"conv_[0-9a-f]{16}"\}/,
     /← assistant said "Yes, order #1042 is ready\. We are open until 6pm today\." \[delivered\]/,
+    // The WhatsApp part: the window refusal naming the templates, a template, the answer, a reply in the window.
+    /assistant → send_sms \{"to":"whatsapp:\+14155550123","body":"Your order #1042 is ready\."\}\n {10}← \[FINAL\] Not sent: whatsapp:\+14155550123 has not messaged you on WhatsApp, so no 24-hour window is open\. WhatsApp allows only an approved template now \(Twilio error 63016 otherwise\)\..*order_update \(HX[0-9a-f]{32}/,
+    /assistant → send_sms \{"to":"whatsapp:\+14155550123","body":"","contentSid":"HX[0-9a-f]{32}","contentVariables":"\{\\"1\\":\\"#1042\\"\}"\}\n {10}← \[FINAL\] WhatsApp message sent to whatsapp:\+14155550123/,
+    /handset whatsapp:\+14155550123 {2}writes whatsapp:\+15005550006: "Great, I will come at 5\."/,
+    /← 1 new message \(WhatsApp\); from whatsapp:\+14155550123: "Great, I will come at 5\."/,
+    /assistant → send_sms \{"to":"whatsapp:\+14155550123","body":"See you at 5!"\}\n {10}← \[FINAL\] WhatsApp message sent to whatsapp:\+14155550123/,
     /Demo finished in \d+\.\d s: the reply was delivered, and its status reached the thread through \/sms\/status\./,
   ];
   let from = 0;

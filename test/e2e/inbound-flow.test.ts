@@ -51,7 +51,7 @@ describe('the conversation loop', () => {
     expect(listed.structuredContent).toMatchObject({ conversations: [{ conversationId, theirNumber: HANDSET, unreadCount: 1, messageCount: 1 }] });
 
     const first = await system.bridge.call('receive_sms');
-    expect(first.structuredContent).toEqual({ messages: [{ conversationId, sid: delivery.messageSid, from: HANDSET, body: 'Hi, is the shop open today?', media: [], at: expect.any(String) }] });
+    expect(first.structuredContent).toEqual({ messages: [{ conversationId, channel: 'sms', sid: delivery.messageSid, from: HANDSET, body: 'Hi, is the shop open today?', media: [], at: expect.any(String) }] });
     expect(textOf(first)).toContain('"Hi, is the shop open today?"');
 
     const second = await system.bridge.call('receive_sms');

@@ -109,6 +109,7 @@ describe('the Claude Desktop bundle (.mcpb)', () => {
       SEND_POLICY: 'open',
       QUIET_HOURS: '',
       QUIET_HOURS_TIMEZONE: '',
+      TWILIO_WHATSAPP_NUMBER: '',
     });
     // Claude Desktop's `node` is its own; this one is the machine's.
     const bridge = await connectStdio(process.execPath, config.args, desktopEnv(config), '/');

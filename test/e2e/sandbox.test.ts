@@ -94,7 +94,7 @@ describe('npm run sandbox (the built script)', () => {
     const server = printedClaudeConfig(stdout).mcpServers['twilio-sms'];
     expect(server).toMatchObject({ command: process.execPath, args: [BRIDGE_BIN] });
     expect(Object.keys(server!.env).sort()).toEqual(
-      ['STATUS_CALLBACK_BASE_URL', 'TWILIO_ACCOUNT_SID', 'TWILIO_API_BASE_URL', 'TWILIO_AUTH_TOKEN', 'TWILIO_PHONE_NUMBER', 'TWILIO_SYNC_SERVICE_SID'],
+      ['STATUS_CALLBACK_BASE_URL', 'TWILIO_ACCOUNT_SID', 'TWILIO_API_BASE_URL', 'TWILIO_AUTH_TOKEN', 'TWILIO_PHONE_NUMBER', 'TWILIO_SYNC_SERVICE_SID', 'TWILIO_WHATSAPP_NUMBER'],
     );
     const envFile = /env file (\S+)\)/.exec(stdout)?.[1];
     expect(envFile && existsSync(envFile)).toBe(true);
@@ -140,6 +140,24 @@ describe('npm run sandbox (the built script)', () => {
     expect(outbox.stdout).toContain('Outbox: 1 message the assistant sent');
     expect(outbox.stdout).toMatch(/to \+14155550100 {2}delivered {2}SM[0-9a-f]{32}/);
     expect(outbox.stdout).toContain('"Hello from the sandbox"');
+
+    // A WhatsApp handset messages the number's WhatsApp sender from a second terminal; the bridge
+    // as printed sees it marked WhatsApp and answers on WhatsApp, inside the 24-hour window.
+    const hola = await runSandbox(['text', `whatsapp:${HANDSET}`, 'Hola', '--port', String(emulatorPort)]);
+    expect(hola.stderr).toBe('');
+    expect(hola.code).toBe(0);
+    expect(hola.stdout).toContain(`whatsapp:${HANDSET} texted whatsapp:+15005550006: "Hola"`);
+    expect(hola.stdout).toContain('Stored.');
+    const onWhatsApp = await startBridge(server!.env);
+    try {
+      const received = await onWhatsApp.call('receive_sms');
+      expect(textOf(received)).toContain(`with whatsapp:${HANDSET} (WhatsApp):`);
+      expect(textOf(received)).toContain('"Hola"');
+      const sent = await onWhatsApp.call('send_sms', { to: `whatsapp:${HANDSET}`, body: '¡Hola! ¿Qué tal?' });
+      expect(textOf(sent)).toMatch(/^\[FINAL\] WhatsApp message sent to whatsapp:\+14155550100 \(SID SM[0-9a-f]{32}\): delivered/);
+    } finally {
+      await onWhatsApp.close();
+    }
 
     // Ctrl-C.
     child.kill('SIGINT');
@@ -207,6 +225,7 @@ describe('parseSandboxArgs', () => {
     [['--port', '7000'], { SANDBOX_PORT: '6000' }, { kind: 'start', emulatorPort: 7000, functionsPort: 3000, verbose: false }],
     [['text', '+14155550100', 'Hi there'], {}, { kind: 'text', emulatorPort: 4010, from: '+14155550100', body: 'Hi there' }],
     [['text', '+14155550100', 'Hi', 'there', '--port', '5000'], {}, { kind: 'text', emulatorPort: 5000, from: '+14155550100', body: 'Hi there' }],
+    [['text', 'whatsapp:+14155550100', 'Hola'], {}, { kind: 'text', emulatorPort: 4010, from: 'whatsapp:+14155550100', body: 'Hola' }],
     [['outbox'], { SANDBOX_PORT: '5000' }, { kind: 'outbox', emulatorPort: 5000 }],
     [['--help'], {}, { kind: 'help' }],
     [['outbox', '-h'], {}, { kind: 'help' }],

@@ -111,7 +111,7 @@ describe('--latency-ms and --jitter-ms', () => {
     expect(parseLatencyFlag('80', undefined)).toBe(80);
     expect(parseLatencyFlag('api=50,sync=80', undefined)).toEqual({ api: 50, sync: 80 });
     expect(parseLatencyFlag('api=50, sync=80', 10)).toEqual({ api: 50, sync: 80, jitterMs: 10 });
-    expect(parseLatencyFlag('40', 5)).toEqual({ api: 40, messaging: 40, sync: 40, serverless: 40, 'serverless-upload': 40, jitterMs: 5 });
+    expect(parseLatencyFlag('40', 5)).toEqual({ api: 40, messaging: 40, content: 40, sync: 40, serverless: 40, 'serverless-upload': 40, jitterMs: 5 });
     for (const bad of ['fast', '-5', 'voice=20', 'api=', 'api=5=6', 'api=x', ',', '99999999']) expect(parseLatencyFlag(bad, undefined)).toMatch(/--latency-ms must be/);
   });
 

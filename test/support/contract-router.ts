@@ -6,6 +6,7 @@
  *   /api/…       → Prism (twilio_api_v2010.json)   → {emulator}/api/…
  *   /sync/…      → Prism (twilio_sync_v1.json)      → {emulator}/sync/…
  *   /messaging/… → Prism (twilio_messaging_v1.json) → {emulator}/messaging/…
+ *   /content/…   → Prism (twilio_content_v1.json)   → {emulator}/content/…
  *   media content (GET …/Media/ME… without .json) → {emulator} directly, see MEDIA_CONTENT
  *   anything else → {emulator} directly, recorded as a product outside the descriptions
  *
@@ -21,7 +22,7 @@ import { createServer, request as httpRequest, type IncomingHttpHeaders, type In
 import type { AddressInfo } from 'node:net';
 
 /** The products with a description, each behind its own Prism. */
-export const DESCRIBED_LANES = ['api', 'sync', 'messaging'] as const;
+export const DESCRIBED_LANES = ['api', 'sync', 'messaging', 'content'] as const;
 export type DescribedLane = (typeof DESCRIBED_LANES)[number];
 export type Lane = DescribedLane | 'media-content' | 'outside';
 

@@ -13,6 +13,7 @@ export const OAI_DIR = join(ROOT, 'contract', 'twilio-oai');
 export const API_SPEC = join(OAI_DIR, 'twilio_api_v2010.json');
 export const SYNC_SPEC = join(OAI_DIR, 'twilio_sync_v1.json');
 export const MESSAGING_SPEC = join(OAI_DIR, 'twilio_messaging_v1.json');
+export const CONTENT_SPEC = join(OAI_DIR, 'twilio_content_v1.json');
 
 
 /** One change made to a copy: where (operation or component schema, then the field) and why. */
@@ -148,6 +149,7 @@ export interface ContractSpecs {
   api: string;
   sync: string;
   messaging: string;
+  content: string;
   relaxed: Relaxed[];
 }
 
@@ -173,6 +175,7 @@ export function writeContractSpecs(dir: string, options: { relax?: boolean } = {
     api: write(API_SPEC, 'twilio_api_v2010.json'),
     sync: write(SYNC_SPEC, 'twilio_sync_v1.json'),
     messaging: write(MESSAGING_SPEC, 'twilio_messaging_v1.json'),
+    content: write(CONTENT_SPEC, 'twilio_content_v1.json'),
     relaxed,
   };
 }

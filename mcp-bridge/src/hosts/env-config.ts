@@ -11,6 +11,7 @@ import { count, firstIssue, httpUrl, milliseconds, seconds, sid, syncTtlSeconds,
 import { setValues } from '../../../lib/env/set-values';
 import { logPiiFrom } from '../../../lib/mask';
 import { checkE164 } from '../../../lib/phone';
+import { channelOf, checkRecipientAddress } from '../../../lib/whatsapp';
 import { checkQuietHoursSettings } from '../../../lib/outbound/quiet-hours';
 import { parseAllowlist } from '../../../lib/outbound/send-policy';
 import { parseUserNumbers, resolveScope } from '../../../lib/scope/user-scope';
@@ -22,6 +23,8 @@ const EnvSchema = z.object({
   ...CREDENTIAL_SETTINGS,
   TWILIO_PHONE_NUMBER: z.string().trim().optional(),
   TWILIO_MESSAGING_SERVICE_SID: sid('MG', 'TWILIO_MESSAGING_SERVICE_SID').optional(),
+  // The WhatsApp sender (+E.164, or whatsapp:+E.164): Twilio's Sandbox +14155238886 or your own.
+  TWILIO_WHATSAPP_NUMBER: z.string().trim().optional(),
   TWILIO_SYNC_SERVICE_SID: sid('IS', 'TWILIO_SYNC_SERVICE_SID').optional(),
   TWILIO_API_BASE_URL: twilioApiBaseUrl().optional(),
   STATUS_CALLBACK_BASE_URL: httpUrl('STATUS_CALLBACK_BASE_URL must be the http(s) URL of your Functions, e.g. https://twilio-sms-mcp-1234-dev.twil.io').optional(),
@@ -57,6 +60,15 @@ const EnvSchema = z.object({
   TWILIO_TIMEOUT_MS: milliseconds('TWILIO_TIMEOUT_MS', 100, 120_000),
 });
 
+/**
+ * A one-person bridge's own numbers, which its reads are limited to: its SMS number and WhatsApp
+ * sender; none (null: every conversation of the service) when a Messaging Service sends SMS.
+ */
+export function ownNumbers(sender: Sender): string[] | undefined {
+  if (sender.phoneNumber) return [sender.phoneNumber, ...(sender.whatsappNumber ? [sender.whatsappNumber] : [])];
+  return sender.messagingServiceSid || !sender.whatsappNumber ? undefined : [sender.whatsappNumber];
+}
+
 /** `notes`: one line for each setting left off because its value was an unfilled placeholder, and one when a short CLIENT_TIMEOUT_SECONDS shortens the waits. */
 export type ConfigResult = { ok: true; config: BridgeConfig; notes: string[] } | { ok: false; error: string };
 
@@ -74,7 +86,7 @@ const SETTINGS: ReadonlySet<string> = new Set(SETTING_NAMES);
  * alone; an unset one stays a placeholder, which counts as unset. Grouped for the comments there.
  */
 export const ADMIN_SETTINGS: readonly { group: string; names: readonly SettingName[] }[] = [
-  { group: 'Twilio account and sender', names: ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_PHONE_NUMBER', 'TWILIO_API_KEY', 'TWILIO_API_SECRET', 'TWILIO_MESSAGING_SERVICE_SID'] },
+  { group: 'Twilio account and sender', names: ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_PHONE_NUMBER', 'TWILIO_API_KEY', 'TWILIO_API_SECRET', 'TWILIO_MESSAGING_SERVICE_SID', 'TWILIO_WHATSAPP_NUMBER'] },
   { group: 'Replies and delivery receipts (after the deploy: printed by npm run setup)', names: ['TWILIO_SYNC_SERVICE_SID', 'STATUS_CALLBACK_BASE_URL'] },
   { group: 'Safety', names: ['SEND_ALLOWLIST', 'SEND_CONFIRMATION', 'SEND_POLICY', 'QUIET_HOURS', 'QUIET_HOURS_TIMEZONE', 'SEND_MAX_SEGMENTS', 'SEND_SMART_ENCODING', 'DUPLICATE_WINDOW_SECONDS', 'SEND_LIMIT_PER_MINUTE', 'SEND_LIMIT_PER_RECIPIENT_PER_MINUTE', 'SEND_LIMIT_PER_HOUR', 'SEND_LIMIT_PER_DAY', 'SEND_LIMIT_ACCOUNT_PER_MINUTE', 'SEND_LIMIT_ACCOUNT_PER_DAY'] },
   { group: 'Waiting, media, retention, recovery, logs', names: ['SEND_WAIT_SECONDS', 'MEDIA_MAX_BYTES', 'SYNC_TTL_SECONDS', 'RECONCILE_INTERVAL_SECONDS', 'LOG_PII', 'TWILIO_TIMEOUT_MS'] },
@@ -122,6 +134,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
     userNumbers = parseUserNumbers(e.SMS_USER_NUMBERS);
     if (!userNumbers.ok) return { ok: false, error: userNumbers.error };
   }
+  let whatsappNumber: string | undefined;
+  if (e.TWILIO_WHATSAPP_NUMBER) {
+    const given = e.TWILIO_WHATSAPP_NUMBER;
+    const wa = checkRecipientAddress(channelOf(given) === 'whatsapp' ? given : `whatsapp:${given}`);
+    if (!wa.ok) return { ok: false, error: 'TWILIO_WHATSAPP_NUMBER is not usable: it must be your WhatsApp sender in E.164 format, with or without the whatsapp: prefix, e.g. whatsapp:+14155238886 (the Sandbox).' };
+    whatsappNumber = wa.address;
+  }
   let sender: Sender;
   if (e.TWILIO_PHONE_NUMBER) {
     const phone = checkE164(e.TWILIO_PHONE_NUMBER);
@@ -130,12 +149,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
     sender = { phoneNumber: phone.e164, ...(e.TWILIO_MESSAGING_SERVICE_SID ? { messagingServiceSid: e.TWILIO_MESSAGING_SERVICE_SID } : {}) };
   } else if (e.TWILIO_MESSAGING_SERVICE_SID) {
     sender = { messagingServiceSid: e.TWILIO_MESSAGING_SERVICE_SID };
-  } else if (userNumbers) {
-    // Each user sends from their own numbers; there is no bridge-wide sender.
+  } else if (userNumbers || whatsappNumber) {
+    // Each user sends from their own numbers, or the bridge texts on WhatsApp only.
     sender = {};
   } else {
     return { ok: false, error: `TWILIO_PHONE_NUMBER ${missing('TWILIO_PHONE_NUMBER')}. Set your Twilio number in E.164 format (e.g. +14155550100), or set TWILIO_MESSAGING_SERVICE_SID (MG…).` };
   }
+  if (whatsappNumber) sender = { ...sender, whatsappNumber };
   const allowlist = parseAllowlist(e.SEND_ALLOWLIST);
   if (!allowlist.ok) {
     return { ok: false, error: `SEND_ALLOWLIST has an entry that is neither an E.164 number nor a two-letter country code: "${allowlist.entry.slice(0, 20)}". Use e.g. SEND_ALLOWLIST=US,CA,+447911123456.` };
@@ -152,7 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       statusCallbackUrl: e.STATUS_CALLBACK_BASE_URL ? `${e.STATUS_CALLBACK_BASE_URL.replace(/\/+$/, '')}/sms/status` : undefined,
       sendWaitSeconds: e.SEND_WAIT_SECONDS,
       clientTimeoutSeconds: e.CLIENT_TIMEOUT_SECONDS,
-      scope: resolveScope(e.SMS_USER, userNumbers?.ok ? userNumbers.map : undefined, sender.phoneNumber),
+      scope: resolveScope(e.SMS_USER, userNumbers?.ok ? userNumbers.map : undefined, ownNumbers(sender)),
       userNumbers: userNumbers?.ok ? userNumbers.map : null,
       duplicateWindowSeconds: e.DUPLICATE_WINDOW_SECONDS,
       sendLimitPerMinute: e.SEND_LIMIT_PER_MINUTE,
@@ -187,7 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
 /** One line for the start-up log: what is configured, never a secret. */
 export function describeConfig(config: BridgeConfig): string {
   const auth = 'apiKey' in config.credentials ? `API key ${config.credentials.apiKey.slice(0, 6)}…` : 'auth token';
-  const sender = config.sender.messagingServiceSid ? `messaging service ${config.sender.messagingServiceSid}` : config.sender.phoneNumber ? 'phone number' : 'per user (SMS_USER_NUMBERS)';
+  const sender = `${config.sender.messagingServiceSid ? `messaging service ${config.sender.messagingServiceSid}` : config.sender.phoneNumber ? 'phone number' : config.sender.whatsappNumber ? 'none for SMS' : 'per user (SMS_USER_NUMBERS)'}${config.sender.whatsappNumber ? ', WhatsApp sender' : ''}`;
   const { scope } = config;
   const user = !scope.ok ? 'user: none assigned (reads and sends are refused)' : scope.identity ? `user: own inbox, ${scope.numbers?.length ?? 'any'} number(s)` : null;
   return [

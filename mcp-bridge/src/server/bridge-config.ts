@@ -7,7 +7,7 @@ import type { QuietHours } from '../../../lib/outbound/quiet-hours';
 import type { UserNumbers, UserScope } from '../../../lib/scope/user-scope';
 
 /** The bridge-wide sender; neither is set when SMS_USER_NUMBERS gives each user their own numbers. */
-export interface Sender { phoneNumber?: string; messagingServiceSid?: string }
+export interface Sender { phoneNumber?: string; messagingServiceSid?: string; /** `whatsapp:+E.164` (TWILIO_WHATSAPP_NUMBER). */ whatsappNumber?: string }
 
 export interface BridgeConfig {
   credentials: TwilioCredentials;

@@ -5,6 +5,8 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { isConversationId } from '../../../lib/conversation-id';
+import type { InboxEntry } from '../../../lib/message-record';
+import { type Channel, channelOf, describeWindow, windowAt, type WindowState } from '../../../lib/whatsapp';
 import type { MessageStore, StoredMessage } from '../../../lib/store/message-store';
 import { UnknownConversationError } from '../../../lib/store/message-store';
 import { DeadlinePassedError } from '../../../lib/store/sync-gateway';
@@ -61,11 +63,27 @@ export function requireConversationId(value: string): string {
   return id;
 }
 
+/** A conversation's channel, and for WhatsApp its 24-hour window now (lib/whatsapp.ts). */
+export function channelView(entry: Pick<InboxEntry, 'theirNumber' | 'lastInboundAt'>, now: Date): { channel: Channel; window: WindowState | null } {
+  const channel = channelOf(entry.theirNumber);
+  return { channel, window: channel === 'whatsapp' ? windowAt(entry.lastInboundAt, now) : null };
+}
+
+/** ", on WhatsApp (window …)" for a WhatsApp conversation's line; nothing for SMS. */
+export function channelWords(view: { channel: Channel; window: WindowState | null }): string {
+  return view.window ? ` on WhatsApp (${describeWindow(view.window)})` : '';
+}
+
+export const WindowSchema = z
+  .object({ open: z.boolean(), until: z.string().optional(), closedAt: z.string().nullable().optional() })
+  .nullable()
+  .describe('WhatsApp: whether free-form messages may go (24 h after their last message), else templates only; null for SMS.');
+
 // Output schemas are kept lean: an assistant pays for every byte of tools/list in every request.
 const MediaSchema = z.object({ url: z.string(), contentType: z.string() });
 
 /** A new inbound message, as receive_sms and wait_for_reply return it. */
-export const InboundViewSchema = z.object({ conversationId: z.string(), sid: z.string(), from: z.string(), body: z.string(), media: z.array(MediaSchema), at: z.string() });
+export const InboundViewSchema = z.object({ conversationId: z.string(), channel: z.enum(['sms', 'whatsapp']), sid: z.string(), from: z.string(), body: z.string(), media: z.array(MediaSchema), at: z.string() });
 
 /** A message of a thread, either direction, as get_conversation and the resource return it. */
 export const ThreadViewSchema = z.object({
@@ -80,7 +98,7 @@ export const ThreadViewSchema = z.object({
 });
 
 export function inboundView(conversationId: string, message: StoredMessage): z.infer<typeof InboundViewSchema> {
-  return { conversationId, sid: message.sid, from: message.from, body: message.body, media: message.media, at: message.createdAt };
+  return { conversationId, channel: channelOf(message.from), sid: message.sid, from: message.from, body: message.body, media: message.media, at: message.createdAt };
 }
 
 export function threadView(message: StoredMessage): z.infer<typeof ThreadViewSchema> {

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { describeFailure, isNotFound } from '../../../lib/twilio-errors';
 import type { BridgeDeps } from '../server/deps';
 import { ourNumberOf } from '../server/send/send-message';
+import { channelOf } from '../../../lib/whatsapp';
 import { handled, ok, requireScope, ToolInputError } from '../server/views';
 
 const MESSAGE_SID = /^(SM|MM)[0-9a-f]{32}$/;
@@ -25,7 +26,7 @@ export function registerCancelScheduledSms(server: McpServer, deps: BridgeDeps):
   server.registerTool(
     'cancel_scheduled_sms',
     {
-      description: 'Cancels a send_sms sendAt message by SID when the user calls it off. Not for sent ones.',
+      description: 'Cancels a scheduled (sendAt) message by SID. Not for sent ones.',
       inputSchema: { sid: z.string() },
       outputSchema: { sid: z.string(), status: z.string() },
       // Changes the message for good (destructive); cancelling twice leaves it canceled (idempotent).
@@ -48,7 +49,7 @@ export function registerCancelScheduledSms(server: McpServer, deps: BridgeDeps):
         deps.log.info(`canceled scheduled ${message.sid}: ${message.status}`);
         const store = await deps.store();
         await store
-          ?.applyStatus({ sid: message.sid, from: ourNumberOf(deps.config, message.from), to: message.to, status: 'canceled', errorCode: null, at: deps.now().toISOString() })
+          ?.applyStatus({ sid: message.sid, from: ourNumberOf(deps.config, message.from, channelOf(message.to)), to: message.to, status: 'canceled', errorCode: null, at: deps.now().toISOString() })
           .catch((error: unknown) => deps.log.warn(`recording the cancellation of ${message.sid} failed: ${describeFailure(error)}`));
         return ok(`[FINAL] Scheduled SMS ${message.sid} canceled; it will not be sent.`, { sid: message.sid, status: message.status });
       }),

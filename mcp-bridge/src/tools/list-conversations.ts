@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { InboxEntry } from '../../../lib/message-record';
 import { unreadCount } from '../../../lib/store/read-cursor';
 import type { BridgeDeps } from '../server/deps';
-import { handled, ok, requireStore, ToolInputError } from '../server/views';
+import { channelView, channelWords, handled, ok, requireStore, ToolInputError, WindowSchema } from '../server/views';
 
 /** The cursor is the position after the last entry returned: its activity time and id. */
 function encodeCursor(entry: InboxEntry): string {
@@ -33,7 +33,7 @@ export function registerListConversations(server: McpServer, deps: BridgeDeps): 
   server.registerTool(
     'list_conversations',
     {
-      description: 'The inbox, newest first, with unread counts and opt-outs; gives conversationIds. Never text opted-out numbers.',
+      description: 'Inbox, newest first: unread counts, opt-outs, conversationIds. Never text opted-out numbers.',
       inputSchema: { limit: z.number().int().min(1).max(100).optional(), cursor: z.string().optional() },
       outputSchema: {
         conversations: z.array(
@@ -45,6 +45,8 @@ export function registerListConversations(server: McpServer, deps: BridgeDeps): 
             messageCount: z.number(),
             unreadCount: z.number(),
             optedOut: z.boolean(),
+            channel: z.enum(['sms', 'whatsapp']),
+            window: WindowSchema,
           }),
         ),
         nextCursor: z.string().nullable(),
@@ -69,11 +71,12 @@ export function registerListConversations(server: McpServer, deps: BridgeDeps): 
           messageCount: entry.messageCount,
           unreadCount: unreadCount(entry, store.scope.reader),
           optedOut: entry.optedOut,
+          ...channelView(entry, deps.now()),
         }));
         // Which of our numbers, only when there are several to tell apart.
         const ours = new Set(conversations.map((c) => c.ourNumber)).size > 1;
         const lines = conversations.map(
-          (c) => `- ${c.conversationId} with ${c.theirNumber}${ours ? ` (on ${c.ourNumber})` : ''}: ${c.messageCount} message(s), ${c.unreadCount} unread, last activity ${c.lastActivityAt}${c.optedOut ? ', OPTED OUT (do not text)' : ''}`,
+          (c) => `- ${c.conversationId} with ${c.theirNumber}${ours ? ` (on ${c.ourNumber})` : ''}: ${c.messageCount} message(s), ${c.unreadCount} unread, last activity ${c.lastActivityAt}${c.optedOut ? ', OPTED OUT (do not text)' : ''}${channelWords(c)}`,
         );
         const text = conversations.length
           ? `${conversations.length} conversation(s), most recent first:\n${lines.join('\n')}${nextCursor ? `\nMore: call again with cursor "${nextCursor}".` : ''}`

@@ -12,21 +12,24 @@ import { ok } from '../server/views';
 
 // The seed's emphasis, which its users' prompts rely on: a SINGLE message, called ONCE, NEVER resent.
 const DESCRIPTION = [
-  'Sends a SINGLE SMS/MMS when the user asks.',
+  'Sends a SINGLE SMS/MMS or WhatsApp text when asked.',
   'Call ONCE per message: NEVER resend or retry; results are [FINAL].',
   'On a [PREVIEW], call again with its confirmationToken only if the user approves.',
 ].join(' ');
 
 export const sendSmsInput = {
-  to: z.string().describe('E.164, e.g. +14155550100'),
+  to: z.string().describe('E.164 or whatsapp:+E.164'),
   body: z.string().describe('Max 1,600 chars'),
-  mediaUrl: z.array(z.string()).optional().describe('https URLs, max 10'),
+  mediaUrl: z.array(z.string()).optional().describe('https URLs'),
   sendAt: z.string().optional().describe('ISO 8601, 15 min-35 days ahead'),
   confirmationToken: z.string().optional(),
-  from: z.string().optional().describe('One of your numbers'),
+  from: z.string().optional().describe('Your number'),
+  contentSid: z.string().optional().describe('WhatsApp template HX…; body ""'),
+  contentVariables: z.string().optional(),
 };
 
 export const sendSmsOutput = {
+  channel: z.enum(['sms', 'whatsapp']).optional(),
   outcome: z.enum(['sent', 'scheduled', 'failed', 'refused', 'unknown', 'already_sent', 'needs_confirmation', 'declined']),
   sid: z.string().nullable(),
   status: z.string().nullable(),
@@ -55,6 +58,8 @@ export const sendSmsOutput = {
  * names the conversation id wait_for_reply takes: LibreChat shows the model this text only.
  */
 export function sendResultText(result: SendOutcome): string {
+  // WhatsApp has no segments (send-message.ts counts none), so `size` below stays null for it.
+  const what = result.channel === 'whatsapp' ? 'WhatsApp message' : 'SMS';
   const sid = result.sid ? ` (SID ${result.sid})` : '';
   const warning = result.warning ? ` Note: ${result.warning}` : '';
   const conversation = result.conversationId ? ` Conversation ${result.conversationId} (wait_for_reply takes it).` : '';
@@ -63,28 +68,29 @@ export function sendResultText(result: SendOutcome): string {
   const billed = (words: string) => (size ? ` ${words} ${size}.` : '');
   switch (result.outcome) {
     case 'sent': {
-      const reached = result.status === 'delivered' ? 'delivered' : `${result.status}; no delivery receipt yet`;
-      return `[FINAL] SMS sent to ${result.to}${sid}: ${reached}. Do not send it again.${conversation}${warning}${billed('Twilio bills it as')}`;
+      // WhatsApp reports `read` once the user opened it: delivered, and more.
+      const reached = result.status === 'delivered' ? 'delivered' : result.status === 'read' ? 'delivered and read' : `${result.status}; no delivery receipt yet`;
+      return `[FINAL] ${what} sent to ${result.to}${sid}: ${reached}. Do not send it again.${conversation}${warning}${billed('Twilio bills it as')}`;
     }
     case 'already_sent':
       return `[FINAL] Not sent again: ${(result.reason ?? 'Already sent.').replace(/\.$/, '')}${sid}${result.status ? `, status ${result.status}` : ''}. Do not resend it.${conversation}`;
     case 'failed': {
       // The code is named once, up front; describeFailure's reason starts with it too.
       const reason = result.errorCode ? (result.reason ?? '').replace(`Twilio error ${result.errorCode}: `, '') : result.reason;
-      return `[FINAL] SMS to ${result.to} failed${sid}${result.errorCode ? ` (Twilio error ${result.errorCode})` : ''}: ${reason} Do not retry; tell the user.${warning}`;
+      return `[FINAL] ${what} to ${result.to} failed${sid}${result.errorCode ? ` (Twilio error ${result.errorCode})` : ''}: ${reason} Do not retry; tell the user.${warning}`;
     }
     case 'refused':
       return `[FINAL] Not sent: ${result.reason} Nothing was sent. Do not retry the same call; fix the input or tell the user.`;
     case 'unknown':
-      return `[FINAL] Outcome unknown for the SMS to ${result.to}${sid}: ${result.reason} Do not resend: it may already have arrived.${billed('If it went out, Twilio bills it as')}`;
+      return `[FINAL] Outcome unknown for the ${what} to ${result.to}${sid}: ${result.reason} Do not resend: it may already have arrived.${billed('If it went out, Twilio bills it as')}`;
     case 'scheduled':
-      return `[FINAL] SMS to ${result.to} scheduled for ${result.sendAt}${sid}. Do not schedule it again; cancel_scheduled_sms cancels it.${conversation}${warning}${billed('Twilio will bill it as')}`;
+      return `[FINAL] ${what} to ${result.to} scheduled for ${result.sendAt}${sid}. Do not schedule it again; cancel_scheduled_sms cancels it.${conversation}${warning}${billed('Twilio will bill it as')}`;
     case 'declined':
       // Confirmation through the client: the human said no, closed the prompt, or did not answer.
       return `[FINAL] Not sent: ${result.reason} Nothing was sent to ${result.to}. Do not retry or resend it; ask the user what they want instead.`;
     case 'needs_confirmation':
       // Confirmation mode only: not final by design, a human approves first.
-      return `[PREVIEW, NOT SENT] To ${result.to}: show the user this exact message and ask them to approve.${billed('Twilio will bill it as')} Only if they approve, call send_sms once more with the same to, body and confirmationToken "${result.confirmationToken}".`;
+      return `[PREVIEW, NOT SENT] To ${result.to}: show the user this exact message and ask them to approve.${billed('Twilio will bill it as')} Only if they approve, call send_sms once more with the same to, body${result.channel === 'whatsapp' ? ' (and contentSid, contentVariables)' : ''} and confirmationToken "${result.confirmationToken}".`;
   }
 }
 

@@ -13,13 +13,15 @@ import { handled, ok, requireConversationId, requireStore } from '../server/view
 
 export const MAX_WAIT_SECONDS = 240;
 const POLL_MS = [500, 1000, 1500, 2000, 3000];
+/** Every this many polls the conversation is read whatever the news mark says (about 30 s). */
+const POLLS_PER_FULL_READ = 10;
 
 export function registerWaitForReply(server: McpServer, deps: BridgeDeps): void {
   const longest = Math.min(MAX_WAIT_SECONDS, maxWaitSeconds(deps.config.clientTimeoutSeconds));
   server.registerTool(
     'wait_for_reply',
     {
-      description: `Waits (max ${longest} s/call) for a reply, returned like receive_sms. None? Call again or tell the user; never resend.`,
+      description: `Waits (max ${longest} s/call) for a reply, like receive_sms. None? Call again or tell the user; never resend.`,
       inputSchema: { conversationId: z.string(), timeoutSeconds: z.number().int().min(1).max(MAX_WAIT_SECONDS).optional() },
       outputSchema: { ...receivedOutput, timedOut: z.boolean(), waitedSeconds: z.number() },
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
@@ -35,11 +37,24 @@ export function registerWaitForReply(server: McpServer, deps: BridgeDeps): void 
         const waited = () => Math.round((deps.now().getTime() - started) / 1000);
         // Known to exist before any reconciliation writes: a refused call changes nothing.
         let known: Awaited<ReturnType<typeof store.requireConversation>> | undefined = await store.requireConversation(id);
+        const ourNumber = known.entry.ourNumber;
+        // The number's news mark (lib/store/news.ts) as read before the last takeNew: while it
+        // stays the same, no reply was counted since, and the poll costs that one read instead of
+        // the inbox shard's (every user's receive reads those). The first take used an entry read
+        // before any mark, and the last one at the deadline is always made.
+        let seen: string | null = null;
         for (let poll = 0; !extra.signal.aborted; poll++) {
           // Due at most once per interval: a long wait also sees a reply the webhook missed.
           const caughtUp = await deps.reconcile(store);
+          const marks = poll === 0 ? null : await store.newsMarks([ourNumber]);
+          const final = deadline - deps.now().getTime() <= 0;
+          if (marks !== null && marks === seen && !caughtUp && !final && poll % POLLS_PER_FULL_READ !== 0) {
+            await deps.sleep(Math.min(POLL_MS[Math.min(poll, POLL_MS.length - 1)]!, Math.max(0, deadline - deps.now().getTime())), extra.signal);
+            continue;
+          }
           const handover = await store.takeNew(id, { signal: extra.signal }, caughtUp ? undefined : known);
           known = undefined;
+          seen = marks;
           if (handover.messages.length > 0) {
             const result = handoverResult(returning(deps, extra, [handover]), '');
             return { ...result, structuredContent: { ...result.structuredContent, timedOut: false, waitedSeconds: waited() } };

@@ -10,15 +10,30 @@ function reasonOf(result: CheckedSend): string {
 
 describe('checkSendInput', () => {
   test.each<[string, SendInput, CheckedSend]>([
-    ['plain text', { to: TO, body: 'Hello' }, { ok: true, to: TO, body: 'Hello', mediaUrl: [] }],
-    ['number with spaces around it is trimmed', { to: ` ${TO} `, body: 'Hello' }, { ok: true, to: TO, body: 'Hello', mediaUrl: [] }],
-    ['empty body with media', { to: TO, body: '', mediaUrl: [IMG] }, { ok: true, to: TO, body: '', mediaUrl: [IMG] }],
-    ['whitespace body with media', { to: TO, body: '  ', mediaUrl: [IMG] }, { ok: true, to: TO, body: '  ', mediaUrl: [IMG] }],
-    ['newline and tab', { to: TO, body: 'a\n\tb\r\nc' }, { ok: true, to: TO, body: 'a\n\tb\r\nc', mediaUrl: [] }],
-    ['10 media', { to: TO, body: 'x', mediaUrl: Array.from({ length: 10 }, (_, i) => `${IMG}?${i}`) }, { ok: true, to: TO, body: 'x', mediaUrl: Array.from({ length: 10 }, (_, i) => `${IMG}?${i}`) }],
-    ['emoji and non-Latin text', { to: TO, body: '你好 👋🏽 مرحبا' }, { ok: true, to: TO, body: '你好 👋🏽 مرحبا', mediaUrl: [] }],
+    ['plain text', { to: TO, body: 'Hello' }, { ok: true, to: TO, channel: 'sms', phone: TO, template: null, body: 'Hello', mediaUrl: [] }],
+    ['number with spaces around it is trimmed', { to: ` ${TO} `, body: 'Hello' }, { ok: true, to: TO, channel: 'sms', phone: TO, template: null, body: 'Hello', mediaUrl: [] }],
+    ['empty body with media', { to: TO, body: '', mediaUrl: [IMG] }, { ok: true, to: TO, channel: 'sms', phone: TO, template: null, body: '', mediaUrl: [IMG] }],
+    ['whitespace body with media', { to: TO, body: '  ', mediaUrl: [IMG] }, { ok: true, to: TO, channel: 'sms', phone: TO, template: null, body: '  ', mediaUrl: [IMG] }],
+    ['newline and tab', { to: TO, body: 'a\n\tb\r\nc' }, { ok: true, to: TO, channel: 'sms', phone: TO, template: null, body: 'a\n\tb\r\nc', mediaUrl: [] }],
+    ['10 media', { to: TO, body: 'x', mediaUrl: Array.from({ length: 10 }, (_, i) => `${IMG}?${i}`) }, { ok: true, to: TO, channel: 'sms', phone: TO, template: null, body: 'x', mediaUrl: Array.from({ length: 10 }, (_, i) => `${IMG}?${i}`) }],
+    ['emoji and non-Latin text', { to: TO, body: '你好 👋🏽 مرحبا' }, { ok: true, to: TO, channel: 'sms', phone: TO, template: null, body: '你好 👋🏽 مرحبا', mediaUrl: [] }],
   ])('accepts %s', (_label, input, expected) => {
     expect(checkSendInput(input)).toEqual(expected);
+  });
+
+  test('WhatsApp: whatsapp:+E.164, one media item, templates without body or media', () => {
+    const WA = `whatsapp:${TO}`;
+    expect(checkSendInput({ to: ' whatsapp:+14155550100 ', body: 'Hola' })).toEqual({ ok: true, to: WA, channel: 'whatsapp', phone: TO, body: 'Hola', mediaUrl: [], template: null });
+    expect(reasonOf(checkSendInput({ to: 'whatsapp:4155550100', body: 'Hola' }))).toMatch(/^Invalid "to" number: WhatsApp recipients are written whatsapp:\+E\.164/);
+    expect(reasonOf(checkSendInput({ to: WA, body: 'x', mediaUrl: [IMG, `${IMG}?2`] }))).toMatch(/WhatsApp takes one per message/);
+    const sid = `HX${'a1'.repeat(16)}`;
+    expect(checkSendInput({ to: WA, body: '', contentSid: sid, contentVariables: '{"1":"Ana"}' })).toEqual({ ok: true, to: WA, channel: 'whatsapp', phone: TO, body: '', mediaUrl: [], template: { contentSid: sid, contentVariables: '{"1":"Ana"}' } });
+    expect(reasonOf(checkSendInput({ to: TO, body: '', contentSid: sid }))).toMatch(/WhatsApp template/);
+    expect(reasonOf(checkSendInput({ to: WA, body: 'Hi', contentSid: sid }))).toMatch(/without body or mediaUrl/);
+    expect(reasonOf(checkSendInput({ to: WA, body: '', contentSid: 'HXnope' }))).toMatch(/not a Content template SID/);
+    expect(reasonOf(checkSendInput({ to: WA, body: '', contentSid: sid, contentVariables: '[1]' }))).toMatch(/JSON object/);
+    expect(reasonOf(checkSendInput({ to: WA, body: '', contentSid: sid, contentVariables: '{"1":""}' }))).toMatch(/21656/);
+    expect(reasonOf(checkSendInput({ to: WA, body: 'x', contentVariables: '{"1":"a"}' }))).toMatch(/needs contentSid/);
   });
 
   test.each<[string, string, boolean]>([

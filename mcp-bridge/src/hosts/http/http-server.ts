@@ -17,7 +17,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { BridgeConfig } from '../env-config';
+import { type BridgeConfig, ownNumbers } from '../env-config';
 import { createDeps, createShared, type BridgeDeps } from '../../server/deps';
 import type { Logger } from '../stderr-logger';
 import { createServer } from '../../server/create-server';
@@ -78,7 +78,7 @@ function rpcError(res: ServerResponse, status: number, message: string, headers:
 export function scopeOfToken(config: BridgeConfig, token: BearerToken | null): UserScope {
   if (token === null) return config.scope;
   if (token.identity === null) return { ok: true, identity: null, reader: null, numbers: null };
-  return resolveScope(token.identity, config.userNumbers ?? undefined, config.sender.phoneNumber);
+  return resolveScope(token.identity, config.userNumbers ?? undefined, ownNumbers(config.sender));
 }
 
 export async function startHttpService(config: BridgeConfig, settings: HttpSettings, log: Logger): Promise<HttpService> {

@@ -19,7 +19,10 @@ import type { Approve, ApprovalRequest } from '../approval';
 import { callBudget } from '../call-budget';
 import type { BridgeConfig } from '../bridge-config';
 import type { Logger } from '../logger';
-import { checkSegments, checkSendInput, type SendInput } from '../../../../lib/outbound/send-input';
+import { type CheckedSegments, type CheckedSend, checkSegments, checkSendInput, type SendInput } from '../../../../lib/outbound/send-input';
+import { approvedTemplates, describeTemplates } from '../../../../lib/outbound/templates';
+import { type Channel, channelOf, windowAt } from '../../../../lib/whatsapp';
+import type { InboxEntry } from '../../../../lib/message-record';
 import { CONFIRMATION_TTL_MINUTES, type Confirmations } from '../../../../lib/guard/confirmations';
 import type { CapScope, Reservation, SendGuard } from '../../../../lib/guard/send-guard';
 import { checkSendAt, isAllowedRecipient, replyOnlyRefusal } from '../../../../lib/outbound/send-policy';
@@ -49,6 +52,8 @@ export type SendOutcomeKind = 'sent' | 'scheduled' | 'failed' | 'refused' | 'unk
 export interface SendOutcome {
   outcome: SendOutcomeKind;
   to: string;
+  /** SMS, or WhatsApp (a whatsapp:+E.164 recipient); absent before the recipient was checked. */
+  channel?: Channel;
   sid: string | null;
   status: string | null;
   errorCode: number | null;
@@ -105,10 +110,12 @@ type PolicyVerdict = { ok: false; reason: string } | { ok: true; ourNumber: stri
  */
 type Rules = { ok: false; reason: string } | { ok: true; numbers: readonly string[] | null; quiet: string | null };
 
-async function checkRules(deps: SendDeps, to: string, input: SendInput): Promise<Rules> {
+async function checkRules(deps: SendDeps, checked: Extract<CheckedSend, { ok: true }>, input: SendInput): Promise<Rules> {
+  const { to, phone, channel } = checked;
   const { scope } = deps.config;
   if (!scope.ok) return { ok: false, reason: scope.reason };
-  if (!isAllowedRecipient(to, deps.config.sendAllowlist)) {
+  // The allowlist names people by number, whichever channel reaches them.
+  if (!isAllowedRecipient(phone, deps.config.sendAllowlist)) {
     return { ok: false, reason: `${to} is not on this server's recipient allowlist (SEND_ALLOWLIST). Ask the administrator to allow it.` };
   }
   if (input.sendAt !== undefined) {
@@ -116,14 +123,37 @@ async function checkRules(deps: SendDeps, to: string, input: SendInput): Promise
     const when = checkSendAt(input.sendAt, deps.now());
     if (!when.ok) return { ok: false, reason: when.reason };
   }
-  // A whole-account scope (an HTTP token without identity) sends from the bridge's own number.
-  const numbers = scope.numbers ?? (deps.config.sender.phoneNumber ? [deps.config.sender.phoneNumber] : null);
-  const allowed = fromNumberCandidates(numbers, input.from);
+  const numbers = channelNumbers(deps.config, scope.numbers, channel);
+  if (!numbers.ok) return numbers;
+  const allowed = fromNumberCandidates(numbers.numbers, input.from);
   if (!allowed.ok) return allowed;
-  return { ok: true, numbers, quiet: await quietHoursRefusal(deps.config, to, deps.now(), input.sendAt) };
+  // Quiet hours are the recipient's local time, on either channel.
+  return { ok: true, numbers: numbers.numbers, quiet: await quietHoursRefusal(deps.config, phone, deps.now(), input.sendAt) };
 }
 
-async function checkRecipient(deps: SendDeps, to: string, input: SendInput, rules: Extract<Rules, { ok: true }>): Promise<PolicyVerdict> {
+/**
+ * The senders of this channel: the scope's numbers of that channel (a WhatsApp sender is written
+ * whatsapp:+E.164), else the bridge's own (a whole-account scope, an HTTP token without identity,
+ * sends from the bridge's number), else null (a Messaging Service picks).
+ */
+function channelNumbers(config: BridgeConfig, scoped: readonly string[] | null, channel: Channel): { ok: true; numbers: readonly string[] | null } | { ok: false; reason: string } {
+  const own = channel === 'whatsapp' ? config.sender.whatsappNumber : config.sender.phoneNumber;
+  const numbers = scoped ? scoped.filter((n) => channelOf(n) === channel) : own ? [own] : null;
+  if (numbers === null || numbers.length > 0) {
+    if (numbers === null && !config.sender.messagingServiceSid) return { ok: false, reason: noSender(channel) };
+    return { ok: true, numbers };
+  }
+  return { ok: false, reason: noSender(channel) };
+}
+
+function noSender(channel: Channel): string {
+  return channel === 'whatsapp'
+    ? 'No WhatsApp sender is set up for you: the administrator must set TWILIO_WHATSAPP_NUMBER (the Sandbox +14155238886 or your own WhatsApp sender), or give you one in SMS_USER_NUMBERS as whatsapp:+E.164.'
+    : 'No SMS number is set up for you: the administrator must set TWILIO_PHONE_NUMBER or TWILIO_MESSAGING_SERVICE_SID, or give you a number in SMS_USER_NUMBERS.';
+}
+
+async function checkRecipient(deps: SendDeps, checked: Extract<CheckedSend, { ok: true }>, input: SendInput, rules: Extract<Rules, { ok: true }>): Promise<PolicyVerdict> {
+  const { to, channel } = checked;
   const store = await deps.store();
   let chosen: Awaited<ReturnType<typeof chooseFromNumber>>;
   try {
@@ -134,13 +164,55 @@ async function checkRecipient(deps: SendDeps, to: string, input: SendInput, rule
     return { ok: false, reason: `Could not check in Twilio Sync whether ${to} has opted out. ${describeFailure(error)}` };
   }
   if (!chosen.ok) return { ok: false, reason: chosen.reason };
-  if (chosen.inbox?.entry.optedOut) return { ok: false, reason: `${to} has opted out (they replied STOP). Twilio will not deliver to them until they text START.` };
+  if (chosen.inbox?.entry.optedOut) {
+    // Twilio blocks an SMS STOP itself (21610); on WhatsApp its default STOP filtering does not
+    // apply (lib/opt-out.ts), so the bridge alone keeps the promise, on that channel only.
+    return { ok: false, reason: channel === 'whatsapp' ? `${to} has opted out on WhatsApp (they replied STOP). Do not message them there until they send START.` : `${to} has opted out (they replied STOP). Twilio will not deliver to them until they text START.` };
+  }
   if (deps.config.sendPolicy === 'reply-only') {
     const reason = replyOnlyRefusal(store ? (chosen.inbox?.entry ?? null) : undefined, to, chosen.number);
     if (reason) return { ok: false, reason };
   }
+  if (channel === 'whatsapp' && checked.template === null) {
+    // Which conversation holds their messages depends on our sender: a Messaging Service that
+    // picks one at send time leaves it unknown, and the window with it.
+    const entry = !store ? undefined : chosen.number === undefined ? 'no-sender' : (chosen.inbox?.entry ?? null);
+    const reason = await windowRefusal(deps, to, entry, input.sendAt);
+    if (reason) return { ok: false, reason };
+  }
   if (rules.quiet) return { ok: false, reason: rules.quiet };
   return { ok: true, ourNumber: chosen.number, inbox: chosen.inbox };
+}
+
+/**
+ * A free-form WhatsApp message outside the 24-hour window is one Twilio takes and then fails
+ * (63016, https://www.twilio.com/docs/api/errors/63016): refused here, saying when the window
+ * closed and naming the approved templates (Content API, templates.ts). Without a store the
+ * window cannot be known: refused too, since Twilio would most likely fail it.
+ */
+async function windowRefusal(deps: SendDeps, to: string, entry: InboxEntry | null | undefined | 'no-sender', sendAt: string | undefined): Promise<string | null> {
+  const at = sendAt !== undefined ? new Date(sendAt) : deps.now();
+  const state = entry === undefined || entry === 'no-sender' ? null : windowAt(entry?.lastInboundAt, at);
+  if (state?.open) return null;
+  const when = state === null
+    ? entry === 'no-sender'
+      ? 'Whether the 24-hour WhatsApp window is open cannot be checked while the Messaging Service picks the WhatsApp sender: the administrator should set TWILIO_WHATSAPP_NUMBER.'
+      : 'Whether the 24-hour WhatsApp window is open cannot be checked without the Sync service that stores their messages (TWILIO_SYNC_SERVICE_SID).'
+    : state.closedAt
+      ? `The 24-hour WhatsApp window with ${to} closed at ${state.closedAt} (24 hours after their last message${sendAt !== undefined ? ', before sendAt' : ''}).`
+      : `${to} has not messaged you on WhatsApp, so no 24-hour window is open.`;
+  return `${when} WhatsApp allows only an approved template now (Twilio error 63016 otherwise). ${await templatesHint(deps)}`;
+}
+
+async function templatesHint(deps: SendDeps): Promise<string> {
+  try {
+    const templates = await approvedTemplates(await deps.twilio(), deps.now().getTime());
+    if (templates.length === 0) return 'The account has no approved WhatsApp template: create one in the Twilio Console (Content Template Builder) and submit it to WhatsApp, or wait for them to write.';
+    return `Send one with contentSid (and contentVariables) and an empty body: ${describeTemplates(templates)}.`;
+  } catch (error) {
+    deps.log.warn(`listing the WhatsApp templates failed: ${describeFailure(error)}`);
+    return 'Send an approved template with contentSid (HX…) and an empty body; its templates could not be listed now (Content API).';
+  }
 }
 
 /** A reservation that never rejects: a guard that throws is a guard that cannot vouch for the send. */
@@ -161,19 +233,22 @@ export async function sendMessage(deps: SendDeps, input: SendInput, progress: Pr
     deps.log.warn(`send refused before Twilio: ${maskGivenNumber(checked.reason, input.to, deps.log)}`);
     return { ...base, outcome: 'refused', reason: checked.reason };
   }
-  const { to, body, mediaUrl } = checked;
-  const sized = checkSegments(body, mediaUrl.length, deps.config);
-  const outcomeBase = { ...base, to, ...(sized.info ? { segments: sized.info } : {}) };
+  const { to, body, mediaUrl, channel, template } = checked;
+  // WhatsApp has no SMS segments: nothing is counted or claimed for it.
+  const sized: CheckedSegments = channel === 'whatsapp' ? { ok: true, info: null } : checkSegments(body, mediaUrl.length, deps.config);
+  const outcomeBase = { ...base, to, channel, ...(sized.info ? { segments: sized.info } : {}) };
+  // What the guard and confirmations compare: the text, or for a template the template and its values.
+  const sendKey = template ? `[template ${template.contentSid} ${template.contentVariables ?? ''}]` : body;
   if (!sized.ok) {
     deps.log.warn(`send to ${deps.log.phone(to)} refused before Twilio: ${sized.info.segments} segments, over SEND_MAX_SEGMENTS=${deps.config.sendMaxSegments}`);
     return { ...outcomeBase, outcome: 'refused', reason: sized.reason };
   }
 
-  const rules = await checkRules(deps, to, input);
+  const rules = await checkRules(deps, checked, input);
   // When only the inbox read is left to decide (no approval to ask for, no quiet hours refusing),
   // the guard reserves beside it: one round trip for both. A refusal then withdraws it.
-  const early = rules.ok && !deps.config.sendConfirmation && rules.quiet === null ? reserve(deps.guard, to, body, mediaUrl) : null;
-  const policy = rules.ok ? await checkRecipient(deps, to, input, rules) : rules;
+  const early = rules.ok && !deps.config.sendConfirmation && rules.quiet === null ? reserve(deps.guard, to, sendKey, mediaUrl) : null;
+  const policy = rules.ok ? await checkRecipient(deps, checked, input, rules) : rules;
   if (!policy.ok) {
     const withdrawn = await early;
     if (withdrawn?.kind === 'go') await Promise.resolve(deps.guard.withdraw(withdrawn.ticket)).catch((error: unknown) => deps.log.warn(`the send guard could not withdraw a refused send's reservation: ${describeFailure(error)}`));
@@ -181,13 +256,13 @@ export async function sendMessage(deps: SendDeps, input: SendInput, progress: Pr
     return { ...outcomeBase, outcome: 'refused', reason: policy.reason };
   }
   if (deps.config.sendConfirmation) {
-    const confirmed = await confirmation(deps, input, { to, ...shownSender(deps.config, policy.ourNumber), body, mediaUrl, sendAt: input.sendAt, ...(sized.info ? { segments: sized.info } : {}) }, callStartedAt);
+    const confirmed = await confirmation(deps, input, { to, ...shownSender(deps.config, policy.ourNumber), body: sendKey, mediaUrl, sendAt: input.sendAt, ...(sized.info ? { segments: sized.info } : {}) }, callStartedAt);
     if (confirmed !== true) return { ...outcomeBase, ...confirmed };
   }
 
   // An inbox entry read as absent: a conversation never had, whose Sync objects do not exist yet.
   const newConversation = policy.inbox === null;
-  const reservation = await (early ?? reserve(deps.guard, to, body, mediaUrl));
+  const reservation = await (early ?? reserve(deps.guard, to, sendKey, mediaUrl));
   const knownConversation = policy.ourNumber ? conversationIdFor(policy.ourNumber, to) : null;
   if (reservation.kind === 'duplicate') {
     deps.log.info(`send to ${deps.log.phone(to)} not repeated: same message already sent (${reservation.prior.sid ?? 'sid unknown'})`);
@@ -223,15 +298,17 @@ export async function sendMessage(deps: SendDeps, input: SendInput, progress: Pr
   try {
     message = await client.messages.create({
       to,
-      body,
+      // A template goes as ContentSid and ContentVariables, with no Body beside it (send-input.ts).
+      ...(template ? { contentSid: template.contentSid, ...(template.contentVariables !== undefined ? { contentVariables: template.contentVariables } : {}) } : { body }),
       // Through a Messaging Service the service picks the number, unless each user has their own.
       ...(sender.messagingServiceSid ? { messagingServiceSid: sender.messagingServiceSid } : {}),
-      ...(policy.ourNumber && (!sender.messagingServiceSid || !sender.phoneNumber) ? { from: policy.ourNumber } : {}),
+      // A WhatsApp send names its WhatsApp sender even through a service (whose pick could be an SMS number).
+      ...(policy.ourNumber && (!sender.messagingServiceSid || !sender.phoneNumber || channel === 'whatsapp') ? { from: policy.ourNumber } : {}),
       ...(mediaUrl.length ? { mediaUrl } : {}),
       ...(deps.config.statusCallbackUrl ? { statusCallback: deps.config.statusCallbackUrl } : {}),
       ...(sendAt ? { scheduleType: 'fixed' as const, sendAt } : {}),
       // Twilio then sends look-alikes (curly quotes, dashes, odd spaces) as GSM-7 (lib/segments.ts).
-      ...(deps.config.sendSmartEncoding ? { smartEncoded: true } : {}),
+      ...(deps.config.sendSmartEncoding && channel === 'sms' ? { smartEncoded: true } : {}),
     });
   } catch (error) {
     if (!isAmbiguous(error)) {
@@ -247,8 +324,9 @@ export async function sendMessage(deps: SendDeps, input: SendInput, progress: Pr
     }
     deps.log.error(`send to ${deps.log.phone(to)}: no clear answer from Twilio (${readFailure(error).message}); looking for the message`);
     // With SmartEncoded, Twilio keeps the body it sent: look for that one.
-    const sentBody = deps.config.sendSmartEncoding ? smartEncode(body).body : body;
-    const found = await findSentMessage(deps, client, to, sentBody, started).catch(() => null);
+    const sentBody = deps.config.sendSmartEncoding && channel === 'sms' ? smartEncode(body).body : body;
+    // A template's rendered text is Twilio's to know: no lookup by body, the outcome stays unknown.
+    const found = template ? null : await findSentMessage(deps, client, to, sentBody, started).catch(() => null);
     if (!found) {
       await deps.guard.complete(reservation.ticket, { sid: null, status: 'unknown' });
       return {
@@ -269,14 +347,15 @@ export async function sendMessage(deps: SendDeps, input: SendInput, progress: Pr
   deps.log.info(`${sendAt ? 'scheduled' : 'sent'} ${message.sid} to ${deps.log.phone(to)}: ${message.status}`);
   const accepted = message;
   // A pool of several: filed under the service; its callbacks find it there (status-update.ts).
-  const ourNumber = policy.ourNumber ?? ourNumberOf(deps.config, accepted.from ?? (await pool));
+  const ourNumber = policy.ourNumber ?? ourNumberOf(deps.config, accepted.from ?? (await pool), channel);
   const conversationId = conversationIdFor(ourNumber, to);
   // What Twilio took is written down at once, side by side: the guard's record of it, and the
   // thread (with the status of the create's answer), the latter while the delivery wait polls.
   const completing = Promise.resolve(deps.guard.complete(reservation.ticket, { sid: accepted.sid, status: accepted.status }));
   const recording = prepared.then(() => recordInThread(deps, {
     // What Twilio sent: with SmartEncoded its look-alikes replaced.
-    sid: accepted.sid, direction: 'outbound', from: ourNumber, to, body: deps.config.sendSmartEncoding ? smartEncode(body).body : body,
+    // A template: the text Twilio rendered and stores, as its answer gives it.
+    sid: accepted.sid, direction: 'outbound', from: ourNumber, to, body: template ? accepted.body ?? '' : deps.config.sendSmartEncoding && channel === 'sms' ? smartEncode(body).body : body,
     media: mediaUrl.map((url) => ({ url, contentType: 'unknown' })),
     numSegments: Number(accepted.numSegments) || (sized.info?.segments ?? 1),
     status: statusOf(accepted), errorCode: accepted.errorCode ?? null,
@@ -379,8 +458,8 @@ function maskGivenNumber(reason: string, to: string, log: Logger): string {
  * pick: a scheduled message through a service with one sender), else (not picked yet, a pool of
  * several) the service.
  */
-export function ourNumberOf(config: BridgeConfig, from: string | null): string {
-  return config.sender.phoneNumber ?? from ?? config.sender.messagingServiceSid ?? '';
+export function ourNumberOf(config: BridgeConfig, from: string | null, channel: Channel = 'sms'): string {
+  return (channel === 'whatsapp' ? config.sender.whatsappNumber : config.sender.phoneNumber) ?? from ?? config.sender.messagingServiceSid ?? '';
 }
 
 /** Twilio says the recipient opted out (21610): remember it so the next send is refused early. */
