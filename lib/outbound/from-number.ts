@@ -4,6 +4,7 @@
  * else the first. Only numbers in the user's scope are ever used.
  */
 import type { InboxSnapshot } from '../store/message-store';
+import type { Channel } from '../whatsapp';
 
 export type FromNumberChoice =
   | { ok: true; number: string | undefined; inbox: InboxSnapshot | undefined }
@@ -36,4 +37,16 @@ export async function chooseFromNumber(
     .filter((e) => e.inbox)
     .sort((a, b) => b.inbox!.entry.lastActivityAt.localeCompare(a.inbox!.entry.lastActivityAt))[0];
   return { ok: true, ...(latest ?? entries[0]!) };
+}
+
+/** The bridge's configured senders, as the bridge's config holds them (Sender). */
+export interface ConfiguredSenders { phoneNumber?: string; messagingServiceSid?: string; whatsappNumber?: string }
+
+/**
+ * Our side of the conversation: the configured number, else the sender Twilio picked (or will
+ * pick: a scheduled message through a service with one sender), else (not picked yet, a pool of
+ * several) the service.
+ */
+export function ourNumberOf(config: { sender: ConfiguredSenders }, from: string | null, channel: Channel = 'sms'): string {
+  return (channel === 'whatsapp' ? config.sender.whatsappNumber : config.sender.phoneNumber) ?? from ?? config.sender.messagingServiceSid ?? '';
 }

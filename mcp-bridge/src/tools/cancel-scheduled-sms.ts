@@ -5,7 +5,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { describeFailure, isNotFound } from '../../../lib/twilio-errors';
 import type { BridgeDeps } from '../server/deps';
-import { ourNumberOf } from '../server/send/send-message';
+import { ourNumberOf } from '../../../lib/outbound/from-number';
 import { channelOf } from '../../../lib/whatsapp';
 import { handled, ok, requireScope, ToolInputError } from '../server/views';
 

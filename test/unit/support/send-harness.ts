@@ -11,7 +11,8 @@ import { type BridgeConfig, loadConfig } from '../../../mcp-bridge/src/hosts/env
 import { ProcessConfirmations } from '../../../lib/guard/confirmations';
 import type { Logger } from '../../../mcp-bridge/src/hosts/stderr-logger';
 import { ProcessSendGuard, type SendGuard } from '../../../lib/guard/send-guard';
-import type { SendDeps, TwilioMessage } from '../../../mcp-bridge/src/server/send/send-message';
+import type { SendDeps } from '../../../mcp-bridge/src/server/send/send-message';
+import type { TwilioMessage } from '../../../mcp-bridge/src/server/send/twilio-message';
 
 export const OUR = '+15005550006';
 export const TO = '+14155550100';
