@@ -8,7 +8,8 @@ import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/serv
 import { ErrorCode, McpError, SubscribeRequestSchema, UnsubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { isConversationId } from '../../../lib/conversation-id';
 import type { BridgeDeps } from '../server/deps';
-import { requireStore, threadView, ToolInputError } from '../server/views';
+import { requireStore, ToolInputError } from '../server/tool-result';
+import { threadView } from '../server/views';
 import { CONVERSATION_URI_PREFIX, ConversationWatch } from './conversation-watch';
 
 const RESOURCE_MESSAGES = 50;

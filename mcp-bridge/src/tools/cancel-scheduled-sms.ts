@@ -7,7 +7,7 @@ import { describeFailure, isNotFound } from '../../../lib/twilio-errors';
 import type { BridgeDeps } from '../server/deps';
 import { ourNumberOf } from '../../../lib/outbound/from-number';
 import { channelOf } from '../../../lib/whatsapp';
-import { handled, ok, requireScope, ToolInputError } from '../server/views';
+import { handled, ok, requireScope, ToolInputError } from '../server/tool-result';
 
 const MESSAGE_SID = /^(SM|MM)[0-9a-f]{32}$/;
 

@@ -4,7 +4,8 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { BridgeDeps } from '../server/deps';
-import { channelView, channelWords, handled, messageText, WindowSchema, ok, requireConversationId, requireStore, threadView, ThreadViewSchema } from '../server/views';
+import { handled, ok, requireConversationId, requireStore } from '../server/tool-result';
+import { channelView, channelWords, messageText, WindowSchema, threadView, ThreadViewSchema } from '../server/views';
 
 export function registerGetConversation(server: McpServer, deps: BridgeDeps): void {
   server.registerTool(

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { isNotFound } from '../../../lib/twilio-errors';
 import type { BridgeDeps } from '../server/deps';
 import { checkMediaUrl, fetchMedia, mediaMessageSid } from '../../../lib/media';
-import { fail, handled, requireScope, ToolInputError } from '../server/views';
+import { fail, handled, requireScope, ToolInputError } from '../server/tool-result';
 
 /** A user bound to their numbers opens only media of messages to or from those numbers. */
 async function checkInScope(deps: BridgeDeps, url: string): Promise<void> {

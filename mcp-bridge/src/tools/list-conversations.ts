@@ -7,7 +7,8 @@ import { z } from 'zod';
 import type { InboxEntry } from '../../../lib/message-record';
 import { unreadCount } from '../../../lib/store/read-cursor';
 import type { BridgeDeps } from '../server/deps';
-import { channelView, channelWords, handled, ok, requireStore, ToolInputError, WindowSchema } from '../server/views';
+import { handled, ok, requireStore, ToolInputError } from '../server/tool-result';
+import { channelView, channelWords, WindowSchema } from '../server/views';
 
 /** The cursor is the position after the last entry returned: its activity time and id. */
 function encodeCursor(entry: InboxEntry): string {

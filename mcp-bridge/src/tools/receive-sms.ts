@@ -7,7 +7,8 @@ import type { Handover } from '../../../lib/store/message-store';
 import { channelOf } from '../../../lib/whatsapp';
 import type { BridgeDeps } from '../server/deps';
 import type { ToolRequest } from '../server/result-delivery';
-import { handled, InboundViewSchema, inboundView, messageText, ok, requireConversationId, requireStore } from '../server/views';
+import { handled, ok, requireConversationId, requireStore } from '../server/tool-result';
+import { InboundViewSchema, inboundView, messageText } from '../server/views';
 
 export const receivedOutput = { messages: z.array(InboundViewSchema) };
 

@@ -8,7 +8,7 @@ import { describeSegments } from '../../../lib/segments';
 import { clientApproval } from '../server/approval';
 import type { BridgeDeps } from '../server/deps';
 import { sendMessage, type SendOutcome } from '../server/send/send-message';
-import { ok } from '../server/views';
+import { ok } from '../server/tool-result';
 
 // The seed's emphasis, which its users' prompts rely on: a SINGLE message, called ONCE, NEVER resent.
 const DESCRIPTION = [

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { BridgeDeps } from '../server/deps';
 import { callBudget, maxWaitSeconds } from '../server/call-budget';
 import { handoverResult, receivedOutput, returning } from './receive-sms';
-import { handled, ok, requireConversationId, requireStore } from '../server/views';
+import { handled, ok, requireConversationId, requireStore } from '../server/tool-result';
 
 export const MAX_WAIT_SECONDS = 240;
 const POLL_MS = [500, 1000, 1500, 2000, 3000];
