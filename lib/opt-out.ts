@@ -15,7 +15,7 @@
  * applies the same keywords to a WhatsApp message, in that WhatsApp conversation only (a
  * conversation is our address and theirs, channel included): a WhatsApp STOP does not stop SMS,
  * nor an SMS STOP WhatsApp; and since Twilio may still deliver, the bridge's refusal is what keeps
- * the promise (send-message.ts), until they send START. Meta's policy asks businesses to honour
+ * the promise (server/send/rules.ts), until they send START. Meta's policy asks businesses to honour
  * opt-out requests on WhatsApp too (https://www.twilio.com/docs/api/errors/63014).
  *
  * Whitespace and punctuation around the keyword are ignored ("Stop."): where Twilio's reading may

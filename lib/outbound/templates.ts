@@ -3,7 +3,7 @@
  * GET https://content.twilio.com/v1/ContentAndApprovals (twilio-oai spec/json/twilio_content_v1.json,
  * `ListContentAndApprovalsResponse`: each Content resource with its `approval_requests`), one read
  * for what GET /v1/Content plus one GET /v1/Content/{Sid}/ApprovalRequests per template would take.
- * Read only when a send is refused for the 24-hour window (send-message.ts), to name what can be
+ * Read only when a send is refused for the 24-hour window (server/send/rules.ts), to name what can be
  * sent instead. Cached per client for a minute: approvals take Meta minutes to days.
  */
 import { withRetry } from '../retry';
