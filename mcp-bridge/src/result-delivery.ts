@@ -70,6 +70,27 @@ export class ResultDelivery {
   }
 }
 
+/**
+ * What the SDK sees instead of request id 0. SDK 1.32.2 ignores a cancellation of id 0
+ * (`Protocol._oncancel`: `if (!notification.params.requestId) return`): the call's signal never
+ * aborts, so a first call's approval prompt would stay open and a late "yes" would still send.
+ * Inbound, id 0 (a request's, a cancellation's) becomes this; outbound, this becomes 0 again (the
+ * answer's id, the related request an HTTP transport routes by). test/unit/first-request-id.test.ts
+ */
+export const REQUEST_ID_ZERO_ALIAS = 'twilio-sms-mcp:request-0';
+
+function aliasedIn(message: JSONRPCMessage): JSONRPCMessage {
+  if ('method' in message && 'id' in message && message.id === 0) return { ...message, id: REQUEST_ID_ZERO_ALIAS };
+  const cancelled = CancelledNotificationSchema.safeParse(message);
+  if (cancelled.success && cancelled.data.params.requestId === 0) return { ...message, params: { ...cancelled.data.params, requestId: REQUEST_ID_ZERO_ALIAS } } as JSONRPCMessage;
+  return message;
+}
+
+function aliasedOut(message: JSONRPCMessage): JSONRPCMessage {
+  if ((isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) && message.id === REQUEST_ID_ZERO_ALIAS) return { ...message, id: 0 };
+  return message;
+}
+
 class WatchedTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
@@ -78,7 +99,8 @@ class WatchedTransport implements Transport {
   constructor(private readonly inner: Transport, private readonly lost: (id: RequestId, why: string) => void) {
     inner.onclose = () => this.onclose?.();
     inner.onerror = (error) => this.onerror?.(error);
-    inner.onmessage = (message, extra) => {
+    inner.onmessage = (received, extra) => {
+      const message = aliasedIn(received);
       const cancelled = CancelledNotificationSchema.safeParse(message);
       if (cancelled.success && cancelled.data.params.requestId !== undefined) this.lost(cancelled.data.params.requestId, 'the client cancelled it');
       this.onmessage?.(message, extra);
@@ -102,8 +124,9 @@ class WatchedTransport implements Transport {
   }
 
   async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+    const related = options?.relatedRequestId === REQUEST_ID_ZERO_ALIAS ? { ...options, relatedRequestId: 0 } : options;
     try {
-      await this.inner.send(message, options);
+      await this.inner.send(aliasedOut(message), related);
     } catch (error) {
       const answered = isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message) ? message.id : undefined;
       if (answered !== undefined) this.lost(answered, 'its answer could not be written');
