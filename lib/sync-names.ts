@@ -7,6 +7,9 @@
  *   inbox_<0..7>              Maps: conversationId → InboxEntry, sharded by conversation id
  *   cursors_<hash>_<0..7>     Maps: one named reader's (SMS_USER's) receive cursors,
  *                             conversationId → ReadCursorRecord, sharded as the inbox
+ *   delivered_<hash>_<0..7>   Maps: one reader's (a named reader's, or "shared") handovers known
+ *                             to have reached a client, `<conversationId>_<token>` → when;
+ *                             sharded as the inbox, items expiring after a day (handover.ts)
  *   sent_<hash>               Map: one sender's recent sends (duplicate claims, confirmation
  *                             tokens), items expiring with the duplicate window
  *   guard_ledgers             Map: sender → that sender's send-cap ledger; the account's caps
@@ -68,6 +71,15 @@ export function sentMapName(sender: string): string {
  */
 export function readerCursorMapName(reader: string, conversationId: string): string {
   return `cursors_${shortHash(reader)}_${inboxShardFor(conversationId).slice('inbox_'.length)}`;
+}
+
+/**
+ * The Map recording which of `reader`'s handovers in this conversation reached a client (null: the
+ * one-person cursor's). A create per handover, after its answer is written: an item of its own,
+ * not a field of the cursor, so that it never conflicts with the reader's next take (handover.ts).
+ */
+export function deliveredMapName(reader: string | null, conversationId: string): string {
+  return `delivered_${shortHash(reader ?? 'shared')}_${inboxShardFor(conversationId).slice('inbox_'.length)}`;
 }
 
 /** Every cursor Map of one reader, one per inbox shard. */

@@ -12,7 +12,7 @@ import type { InboxEntry, MessageRecord } from '../message-record';
 import type { MessageStatus } from '../message-status';
 import type { OptOutType } from '../opt-out';
 import { sidMapName, threadListName } from '../sync-names';
-import { giveBack, type Handover, takeAllNew, takeNew, type TakeOptions, type Unsettled } from './handover';
+import { confirmDelivered, giveBack, type Handover, type HandoverState, takeAllNew, takeNew, type TakeOptions } from './handover';
 import { Inbox, type InboxSnapshot, newInboxEntry } from './inbox';
 import { DEFAULT_STALE_CLAIM_MS, recentlyCounted, recordInbound } from './inbound-claim';
 import { advanceOutbound, discardConversation, prepareConversation, recordOutbound } from './outbound-record';
@@ -36,7 +36,14 @@ export interface MessageStoreOptions {
   staleClaimMs?: number;
   /** Whose cursor receives move and which conversations reads see; default: the whole service. */
   scope?: ReaderScope;
+  /**
+   * How long a handover waits for its delivery record before any bridge of the reader gives it
+   * back (handover.ts): the client's timeout and a margin. Default 70 s (LibreChat's 60 s timeout).
+   */
+  handoverSettleMs?: number;
 }
+
+const DEFAULT_HANDOVER_SETTLE_MS = 70_000;
 
 export class MessageStore {
   readonly scope: ReaderScope;
@@ -46,8 +53,8 @@ export class MessageStore {
   constructor(
     private readonly sync: SyncGateway,
     private readonly options: MessageStoreOptions = {},
-    // Shared with the stores `until` makes: a bounded call's unsettled handover is this reader's too.
-    private readonly unsettled: Unsettled = new Map(),
+    // Shared with the stores `until` makes: a bounded call's handovers are this reader's too.
+    private readonly handovers: HandoverState = { settleMs: options.handoverSettleMs ?? DEFAULT_HANDOVER_SETTLE_MS, delivered: new Set(), unsettled: new Map() },
   ) {
     this.scope = options.scope ?? WHOLE_SERVICE;
     this.ctx = { sync, inbox: new Inbox(sync), scope: this.scope, now: options.now ?? (() => new Date()), newToken: options.newToken ?? randomUUID };
@@ -56,7 +63,7 @@ export class MessageStore {
 
   /** This store with every Sync call bounded by `deadline`, ms since the epoch (SyncGateway.until). */
   until(deadline: number): MessageStore {
-    return new MessageStore(this.sync.until(deadline), this.options, this.unsettled);
+    return new MessageStore(this.sync.until(deadline), this.options, this.handovers);
   }
 
   // ── Incoming messages, statuses, what the bridge sent ─────────────────────────────────────
@@ -115,17 +122,22 @@ export class MessageStore {
 
   /** One conversation's messages this reader has not received yet, handed over once (handover.ts). */
   takeNew(conversationId: string, options: TakeOptions = {}, known?: InboxSnapshot): Promise<Handover> {
-    return takeNew(this.ctx, this.unsettled, conversationId, options, known);
+    return takeNew(this.ctx, this.handovers, conversationId, options, known);
   }
 
   /** The same for every visible conversation with news, oldest activity first. */
   takeAllNew(options: TakeOptions = {}): Promise<Handover[]> {
-    return takeAllNew(this.ctx, this.unsettled, options);
+    return takeAllNew(this.ctx, this.handovers, options);
   }
 
-  /** Undoes a handover whose result never reached the client; false when a later receive moved on. */
+  /** Records that a handover's answer was written to its client (handover.ts), after the answer. */
+  confirmDelivered(handover: Handover): Promise<void> {
+    return confirmDelivered(this.ctx, this.handovers, handover);
+  }
+
+  /** Gives a handover whose result never reached the client back, whatever the cursor did since; false when already given back at its deadline. */
   giveBack(handover: Handover): Promise<boolean> {
-    return giveBack(this.ctx, handover);
+    return giveBack(this.ctx, this.handovers, handover);
   }
 
   // ── Reads ─────────────────────────────────────────────────────────────────────────────────

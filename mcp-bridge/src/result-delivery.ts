@@ -8,7 +8,9 @@
  *   its `notifications/cancelled` arrives for a request that was answered. A client cancels only
  *   a request it has no answer for, so that cancellation means the answer was not taken.
  * A tool registers an undo for its request; it runs once if any of these happens within the
- * client's timeout, and is forgotten after.
+ * client's timeout, and is forgotten after. It may also register what to do once its answer has
+ * been written (onDelivered: receive_sms records its handovers delivered, handover.ts); a
+ * cancellation that comes after that still runs the undo.
  */
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { CancelledNotificationSchema, isJSONRPCErrorResponse, isJSONRPCResultResponse, type JSONRPCMessage, type MessageExtraInfo, type RequestId } from '@modelcontextprotocol/sdk/types.js';
@@ -23,6 +25,9 @@ export interface ToolRequest {
 export class ResultDelivery {
   /** Per request, the undos still armed: receive_sms registers one per conversation it took from. */
   private readonly undos = new Map<RequestId, Set<(why: string) => void>>();
+
+  /** Per request, what runs once its answer has been written. */
+  private readonly confirms = new Map<RequestId, Undo[]>();
 
   /** Undos running now, so that a shutdown can wait for them. */
   private readonly running = new Set<Promise<unknown>>();
@@ -50,9 +55,7 @@ export class ResultDelivery {
     const fire = (why = 'the request was cancelled') => {
       if (!armed.has(fire)) return;
       forget();
-      const done = Promise.resolve(this.options.onUndo(why, undo)).catch(() => undefined);
-      this.running.add(done);
-      void done.finally(() => this.running.delete(done));
+      this.track(Promise.resolve(this.options.onUndo(why, undo)));
     };
     const timer = setTimeout(forget, this.options.keepMs);
     timer.unref();
@@ -62,11 +65,42 @@ export class ResultDelivery {
     request.signal.addEventListener('abort', () => fire(), { once: true });
   }
 
+  /**
+   * Runs `confirm` once the answer of `request` has been written to the client's transport (never
+   * when it is cancelled first or cannot be written). What it returns is waited for by `settled`.
+   */
+  onDelivered(request: ToolRequest, confirm: Undo): void {
+    const list = this.confirms.get(request.requestId) ?? [];
+    list.push(confirm);
+    this.confirms.set(request.requestId, list);
+    // A cancelled request's answer is never written: forget its confirms with it.
+    const drop = () => {
+      if (this.confirms.get(request.requestId) === list) this.confirms.delete(request.requestId);
+    };
+    if (request.signal.aborted) drop();
+    else request.signal.addEventListener('abort', drop, { once: true });
+  }
+
+  private track(done: Promise<unknown>): void {
+    const settled = done.catch(() => undefined);
+    this.running.add(settled);
+    void settled.finally(() => this.running.delete(settled));
+  }
+
   /** The transport the server connects to, watched for lost answers and late cancellations. */
   wrap(inner: Transport): Transport {
-    return new WatchedTransport(inner, (id, why) => {
-      for (const fire of [...(this.undos.get(id) ?? [])]) fire(why);
-    });
+    return new WatchedTransport(
+      inner,
+      (id, why) => {
+        this.confirms.delete(id);
+        for (const fire of [...(this.undos.get(id) ?? [])]) fire(why);
+      },
+      (id) => {
+        const list = this.confirms.get(id);
+        this.confirms.delete(id);
+        for (const confirm of list ?? []) this.track(confirm());
+      },
+    );
   }
 }
 
@@ -96,7 +130,11 @@ class WatchedTransport implements Transport {
   onerror?: (error: Error) => void;
   onmessage?: <T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void;
 
-  constructor(private readonly inner: Transport, private readonly lost: (id: RequestId, why: string) => void) {
+  constructor(
+    private readonly inner: Transport,
+    private readonly lost: (id: RequestId, why: string) => void,
+    private readonly delivered: (id: RequestId) => void,
+  ) {
     inner.onclose = () => this.onclose?.();
     inner.onerror = (error) => this.onerror?.(error);
     inner.onmessage = (received, extra) => {
@@ -127,6 +165,7 @@ class WatchedTransport implements Transport {
     const related = options?.relatedRequestId === REQUEST_ID_ZERO_ALIAS ? { ...options, relatedRequestId: 0 } : options;
     try {
       await this.inner.send(aliasedOut(message), related);
+      if (isJSONRPCResultResponse(message) && !('isError' in message.result && message.result.isError === true)) this.delivered(message.id);
     } catch (error) {
       const answered = isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message) ? message.id : undefined;
       if (answered !== undefined) this.lost(answered, 'its answer could not be written');
