@@ -3,13 +3,12 @@
  * (`[A-Z]{2}[a-f0-9]{32}`), which these cannot.
  *
  *   thread_<conversationId>   List: the conversation's messages, append-only, in arrival order
- *   sids_<conversationId>     Map: MessageSid → claim / list index (dedupe and status updates)
+ *   sids_<conversationId>     Map: MessageSid → claim / list index (dedupe and status updates);
+ *                             also `d_<hash>_<token>`: a reader's handover known to have reached
+ *                             a client (handover.ts), expiring after a day
  *   inbox_<0..7>              Maps: conversationId → InboxEntry, sharded by conversation id
  *   cursors_<hash>_<0..7>     Maps: one named reader's (SMS_USER's) receive cursors,
  *                             conversationId → ReadCursorRecord, sharded as the inbox
- *   delivered_<hash>_<0..7>   Maps: one reader's (a named reader's, or "shared") handovers known
- *                             to have reached a client, `<conversationId>_<token>` → when;
- *                             sharded as the inbox, items expiring after a day (handover.ts)
  *   sent_<hash>               Map: one sender's recent sends (duplicate claims, confirmation
  *                             tokens), items expiring with the duplicate window
  *   guard_ledgers             Map: sender → that sender's send-cap ledger; the account's caps
@@ -74,12 +73,13 @@ export function readerCursorMapName(reader: string, conversationId: string): str
 }
 
 /**
- * The Map recording which of `reader`'s handovers in this conversation reached a client (null: the
- * one-person cursor's). A create per handover, after its answer is written: an item of its own,
- * not a field of the cursor, so that it never conflicts with the reader's next take (handover.ts).
+ * The key, in the conversation's sid Map (which exists once it has a message), recording that one
+ * of `reader`'s handovers reached a client (null: the one-person cursor's). A create per handover,
+ * after its answer is written: an item of its own, not a field of the cursor, so that it never
+ * conflicts with the reader's next take, and in a Map that already exists, so never a Map create.
  */
-export function deliveredMapName(reader: string | null, conversationId: string): string {
-  return `delivered_${shortHash(reader ?? 'shared')}_${inboxShardFor(conversationId).slice('inbox_'.length)}`;
+export function deliveredKey(reader: string | null, token: string): string {
+  return `d_${shortHash(reader ?? 'shared')}_${token}`;
 }
 
 /** Every cursor Map of one reader, one per inbox shard. */

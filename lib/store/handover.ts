@@ -5,7 +5,7 @@
  * bridge, the reader's own cursor item for a named reader (read-cursor.ts). That write also
  * records the handover as open (its token, the thread ranges it read, a deadline: the client's
  * timeout), in Sync, where every bridge of the reader sees it. Once its answer is written, the
- * bridge records it delivered (`confirmDelivered`: an item of its own in `delivered_<hash>_<n>`,
+ * bridge records it delivered (`confirmDelivered`: an item of its own in the conversation's sid Map,
  * after the answer, so not on the call's path). The reader's next take drops the open handovers
  * known delivered and gives back those past their deadline without a delivery record (their
  * bridge died, or lost Sync, between the take and the answer): their messages come out again,
@@ -18,7 +18,7 @@
  * whose answer was lost can still be told landed or not.
  */
 import type { InboxEntry } from '../message-record';
-import { deliveredMapName, threadListName } from '../sync-names';
+import { deliveredKey, sidMapName, threadListName } from '../sync-names';
 import type { InboxSnapshot } from './inbox';
 import { cursorOf, type GivenBack, hasDue, hasNewInbound, isVisible, MAX_OPEN_HANDOVERS, type OpenHandover, type ReadCursor, withCursor } from './read-cursor';
 import { readAllCursorItems, viewOf, writeCursorItem } from './reader-cursors';
@@ -72,14 +72,10 @@ const TAKE_PER_SHARD = 20;
  */
 export type Unsettled = Map<string, { token: string; handover: Handover }>;
 
-function deliveredKey(conversationId: string, token: string): string {
-  return `${conversationId}_${token}`;
-}
-
 /** Which of these open handovers (of other processes) have a delivery record. */
 async function deliveredOf(ctx: StoreContext, conversationId: string, open: readonly OpenHandover[]): Promise<Set<string>> {
-  const map = deliveredMapName(ctx.scope.reader, conversationId);
-  const found = await Promise.all(open.map(async (handover) => ((await ctx.sync.mapGet(map, deliveredKey(conversationId, handover.t))) ? handover.t : null)));
+  const map = sidMapName(conversationId);
+  const found = await Promise.all(open.map(async (handover) => ((await ctx.sync.mapGet(map, deliveredKey(ctx.scope.reader, handover.t))) ? handover.t : null)));
   return new Set(found.filter((token): token is string => token !== null));
 }
 
@@ -196,7 +192,7 @@ export async function confirmDelivered(ctx: StoreContext, state: HandoverState, 
   const { conversationId } = handover.entry;
   state.delivered.add(moved.token);
   try {
-    await ctx.sync.mapCreate(deliveredMapName(ctx.scope.reader, conversationId), deliveredKey(conversationId, moved.token), { at: ctx.now().getTime() }, { ttlSeconds: DELIVERED_TTL_SECONDS });
+    await ctx.sync.mapCreate(sidMapName(conversationId), deliveredKey(ctx.scope.reader, moved.token), { at: ctx.now().getTime() }, { ttlSeconds: DELIVERED_TTL_SECONDS });
   } catch (error) {
     if (!isDuplicateKey(error)) throw error;
   }
@@ -270,7 +266,7 @@ export async function giveBack(ctx: StoreContext, state: HandoverState, handover
     return { ...now, handedOver: Math.max(0, now.handedOver - count), open: open.filter((entry) => entry.t !== moved.token), back: [...(now.back ?? []), { r: moved.ranges, n: count }] };
   };
   const recordedDelivered = async () =>
-    state.delivered.has(moved.token) || (await ctx.sync.mapGet(deliveredMapName(reader, conversationId), deliveredKey(conversationId, moved.token))) !== null;
+    state.delivered.has(moved.token) || (await ctx.sync.mapGet(sidMapName(conversationId), deliveredKey(reader, moved.token))) !== null;
   for (let conflicts = 0; conflicts < MAX_CONFLICTS; conflicts++) {
     const [current, recorded] = await Promise.all([readerEntry(ctx, conversationId), recordedDelivered()]);
     if (!current) return false; // gone (retention): nothing to give back to
@@ -283,7 +279,7 @@ export async function giveBack(ctx: StoreContext, state: HandoverState, handover
         await writeCursorItem(ctx.sync, reader, conversationId, back, current.cursorRevision);
       }
       state.delivered.delete(moved.token);
-      if (recorded) await ctx.sync.mapDelete(deliveredMapName(reader, conversationId), deliveredKey(conversationId, moved.token)).catch(() => undefined);
+      if (recorded) await ctx.sync.mapDelete(sidMapName(conversationId), deliveredKey(reader, moved.token)).catch(() => undefined);
       return true;
     } catch (error) {
       if (!isRevisionConflict(error)) throw error;
