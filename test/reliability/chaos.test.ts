@@ -56,6 +56,8 @@ interface Live {
   transport: StdioClientTransport;
   pid: number;
   generation: number;
+  /** Calls this bridge is answering now. */
+  inFlight: number;
 }
 
 interface Received {
@@ -105,7 +107,7 @@ test(`chaos: ${MESSAGES} messages, ${READERS.length} readers × ${BRIDGES_PER_RE
     started.push(transport);
     const client = new Client({ name: 'chaos', version: '1.0.0' });
     await client.connect(transport);
-    live.set(`${reader}#${slot}`, { reader, slot, client, transport, pid: transport.pid ?? -1, generation: ++generation });
+    live.set(`${reader}#${slot}`, { reader, slot, client, transport, pid: transport.pid ?? -1, generation: ++generation, inFlight: 0 });
   };
   for (const reader of READERS) for (let slot = 0; slot < BRIDGES_PER_READER; slot++) await start(reader, slot);
 
@@ -113,6 +115,7 @@ test(`chaos: ${MESSAGES} messages, ${READERS.length} readers × ${BRIDGES_PER_RE
   const tally = { calls: 0, errors: 0, cancelled: 0, recoveredResults: 0, recoveredMessages: 0, sends: 0, sendRefused: 0 };
   const call = async (bridge: Live, name: string, args: Record<string, unknown>, timeoutMs: number): Promise<CallToolResult | null> => {
     tally.calls += 1;
+    bridge.inFlight += 1;
     try {
       return (await bridge.client.callTool({ name, arguments: args }, undefined, { timeout: timeoutMs })) as CallToolResult;
     } catch (error) {
@@ -120,6 +123,8 @@ test(`chaos: ${MESSAGES} messages, ${READERS.length} readers × ${BRIDGES_PER_RE
       if (/-32001|timed out/i.test(String(error))) tally.cancelled += 1;
       else tally.errors += 1;
       return null;
+    } finally {
+      bridge.inFlight -= 1;
     }
   };
   const take = (reader: Reader, result: CallToolResult | null): number => {
@@ -183,15 +188,20 @@ test(`chaos: ${MESSAGES} messages, ${READERS.length} readers × ${BRIDGES_PER_RE
     }
   };
 
-  // The killer: a random bridge SIGKILLed every 0.3–1.2 s, restarted 0.1–0.8 s later.
+  // The killer: every 0.3–1.2 s a bridge SIGKILLed at a random point of its work (one answering a
+  // call if any, 0–120 ms on), restarted 0.1–0.8 s later.
   const restarting: Promise<void>[] = [];
   const killer = async () => {
     while (texting) {
       await sleep(300 + random() * 900);
       if (!texting) break;
-      const victims = [...live.values()];
-      if (victims.length === 0) continue;
-      const victim = pick(victims);
+      const busy = [...live.values()].filter((b) => b.inFlight > 0);
+      const candidates = busy.length > 0 ? busy : [...live.values()];
+      if (candidates.length === 0) continue;
+      const chosen = pick(candidates);
+      await sleep(random() * 120);
+      const victim = live.get(`${chosen.reader}#${chosen.slot}`);
+      if (!victim || victim.generation !== chosen.generation) continue;
       live.delete(`${victim.reader}#${victim.slot}`);
       process.kill(victim.pid, 'SIGKILL');
       kills += 1;
@@ -206,6 +216,8 @@ test(`chaos: ${MESSAGES} messages, ${READERS.length} readers × ${BRIDGES_PER_RE
     }
   };
 
+  // Sync answers as a real one does, tens of ms away (the emulator holds each answer).
+  system.emulator.setLatency({ sync: 25 });
   const began = Date.now();
   const clients = READERS.flatMap((reader) => [0, 1].map((loop) => clientLoop(reader, loop)));
   const killing = killer();
@@ -216,6 +228,7 @@ test(`chaos: ${MESSAGES} messages, ${READERS.length} readers × ${BRIDGES_PER_RE
   const chaosSeconds = (Date.now() - began) / 1000;
   clientsOn = false;
   await Promise.all(clients);
+  system.emulator.setLatency(undefined);
 
   // Quiet: every open handover of a killed bridge passes its deadline; then each reader drains.
   await sleep(SETTLE_MS + 1000);
