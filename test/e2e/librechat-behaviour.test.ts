@@ -338,6 +338,10 @@ describe('5. the lives LibreChat gives the bridge (issue 25)', () => {
     expect(got).not.toMatch(/handed over again/);
     expect(await once('chat-2', 'receive_sms')).toBe('No new messages.');
     expect(await once('chat-2', 'wait_for_reply', { conversationId: conversationIdFor(MAGIC_FROM_NUMBER, handset), timeoutSeconds: 1 })).toMatch(/^No reply yet/);
+    // Each process recorded its handover delivered before it exited: past the deadline (5 + 5 s)
+    // nothing comes back a second time.
+    await new Promise((resolve) => setTimeout(resolve, 10_500));
+    expect(await once('chat-3', 'receive_sms')).toBe('No new messages.');
 
     // The same calls over one kept connection, for comparison.
     const kept = await perUser('finn');
