@@ -79,6 +79,17 @@ async function deliveredOf(ctx: StoreContext, conversationId: string, open: read
   return new Set(found.filter((token): token is string => token !== null));
 }
 
+/** Ranges sorted, and overlapping or adjacent ones merged: (1,3] and (3,5] are (1,5]. */
+function merged(ranges: readonly Range[]): Range[] {
+  const out: Range[] = [];
+  for (const [after, through] of [...ranges].sort((a, b) => a[0] - b[0])) {
+    const last = out.at(-1);
+    if (last && after <= last[1]) last[1] = Math.max(last[1], through);
+    else out.push([after, through]);
+  }
+  return out;
+}
+
 /** The inbound messages of these ranges, ascending, each once. */
 async function readRanges(ctx: StoreContext, conversationId: string, ranges: readonly Range[]): Promise<StoredMessage[]> {
   const lists = await Promise.all(ranges.map(async ([after, through]) => (await readAfter(ctx.sync, threadListName(conversationId), after, through)).filter((message) => message.index <= through)));
@@ -136,7 +147,7 @@ export async function takeNew(ctx: StoreContext, state: HandoverState, conversat
     const recovered = again.filter((message) => inDue(message.index));
     const inbound = items.filter((message) => message.direction === 'inbound');
     const cursorIndex = items.reduce((max, message) => Math.max(max, message.index), before.cursorIndex);
-    const ranges: Range[] = [...dueRanges, ...(cursorIndex > before.cursorIndex ? [[before.cursorIndex, cursorIndex] as Range] : [])];
+    const ranges: Range[] = merged([...dueRanges, ...(cursorIndex > before.cursorIndex ? [[before.cursorIndex, cursorIndex] as Range] : [])]);
     const byIndex = new Map<number, StoredMessage>();
     for (const message of [...recovered, ...inbound]) byIndex.set(message.index, message);
     const messages = [...byIndex.values()].sort((a, b) => a.index - b.index).map((message) => ({ ...message, processed: false }));
