@@ -163,9 +163,13 @@ class WatchedTransport implements Transport {
 
   async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
     const related = options?.relatedRequestId === REQUEST_ID_ZERO_ALIAS ? { ...options, relatedRequestId: 0 } : options;
+    // The delivery record starts in the same tick as the answer's write, not after it resolves:
+    // a process killed between the two hands those messages over again (handover.ts), so the gap
+    // is kept as short as the event loop allows. An answer that then cannot be written is lost()
+    // below, whose undo gives the handover back (recorded or not).
+    if (isJSONRPCResultResponse(message)) this.delivered(message.id);
     try {
       await this.inner.send(aliasedOut(message), related);
-      if (isJSONRPCResultResponse(message) && !('isError' in message.result && message.result.isError === true)) this.delivered(message.id);
     } catch (error) {
       const answered = isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message) ? message.id : undefined;
       if (answered !== undefined) this.lost(answered, 'its answer could not be written');
