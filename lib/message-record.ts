@@ -45,11 +45,25 @@ export const MessageRecordSchema = z.object({
 });
 export type MessageRecord = z.infer<typeof MessageRecordSchema>;
 
+/** Thread list indices (after, through]: the items one handover read (lib/store/handover.ts). */
+export const IndexRangeSchema = z.tuple([z.number().int(), z.number().int()]);
+
+/**
+ * A handover taken and not yet known to have reached a client: its token, the ranges it read, how
+ * many messages it handed over, and when (ms since the epoch) any bridge may give it back.
+ */
+export const OpenHandoverSchema = z.object({ t: z.string(), r: z.array(IndexRangeSchema), n: z.number().int().nonnegative(), d: z.number() });
+
+/** Ranges given back (their result never reached the client): the next take hands them over again. */
+export const GivenBackSchema = z.object({ r: z.array(IndexRangeSchema), n: z.number().int().nonnegative() });
+
 /** One reader's receive cursor in a conversation (lib/store/read-cursor.ts). */
 export const ReadCursorRecordSchema = z.object({
   cursorIndex: z.number().int(),
   handedOver: z.number().int().nonnegative(),
   handovers: z.array(z.string()).optional(),
+  open: z.array(OpenHandoverSchema).optional(),
+  back: z.array(GivenBackSchema).optional(),
 });
 export type ReadCursorRecord = z.infer<typeof ReadCursorRecordSchema>;
 

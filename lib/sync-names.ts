@@ -3,7 +3,9 @@
  * (`[A-Z]{2}[a-f0-9]{32}`), which these cannot.
  *
  *   thread_<conversationId>   List: the conversation's messages, append-only, in arrival order
- *   sids_<conversationId>     Map: MessageSid → claim / list index (dedupe and status updates)
+ *   sids_<conversationId>     Map: MessageSid → claim / list index (dedupe and status updates);
+ *                             also `d_<hash>_<token>`: a reader's handover known to have reached
+ *                             a client (handover.ts), expiring after a day
  *   inbox_<0..7>              Maps: conversationId → InboxEntry, sharded by conversation id
  *   cursors_<hash>_<0..7>     Maps: one named reader's (SMS_USER's) receive cursors,
  *                             conversationId → ReadCursorRecord, sharded as the inbox
@@ -70,6 +72,16 @@ export function sentMapName(owner: string): string {
  */
 export function readerCursorMapName(reader: string, conversationId: string): string {
   return `cursors_${shortHash(reader)}_${inboxShardFor(conversationId).slice('inbox_'.length)}`;
+}
+
+/**
+ * The key, in the conversation's sid Map (which exists once it has a message), recording that one
+ * of `reader`'s handovers reached a client (null: the one-person cursor's). A create per handover,
+ * after its answer is written: an item of its own, not a field of the cursor, so that it never
+ * conflicts with the reader's next take, and in a Map that already exists, so never a Map create.
+ */
+export function deliveredKey(reader: string | null, token: string): string {
+  return `d_${shortHash(reader ?? 'shared')}_${token}`;
 }
 
 /** Every cursor Map of one reader, one per inbox shard. */

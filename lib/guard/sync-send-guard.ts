@@ -9,8 +9,14 @@
  * - the caps: every owner's ledger is an item of one Map (`guard_ledgers`); a send reads that Map
  *   (one page per 100 owners), checks its owner's caps on its own item and the account's on
  *   the sum of all, and counts itself with one conditional (If-Match) write of its own item. So
- *   concurrent sends of different users never conflict; an owner's own caps are exact, while the
- *   account's may be passed by as many sends as different users make in the same instant.
+ *   concurrent sends of different users never conflict; an owner's own caps are exact. The
+ *   account's are checked on the read, which does not show the sends racing it; so once the read
+ *   shows the account within ACCOUNT_VERIFY_MARGIN of a cap, the send reads the ledgers again
+ *   after its count landed and is refused (its count taken back) if the window then holds more
+ *   than the cap. Of several sends counted at once, the last to land sees all the others, so the
+ *   cap holds exactly there (racing sends may all be refused: never more than the cap, sometimes
+ *   fewer). Below that margin the send stays one round trip; the cap is then passed only if more
+ *   than the margin's worth of sends race within one round trip, and by at most those beyond it.
  * Cost before the message is created: one round trip. The claim, the ledgers' read and the count
  * go together: the count is written against the revision this process last wrote (its caps
  * checked on that ledger, exact when the If-Match holds), and the account's caps are checked on
@@ -37,6 +43,15 @@ const ClaimSchema = z.object({
 });
 type Claim = z.infer<typeof ClaimSchema>;
 
+
+/**
+ * How close to an account cap (in sends) a send verifies its count with a second read: half the
+ * cap, at most 50. The account's caps are exact unless more sends than this race within one Sync
+ * round trip while the account is further than this below its cap (test/e2e/sync-send-guard.test.ts).
+ */
+export function accountVerifyMargin(limit: number): number {
+  return Math.min(50, Math.ceil(limit / 2));
+}
 
 /** A ledger remembers a day (plus its oldest hour bucket); an idle one expires after that. */
 const LEDGER_TTL_SECONDS = 25 * 3600;
@@ -138,6 +153,7 @@ export class SyncSendGuard implements SendGuard {
           if (!refused) counted = { at: now, to: recipient };
         }
       }
+      if (!refused && ledgers && counted && this.nearAccountCap(countedOn ?? null, ledgers, now, recipient)) refused = await this.verifyAccount(sync, now, recipient);
       if (refused) {
         await this.undo(sync, { at: now, map, key, claim: claimed ? claim : null, counted });
         return refused;
@@ -199,6 +215,28 @@ export class SyncSendGuard implements SendGuard {
   private refusal(own: CapLedger, ledgers: Map<string, MapItem>, now: number, to: string): Reservation | null {
     const others = [...ledgers].filter(([key]) => key !== this.options.owner).map(([, item]) => ledgerOf(item));
     return firstCapRefusal({ own, account: mergeLedgers([own, ...others]) }, this.limits, now, to);
+  }
+
+  /** Whether the account's ledgers as read, with this send, come within the margin of an account cap. */
+  private nearAccountCap(countedOn: CapLedger | null, ledgers: Map<string, MapItem>, now: number, to: string): boolean {
+    const { account } = this.limits;
+    if (!isActive(account)) return false;
+    const own = countedOn ?? ledgerOf(ledgers.get(this.options.owner) ?? null);
+    const others = [...ledgers].filter(([key]) => key !== this.options.owner).map(([, item]) => ledgerOf(item));
+    const reduce = (limit: number) => (limit > 0 ? Math.max(1, limit - accountVerifyMargin(limit)) : 0);
+    const near: CapLimits = { perMinute: reduce(account.perMinute), perRecipientPerMinute: 0, perHour: reduce(account.perHour), perDay: reduce(account.perDay) };
+    return capRefusal(mergeLedgers([own, ...others]), near, now, to) !== null;
+  }
+
+  /**
+   * The account's caps checked again on a read made after this send's count landed: refused when
+   * the window holds more than a cap, this send included. (The count is then taken back by undo.)
+   */
+  private async verifyAccount(sync: SyncGateway, now: number, to: string): Promise<Reservation | null> {
+    const ledgers = await this.readLedgers(sync);
+    const all = mergeLedgers([...ledgers.values()].map((item) => ledgerOf(item)));
+    const refused = capRefusal(forgetSend(all, now, to), this.limits.account, now, to);
+    return refused ? { kind: 'rate-limited', account: true, ...refused } : null;
   }
 
   /**

@@ -1,32 +1,59 @@
 /**
  * Handing new inbound messages to one reader exactly once (receive_sms's and wait_for_reply's
- * protocol). The reader's cursor moves past the messages with one conditional write before they
- * are returned: the conversation's inbox entry for a one-person bridge, the reader's own cursor
- * item for a named reader (read-cursor.ts). The write carries a random token, so a write whose
- * answer was lost can still be told landed or not. giveBack undoes a handover whose result never
- * reached the client.
+ * protocol), whatever process dies when. The reader's cursor moves past the messages with one
+ * conditional write before they are returned: the conversation's inbox entry for a one-person
+ * bridge, the reader's own cursor item for a named reader (read-cursor.ts). That write also
+ * records the handover as open (its token, the thread ranges it read, a deadline: the client's
+ * timeout), in Sync, where every bridge of the reader sees it. Once its answer is written, the
+ * bridge records it delivered (`confirmDelivered`: an item of its own in the conversation's sid Map,
+ * after the answer, so not on the call's path). The reader's next take drops the open handovers
+ * known delivered and gives back those past their deadline without a delivery record (their
+ * bridge died, or lost Sync, between the take and the answer): their messages come out again,
+ * once, from whichever bridge takes first. `giveBack` (the client cancelled, or the answer could
+ * not be written) re-queues the handover's ranges, whatever the cursor did since.
+ *
+ * What no protocol of this kind can close: a bridge killed after its answer left and before its
+ * delivery record landed (one Sync round trip) has those messages handed over again after the
+ * deadline; a message is then seen twice, never lost. The write carries a random token, so a write
+ * whose answer was lost can still be told landed or not.
  */
 import type { InboxEntry } from '../message-record';
-import { threadListName } from '../sync-names';
+import { deliveredKey, sidMapName, threadListName } from '../sync-names';
 import type { InboxSnapshot } from './inbox';
-import { advanced, cursorOf, hasNewInbound, isVisible, type ReadCursor, withCursor } from './read-cursor';
+import { cursorOf, type GivenBack, hasDue, hasNewInbound, isVisible, MAX_OPEN_HANDOVERS, type OpenHandover, type ReadCursor, withCursor } from './read-cursor';
 import { readAllCursorItems, viewOf, writeCursorItem } from './reader-cursors';
 import { readerEntry, type StoreContext, visibleEntry } from './store-context';
 import { UnknownConversationError } from './store-errors';
 import { MAX_CONFLICTS, readAfter, type StoredMessage } from './stored-message';
 import { isDuplicateKey, isRevisionConflict } from './sync-gateway';
 
+type Range = [number, number];
+
 export interface Handover {
   entry: InboxEntry;
   messages: StoredMessage[];
   /** The cursor write that handed these over: what giveBack undoes. Absent when nothing moved. */
-  moved?: { before: ReadCursor; after: ReadCursor };
+  moved?: { before: ReadCursor; after: ReadCursor; token: string; ranges: Range[] };
+  /** How many of `messages` an earlier handover had taken without reaching a client. */
+  recovered?: number;
 }
 
 /** Receive options: a request cancelled before its cursor write hands nothing over. */
 export interface TakeOptions {
   signal?: AbortSignal;
 }
+
+/** How the handovers of one reader's stores are settled (MessageStore keeps one per reader). */
+export interface HandoverState {
+  /** How long an open handover waits for its delivery record before any bridge gives it back. */
+  settleMs: number;
+  /** Tokens this process recorded delivered: its next take drops them without a read. */
+  delivered: Set<string>;
+  unsettled: Unsettled;
+}
+
+/** Delivery records are kept this long: far past any deadline, then Sync removes them. */
+const DELIVERED_TTL_SECONDS = 24 * 3600;
 
 /**
  * Conversations of one inbox shard takeAllNew takes at once: each ends with a cursor write to
@@ -38,21 +65,52 @@ const TAKE_PER_SHARD = 20;
 
 /**
  * Handovers whose cursor write got no clear answer and could not be checked at once (Sync
- * unreadable too), by conversation. The next take of that conversation settles each: the write
- * landed (the token is in the entry) and these messages are returned then, or it did not and
- * they are still after the cursor. Kept by one reader's store only: each reader has its own
- * cursor, and a bridge restarted in between loses the question (known limit: the messages of such
- * a handover, if its write landed, then stay marked processed).
+ * unreadable too), by conversation. The next take of that conversation in this process settles
+ * each at once: the write landed (the token is in the entry) and these messages are returned
+ * then, or it did not and they are still after the cursor. A process that dies first leaves the
+ * handover open in Sync (if its write landed), and its deadline settles it.
  */
 export type Unsettled = Map<string, { token: string; handover: Handover }>;
 
+/** Which of these open handovers (of other processes) have a delivery record. */
+async function deliveredOf(ctx: StoreContext, conversationId: string, open: readonly OpenHandover[]): Promise<Set<string>> {
+  const map = sidMapName(conversationId);
+  const found = await Promise.all(open.map(async (handover) => ((await ctx.sync.mapGet(map, deliveredKey(ctx.scope.reader, handover.t))) ? handover.t : null)));
+  return new Set(found.filter((token): token is string => token !== null));
+}
+
+/** Ranges sorted, and overlapping or adjacent ones merged: (1,3] and (3,5] are (1,5]. */
+function merged(ranges: readonly Range[]): Range[] {
+  const out: Range[] = [];
+  for (const [after, through] of [...ranges].sort((a, b) => a[0] - b[0])) {
+    const last = out.at(-1);
+    if (last && after <= last[1]) last[1] = Math.max(last[1], through);
+    else out.push([after, through]);
+  }
+  return out;
+}
+
+/** The inbound messages of these ranges, ascending, each once. */
+async function readRanges(ctx: StoreContext, conversationId: string, ranges: readonly Range[]): Promise<StoredMessage[]> {
+  const lists = await Promise.all(ranges.map(async ([after, through]) => (await readAfter(ctx.sync, threadListName(conversationId), after, through)).filter((message) => message.index <= through)));
+  const byIndex = new Map<number, StoredMessage>();
+  for (const message of lists.flat()) if (message.direction === 'inbound') byIndex.set(message.index, message);
+  return [...byIndex.values()].sort((a, b) => a.index - b.index);
+}
+
+async function writeCursor(ctx: StoreContext, conversationId: string, next: InboxEntry, after: ReadCursor, snapshot: { revision: string; cursorRevision?: string | null }): Promise<void> {
+  if (ctx.scope.reader === null) await ctx.sync.mapUpdate(ctx.inbox.shardOf(conversationId), conversationId, next, snapshot.revision);
+  else await writeCursorItem(ctx.sync, ctx.scope.reader, conversationId, after, snapshot.cursorRevision ?? null);
+}
+
 /**
- * The inbound messages of one conversation this reader has not received yet; its cursor moves
- * past them before they are returned. `known`: the entry as the caller just read it (spares a
- * read; a conflict re-reads).
+ * The inbound messages of one conversation this reader has not received yet (and any given back,
+ * or open past their deadline); its cursor moves past them before they are returned. `known`:
+ * the entry as the caller just read it (spares a read; a conflict re-reads).
  */
-export async function takeNew(ctx: StoreContext, unsettled: Unsettled, conversationId: string, options: TakeOptions = {}, known?: InboxSnapshot): Promise<Handover> {
+export async function takeNew(ctx: StoreContext, state: HandoverState, conversationId: string, options: TakeOptions = {}, known?: InboxSnapshot): Promise<Handover> {
   const { reader } = ctx.scope;
+  const { unsettled } = state;
   const pending = unsettled.get(conversationId);
   // With a handover to settle, `known` may predate its write: read afresh. A named reader's
   // `known` must be its view (with its cursor item's revision), else it is read too.
@@ -64,20 +122,54 @@ export async function takeNew(ctx: StoreContext, unsettled: Unsettled, conversat
   }
   for (let conflicts = 0; conflicts < MAX_CONFLICTS; conflicts++) {
     if (!current) throw new UnknownConversationError(conversationId);
-    const { entry, revision, cursorRevision } = current;
-    if (!hasNewInbound(entry, reader)) return { entry, messages: [] };
+    const { entry } = current;
+    const now = ctx.now().getTime();
+    const isNew = hasNewInbound(entry, reader);
+    if (!isNew && !hasDue(entry, reader, now)) return { entry, messages: [] };
     const before = cursorOf(entry, reader);
-    const items = await readAfter(ctx.sync, threadListName(conversationId), before.cursorIndex, entry.lastInboundIndex);
+    const open = before.open ?? [];
+    const back = before.back ?? [];
+    // Open handovers of other processes (or of this one before a restart) are asked about: known
+    // delivered, they are dropped; past their deadline without a record, given back now.
+    const unknown = open.filter((handover) => !state.delivered.has(handover.t));
+    const expired = unknown.filter((handover) => handover.d <= now);
+    const [items, delivered, again] = await Promise.all([
+      isNew ? readAfter(ctx.sync, threadListName(conversationId), before.cursorIndex, entry.lastInboundIndex) : Promise.resolve([]),
+      unknown.length > 0 ? deliveredOf(ctx, conversationId, unknown) : Promise.resolve(new Set<string>()),
+      // Read beside the rest (the same round trip); those found delivered are left out below.
+      readRanges(ctx, conversationId, [...back.flatMap((given) => given.r), ...expired.flatMap((handover) => handover.r)]),
+    ]);
     if (options.signal?.aborted) return { entry, messages: [] };
+    const settled = expired.filter((handover) => !delivered.has(handover.t));
+    const stillOpen = open.filter((handover) => !state.delivered.has(handover.t) && !delivered.has(handover.t) && !settled.includes(handover));
+    const dueRanges: Range[] = [...back.flatMap((given) => given.r), ...settled.flatMap((handover) => handover.r)];
+    const inDue = (index: number) => dueRanges.some(([after, through]) => index > after && index <= through);
+    const recovered = again.filter((message) => inDue(message.index));
     const inbound = items.filter((message) => message.direction === 'inbound');
     const cursorIndex = items.reduce((max, message) => Math.max(max, message.index), before.cursorIndex);
+    const ranges: Range[] = merged([...dueRanges, ...(cursorIndex > before.cursorIndex ? [[before.cursorIndex, cursorIndex] as Range] : [])]);
+    const byIndex = new Map<number, StoredMessage>();
+    for (const message of [...recovered, ...inbound]) byIndex.set(message.index, message);
+    const messages = [...byIndex.values()].sort((a, b) => a.index - b.index).map((message) => ({ ...message, processed: false }));
     const token = ctx.newToken();
-    const after = advanced(before, cursorIndex, inbound.length, token);
+    const handedAgain = back.reduce((n, given) => n + given.n, 0);
+    const opened: OpenHandover[] = messages.length > 0 ? [{ t: token, r: ranges, n: messages.length, d: now + state.settleMs }] : [];
+    // Past the bound, the oldest open ones are given back now rather than the cursor growing.
+    const overflow = Math.max(0, stillOpen.length + opened.length - MAX_OPEN_HANDOVERS);
+    const keptOpen = stillOpen.slice(overflow);
+    const overflowBack: GivenBack[] = stillOpen.slice(0, overflow).map((handover) => ({ r: handover.r, n: handover.n }));
+    const after: ReadCursor = {
+      cursorIndex,
+      handedOver: Math.max(0, before.handedOver + inbound.length + handedAgain - overflowBack.reduce((n, given) => n + given.n, 0)),
+      handovers: [...before.handovers, token],
+      open: [...keptOpen, ...opened],
+      back: overflowBack,
+    };
     const next = withCursor(entry, reader, after);
-    const handover: Handover = { entry: next, messages: inbound.map((message) => ({ ...message, processed: false })), moved: { before, after } };
+    const handover: Handover = { entry: next, messages, ...(messages.length > 0 ? { moved: { before, after, token, ranges } } : {}), ...(recovered.length > 0 ? { recovered: recovered.length } : {}) };
     try {
-      if (reader === null) await ctx.sync.mapUpdate(ctx.inbox.shardOf(conversationId), conversationId, next, revision);
-      else await writeCursorItem(ctx.sync, reader, conversationId, after, cursorRevision ?? null);
+      await writeCursor(ctx, conversationId, next, after, current);
+      for (const handover of open) if (state.delivered.has(handover.t) || delivered.has(handover.t)) state.delivered.delete(handover.t);
       return handover;
     } catch (error) {
       // Whatever the error, a try of this write may have landed without an answer: the gateway
@@ -101,8 +193,24 @@ export async function takeNew(ctx: StoreContext, unsettled: Unsettled, conversat
   throw new Error(`Too many concurrent receives on ${conversationId}.`);
 }
 
+/**
+ * Records that a handover's answer was written to its client: its open entry is then dropped by
+ * the reader's next take instead of being given back at its deadline. One create, after the answer.
+ */
+export async function confirmDelivered(ctx: StoreContext, state: HandoverState, handover: Handover): Promise<void> {
+  const { moved } = handover;
+  if (!moved) return;
+  const { conversationId } = handover.entry;
+  state.delivered.add(moved.token);
+  try {
+    await ctx.sync.mapCreate(sidMapName(conversationId), deliveredKey(ctx.scope.reader, moved.token), { at: ctx.now().getTime() }, { ttlSeconds: DELIVERED_TTL_SECONDS });
+  } catch (error) {
+    if (!isDuplicateKey(error)) throw error;
+  }
+}
+
 /** New inbound messages of every visible conversation that has some (the inbox says which). */
-export async function takeAllNew(ctx: StoreContext, unsettled: Unsettled, options: TakeOptions = {}): Promise<Handover[]> {
+export async function takeAllNew(ctx: StoreContext, state: HandoverState, options: TakeOptions = {}): Promise<Handover[]> {
   const { scope } = ctx;
   const { reader } = scope;
   // A named reader's cursors are read beside the inbox (the same round trip).
@@ -110,8 +218,9 @@ export async function takeAllNew(ctx: StoreContext, unsettled: Unsettled, option
   const views = reader === null || cursors === null ? entries : entries.map((found) => viewOf(found, reader, cursors.get(found.entry.conversationId) ?? null));
   // A conversation with a handover still to settle is asked too: its write may have landed, in
   // which case the inbox shows nothing new, yet those messages were never returned.
+  const now = ctx.now().getTime();
   const withNews = views
-    .filter(({ entry }) => isVisible(scope, entry) && (hasNewInbound(entry, scope.reader) || unsettled.has(entry.conversationId)))
+    .filter(({ entry }) => isVisible(scope, entry) && (hasNewInbound(entry, scope.reader) || hasDue(entry, scope.reader, now) || state.unsettled.has(entry.conversationId)))
     .sort((a, b) => a.entry.lastActivityAt.localeCompare(b.entry.lastActivityAt));
   let failure: unknown;
   // Conversations are independent: taken side by side (each one's thread read, then its cursor
@@ -129,7 +238,7 @@ export async function takeAllNew(ctx: StoreContext, unsettled: Unsettled, option
       const known = withNews[i]!;
       // The revision read with the shard page spares a second read; a conflict re-reads.
       try {
-        taken[i] = await takeNew(ctx, unsettled, known.entry.conversationId, options, known);
+        taken[i] = await takeNew(ctx, state, known.entry.conversationId, options, known);
       } catch (error) {
         // Throwing now would drop the handovers already taken (their cursors have moved): return
         // them; the conversations that failed keep their messages for the next call.
@@ -146,37 +255,42 @@ export async function takeAllNew(ctx: StoreContext, unsettled: Unsettled, option
 
 /**
  * Undoes a handover whose result never reached the client (the request was cancelled, or its
- * answer could not be written): the messages are new again for the next receive. Only while the
- * cursor still stands where that handover left it; false when a later receive moved it on.
+ * answer could not be written): its ranges are given back, so the next take hands its messages
+ * over again, whatever the cursor did since. While it is open, or recorded delivered (a client's
+ * cancellation that came after the answer was written): true. False when a bridge has already
+ * given it back at its deadline (its messages came out again then).
  */
-export async function giveBack(ctx: StoreContext, handover: Handover): Promise<boolean> {
+export async function giveBack(ctx: StoreContext, state: HandoverState, handover: Handover): Promise<boolean> {
   const { moved } = handover;
   if (!moved) return true;
   const { reader } = ctx.scope;
   const { conversationId } = handover.entry;
-  const [token] = moved.after.handovers.slice(-1);
-  const restore = (now: ReadCursor): ReadCursor | null =>
-    now.cursorIndex === moved.after.cursorIndex && now.handovers.includes(token ?? '')
-      ? { cursorIndex: moved.before.cursorIndex, handedOver: Math.max(0, now.handedOver - (moved.after.handedOver - moved.before.handedOver)), handovers: now.handovers.filter((t) => t !== token) }
-      : null;
-  if (reader === null) {
-    let restored = false;
-    await ctx.inbox.update(conversationId, (current) => {
-      if (!current) return null; // gone (retention): nothing to give back to
-      const back = restore(cursorOf(current, null));
-      restored = back !== null;
-      return back ? withCursor(current, null, back) : current;
-    });
-    return restored;
-  }
-  // A named reader's cursor item, conditionally on the revision read.
+  const count = handover.messages.length;
+  const given = (now: ReadCursor, recorded: boolean): ReadCursor | null => {
+    const open = now.open ?? [];
+    const isOpen = open.some((entry) => entry.t === moved.token);
+    if (!isOpen && !recorded) return null;
+    // Still where this handover left it, nothing given back since: the cursor simply goes back.
+    if (isOpen && open.length === 1 && (now.back ?? []).length === 0 && (moved.before.back ?? []).length === 0 && moved.ranges.length === 1 && now.cursorIndex === moved.after.cursorIndex && now.handovers.at(-1) === moved.token) {
+      return { cursorIndex: moved.before.cursorIndex, handedOver: Math.max(0, now.handedOver - count), handovers: now.handovers.filter((t) => t !== moved.token) };
+    }
+    return { ...now, handedOver: Math.max(0, now.handedOver - count), open: open.filter((entry) => entry.t !== moved.token), back: [...(now.back ?? []), { r: moved.ranges, n: count }] };
+  };
+  const recordedDelivered = async () =>
+    state.delivered.has(moved.token) || (await ctx.sync.mapGet(sidMapName(conversationId), deliveredKey(reader, moved.token))) !== null;
   for (let conflicts = 0; conflicts < MAX_CONFLICTS; conflicts++) {
-    const current = await readerEntry(ctx, conversationId);
-    if (!current || current.cursorRevision === undefined || current.cursorRevision === null) return false;
-    const back = restore(cursorOf(current.entry, reader));
+    const [current, recorded] = await Promise.all([readerEntry(ctx, conversationId), recordedDelivered()]);
+    if (!current) return false; // gone (retention): nothing to give back to
+    const back = given(cursorOf(current.entry, reader), recorded);
     if (!back) return false;
     try {
-      await writeCursorItem(ctx.sync, reader, conversationId, back, current.cursorRevision);
+      if (reader === null) await ctx.sync.mapUpdate(ctx.inbox.shardOf(conversationId), conversationId, withCursor(current.entry, null, back), current.revision);
+      else {
+        if (current.cursorRevision === undefined || current.cursorRevision === null) return false;
+        await writeCursorItem(ctx.sync, reader, conversationId, back, current.cursorRevision);
+      }
+      state.delivered.delete(moved.token);
+      if (recorded) await ctx.sync.mapDelete(sidMapName(conversationId), deliveredKey(reader, moved.token)).catch(() => undefined);
       return true;
     } catch (error) {
       if (!isRevisionConflict(error)) throw error;

@@ -12,7 +12,7 @@ import type { InboxEntry, MessageRecord } from '../message-record';
 import type { MessageStatus } from '../message-status';
 import type { OptOutType } from '../opt-out';
 import { sidMapName, threadListName } from '../sync-names';
-import { giveBack, type Handover, takeAllNew, takeNew, type TakeOptions, type Unsettled } from './handover';
+import { confirmDelivered, giveBack, type Handover, type HandoverState, takeAllNew, takeNew, type TakeOptions } from './handover';
 import { Inbox, type InboxSnapshot, newInboxEntry } from './inbox';
 import { MAX_MARKED_NUMBERS, NewsWatch, readNews } from './news';
 import { DEFAULT_STALE_CLAIM_MS, recentlyCounted, recordInbound } from './inbound-claim';
@@ -37,7 +37,14 @@ export interface MessageStoreOptions {
   staleClaimMs?: number;
   /** Whose cursor receives move and which conversations reads see; default: the whole service. */
   scope?: ReaderScope;
+  /**
+   * How long a handover waits for its delivery record before any bridge of the reader gives it
+   * back (handover.ts): the client's timeout and a margin. Default 70 s (LibreChat's 60 s timeout).
+   */
+  handoverSettleMs?: number;
 }
+
+const DEFAULT_HANDOVER_SETTLE_MS = 70_000;
 
 export class MessageStore {
   readonly scope: ReaderScope;
@@ -47,8 +54,8 @@ export class MessageStore {
   constructor(
     private readonly sync: SyncGateway,
     private readonly options: MessageStoreOptions = {},
-    // Shared with the stores `until` makes: a bounded call's unsettled handover is this reader's too.
-    private readonly unsettled: Unsettled = new Map(),
+    // Shared with the stores `until` makes: a bounded call's handovers are this reader's too.
+    private readonly handovers: HandoverState = { settleMs: options.handoverSettleMs ?? DEFAULT_HANDOVER_SETTLE_MS, delivered: new Set(), unsettled: new Map() },
     // This reader's memory of the news marks (news.ts), shared with the stores `until` makes too.
     private readonly news: NewsWatch = new NewsWatch((options.scope ?? WHOLE_SERVICE).numbers),
   ) {
@@ -59,7 +66,7 @@ export class MessageStore {
 
   /** This store with every Sync call bounded by `deadline`, ms since the epoch (SyncGateway.until). */
   until(deadline: number): MessageStore {
-    return new MessageStore(this.sync.until(deadline), this.options, this.unsettled, this.news);
+    return new MessageStore(this.sync.until(deadline), this.options, this.handovers, this.news);
   }
 
   // ── Incoming messages, statuses, what the bridge sent ─────────────────────────────────────
@@ -118,7 +125,7 @@ export class MessageStore {
 
   /** One conversation's messages this reader has not received yet, handed over once (handover.ts). */
   takeNew(conversationId: string, options: TakeOptions = {}, known?: InboxSnapshot): Promise<Handover> {
-    return takeNew(this.ctx, this.unsettled, conversationId, options, known);
+    return takeNew(this.ctx, this.handovers, conversationId, options, known);
   }
 
   /** The same for every visible conversation with news, oldest activity first. */
@@ -127,8 +134,10 @@ export class MessageStore {
     // full read, nothing new was counted for it, and the inbox and cursor reads are skipped.
     const marks = await this.news.look(this.sync);
     const startedAt = Date.now();
-    if (this.unsettled.size === 0 && this.news.isQuiet(marks, startedAt)) return [];
-    const taken = await takeAllNew(this.ctx, this.unsettled, options);
+    // A handover of another bridge of this reader left open past its deadline comes back at the
+    // next full read (at least every NewsWatch period): delayed, never lost.
+    if (this.handovers.unsettled.size === 0 && this.news.isQuiet(marks, startedAt)) return [];
+    const taken = await takeAllNew(this.ctx, this.handovers, options);
     this.news.settle(marks, startedAt);
     return taken;
   }
@@ -143,11 +152,16 @@ export class MessageStore {
     return [...marks].map(([number, revision]) => `${number}@${revision}`).join(',');
   }
 
-  /** Undoes a handover whose result never reached the client; false when a later receive moved on. */
+  /** Records that a handover's answer was written to its client (handover.ts), after the answer. */
+  confirmDelivered(handover: Handover): Promise<void> {
+    return confirmDelivered(this.ctx, this.handovers, handover);
+  }
+
+  /** Gives a handover whose result never reached the client back, whatever the cursor did since; false when already given back at its deadline. */
   giveBack(handover: Handover): Promise<boolean> {
     // Its messages are new again without a news mark: the next receive reads everything.
     this.news.invalidate();
-    return giveBack(this.ctx, handover);
+    return giveBack(this.ctx, this.handovers, handover);
   }
 
   // ── Reads ─────────────────────────────────────────────────────────────────────────────────

@@ -9,7 +9,8 @@
  * functions below read either kind the same way. Entries written before cursors had items of their
  * own still hold `readers[key]`: a reader with no item yet starts from that (readerView).
  */
-import { type InboxEntry, type ReadCursorRecord, ReadCursorRecordSchema } from '../message-record';
+import { z } from 'zod';
+import { GivenBackSchema, type InboxEntry, OpenHandoverSchema, ReadCursorRecordSchema } from '../message-record';
 
 export interface ReaderScope {
   /** Key of this reader's cursors; null: the entry's own (one-person) cursor. */
@@ -21,7 +22,49 @@ export interface ReaderScope {
 /** Every conversation, one shared cursor: the Functions' view, and a bridge without scope. */
 export const WHOLE_SERVICE: ReaderScope = { reader: null, numbers: null };
 
-export type ReadCursor = Required<ReadCursorRecord>;
+export type OpenHandover = z.infer<typeof OpenHandoverSchema>;
+export type GivenBack = z.infer<typeof GivenBackSchema>;
+
+/**
+ * Where a reader stands. `open`: its handovers not yet known to have reached a client, kept in
+ * Sync so that every bridge of the reader sees them (handover.ts); `back`: ranges given back.
+ * Both absent when empty, so a cursor without them reads and writes as before.
+ */
+export interface ReadCursor {
+  cursorIndex: number;
+  handedOver: number;
+  handovers: string[];
+  open?: OpenHandover[];
+  back?: GivenBack[];
+}
+
+/**
+ * At most this many open handovers and given-back entries a cursor keeps: each is a token and a
+ * few integers (≈ 100 B), so a cursor stays under 4 KB. A take drops the open ones known to have
+ * reached a client and settles the expired ones, so only takes of the last settle window (the
+ * client's timeout) of bridges that died or lost Sync stay; past the bound the oldest open ones
+ * are settled at once (given back) rather than the item growing.
+ */
+export const MAX_OPEN_HANDOVERS = 16;
+
+const OpenListSchema = z.array(OpenHandoverSchema);
+const BackListSchema = z.array(GivenBackSchema);
+
+function openList(value: unknown): OpenHandover[] {
+  const parsed = OpenListSchema.safeParse(value);
+  return parsed.success ? parsed.data : [];
+}
+
+function backList(value: unknown): GivenBack[] {
+  const parsed = BackListSchema.safeParse(value);
+  return parsed.success ? parsed.data : [];
+}
+
+/** The cursor with empty lists left out (so that a cursor with none is written as before). */
+function compact(cursor: ReadCursor): ReadCursor {
+  const { open, back, ...rest } = cursor;
+  return { ...rest, ...(open && open.length > 0 ? { open: open.slice(-MAX_OPEN_HANDOVERS) } : {}), ...(back && back.length > 0 ? { back: back.slice(-MAX_OPEN_HANDOVERS) } : {}) };
+}
 
 /**
  * receive_sms moves the cursor with a conditional write, and marks it with a random token of that
@@ -36,28 +79,35 @@ function tokens(value: unknown): string[] {
 
 export function cursorOf(entry: InboxEntry, reader: string | null): ReadCursor {
   if (reader === null) {
-    return { cursorIndex: entry.cursorIndex, handedOver: entry.handedOver, handovers: tokens((entry as InboxEntry & { handovers?: unknown }).handovers) };
+    const loose = entry as InboxEntry & { handovers?: unknown; open?: unknown; back?: unknown };
+    return compact({ cursorIndex: entry.cursorIndex, handedOver: entry.handedOver, handovers: tokens(loose.handovers), open: openList(loose.open), back: backList(loose.back) });
   }
   // A reader new to this conversation has been handed nothing of it yet.
   const own = entry.readers?.[reader];
-  return { cursorIndex: own?.cursorIndex ?? -1, handedOver: own?.handedOver ?? 0, handovers: tokens(own?.handovers) };
+  return compact({ cursorIndex: own?.cursorIndex ?? -1, handedOver: own?.handedOver ?? 0, handovers: tokens(own?.handovers), open: openList(own?.open), back: backList(own?.back) });
 }
 
 export function withCursor(entry: InboxEntry, reader: string | null, cursor: ReadCursor): InboxEntry {
-  const next: ReadCursor = { ...cursor, handovers: cursor.handovers.slice(-HANDOVER_TOKENS) };
-  if (reader === null) return { ...entry, ...next };
+  const next: ReadCursor = compact({ ...cursor, handovers: cursor.handovers.slice(-HANDOVER_TOKENS) });
+  if (reader === null) {
+    // The entry's own cursor: lists absent from `next` must go from the entry too.
+    const { open: _open, back: _back, ...rest } = entry as InboxEntry & { open?: unknown; back?: unknown };
+    return { ...rest, ...next };
+  }
   return { ...entry, readers: { ...entry.readers, [reader]: next } };
 }
 
 /** A reader's cursor item as read; null when its data is not a cursor. */
 export function parseCursor(data: unknown): ReadCursor | null {
   const parsed = ReadCursorRecordSchema.safeParse(data);
-  return parsed.success ? { cursorIndex: parsed.data.cursorIndex, handedOver: parsed.data.handedOver, handovers: tokens(parsed.data.handovers).slice(-HANDOVER_TOKENS) } : null;
+  return parsed.success
+    ? compact({ cursorIndex: parsed.data.cursorIndex, handedOver: parsed.data.handedOver, handovers: tokens(parsed.data.handovers).slice(-HANDOVER_TOKENS), open: parsed.data.open ?? [], back: parsed.data.back ?? [] })
+    : null;
 }
 
 /** A cursor as written to its item: at most HANDOVER_TOKENS tokens, so the item is bounded. */
 export function cursorRecord(cursor: ReadCursor): ReadCursor {
-  return { cursorIndex: cursor.cursorIndex, handedOver: cursor.handedOver, handovers: cursor.handovers.slice(-HANDOVER_TOKENS) };
+  return compact({ ...cursor, handovers: cursor.handovers.slice(-HANDOVER_TOKENS) });
 }
 
 /**
@@ -82,6 +132,15 @@ export function unreadCount(entry: InboxEntry, reader: string | null): number {
 
 export function hasNewInbound(entry: InboxEntry, reader: string | null): boolean {
   return entry.lastInboundIndex > cursorOf(entry, reader).cursorIndex;
+}
+
+/**
+ * Something for this reader's next take besides new messages: ranges given back, or an open
+ * handover past its deadline (its bridge died or lost Sync before knowing it reached a client).
+ */
+export function hasDue(entry: InboxEntry, reader: string | null, now: number): boolean {
+  const cursor = cursorOf(entry, reader);
+  return (cursor.back?.length ?? 0) > 0 || (cursor.open ?? []).some((open) => open.d <= now);
 }
 
 /** The conversation is one of this reader's: its number is ours in the scope. */

@@ -272,3 +272,91 @@ describe('4. one inbox per LibreChat user', () => {
     expect(await modelText(lister, 'list_conversations')).toMatch(/no user identity reached it/);
   });
 });
+
+describe('5. the lives LibreChat gives the bridge (issue 25)', () => {
+  const lifeDotenv = () => deployedDotenv({ SMS_USER_NUMBERS: `erin@example.com=${MAGIC_FROM_NUMBER},finn@example.com=${MAGIC_FROM_NUMBER}`, TWILIO_TIMEOUT_MS: '3000' });
+  const user = (name: string): LibrechatUser => ({ id: `id-${name}`, email: `${name}@example.com`, name });
+  // CLIENT_TIMEOUT_SECONDS 5: a handover not known delivered is settled 5 + 5 s after its take.
+  const perUser = (name: string, timeoutMs?: number) => librechat({ dotenv: lifeDotenv(), shape: 'team', user: user(name), values: { CLIENT_TIMEOUT_SECONDS: '5' }, ...(timeoutMs ? { timeoutMs } : {}) });
+
+  test("a per-user bridge closed by the idle timeout with a handover outstanding: the user's next bridge hands the messages over, once", async () => {
+    const handset = '+14155550171';
+    const conversationId = conversationIdFor(MAGIC_FROM_NUMBER, handset);
+    const first = await perUser('erin', 1500);
+    // Erin's cursor item exists (her first receive made it): the next cursor write is an update.
+    const hello = await system.emulator.simulateInbound({ from: handset, to: MAGIC_FROM_NUMBER, body: 'hello' });
+    expect(await modelText(first, 'receive_sms')).toContain(hello.messageSid);
+    const taken = await system.emulator.simulateInbound({ from: handset, to: MAGIC_FROM_NUMBER, body: 'Are we still on for Friday?' });
+    // The cursor write lands, its answer hangs: LibreChat's timeout fires (notifications/cancelled)…
+    system.emulator.injectFault({ kind: 'timeout', method: 'POST', product: 'sync', route: /\/Maps\/cursors_[0-9a-f]{16}_\d\/Items\/conv_/, afterHandling: true, times: 1, delayMs: 15_000 });
+    const abandoned = await first.call('receive_sms', { conversationId });
+    expect(abandoned.error?.message).toMatch(/MCP error -32001/);
+    // …and the user's idle connection is closed (MCP_USER_CONNECTION_IDLE_TIMEOUT) while the bridge still waits.
+    await first.close();
+    system.emulator.clearFaults();
+
+    const next = await perUser('erin');
+    // Within the handover's deadline nobody hands it over (its bridge might still answer)…
+    expect(await modelText(next, 'receive_sms')).toBe('No new messages.');
+    // …after it, the user's new bridge does, once.
+    const text = await eventually(async () => {
+      const got = await modelText(next, 'receive_sms');
+      return got.includes(taken.messageSid) ? got : null;
+    }, 20_000);
+    expect(text).toMatch(/^1 new message \(.*\): 1 of them handed over again: an earlier result may not have reached you\./);
+    expect(await modelText(next, 'receive_sms')).toBe('No new messages.');
+  }, 60_000);
+
+  test('an ephemeral connection per call ({{LIBRECHAT_BODY_*}}): every call works, each message handed over once, and the cost is the process start', async () => {
+    const yaml = librechatYaml(BRIDGE_BIN, { TWILIO_API_BASE_URL: system.emulator.url }, 'team').join('\n');
+    const dotenv = lifeDotenv();
+    const entry = withLibrechatEnv(dotenv, () => parseLibrechatYaml(yaml))[CLIENT_ENTRY_NAME];
+    if (!entry || !('command' in entry)) throw new Error('no stdio entry');
+    // A {{LIBRECHAT_BODY_*}} placeholder makes LibreChat open a connection for every tool call.
+    const perCall = { ...entry, env: { ...entry.env, SMS_CHAT: '{{LIBRECHAT_BODY_CONVERSATIONID}}' } };
+    const timings: { connect: number; call: number; close: number }[] = [];
+    const once = async (chat: string, tool: string, args: Record<string, unknown> = {}) => {
+      let at = Date.now();
+      const bridge = await startLibrechatBridge(perCall, { bridgePath: BRIDGE_BIN, dotenv, user: user('finn'), body: { conversationId: chat, messageId: `m-${Date.now()}` } });
+      const connect = Date.now() - at;
+      at = Date.now();
+      const result = await bridge.call(tool, args);
+      const call = Date.now() - at;
+      at = Date.now();
+      await bridge.close();
+      timings.push({ connect, call, close: Date.now() - at });
+      expect(bridge.env.SMS_CHAT).toBe(chat);
+      if (result.error) throw result.error;
+      return result.text;
+    };
+    const handset = '+14155550172';
+    const sent = await once('chat-1', 'send_sms', { to: handset, body: 'Table for two at 7?' });
+    expect(sent).toMatch(/^\[FINAL\] SMS sent to \+14155550172/);
+    const reply = await system.emulator.simulateInbound({ from: handset, to: MAGIC_FROM_NUMBER, body: 'Yes please' });
+    const got = await once('chat-1', 'receive_sms');
+    expect(got).toContain(reply.messageSid);
+    expect(got).not.toMatch(/handed over again/);
+    expect(await once('chat-2', 'receive_sms')).toBe('No new messages.');
+    expect(await once('chat-2', 'wait_for_reply', { conversationId: conversationIdFor(MAGIC_FROM_NUMBER, handset), timeoutSeconds: 1 })).toMatch(/^No reply yet/);
+    // Each process recorded its handover delivered before it exited: past the deadline (5 + 5 s)
+    // nothing comes back a second time.
+    await new Promise((resolve) => setTimeout(resolve, 10_500));
+    expect(await once('chat-3', 'receive_sms')).toBe('No new messages.');
+
+    // The same calls over one kept connection, for comparison.
+    const kept = await perUser('finn');
+    const keptTimes: number[] = [];
+    for (const [tool, args] of [['receive_sms', {}], ['receive_sms', {}]] as const) {
+      const at = Date.now();
+      await kept.call(tool, args);
+      keptTimes.push(Date.now() - at);
+    }
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+    const figures = { connectMs: median(timings.map((t) => t.connect)), callMs: median(timings.slice(1).map((t) => t.call)), closeMs: median(timings.map((t) => t.close)), keptCallMs: median(keptTimes) };
+    process.stderr.write(`[librechat ephemeral] ${JSON.stringify(figures)}\n`);
+    // The process start (spawn, initialize) is what a connection per call adds; a call itself
+    // costs what it costs on a kept connection plus the first use of Sync and Twilio clients.
+    expect(figures.connectMs).toBeLessThan(3_000);
+    expect(figures.closeMs).toBeLessThan(2_000);
+  }, 90_000);
+});

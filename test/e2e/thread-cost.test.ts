@@ -9,6 +9,7 @@ import { startEmulator, type Emulator } from '../../emulator';
 import { startBridge, type BridgeProcess } from '../../scripts/system/bridge-process';
 import { addInbound, seedThread } from '../../scripts/system/seed-thread';
 import { MAGIC_FROM_NUMBER } from '../../emulator/magic-numbers';
+import { roundTripsOf } from '../../emulator';
 
 let emulator: Emulator;
 let bridge: BridgeProcess;
@@ -45,6 +46,8 @@ afterAll(async () => {
 async function syncCalls(run: () => Promise<unknown>): Promise<number> {
   emulator.resetCounts();
   await run();
+  // receive_sms records its handover delivered once its answer is written (handover.ts): counted too.
+  await new Promise((resolve) => setTimeout(resolve, 300));
   return emulator.count({ product: 'sync' });
 }
 
@@ -59,9 +62,34 @@ test('get_conversation and receive_sms cost the same in a thread of 10 and of 10
 
   expect(getShort).toBe(2); // inbox entry + one page of the thread
   expect(getLong).toBe(getShort);
-  expect(receiveShort).toBe(3); // inbox entry + the new items + the cursor update
+  expect(receiveShort).toBe(4); // inbox entry + the new items + the cursor update; after the answer, the delivery record
   expect(receiveLong).toBe(receiveShort);
 
   const handed = await bridge.call('receive_sms', { conversationId: long });
   expect(handed.structuredContent).toEqual({ messages: [] });
 }, 120_000);
+
+test('receive_sms answers after 3 round trips; the delivery record is written after the answer', async () => {
+  const thread = await seedThread(sync, MAGIC_FROM_NUMBER, '+14155550103', 10);
+  const id = thread.conversationId;
+  await addInbound(store, MAGIC_FROM_NUMBER, thread, 1);
+  await bridge.call('receive_sms', { conversationId: id });
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  await addInbound(store, MAGIC_FROM_NUMBER, thread, 1);
+  const before = emulator.requests().length;
+  emulator.setLatency({ sync: 100 });
+  let answeredAt = 0;
+  try {
+    const result = await bridge.call('receive_sms', { conversationId: id });
+    answeredAt = Date.now();
+    expect((result.structuredContent as { messages: unknown[] }).messages).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+  } finally {
+    emulator.setLatency(undefined);
+  }
+  const requests = emulator.requests().slice(before).filter((request) => request.product === 'sync');
+  const during = requests.filter((request) => request.arrivedAt < answeredAt - 50);
+  const after = requests.filter((request) => request.arrivedAt >= answeredAt - 50);
+  expect(roundTripsOf(during)).toHaveLength(3);
+  expect(after.map((request) => `${request.method} ${request.route.replace(/^\/v1\/Services\/\{ServiceSid\}/, '')}`)).toEqual(['POST /Maps/{MapSid}/Items']);
+}, 60_000);

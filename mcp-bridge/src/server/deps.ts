@@ -126,7 +126,7 @@ export function createDeps(config: BridgeConfig, log: Logger, shared: SharedDeps
     confirmations,
     twilio: shared.twilio,
     reconcile: async (activeStore) => (reconciler && sources.length > 0 ? reconciler.catchUp(activeStore, sources) : false),
-    store: () => (store ??= sync ? sync().then((gateway) => new MessageStore(gateway, { scope })) : Promise.resolve(null)),
+    store: () => (store ??= sync ? sync().then((gateway) => new MessageStore(gateway, { scope, handoverSettleMs: config.clientTimeoutSeconds * 1000 + ANSWER_MARGIN_MS })) : Promise.resolve(null)),
     sleep: (ms, signal) => delay(ms, undefined, signal ? { signal } : {}).catch(() => undefined),
     now: () => new Date(),
   };

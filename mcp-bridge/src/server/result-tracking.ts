@@ -13,13 +13,23 @@ export interface ResultTracking {
   wrap(transport: Transport): Transport;
   /** Runs `undo` once if the result of `request` is seen not to reach the client. */
   onUndelivered(request: ToolRequest, undo: Undo): void;
+  /** Runs `confirm` once the result of `request` has been written to the client. */
+  onDelivered(request: ToolRequest, confirm: Undo): void;
   /** Resolves when every undo started so far has ended. */
   settled(): Promise<void>;
 }
 
-/** Nothing is tracked, so nothing is ever given back: no undo is kept for a cancellation that cannot be seen. */
+/**
+ * Nothing is tracked, so nothing is ever given back: no undo is kept for a cancellation that cannot
+ * be seen. A result is taken as delivered once produced: its confirmation (receive_sms's handovers
+ * recorded delivered, handover.ts) starts at once, or every handover would come back a second time
+ * at its deadline.
+ */
 export const UNTRACKED: ResultTracking = {
   wrap: (transport) => transport,
   onUndelivered: () => undefined,
+  onDelivered: (_request, confirm) => {
+    void confirm().catch(() => undefined);
+  },
   settled: async () => undefined,
 };

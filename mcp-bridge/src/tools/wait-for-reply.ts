@@ -56,6 +56,7 @@ export function registerWaitForReply(server: McpServer, deps: BridgeDeps): void 
           known = undefined;
           seen = marks;
           if (handover.messages.length > 0) {
+            if (handover.recovered) deps.log.info(`wait_for_reply: ${handover.recovered} message(s) recovered from handovers that never reached a client`);
             const result = handoverResult(returning(deps, extra, [handover]), '');
             return { ...result, structuredContent: { ...result.structuredContent, timedOut: false, waitedSeconds: waited() } };
           }

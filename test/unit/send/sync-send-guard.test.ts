@@ -244,3 +244,49 @@ describe('the ledger item stays under Sync\'s 16 KiB whatever the send rate (iss
     expect(await ledgerBytes(gateway)).toBeLessThan(16 * 1024);
   }, 120_000);
 });
+
+describe('the account\'s caps across users (issue 25)', () => {
+  const limits = (accountPerMinute: number): GuardLimits => ({ duplicateWindowMs: 600_000, perMinute: 100, perRecipientPerMinute: 0, accountPerMinute });
+  function users(cap: number) {
+    const { gateway } = bridges(limits(cap));
+    const make = (owner: string) => new SyncSendGuard({ sync: async () => gateway, owner, limits: limits(cap), warn: () => undefined, now: clock });
+    const counted = async () => {
+      let total = 0;
+      let token: string | null = null;
+      do {
+        const page: Awaited<ReturnType<SyncGateway['mapPage']>> = await gateway.mapPage(GUARD_LEDGERS_MAP, token);
+        for (const item of page.items) total += decodeLedger(item.data)?.minute.length ?? 0;
+        token = page.nextPageToken;
+      } while (token);
+      return total;
+    };
+    return { make, counted };
+  }
+
+  test('near the cap, twelve users sending at the same instant never pass it: exact, and the ledgers agree', async () => {
+    const { make, counted } = users(8);
+    // Four sends already this minute: the read shows the account within its margin (4 of 8).
+    for (let i = 0; i < 4; i++) expect((await make(`u_early${i}`).reserve(`+1415555030${i}`, 'early')).kind).toBe('go');
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => make(`u_race${i}`).reserve(`+141555504${String(i).padStart(2, '0')}`, `race ${i}`)));
+    const went = results.filter((result) => result.kind === 'go').length;
+    expect(4 + went).toBeLessThanOrEqual(8);
+    expect(results.filter((result) => result.kind === 'rate-limited' && result.account)).toHaveLength(12 - went);
+    expect(await counted()).toBe(4 + went);
+    // What the race left free is still there for the next send, and the cap then holds.
+    for (let i = 4 + went; i < 8; i++) expect((await make(`u_after${i}`).reserve(`+1415555050${i}`, 'after')).kind).toBe('go');
+    expect(await make('u_last').reserve('+14155550599', 'last')).toMatchObject({ kind: 'rate-limited', account: true, limit: 8 });
+  });
+
+  test('far from the cap a race is bounded: never more than the cap plus the sends beyond the margin that raced in one round trip', async () => {
+    const cap = 10;
+    const racers = 20;
+    const { make, counted } = users(cap);
+    const results = await Promise.all(Array.from({ length: racers }, (_, i) => make(`u_far${i}`).reserve(`+141555506${String(i).padStart(2, '0')}`, `far ${i}`)));
+    const went = results.filter((result) => result.kind === 'go').length;
+    // accountVerifyMargin(10) = 5: all twenty read an empty account, none was within the margin.
+    expect(went).toBeLessThanOrEqual(cap + racers - 5);
+    expect(await counted()).toBe(went);
+    // Once the read shows the account at or past the margin, every later send verifies: none goes now.
+    expect(await make('u_next').reserve('+14155550698', 'next')).toMatchObject({ kind: 'rate-limited', account: true });
+  });
+});

@@ -174,7 +174,7 @@ describe('giveBack', () => {
     expect(bodies(await store.takeNew(conv))).toEqual(['one', 'two']);
   });
 
-  test('false: a later receive moved the cursor on, and nothing is given back', async () => {
+  test('after a later receive moved the cursor on: its messages are given back all the same, once, and the later ones stay taken', async () => {
     const service = h.fresh();
     const store = service.store();
     const conv = conversationIdFor(OURS, ALICE);
@@ -182,9 +182,26 @@ describe('giveBack', () => {
     const first = await store.takeNew(conv);
     await receive(store, ALICE, 'two');
     expect(bodies(await store.takeNew(conv))).toEqual(['two']);
-    expect(await store.giveBack(first)).toBe(false);
+    expect(await store.giveBack(first)).toBe(true);
+    expect((await store.requireConversation(conv)).entry).toMatchObject({ cursorIndex: 1, handedOver: 1 });
+    expect(bodies(await store.takeNew(conv))).toEqual(['one']);
     expect(bodies(await store.takeNew(conv))).toEqual([]);
     expect((await store.requireConversation(conv)).entry).toMatchObject({ cursorIndex: 1, handedOver: 2 });
+  });
+
+  test('a cancellation that comes after the answer was recorded delivered still gives it back', async () => {
+    const service = h.fresh();
+    const store = service.store({ scope: { reader: 'u_alice', numbers: null } });
+    const conv = conversationIdFor(OURS, ALICE);
+    await receive(service.store(), ALICE, 'one');
+    const first = await store.takeNew(conv);
+    await store.confirmDelivered(first);
+    await receive(service.store(), ALICE, 'two');
+    expect(bodies(await store.takeNew(conv))).toEqual(['two']);
+    expect(await store.giveBack(first)).toBe(true);
+    expect(bodies(await store.takeNew(conv))).toEqual(['one']);
+    expect(await store.giveBack(first)).toBe(false);
+    expect(bodies(await store.takeNew(conv))).toEqual([]);
   });
 
   test('a handover that moved nothing gives back trivially', async () => {
@@ -197,6 +214,82 @@ describe('giveBack', () => {
     expect(empty.moved).toBeUndefined();
     expect(await store.giveBack(empty)).toBe(true);
     expect(bodies(await store.takeNew(conv))).toEqual([]);
+  });
+});
+
+describe('a handover no process can lose (open in Sync until recorded delivered)', () => {
+  const SETTLE_MS = 70_000;
+  const scopes: [string, string | null][] = [
+    ['a one-person bridge', null],
+    ['a named reader', 'u_alice'],
+  ];
+
+  test.each(scopes)('%s: taken by a process that died before answering: after the deadline any bridge hands it over, once', async (_label, reader) => {
+    const service = h.fresh();
+    const open = () => service.store({ scope: { reader, numbers: null }, handoverSettleMs: SETTLE_MS });
+    const conv = conversationIdFor(OURS, ALICE);
+    await receive(service.store(), ALICE, 'one', 'two');
+    expect(bodies(await open().takeNew(conv))).toEqual(['one', 'two']); // that process dies here
+    await receive(service.store(), ALICE, 'three');
+    const other = open();
+    const three = await other.takeNew(conv);
+    expect(bodies(three)).toEqual(['three']);
+    await other.confirmDelivered(three);
+    h.clock += SETTLE_MS + 1;
+    try {
+      const again = await open().takeAllNew();
+      expect(again.map(bodies)).toEqual([['one', 'two']]);
+      expect(again[0]!.recovered).toBe(2);
+      await open().confirmDelivered(again[0]!);
+      h.clock += SETTLE_MS + 1;
+      expect(await open().takeAllNew()).toEqual([]);
+      expect(bodies(await open().takeNew(conv))).toEqual([]);
+    } finally {
+      h.clock -= 2 * (SETTLE_MS + 1);
+    }
+  });
+
+  test.each(scopes)('%s: recorded delivered: never handed over again, from any process', async (_label, reader) => {
+    const service = h.fresh();
+    const open = () => service.store({ scope: { reader, numbers: null }, handoverSettleMs: SETTLE_MS });
+    const conv = conversationIdFor(OURS, ALICE);
+    await receive(service.store(), ALICE, 'one');
+    const taker = open();
+    await taker.confirmDelivered(await taker.takeNew(conv));
+    h.clock += SETTLE_MS + 1;
+    try {
+      expect(await open().takeAllNew()).toEqual([]);
+      expect(bodies(await open().takeNew(conv))).toEqual([]);
+    } finally {
+      h.clock -= SETTLE_MS + 1;
+    }
+  });
+
+  test('the cursor write landed unanswered and Sync was unreadable, then the process died: a restarted bridge hands the messages over after the deadline', async () => {
+    const service = h.fresh(NO_RETRY);
+    const reader = 'u_alice';
+    const open = () => service.store({ scope: { reader, numbers: null }, handoverSettleMs: SETTLE_MS });
+    const conv = conversationIdFor(OURS, ALICE);
+    await receive(service.store(), ALICE, 'zero');
+    const earlier = open();
+    await earlier.confirmDelivered(await earlier.takeNew(conv));
+    await receive(service.store(), ALICE, 'one', 'two');
+    const dying = open();
+    const known = await dying.requireConversation(conv);
+    h.fault({ method: 'POST', route: /\/Maps\/cursors_[0-9a-f]{16}_\d\/Items\/conv_[0-9a-f]+$/, kind: 'reset', afterHandling: true, times: 1 });
+    h.fault({ method: 'GET', route: /\/Maps\/(inbox_\d|cursors_[0-9a-f]{16}_\d)\/Items\/conv_[0-9a-f]+$/, kind: 503 });
+    await expect(dying.takeNew(conv, {}, known)).rejects.toThrow();
+    h.emulator.clearFaults();
+    // It landed: the cursor stands past both, and before the deadline nobody hands them over.
+    expect((await open().requireConversation(conv)).entry.readers?.[reader]).toMatchObject({ cursorIndex: 2 });
+    expect(bodies(await open().takeNew(conv))).toEqual([]);
+    h.clock += SETTLE_MS + 1;
+    try {
+      expect(bodies(await open().takeNew(conv))).toEqual(['one', 'two']);
+      expect(bodies(await open().takeNew(conv))).toEqual([]);
+    } finally {
+      h.clock -= SETTLE_MS + 1;
+    }
   });
 });
 
