@@ -47,7 +47,7 @@ type Claim = z.infer<typeof ClaimSchema>;
 /**
  * How close to an account cap (in sends) a send verifies its count with a second read: half the
  * cap, at most 50. The account's caps are exact unless more sends than this race within one Sync
- * round trip while the account is further than this below its cap (test/e2e/sync-send-guard.test.ts).
+ * round trip while the account is further than this below its cap (test/unit/send/sync-send-guard.test.ts).
  */
 export function accountVerifyMargin(limit: number): number {
   return Math.min(50, Math.ceil(limit / 2));
