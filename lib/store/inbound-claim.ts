@@ -69,12 +69,14 @@ export async function recordInbound(
       else await inbox.record(activity, inboxEntry);
       counted = true;
     }
-    // The number's news mark (news.ts) beside the "done" mark, once the count has landed: one try,
-    // its failure ignored (readers fall back to a full read within a minute), so it never costs
-    // the webhook a round trip or a retry.
+    // The number's news mark (news.ts) beside the "done" mark, once the count has landed: no round
+    // trip more when it lands. It is retried like any write (within the webhook's deadline): a
+    // reader whose marks look quiet skips its full read for up to FULL_READ_EVERY_MS, so a lost
+    // mark would hold the burst's last message back that long. A failure after the retries is
+    // still ignored: the message is stored and counted, and the periodic full read brings it.
     await Promise.all([
       sync.mapUpdate(map, record.sid, { owner: null, claimedAt: claim.claimedAt, index, done: true, counted } satisfies Partial<SidEntry>),
-      markNews(sync.once(), ourNumber, conversationId).catch(() => undefined),
+      markNews(sync, ourNumber, conversationId).catch(() => undefined),
     ]);
     return 'stored';
   } catch (error) {

@@ -72,11 +72,6 @@ export class SyncGateway {
     return new SyncGateway(this.client, this.serviceSid, { ttlSeconds: this.ttl ?? 0, retry: { ...this.retry, deadline: bound } });
   }
 
-  /** This gateway trying each call once: for writes whose failure the caller ignores (news.ts). */
-  once(): SyncGateway {
-    return new SyncGateway(this.client, this.serviceSid, { ttlSeconds: this.ttl ?? 0, retry: { ...this.retry, attempts: 1 } });
-  }
-
   private get service() {
     return this.client.sync.v1.services(this.serviceSid);
   }
