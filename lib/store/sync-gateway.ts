@@ -131,22 +131,67 @@ export class SyncGateway {
     return (await this.appendOnceItem(list, data, isSame, { mayHaveLandedBefore })).index;
   }
 
-  /** appendOnce, also returning the item's revision (for a later If-Match update without a read). */
+  /**
+   * appendOnce, also returning the item's revision (for a later If-Match update without a read).
+   *
+   * A search cannot see a try that has not landed yet: an append whose client gave up (no answer
+   * within its timeout) may still be queued at Sync and land after the retry's search, so the
+   * retry appends a second copy (the burst test, its emulator starved of CPU, stored a message
+   * twice that way, and receive_sms handed it over twice). So whenever an earlier try may have
+   * landed, the newest items are searched again once our own append is in, and only the earliest
+   * copy is kept: later ones are deleted before the caller counts the message (the count is what
+   * makes it visible to readers) or records its index. A copy landing even after that second
+   * search is not caught here (its request held longer than the retry's search, append and second
+   * search together).
+   */
   async appendOnceItem<T extends object>(list: string, data: T, isSame: (existing: unknown) => boolean, options: { mayHaveLandedBefore?: boolean } = {}): Promise<{ index: number; revision: string }> {
     let mayHaveLanded = options.mayHaveLandedBefore ?? false;
-    return this.retried(async () => {
+    const appended = await this.retried(async () => {
       if (mayHaveLanded) {
-        const recent = await this.listPage(list, { order: 'desc', pageSize: 50 });
-        const found = recent.items.find((item) => isSame(item.data));
-        if (found) return { index: found.index, revision: found.revision };
+        const found = await this.earliestCopy(list, isSame);
+        if (found) return { ...found, ours: false };
       }
       try {
         const item = await this.inContainer('list', list, () =>
           this.service.syncLists(list).syncListItems.create({ data, ...(this.ttl ? { ttl: this.ttl } : {}) }),
         );
-        return { index: item.index, revision: item.revision };
+        return { index: item.index, revision: item.revision, ours: true };
       } catch (error) {
         mayHaveLanded ||= isAmbiguous(error);
+        throw error;
+      }
+    });
+    const ours = { index: appended.index, revision: appended.revision };
+    if (!mayHaveLanded || !appended.ours) return ours;
+    try {
+      return (await this.earliestCopy(list, isSame)) ?? ours;
+    } catch {
+      // Ours landed for certain: a failed second look must not fail the append (a caller would
+      // take it as not stored); at worst a late copy stays, as before this look existed.
+      return ours;
+    }
+  }
+
+  /**
+   * The earliest of the newest items that `isSame` matches, after deleting the later matches (a
+   * try that landed late, see appendOnceItem); null when none matches.
+   */
+  private async earliestCopy(list: string, isSame: (existing: unknown) => boolean): Promise<{ index: number; revision: string } | null> {
+    const recent = await this.listPage(list, { order: 'desc', pageSize: 50 });
+    const copies = recent.items.filter((item) => isSame(item.data)).sort((a, b) => a.index - b.index);
+    const [earliest, ...later] = copies;
+    if (!earliest) return null;
+    for (const copy of later) await this.listDelete(list, copy.index);
+    return { index: earliest.index, revision: earliest.revision };
+  }
+
+  /** Deletes a List item; false when it was not there (a retry after a lost answer finds it gone). */
+  async listDelete(list: string, index: number): Promise<boolean> {
+    return this.retried(async () => {
+      try {
+        return await this.service.syncLists(list).syncListItems(index).remove();
+      } catch (error) {
+        if (isNotFound(error)) return false;
         throw error;
       }
     });
