@@ -11,13 +11,13 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MessageStore } from '../../lib/store/message-store';
-import { SyncGateway } from '../../lib/store/sync-gateway';
-import { createTwilioClient } from '../../lib/twilio-client';
-import type { MessageRecord } from '../../lib/message-record';
-import { threadListName } from '../../lib/sync-names';
-import { conversationIdFor } from '../../lib/conversation-id';
-import { inboundRecord, OURS, outboundRecord, QUICK_RETRY, useStoreHarness } from './support/store-harness';
+import { MessageStore } from '../../../lib/store/message-store';
+import { SyncGateway } from '../../../lib/store/sync-gateway';
+import { createTwilioClient } from '../../../lib/twilio-client';
+import type { MessageRecord } from '../../../lib/message-record';
+import { threadListName } from '../../../lib/sync-names';
+import { conversationIdFor } from '../../../lib/conversation-id';
+import { inboundRecord, OURS, outboundRecord, QUICK_RETRY, useStoreHarness } from '../support/store-harness';
 
 const h = useStoreHarness();
 const APPEND = /\/Lists\/thread_[^/]+\/Items$/;
