@@ -17,13 +17,12 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { type BridgeConfig, ownNumbers } from '../env-config';
+import type { BridgeConfig } from '../env-config';
 import { createDeps, createShared, type BridgeDeps } from '../../server/deps';
 import type { Logger } from '../stderr-logger';
 import { createServer } from '../../server/create-server';
-import { resolveScope, type UserScope } from '../../../../lib/scope/user-scope';
 import { processHost } from '../process-host';
-import { type BearerToken, matchToken } from './bearer-tokens';
+import { type BearerToken, matchToken, scopeOfToken } from './bearer-tokens';
 import type { HttpSettings } from './http-settings';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -72,13 +71,6 @@ function answer(res: ServerResponse, status: number, body: object, headers: Reco
 
 function rpcError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
   answer(res, status, { jsonrpc: '2.0', error: { code: -32001, message }, id: null }, headers);
-}
-
-/** What a token may see and send: its identity's numbers, or (bare) the whole account. */
-export function scopeOfToken(config: BridgeConfig, token: BearerToken | null): UserScope {
-  if (token === null) return config.scope;
-  if (token.identity === null) return { ok: true, identity: null, reader: null, numbers: null };
-  return resolveScope(token.identity, config.userNumbers ?? undefined, ownNumbers(config.sender));
 }
 
 export async function startHttpService(config: BridgeConfig, settings: HttpSettings, log: Logger): Promise<HttpService> {
