@@ -28,6 +28,10 @@ const FunctionEnvSchema = z.object({
   // last Sync call starts by 9 s (WEBHOOK_BUDGET_MS) and must end within Twilio's 15 s. Tests of
   // timeouts set it lower.
   TWILIO_TIMEOUT_MS: milliseconds('TWILIO_TIMEOUT_MS', 100, 5000),
+  // /mcp's bearer tokens (mcp-bridge/src/hosts/function/function-settings.ts reads them); listed
+  // here so that a deploy whose .env drops them deletes the Variable: a revoked token stops working.
+  MCP_TOKENS: z.string().optional(),
+  MCP_MAX_CONCURRENT: z.string().optional(),
 });
 
 export type FunctionEnv = z.infer<typeof FunctionEnvSchema>;
