@@ -28,9 +28,9 @@ const FunctionEnvSchema = z.object({
   // last Sync call starts by 9 s (WEBHOOK_BUDGET_MS) and must end within Twilio's 15 s. Tests of
   // timeouts set it lower.
   TWILIO_TIMEOUT_MS: milliseconds('TWILIO_TIMEOUT_MS', 100, 5000),
-  // /mcp's bearer tokens (mcp-bridge/src/hosts/function/function-settings.ts reads them); listed
-  // here so that a deploy whose .env drops them deletes the Variable: a revoked token stops working.
-  MCP_TOKENS: z.string().optional(),
+  // How many /mcp calls one instance runs at once (mcp-bridge/src/hosts/function/function-settings.ts).
+  // MCP_TOKENS is not listed: npm run setup stores it as a Variable (scripts/mcp-token.ts), which a
+  // deploy must keep although the .env does not name it.
   MCP_MAX_CONCURRENT: z.string().optional(),
 });
 
