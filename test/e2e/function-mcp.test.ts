@@ -9,6 +9,8 @@ import { conversationIdFor } from '../../lib/conversation-id';
 import { threadListName } from '../../lib/sync-names';
 import { startBridge, textOf } from '../../scripts/system/bridge-process';
 import { connectHttp, type HttpClient } from '../../scripts/system/http-bridge';
+import { hostedLibrechatYaml, HOSTED_TOKEN_VARIABLE } from '../../scripts/client-config';
+import { connectLibrechatHttp, parseLibrechatYaml, validateLibrechatConfig, withLibrechatEnv } from '../support/librechat';
 import { eventually, MAGIC_FROM_NUMBER, startSystem, type System } from '../support/system';
 
 const SECOND = '+14155550111';
@@ -27,6 +29,8 @@ beforeAll(async () => {
       SEND_WAIT_SECONDS: '0',
       SEND_LIMIT_ACCOUNT_PER_MINUTE: '0',
       SMS_USER_NUMBERS: USERS,
+      // One call at a time per instance, so that the cap shows; the tests call one after another.
+      MCP_MAX_CONCURRENT: '1',
       MCP_TOKENS: `${token('alice')}=alice@example.com,${token('bob')}=bob@example.com,${WHOLE_ACCOUNT}`,
     },
   });
@@ -127,6 +131,20 @@ describe('the loop through /mcp', () => {
     expect(took).toBeLessThan(8_000);
   }, 20_000);
 
+  test('a call beyond MCP_MAX_CONCURRENT in this instance: 503 with Retry-After, and the running call unharmed', async () => {
+    const handset = '+14155550603';
+    await alice.call('send_sms', { to: handset, body: 'Hold on' });
+    const auth = { Authorization: `Bearer ${token('alice')}`, 'Mcp-Protocol-Version': '2025-06-18' };
+    const waiting = post(JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'wait_for_reply', arguments: { conversationId: conversationIdFor(MAGIC_FROM_NUMBER, handset), timeoutSeconds: 2 } } }), auth);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const refused = await post(JSON.stringify({ jsonrpc: '2.0', id: 8, method: 'tools/list' }), auth);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    const waited = await waiting;
+    expect(waited.status).toBe(200);
+    expect(waited.body).toContain('No reply yet');
+  });
+
   test("scopes: bob's token sees only bob's number, as with the HTTP service", async () => {
     const bob = await connectHttp(mcpUrl, token('bob'));
     try {
@@ -187,4 +205,29 @@ describe('the same tools and results as over stdio', () => {
       await Promise.all([fn.close(), stdio.close()]);
     }
   }, 60_000);
+});
+
+describe("LibreChat's own client code through /mcp", () => {
+  test('the entry npm run setup prints validates, connects with the token from .env, lists, sends, receives, reads', async () => {
+    const yaml = hostedLibrechatYaml(mcpUrl).join('\n');
+    const dotenv = { [HOSTED_TOKEN_VARIABLE]: token('alice') };
+    expect(validateLibrechatConfig(yaml, dotenv).success).toBe(true);
+    const entry = withLibrechatEnv(dotenv, () => parseLibrechatYaml(yaml))['twilio-sms']!;
+    const librechat = await connectLibrechatHttp(entry, dotenv);
+    try {
+      expect((await librechat.listTools()).map((tool) => tool.name)).toContain('send_sms');
+      const handset = '+14155550801';
+      const sent = await librechat.call('send_sms', { to: handset, body: 'From LibreChat' });
+      expect(sent.error).toBeNull();
+      expect(sent.text).toContain('[FINAL] SMS sent to');
+      const conversationId = conversationIdFor(MAGIC_FROM_NUMBER, handset);
+      await system.emulator.simulateInbound({ from: handset, to: MAGIC_FROM_NUMBER, body: 'Got it' });
+      expect((await librechat.call('receive_sms', { conversationId })).text).toContain('Got it');
+      const thread = await librechat.call('get_conversation', { conversationId });
+      expect(thread.text).toContain('From LibreChat');
+      expect(thread.text).toContain('Got it');
+    } finally {
+      await librechat.close();
+    }
+  });
 });
