@@ -32,6 +32,8 @@ const FunctionEnvSchema = z.object({
   // MCP_TOKENS is not listed: npm run setup stores it as a Variable (scripts/mcp-token.ts), which a
   // deploy must keep although the .env does not name it.
   MCP_MAX_CONCURRENT: z.string().optional(),
+  // The hosted /mcp's sender, read there as the bridge reads it (env-config.ts).
+  TWILIO_PHONE_NUMBER: z.string().optional(),
 });
 
 export type FunctionEnv = z.infer<typeof FunctionEnvSchema>;
