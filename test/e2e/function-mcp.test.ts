@@ -5,7 +5,15 @@
  * same texts as over stdio; tokens and scopes as the HTTP service's; GET, an oversized body, and a
  * wait that would outlive Twilio's 10 s answered in time with its usual text.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { conversationIdFor } from '../../lib/conversation-id';
+import { hostedClaudeDesktopJson } from '../../scripts/client-config';
+import { ROOT } from '../support/paths';
 import { threadListName } from '../../lib/sync-names';
 import { startBridge, textOf } from '../../scripts/system/bridge-process';
 import { connectHttp, type HttpClient } from '../../scripts/system/http-bridge';
@@ -230,4 +238,35 @@ describe("LibreChat's own client code through /mcp", () => {
       await librechat.close();
     }
   });
+});
+
+describe('mcp-remote (what Claude Desktop runs) through /mcp', () => {
+  test('the Claude Desktop config setup prints: mcp-remote with the bearer header lists, sends, receives, reads', async () => {
+    const printed = JSON.parse(hostedClaudeDesktopJson(mcpUrl, token('alice')).join('\n')) as { mcpServers: Record<string, { command: string; args: string[]; env: Record<string, string> }> };
+    const server = printed.mcpServers['twilio-sms']!;
+    expect(server.args.slice(0, 2)).toEqual(['-y', 'mcp-remote']);
+    // The pinned devDependency in place of `npx -y mcp-remote`; its own home (it keeps OAuth state in ~/.mcp-auth).
+    const home = mkdtempSync(join(tmpdir(), 'mcp-remote-home-'));
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [join(ROOT, 'node_modules', 'mcp-remote', 'dist', 'proxy.js'), ...server.args.slice(2)],
+      env: { PATH: process.env.PATH ?? '', HOME: home, ...server.env },
+      stderr: 'pipe',
+    });
+    const client = new Client({ name: 'claude-desktop-like', version: '1.0.0' });
+    try {
+      await client.connect(transport);
+      expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('wait_for_reply');
+      const call = async (name: string, args: Record<string, unknown>) => textOf((await client.callTool({ name, arguments: args })) as CallToolResult);
+      const handset = '+14155550811';
+      expect(await call('send_sms', { to: handset, body: 'From Claude' })).toContain('[FINAL] SMS sent to');
+      const conversationId = conversationIdFor(MAGIC_FROM_NUMBER, handset);
+      await system.emulator.simulateInbound({ from: handset, to: MAGIC_FROM_NUMBER, body: 'Hello Claude' });
+      expect(await call('receive_sms', { conversationId })).toContain('Hello Claude');
+      expect(await call('get_conversation', { conversationId })).toContain('From Claude');
+    } finally {
+      await client.close();
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 30_000);
 });
