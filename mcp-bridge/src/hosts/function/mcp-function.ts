@@ -23,17 +23,21 @@
  */
 /// <reference types="@twilio-labs/serverless-runtime-types" />
 import type { Context, ServerlessCallback, ServerlessEventObject } from '@twilio-labs/serverless-runtime-types/types';
-import { createDeps, createShared, type SharedDeps } from '../../server/deps';
+import { type BridgeDeps, createDeps, createShared, type SharedDeps } from '../../server/deps';
 import { createLogger, type Logger } from '../stderr-logger';
-import { matchToken, scopeOfToken } from '../http/bearer-tokens';
+import { type BearerToken, matchToken, scopeOfToken } from '../http/bearer-tokens';
 import { answerStateless, rpcErrorResponse } from '../stateless';
 import { FUNCTION_MAX_BODY_BYTES, type FunctionSettings, readFunctionSettings } from './function-settings';
 import { functionHost, type GetTwilioClient } from './function-host';
 
 type McpEvent = ServerlessEventObject<Record<string, unknown>, Record<string, string | string[] | undefined>>;
 
-/** A warm instance keeps its shared deps (the Twilio client's keep-alive connections, the Sync gateway) while its settings stay the same. */
-let cached: { key: string; shared: SharedDeps; log: Logger } | undefined;
+/**
+ * A warm instance keeps its shared deps (the Twilio client's keep-alive connections, the Sync
+ * gateway, each owner's guard) and each token's deps (its store view and what it caches) while its
+ * settings stay the same, as a long-lived bridge keeps them across calls.
+ */
+let cached: { key: string; shared: SharedDeps; log: Logger; byToken: Map<number, BridgeDeps> } | undefined;
 let inFlight = 0;
 
 function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
@@ -41,14 +45,16 @@ function header(headers: Record<string, string | string[] | undefined>, name: st
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
-function sharedOf(settings: FunctionSettings, getTwilioClient: GetTwilioClient): { shared: SharedDeps; log: Logger } {
+function depsOf(settings: FunctionSettings, getTwilioClient: GetTwilioClient, token: BearerToken): BridgeDeps {
   if (cached?.key !== settings.key) {
     const { config } = settings;
     const log = createLogger({ logPii: config.logPii, write: (line) => console.error(line) });
     const host = functionHost(getTwilioClient, { apiBaseUrl: config.apiBaseUrl, timeoutMs: config.twilioTimeoutMs ?? 3000 });
-    cached = { key: settings.key, shared: createShared(config, log, host), log };
+    cached = { key: settings.key, shared: createShared(config, log, host), log, byToken: new Map() };
   }
-  return cached;
+  let deps = cached.byToken.get(token.id);
+  if (!deps) cached.byToken.set(token.id, (deps = createDeps(settings.config, cached.log, cached.shared, scopeOfToken(settings.config, token))));
+  return deps;
 }
 
 /** The Function's answer to one invocation, as a web Response. */
@@ -81,8 +87,7 @@ export async function answerMcpEvent(context: Record<string, unknown>, event: Mc
   }
   inFlight++;
   try {
-    const { shared, log } = sharedOf(settings, context.getTwilioClient as GetTwilioClient);
-    const deps = createDeps(settings.config, log, shared, scopeOfToken(settings.config, token));
+    const deps = depsOf(settings, context.getTwilioClient as GetTwilioClient, token);
     const forwarded = new Headers();
     for (const [name, value] of Object.entries(headers)) if (value !== undefined && name !== 'content-length') forwarded.set(name, Array.isArray(value) ? value.join(', ') : value);
     const request = new Request(settings.url, { method: 'POST', headers: forwarded, body: text });
