@@ -5,6 +5,7 @@
  * same texts as over stdio; tokens and scopes as the HTTP service's; GET, an oversized body, and a
  * wait that would outlive Twilio's 10 s answered in time with its usual text.
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -269,4 +270,42 @@ describe('mcp-remote (what Claude Desktop runs) through /mcp', () => {
       rmSync(home, { recursive: true, force: true });
     }
   }, 30_000);
+});
+
+describe('the MCP Inspector CLI through /mcp', () => {
+  /**
+   * @modelcontextprotocol/inspector-cli 1.0.3 (pinned devDependency; the inspector 0.15.0 the other
+   * tests run has no --header, see inspector-http.test.ts): `<url> --transport http --header
+   * "Authorization: Bearer …" --method …`, output JSON on stdout.
+   */
+  const INSPECTOR = join(ROOT, 'node_modules', '@modelcontextprotocol', 'inspector-cli', 'build', 'index.js');
+  // It tests for its package.json at "../package.json" from the working directory but imports it
+  // relative to itself, so it runs from its own build folder.
+  const cwd = join(ROOT, 'node_modules', '@modelcontextprotocol', 'inspector-cli', 'build');
+  const inspect = (args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, [INSPECTOR, mcpUrl, '--transport', 'http', '--header', `Authorization: Bearer ${token('alice')}`, ...args], { cwd, timeout: 30_000, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' } }, (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+
+  test('lists the tools, sends, and after the reply receives it and reads the thread', async () => {
+    const listed = await inspect(['--method', 'tools/list']);
+    expect(listed.code).toBe(0);
+    expect((JSON.parse(listed.stdout) as { tools: { name: string }[] }).tools.map((tool) => tool.name)).toContain('get_conversation');
+    const handset = '+14155550821';
+    const call = async (name: string, args: string[] = []) => {
+      const run = await inspect(['--method', 'tools/call', '--tool-name', name, ...(args.length ? ['--tool-arg', ...args] : [])]);
+      expect(run.code).toBe(0);
+      return (JSON.parse(run.stdout) as { content: { text: string }[] }).content.map((part) => part.text).join('\n');
+    };
+    expect(await call('send_sms', [`to=${handset}`, 'body=From the Inspector'])).toContain('[FINAL] SMS sent to');
+    const conversationId = conversationIdFor(MAGIC_FROM_NUMBER, handset);
+    await system.emulator.simulateInbound({ from: handset, to: MAGIC_FROM_NUMBER, body: 'Inspector reply' });
+    expect(await call('receive_sms', [`conversationId=${conversationId}`])).toContain('Inspector reply');
+    expect(await call('get_conversation', [`conversationId=${conversationId}`])).toContain('From the Inspector');
+    // Without the header: refused.
+    const refused = await new Promise<number>((resolve) => execFile(process.execPath, [INSPECTOR, mcpUrl, '--transport', 'http', '--method', 'tools/list'], { cwd, timeout: 30_000 }, (error) => resolve(error ? 1 : 0)));
+    expect(refused).toBe(1);
+  }, 60_000);
 });
