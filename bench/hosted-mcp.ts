@@ -7,9 +7,13 @@
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { startEmulator } from '../emulator';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { conversationIdFor } from '../lib/conversation-id';
+import { roundTripsOf, startEmulator, type Emulator } from '../emulator';
+import { startBridge } from '../scripts/system/bridge-process';
 import { startFunctions } from '../scripts/system/functions-process';
-import { type BenchOptions, MAGIC_FROM_NUMBER, ROOT } from './common';
+import { type BenchOptions, MAGIC_FROM_NUMBER, ROOT, UNREACHED_SEND_LIMITS } from './common';
 import type { Metric, SectionResult } from './report';
 import { summarize } from './stats';
 
@@ -25,6 +29,39 @@ async function timedPost(url: string, payload: string): Promise<number> {
   const text = await response.text();
   if (response.status !== 200) throw new Error(`/mcp answered ${response.status}: ${text.slice(0, 200)}`);
   return performance.now() - started;
+}
+
+const RTT_MS = 150;
+const TOOLS = ['send_sms', 'receive_sms', 'get_conversation', 'list_conversations'] as const;
+
+/**
+ * Each tool at 150 ms per Twilio answer (emulator latency on the API and Sync), over /mcp (warm,
+ * in-process twilio-run) and over stdio, one after another: wall time in round trips, and the
+ * Twilio round trips one after another in the emulator's log.
+ */
+async function atRealRtt(emulator: Emulator, call: (name: string, args: Record<string, unknown>) => Promise<unknown>, reps: number, first: number) {
+  const result: Record<string, { ms: number[]; trips: number[] }> = {};
+  for (const name of TOOLS) result[name] = { ms: [], trips: [] };
+  for (let rep = 0; rep < reps; rep++) {
+    const handset = `+1415555${String(first + rep).padStart(4, '0')}`;
+    const conversationId = conversationIdFor(MAGIC_FROM_NUMBER, handset);
+    const args: Record<string, Record<string, unknown>> = {
+      send_sms: { to: handset, body: `Bench ${first + rep}` },
+      receive_sms: { conversationId },
+      get_conversation: { conversationId },
+      list_conversations: { limit: 5 },
+    };
+    for (const name of TOOLS) {
+      emulator.setLatency({ api: RTT_MS, sync: RTT_MS });
+      const before = emulator.requests().length;
+      const started = performance.now();
+      await call(name, args[name]!);
+      result[name]!.ms.push(performance.now() - started);
+      result[name]!.trips.push(roundTripsOf(emulator.requests().slice(before)).length);
+      emulator.setLatency(undefined);
+    }
+  }
+  return result;
 }
 
 export async function runHostedMcp(options: BenchOptions): Promise<Omit<SectionResult, 'seconds'>> {
@@ -58,7 +95,34 @@ export async function runHostedMcp(options: BenchOptions): Promise<Omit<SectionR
         await functions.close();
       }
     }
+    // Round trips at 150 ms: /mcp against stdio, the same account and Sync service.
+    const reps = options.quick ? 1 : 3;
+    const functions = await startFunctions({ ...env, SEND_WAIT_SECONDS: '0', ...UNREACHED_SEND_LIMITS });
+    const client = new Client({ name: 'bench', version: '1' });
+    const stdio = await startBridge({ TWILIO_ACCOUNT_SID: emulator.accountSid, TWILIO_AUTH_TOKEN: emulator.authToken, TWILIO_PHONE_NUMBER: MAGIC_FROM_NUMBER, TWILIO_SYNC_SERVICE_SID: syncServiceSid, TWILIO_API_BASE_URL: emulator.url, SEND_WAIT_SECONDS: '0', ...UNREACHED_SEND_LIMITS });
+    try {
+      await client.connect(new StreamableHTTPClientTransport(new URL(`${functions.url}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${TOKEN}` } } }));
+      options.log(`hosted /mcp against stdio at ${RTT_MS} ms per Twilio answer`);
+      const overMcp = await atRealRtt(emulator, (name, args) => client.callTool({ name, arguments: args }), reps, 6000);
+      const overStdio = await atRealRtt(emulator, (name, args) => stdio.call(name, args), reps, 7000);
+      for (const name of TOOLS) {
+        for (const [via, samples] of [['mcp', overMcp[name]!], ['stdio', overStdio[name]!]] as const) {
+          metrics.push({
+            id: `hosted.rtt150.${via}.${name}`,
+            label: `at ${RTT_MS} ms, ${name} over ${via === 'mcp' ? '/mcp' : 'stdio'}: round trips (wall time / RTT)`,
+            unit: 'count',
+            value: summarize(samples.ms.map((ms) => ms / RTT_MS)),
+            note: `Twilio round trips one after another: ${samples.trips.join(', ')}`,
+          });
+        }
+      }
+    } finally {
+      await client.close();
+      await stdio.close();
+      await functions.close();
+    }
   } finally {
+    emulator.setLatency(undefined);
     await emulator.close();
   }
   const bytes = statSync(join(ROOT, 'build', 'functions', 'mcp.js')).size;
@@ -70,6 +134,7 @@ export async function runHostedMcp(options: BenchOptions): Promise<Omit<SectionR
     targets: [],
     notes: [
       'One POST per call with a bearer token, against the emulator on loopback (0 ms RTT). Over /mcp every call is one client round trip plus the same Twilio round trips as stdio; a client connecting makes three requests (initialize, notifications/initialized, a GET answered 405).',
+      `At ${RTT_MS} ms the emulator holds every API and Sync answer; the client's own hop to /mcp is loopback here. Deployed, that hop is the client's RTT to twil.io (one per call) while the Twilio round trips run inside Twilio's network, where stdio makes them from the user's machine.`,
     ],
   };
 }
