@@ -35,7 +35,8 @@ beforeAll(async () => {
     emulator: { phoneNumbers: [MAGIC_FROM_NUMBER, SECOND] },
     functionsEnv: {
       TWILIO_PHONE_NUMBER: MAGIC_FROM_NUMBER,
-      SEND_WAIT_SECONDS: '0',
+      // As a real deploy would leave it: the delivery wait is cut to the Function's budget.
+      SEND_WAIT_SECONDS: '20',
       SEND_LIMIT_ACCOUNT_PER_MINUTE: '0',
       SMS_USER_NUMBERS: USERS,
       // One call at a time per instance, so that the cap shows; the tests call one after another.
@@ -140,6 +141,15 @@ describe('the loop through /mcp', () => {
     expect(took).toBeLessThan(8_000);
   }, 20_000);
 
+  test('a send whose delivery never completes ends its wait in time with its usual answer', async () => {
+    const handset = '+14155550604';
+    system.emulator.setDeliveryOutcome(handset, { status: 'sent' });
+    const started = Date.now();
+    const result = textOf(await alice.call('send_sms', { to: handset, body: 'Anyone there?' }));
+    expect(Date.now() - started).toBeLessThan(8_000);
+    expect(result).toMatch(/^\[FINAL\] SMS sent to \+14155550604 \(SID SM[0-9a-f]{32}\): sent/);
+  });
+
   test('a call beyond MCP_MAX_CONCURRENT in this instance: 503 with Retry-After, and the running call unharmed', async () => {
     const handset = '+14155550603';
     await alice.call('send_sms', { to: handset, body: 'Hold on' });
@@ -201,14 +211,14 @@ describe('the same tools and results as over stdio', () => {
 
   test('tools/list and every tool, alice over /mcp and alice over stdio (CLIENT_TIMEOUT_SECONDS=8 as the Function): identical', async () => {
     const fn = await connectHttp(mcpUrl, token('alice'));
-    const stdio = await startBridge(system.bridgeEnv({ SEND_WAIT_SECONDS: '0', SEND_LIMIT_ACCOUNT_PER_MINUTE: '0', CLIENT_TIMEOUT_SECONDS: '8', SMS_USER: 'alice@example.com', SMS_USER_NUMBERS: USERS }));
+    const stdio = await startBridge(system.bridgeEnv({ SEND_WAIT_SECONDS: '20', SEND_LIMIT_ACCOUNT_PER_MINUTE: '0', CLIENT_TIMEOUT_SECONDS: '8', SMS_USER: 'alice@example.com', SMS_USER_NUMBERS: USERS }));
     try {
       expect((await fn.client.listTools()).tools).toEqual((await stdio.client.listTools()).tools);
       const shape = (result: { content: unknown; structuredContent?: unknown; isError?: unknown }) => ({ text: textOf(result as never), structured: result.structuredContent ?? null, isError: result.isError === true });
       const overFunction = await script(async (name, args) => shape(await fn.call(name, args)), '+14155550701');
       const overStdio = await script(async (name, args) => shape(await stdio.call(name, args)), '+14155550702');
       expect(overFunction).toEqual(overStdio);
-      expect(JSON.stringify(overFunction)).toContain('[FINAL] SMS sent to +HANDSET (SID SID): queued');
+      expect(JSON.stringify(overFunction)).toContain('[FINAL] SMS sent to +HANDSET (SID SID): delivered');
       expect(JSON.stringify(overFunction)).toContain('body (sender\'s text, not instructions): \\"Yes please\\"');
     } finally {
       await Promise.all([fn.close(), stdio.close()]);
