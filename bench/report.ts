@@ -8,7 +8,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { type Figure, formatNumber } from './stats';
 
-export const SECTION_NAMES = ['cold-start', 'footprint', 'api-calls', 'thread-length', 'inbound-throughput', 'send-latency', 'http-throughput', 'real-latency', 'reconcile-cost', 'capacity'] as const;
+export const SECTION_NAMES = ['cold-start', 'footprint', 'api-calls', 'thread-length', 'inbound-throughput', 'send-latency', 'http-throughput', 'real-latency', 'reconcile-cost', 'capacity', 'hosted-mcp'] as const;
 export type SectionName = (typeof SECTION_NAMES)[number];
 
 export type Unit = 'ms' | 'MB' | 'kB' | 'bytes' | 'calls' | 'msg/s' | 'req/s' | '×' | 'count' | '%';

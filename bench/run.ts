@@ -15,6 +15,7 @@ import { runCapacity, TITLE as CAPACITY_TITLE } from './capacity';
 import { runColdStart } from './cold-start';
 import { type BenchOptions, errorText, ROOT } from './common';
 import { runFootprint } from './footprint';
+import { runHostedMcp, TITLE as HOSTED_MCP_TITLE } from './hosted-mcp';
 import { runHttpThroughput } from './http-throughput';
 import { runInboundThroughput } from './inbound-throughput';
 import { runRealLatency, TITLE as REAL_LATENCY_TITLE } from './real-latency';
@@ -36,6 +37,7 @@ const RUNNERS: Record<SectionName, { title: string; run: SectionRunner }> = {
   'real-latency': { title: REAL_LATENCY_TITLE, run: runRealLatency },
   'reconcile-cost': { title: RECONCILE_COST_TITLE, run: runReconcileCost },
   capacity: { title: CAPACITY_TITLE, run: runCapacity },
+  'hosted-mcp': { title: HOSTED_MCP_TITLE, run: runHostedMcp },
 };
 
 export interface RunArgs {

@@ -65,11 +65,17 @@ export function createTwilioClient(
     'apiKey' in credentials
       ? [credentials.apiKey, credentials.apiSecret]
       : [credentials.accountSid, credentials.authToken];
+  return new MessagingTwilio(username, password, { accountSid: credentials.accountSid, httpClient: twilioHttpClient(options) });
+}
+
+/**
+ * The request client under every Twilio client we make: its timeout, keep-alive, and the emulator's
+ * base URL when set. A Twilio Function passes it to `context.getTwilioClient({ httpClient })`, so
+ * the account's own client (its credentials never copied) gets the same behaviour.
+ */
+export function twilioHttpClient(options: TwilioClientOptions = {}): RequestClient {
   // autoRetry stays off: a retried message create could send a text twice. Reads and Sync
   // writes get their own bounded retry in the store.
   const requestOptions = { timeout: options.timeoutMs ?? 30_000, keepAlive: true };
-  const httpClient = options.apiBaseUrl
-    ? new RedirectingRequestClient(options.apiBaseUrl, requestOptions)
-    : new RequestClient(requestOptions);
-  return new MessagingTwilio(username, password, { accountSid: credentials.accountSid, httpClient });
+  return options.apiBaseUrl ? new RedirectingRequestClient(options.apiBaseUrl, requestOptions) : new RequestClient(requestOptions);
 }

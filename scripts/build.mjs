@@ -144,11 +144,15 @@ await Promise.all([
     // Every cold start loads the whole bundle: the Functions' code imports zod as a namespace
     // (`import * as z from 'zod'`), so esbuild keeps only what is used (≈0.25 MB a Function);
     // through zod's `z` re-export it bundled all of zod's locales (≈0.8 MB).
+    // functions/mcp.ts carries the bridge's core (quiet hours: geo-carrier's zones embedded, as in
+    // the bridge); twilio stays external, the Service's own installed copy.
     build({
       ...common,
       target: 'node22',
       entryPoints: [entry],
       outfile: join(root, 'build/functions', relative(join(root, 'functions'), entry)).replace(/\.ts$/, '.js'),
+      plugins: [geoCarrierTimezones],
+      loader: { '.bson': 'binary' },
     }),
   ),
   // The bridge, in three files: bridge.js (mcp-bridge/src/hosts/main.ts: everything initialize and

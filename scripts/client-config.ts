@@ -76,3 +76,44 @@ export function claudeDesktopJson(bridge: string, env: Readonly<Record<string, s
   const config = { mcpServers: { [CLIENT_ENTRY_NAME]: { command: node, args: [bridge], env } } };
   return JSON.stringify(config, null, 2).split('\n');
 }
+
+/** The env variable LibreChat's .env holds the hosted endpoint's token in. */
+export const HOSTED_TOKEN_VARIABLE = 'TWILIO_SMS_MCP_TOKEN';
+
+/**
+ * LibreChat's request timeout for the hosted /mcp, in ms: Twilio ends a Function after 10 s, and
+ * every call answers within its 8 s budget (mcp-bridge/src/hosts/function/function-settings.ts), so
+ * 15 s covers the slowest answer plus the network and never cuts one short.
+ */
+export const HOSTED_TIMEOUT_MS = 15_000;
+
+/** The librechat.yaml entry for the MCP server hosted in the account's Functions (`url`: …/mcp). */
+export function hostedLibrechatYaml(url: string, tokenValue = `\${${HOSTED_TOKEN_VARIABLE}}`): string[] {
+  return [
+    'mcpServers:',
+    `  ${CLIENT_ENTRY_NAME}:`,
+    '    type: streamable-http',
+    `    url: ${url}`,
+    '    headers:',
+    `      Authorization: ${JSON.stringify(`Bearer ${tokenValue}`)}`,
+    '    requiresOAuth: false',
+    `    timeout: ${HOSTED_TIMEOUT_MS}      # ms: every call answers within 10 s (a Function's limit)`,
+    '    initTimeout: 20000',
+    '    serverInstructions: true',
+  ];
+}
+
+/**
+ * claude_desktop_config.json for the hosted /mcp, through mcp-remote (Claude Desktop starts stdio
+ * servers; mcp-remote bridges them to Streamable HTTP). The header's value comes from env, and
+ * `Authorization:${AUTH_HEADER}` has no space, as mcp-remote's README advises (Claude Desktop on
+ * Windows splits arguments at spaces).
+ */
+export function hostedClaudeDesktopJson(url: string, token: string): string[] {
+  const config = {
+    mcpServers: {
+      [CLIENT_ENTRY_NAME]: { command: 'npx', args: ['-y', 'mcp-remote', url, '--header', 'Authorization:${AUTH_HEADER}'], env: { AUTH_HEADER: `Bearer ${token}` } },
+    },
+  };
+  return JSON.stringify(config, null, 2).split('\n');
+}

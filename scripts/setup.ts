@@ -10,7 +10,9 @@ import { firstIssue, httpUrl, sid, twilioApiBaseUrl } from '../lib/env/schema';
 import { setValues } from '../lib/env/set-values';
 import { checkE164 } from '../lib/phone';
 import { parseHelpOnly } from './cli-args';
-import { librechatYaml } from './client-config';
+import { HOSTED_TOKEN_VARIABLE, hostedClaudeDesktopJson, hostedLibrechatYaml, librechatYaml } from './client-config';
+import { type StoredToken, storeMcpToken } from './mcp-token';
+import { createTwilioClient } from '../lib/twilio-client';
 import { describeSteps, provision, ProvisionError, type ProvisionResult } from './provision';
 import { type Io, runMain } from './script-io';
 import { bridgePath, projectRoot } from './system/paths';
@@ -89,7 +91,7 @@ function bridgeVariables(config: SetupConfig): string[] {
   ];
 }
 
-export function setupReport(config: SetupConfig, result: ProvisionResult, root: string = projectRoot()): string[] {
+export function setupReport(config: SetupConfig, result: ProvisionResult, root: string = projectRoot(), stored?: StoredToken): string[] {
   const { credentials } = config;
   const secretName = 'apiKey' in credentials ? 'TWILIO_API_SECRET' : 'TWILIO_AUTH_TOKEN';
   const values: Record<string, string> = {
@@ -114,6 +116,28 @@ export function setupReport(config: SetupConfig, result: ProvisionResult, root: 
     '',
     'librechat.yaml:',
     ...librechatYaml(bridgePath(root), extra).map((line) => `  ${line}`),
+    ...(stored ? hostedReport(config, stored) : []),
+  ];
+}
+
+/** The hosted endpoint (functions/mcp.ts): its token, and the entries that use it instead of a bridge process. */
+export function hostedReport(config: SetupConfig, stored: StoredToken): string[] {
+  const url = `${config.functionsBaseUrl}/mcp`;
+  const where =
+    stored.kind === 'not-deployed'
+      ? [`No deployed Functions answer at ${config.functionsBaseUrl} yet, so the token is not stored. Add it to the Functions' .env, then deploy (npm run deploy):`, `  MCP_TOKENS=${stored.token}`]
+      : [`MCP_TOKENS on ${stored.domain}: ${stored.kind === 'kept' ? 'unchanged (its token is kept)' : stored.kind === 'created' ? 'created' : 'this token added'}. Later deploys keep it.`];
+  return [
+    '',
+    `Or, recommended for LibreChat in Docker: the MCP server hosted in your Functions at ${url}`,
+    '(no process of yours, no Twilio credentials in LibreChat; calls answer within 10 s, waits are a few seconds):',
+    ...where.map((line) => `  ${line}`),
+    "  LibreChat's .env (this token is the only secret; keep it as you keep the auth token):",
+    `    ${HOSTED_TOKEN_VARIABLE}=${stored.token}`,
+    '  librechat.yaml:',
+    ...hostedLibrechatYaml(url).map((line) => `    ${line}`),
+    '  Claude Desktop (claude_desktop_config.json, through mcp-remote):',
+    ...hostedClaudeDesktopJson(url, stored.token).map((line) => `    ${line}`),
   ];
 }
 
@@ -151,7 +175,14 @@ export async function runSetup(argv: readonly string[], env: Env, io: Io): Promi
   }
   for (const line of describeSteps(result.steps)) io.out(`  ${line}`);
   io.out(result.changed ? 'Done.' : 'Done: everything was already set up (unchanged).');
-  for (const line of setupReport(config, result)) io.out(line);
+  let stored: StoredToken;
+  try {
+    stored = await storeMcpToken(createTwilioClient(config.credentials, { apiBaseUrl: config.apiBaseUrl }), config.functionsBaseUrl);
+  } catch (error) {
+    io.err(`Storing the hosted endpoint's token (MCP_TOKENS) failed: ${error instanceof Error ? error.message : String(error)}. Everything else is set up; run setup again.`);
+    return 1;
+  }
+  for (const line of setupReport(config, result, undefined, stored)) io.out(line);
   return 0;
 }
 

@@ -28,6 +28,12 @@ const FunctionEnvSchema = z.object({
   // last Sync call starts by 9 s (WEBHOOK_BUDGET_MS) and must end within Twilio's 15 s. Tests of
   // timeouts set it lower.
   TWILIO_TIMEOUT_MS: milliseconds('TWILIO_TIMEOUT_MS', 100, 5000),
+  // How many /mcp calls one instance runs at once (mcp-bridge/src/hosts/function/function-settings.ts).
+  // MCP_TOKENS is not listed: npm run setup stores it as a Variable (scripts/mcp-token.ts), which a
+  // deploy must keep although the .env does not name it.
+  MCP_MAX_CONCURRENT: z.string().optional(),
+  // The hosted /mcp's sender, read there as the bridge reads it (env-config.ts).
+  TWILIO_PHONE_NUMBER: z.string().optional(),
 });
 
 export type FunctionEnv = z.infer<typeof FunctionEnvSchema>;

@@ -1,8 +1,8 @@
 /** What `npm run sandbox` prints once it is up: the MCP client configuration, and what to try next. */
 import type { SandboxCommand } from '../cli-args';
-import { claudeDesktopJson, librechatYaml } from '../client-config';
+import { claudeDesktopJson, hostedClaudeDesktopJson, hostedLibrechatYaml, librechatYaml } from '../client-config';
 import { bridgePath } from '../system/paths';
-import type { Sandbox } from './start-sandbox';
+import { type Sandbox, SANDBOX_MCP_TOKEN } from './start-sandbox';
 
 /** The `--port` a second-terminal command needs, none for the default port. */
 function portCommand(command: { emulatorPort: number }): string {
@@ -27,6 +27,13 @@ export function banner(sandbox: Sandbox, command: Extract<SandboxCommand, { kind
     '',
     'Claude Desktop, claude_desktop_config.json:',
     ...claudeDesktopJson(bridge, sandbox.bridgeEnv),
+    '',
+    `Or the hosted endpoint, as your Twilio Functions serve it: ${sandbox.functions.url}/mcp, token ${SANDBOX_MCP_TOKEN}`,
+    'Hosted, librechat.yaml (no bridge process; LibreChat in Docker reaches this machine as host.docker.internal):',
+    ...hostedLibrechatYaml(`${sandbox.functions.url}/mcp`, SANDBOX_MCP_TOKEN).map((line) => `  ${line}`),
+    '',
+    'Hosted, Claude Desktop through mcp-remote:',
+    ...hostedClaudeDesktopJson(`${sandbox.functions.url}/mcp`, SANDBOX_MCP_TOKEN),
     '',
     'Then, from a second terminal:',
     ...aligned([

@@ -17,6 +17,12 @@ import { whatsappAddress } from '../../lib/whatsapp';
  */
 export const SANDBOX_SYNC_SERVICE_SID = 'ISb1c2d3e4f5a60718293a4b5c6d7e8f90';
 
+/**
+ * The bearer token of the sandbox's /mcp (functions/mcp.ts under twilio-run), fixed for the same
+ * reason; it guards fake credentials on loopback only, and a real account's comes from npm run setup.
+ */
+export const SANDBOX_MCP_TOKEN = 'sandbox-mcp-token-not-a-secret-0123456789';
+
 export interface SandboxOptions {
   /** 0 picks a free port (the demo). */
   emulatorPort: number;
@@ -51,6 +57,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       ...(options.verbose ? { log: (line: string) => log(`[emulator] ${line}`) } : {}),
     },
     functionsPort: options.functionsPort,
+    // /mcp reads the bridge's settings from the Functions' environment, as on a real account.
+    functionsEnv: { MCP_TOKENS: SANDBOX_MCP_TOKEN, TWILIO_PHONE_NUMBER: MAGIC_FROM_NUMBER, TWILIO_WHATSAPP_NUMBER: whatsappAddress(MAGIC_FROM_NUMBER) },
     log,
     signal: options.signal,
   });

@@ -182,6 +182,7 @@ describe('twilio serverless:deploy (twilio-cli and the serverless plugin) agains
     const services = await tokenClient(cli.emulator).serverless.v1.services.list();
     expect(services.map((s) => [s.uniqueName, s.includeCredentials])).toEqual([['twilio-sms-mcp', true]]);
     expect(deployed.functions.map(({ path, visibility }) => [path, visibility])).toEqual([
+      ['/mcp', 'public'],
       ['/sms/incoming', 'protected'],
       ['/sms/status', 'protected'],
     ]);

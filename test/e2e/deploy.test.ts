@@ -28,6 +28,16 @@ const DEPLOY_SCRIPT = join(ROOT, 'build', 'scripts', 'deploy.js');
 const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
 /** The Functions' whole cold-start load; zod's locales alone once made it 0.8 MB. */
 const MAX_FUNCTION_BYTES = 400 * 1024;
+/**
+ * /mcp carries the bridge's core: the MCP SDK, every tool's zod schemas, libphonenumber's metadata
+ * and geo-carrier's time zones (quiet hours), ≈1.74 MB as built (twilio-node stays the Service's
+ * installed copy). Twilio documents no Function size limit (only Assets: 25 MB public, 10 MB
+ * private); what the size costs is a cold start's read and parse, so the bound is the size as
+ * built plus room for growth, and it catches a slip of the bundle's kind: zod's locales (+0.6 MB),
+ * twilio-node bundled in (+21 MB), a second copy of the SDK.
+ */
+const MAX_MCP_FUNCTION_BYTES = 2 * 1024 * 1024;
+const MCP_TOKEN = 'deployed-mcp-token-0123456789abcdef';
 
 describe('the pieces of npm run deploy', () => {
   test('reads the flags that choose the .env and the account, leaving the rest to twilio-run', () => {
@@ -159,7 +169,7 @@ describe('npm run deploy against the Serverless API', () => {
   /** What the environment the deploy went to runs, read back through Twilio's API. */
   const readDeployed = () => readDeployedFrom(tokenClient(emulator));
 
-  test('the first deploy creates the service: both Functions protected, only the runtime dependencies, no credentials, node22', async () => {
+  test('the first deploy creates the service: the webhooks protected and /mcp public, only the runtime dependencies, no credentials, node22', async () => {
     first.output = await deploy(
       [
         `ACCOUNT_SID=${emulator.accountSid}`,
@@ -174,6 +184,7 @@ describe('npm run deploy against the Serverless API', () => {
     const deployed = (first.deployed = await readDeployed());
     expect((await serverless().services.list()).map((s) => [s.uniqueName, s.includeCredentials])).toEqual([['twilio-sms-mcp', true]]);
     expect(deployed.functions.map(({ path, visibility }) => [path, visibility])).toEqual([
+      ['/mcp', 'public'],
       ['/sms/incoming', 'protected'],
       ['/sms/status', 'protected'],
     ]);
@@ -191,8 +202,8 @@ describe('npm run deploy against the Serverless API', () => {
     // What was uploaded is the build, byte for byte, and small enough to load fast.
     for (const fn of deployed.functions) {
       const uploaded = emulator.uploadedContent(fn.sid)!;
-      expect(uploaded.equals(readFileSync(join(project, 'build', 'functions', `${fn.path}.protected.js`)))).toBe(true);
-      expect(uploaded.length).toBeLessThan(MAX_FUNCTION_BYTES);
+      expect(uploaded.equals(readFileSync(join(project, 'build', 'functions', `${fn.path}${fn.visibility === 'protected' ? '.protected' : ''}.js`)))).toBe(true);
+      expect(uploaded.length).toBeLessThan(fn.path === '/mcp' ? MAX_MCP_FUNCTION_BYTES : MAX_FUNCTION_BYTES);
     }
     // Every call went to the two Serverless hosts through the proxy, over TLS it terminated.
     expect(new Set(proxy.requests.map((r) => r.host))).toEqual(new Set(['serverless.twilio.com', 'serverless-upload.twilio.com']));
@@ -213,13 +224,15 @@ describe('npm run deploy against the Serverless API', () => {
         'AUTO_REPLY_TEXT=',
         'SYNC_TTL_SECONDS=86400',
         'LOG_PII=false',
+        `MCP_TOKENS=${MCP_TOKEN}`,
+        `TWILIO_PHONE_NUMBER=${MAGIC_FROM_NUMBER}`,
       ].join('\n'),
     );
     const deployed = (second.deployed = await readDeployed());
     expect((await serverless().services.list()).map((s) => s.sid)).toEqual([serviceSid]);
     expect(deployed.environmentSid).toBe(environmentSid);
     expect(deployed.buildSid).not.toBe(buildSid);
-    expect(deployed.variables).toEqual({ SYNC_SERVICE_SID: syncServiceSid, SYNC_TTL_SECONDS: '86400', LOG_PII: 'false', FROM_CONSOLE: 'kept' });
+    expect(deployed.variables).toEqual({ SYNC_SERVICE_SID: syncServiceSid, SYNC_TTL_SECONDS: '86400', LOG_PII: 'false', MCP_TOKENS: MCP_TOKEN, TWILIO_PHONE_NUMBER: MAGIC_FROM_NUMBER, FROM_CONSOLE: 'kept' });
     expect(second.output).toContain('Turned off');
     expect(second.output).toContain('AUTO_REPLY_TEXT, WEBHOOK_BASE_URL');
   }, 60_000);
@@ -369,6 +382,21 @@ describe('npm run deploy against the Serverless API', () => {
         // WEBHOOK_BASE_URL is gone: a signature over it no longer passes.
         expect((await post(server, '/sms/incoming', inbound(3), 'https://sms.example.com/sms/incoming')).status).toBe(403);
         expect((await fetch(`${server.url}/index.html`)).status).toBe(200);
+        // /mcp from the uploaded bundle on Node 22: a token gets MCP, none gets 401.
+        const mcp = (body: object, token?: string) =>
+          fetch(`${server.url}/mcp`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+            body: JSON.stringify({ jsonrpc: '2.0', id: 1, ...body }),
+          });
+        const initialize = { method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } };
+        expect((await mcp(initialize)).status).toBe(401);
+        const init = await mcp(initialize, MCP_TOKEN);
+        expect(init.status).toBe(200);
+        expect(await init.text()).toContain('"twilio-sms-mcp"');
+        const listed = await mcp({ method: 'tools/call', params: { name: 'list_conversations', arguments: {} } }, MCP_TOKEN);
+        expect(listed.status).toBe(200);
+        expect(await listed.text()).toMatch(/conversation/i);
       } finally {
         await server.close();
       }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { parseSandboxArgs } from '../../scripts/cli-args';
 import { isPortFree } from '../../scripts/system/ports';
 import { startBridge, textOf } from '../../scripts/system/bridge-process';
+import { connectHttp } from '../../scripts/system/http-bridge';
 import { parseLibrechatYaml, startLibrechatBridge, validateLibrechatConfig, withLibrechatEnv } from '../support/librechat';
 import { freePort } from '../../scripts/system/ports';
 import { BRIDGE_BIN, ROOT } from '../support/paths';
@@ -133,6 +134,21 @@ describe('npm run sandbox (the built script)', () => {
       expect(listed.text).toMatch(new RegExp(`^1 conversation\\(s\\), most recent first:\n- conv_[0-9a-f]{16} with \\${HANDSET}: 2 message\\(s\\), 0 unread`));
     } finally {
       await librechat.close();
+    }
+
+    // The hosted endpoint the sandbox serves as a real account's Functions would: its printed
+    // entry is one LibreChat accepts, and the token it names gets MCP through /mcp.
+    const hostedLines = stdout.split('\n');
+    const hostedStart = hostedLines.findIndex((line) => line.startsWith('Hosted, librechat.yaml')) + 1;
+    const hostedYaml = hostedLines.slice(hostedStart, hostedLines.indexOf('', hostedStart)).map((line) => line.slice(2)).join('\n');
+    expect(validateLibrechatConfig(hostedYaml).success).toBe(true);
+    const hosted = withLibrechatEnv({}, () => parseLibrechatYaml(hostedYaml))['twilio-sms'] as { type: string; url: string; headers: Record<string, string> };
+    expect(hosted).toMatchObject({ type: 'streamable-http', url: `http://localhost:${functionsPort}/mcp` });
+    const overMcp = await connectHttp(hosted.url, hosted.headers);
+    try {
+      expect(textOf(await overMcp.call('list_conversations'))).toMatch(new RegExp(`^1 conversation\\(s\\), most recent first:\n- conv_[0-9a-f]{16} with \\${HANDSET}: 2 message\\(s\\)`));
+    } finally {
+      await overMcp.close();
     }
 
     const outbox = await runSandbox(['outbox'], { SANDBOX_PORT: String(emulatorPort) });

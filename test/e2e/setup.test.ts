@@ -108,6 +108,36 @@ describe('npm run setup', () => {
     expect(await namedServices()).toEqual([]);
   });
 
+  test('the hosted /mcp: a token stored as the deployed Functions\' MCP_TOKENS, kept on a second run, and the LibreChat and Claude Desktop entries printed', async () => {
+    // What npm run deploy leaves: a Service whose environment serves a *.twil.io domain.
+    const serverless = tokenClient(emulator).serverless.v1;
+    const service = await serverless.services.create({ uniqueName: 'twilio-sms-mcp', friendlyName: 'twilio-sms-mcp' });
+    const environment = await serverless.services(service.sid).environments.create({ uniqueName: 'dev-environment', domainSuffix: 'dev' });
+    const functions = `https://${environment.domainName}`;
+    const first = await setup(baseEnv({ FUNCTIONS_BASE_URL: functions }));
+    expect(first.err).toBe('');
+    const variables = () => serverless.services(service.sid).environments(environment.sid).variables.list();
+    const [stored] = await variables();
+    expect(stored?.key).toBe('MCP_TOKENS');
+    const token = stored!.value;
+    expect(token).toMatch(/^[0-9a-f]{64}$/);
+    expect(first.out).toContain(`MCP_TOKENS on ${environment.domainName}: created`);
+    expect(first.out).toContain(`TWILIO_SMS_MCP_TOKEN=${token}`);
+    for (const line of ['type: streamable-http', `url: ${functions}/mcp`, 'Authorization: "Bearer ${TWILIO_SMS_MCP_TOKEN}"', 'requiresOAuth: false', 'timeout: 15000']) expect(first.out).toContain(line);
+    expect(first.out).toContain('"mcp-remote"');
+    expect(first.out).toContain('"Authorization:${AUTH_HEADER}"');
+    expect(first.out).toContain(`"AUTH_HEADER": "Bearer ${token}"`);
+    const second = await setup(baseEnv({ FUNCTIONS_BASE_URL: functions }));
+    expect(second.out).toContain('unchanged (its token is kept)');
+    expect(second.out).toContain(`TWILIO_SMS_MCP_TOKEN=${token}`);
+    expect((await variables()).map((v) => [v.key, v.value])).toEqual([['MCP_TOKENS', token]]);
+  });
+
+  test('not deployed yet: the token is printed for the Functions\' .env, nothing stored', async () => {
+    const run = await setup(baseEnv());
+    expect(run.out).toMatch(/No deployed Functions answer at https:\/\/twilio-sms-mcp-1234-dev\.twil\.io yet[\s\S]*MCP_TOKENS=[0-9a-f]{64}/);
+  });
+
   test('an API key works in place of the auth token, and its secret is never printed', async () => {
     const run = await setup(baseEnv({ TWILIO_AUTH_TOKEN: undefined, TWILIO_API_KEY: emulator.apiKey, TWILIO_API_SECRET: emulator.apiSecret }));
     expect(run.code).toBe(0);

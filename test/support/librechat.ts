@@ -39,6 +39,7 @@ import { configSchema, Constants, extractEnvVariable, MCPOptionsSchema } from 'l
 import type { MCPOptions } from 'librechat-data-provider';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { collectStderr } from '../../scripts/system/bridge-process';
@@ -485,6 +486,39 @@ export async function startLibrechatBridge(entry: ParsedMcpOptions, options: Lib
     close: async () => {
       if (!closed) await client.close();
       await exited;
+    },
+  };
+}
+
+/**
+ * Connects to a `type: streamable-http` entry as LibreChat's MCPConnection does
+ * (packages/api/src/mcp/connection.ts): the entry's `headers` after processMCPEnv's `${VAR}` pass
+ * (extractEnvVariable over LibreChat's .env), `new StreamableHTTPClientTransport(new URL(url),
+ * { requestInit: { headers } })`, and tool calls as MCPManager.callTool makes them (the entry's
+ * `timeout`, no progress token), formatted for the model as formatToolContent does.
+ */
+export async function connectLibrechatHttp(entry: ParsedMcpOptions, dotenv: Record<string, string> = {}, serverName = 'twilio-sms'): Promise<Pick<LibrechatBridge, 'client' | 'call' | 'listTools' | 'close'>> {
+  if (!('url' in entry) || entry.type !== 'streamable-http') throw new Error('connectLibrechatHttp takes a streamable-http entry');
+  const headers = withLibrechatEnv(dotenv, () => Object.fromEntries(Object.entries(entry.headers ?? {}).map(([name, value]) => [name, extractEnvVariable(value)])));
+  const transport = new StreamableHTTPClientTransport(new URL(entry.url), { requestInit: { headers } });
+  const client = new Client({ name: '@librechat/api-client', version: '1.2.3' }, { capabilities: {} });
+  const initTimeout = entry.initTimeout ?? LIBRECHAT_DEFAULT_INIT_TIMEOUT_MS;
+  await withTimeout(client.connect(transport), initTimeout, `Connection timeout after ${initTimeout}ms`);
+  const timeout = entry.timeout;
+  return {
+    client,
+    listTools: async () => (await client.listTools()).tools,
+    call: async (name, args = {}) => {
+      try {
+        const raw = await client.request({ method: 'tools/call', params: { name, arguments: args } }, CallToolResultSchema, { timeout, resetTimeoutOnProgress: true });
+        return { raw, text: formatForModel(raw), error: null };
+      } catch (caught) {
+        const error = caught instanceof Error ? caught : new Error(String(caught));
+        return { raw: null, text: `[MCP][${serverName}][${name}] tool call failed${error.message ? `: ${error.message}` : '.'}`, error };
+      }
+    },
+    close: async () => {
+      await client.close();
     },
   };
 }

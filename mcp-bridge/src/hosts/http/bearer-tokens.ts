@@ -5,6 +5,9 @@
  * token's position, never the token, is used to tell requests apart or to log.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { resolveScope, type UserScope } from '../../../../lib/scope/user-scope';
+import type { BridgeConfig } from '../../server/bridge-config';
+import { ownNumbers } from '../env-config';
 
 export interface BearerToken {
   /** Position in MCP_HTTP_TOKENS, 1-based: what a log may name. */
@@ -21,16 +24,16 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
 }
 
-export function parseTokens(raw: string): { ok: true; tokens: BearerToken[] } | { ok: false; error: string } {
+export function parseTokens(raw: string, setting = 'MCP_HTTP_TOKENS'): { ok: true; tokens: BearerToken[] } | { ok: false; error: string } {
   const tokens: BearerToken[] = [];
   for (const [position, entry] of raw.split(',').map((part) => part.trim()).filter(Boolean).entries()) {
     const at = entry.indexOf('=');
     const token = at < 0 ? entry : entry.slice(0, at).trim();
     const identity = at < 0 ? null : entry.slice(at + 1).trim();
     if (token.length < MIN_TOKEN_LENGTH || /\s/.test(token)) {
-      return { ok: false, error: `MCP_HTTP_TOKENS entry ${position + 1}: a token must be at least ${MIN_TOKEN_LENGTH} characters without spaces (e.g. from \`openssl rand -hex 32\`).` };
+      return { ok: false, error: `${setting} entry ${position + 1}: a token must be at least ${MIN_TOKEN_LENGTH} characters without spaces (e.g. from \`openssl rand -hex 32\`).` };
     }
-    if (identity === '') return { ok: false, error: `MCP_HTTP_TOKENS entry ${position + 1}: nothing after "=". Use token=identity (an SMS_USER_NUMBERS identity), or the token alone for the whole account.` };
+    if (identity === '') return { ok: false, error: `${setting} entry ${position + 1}: nothing after "=". Use token=identity (an SMS_USER_NUMBERS identity), or the token alone for the whole account.` };
     tokens.push({ id: position + 1, digest: digest(token), identity });
   }
   return { ok: true, tokens };
@@ -43,4 +46,11 @@ export function matchToken(authorization: string | undefined, tokens: readonly B
   let found: BearerToken | null = null;
   for (const token of tokens) if (timingSafeEqual(candidate, token.digest) && presented !== undefined) found ??= token;
   return found;
+}
+
+/** What a token may see and send: its identity's numbers, or (bare) the whole account. */
+export function scopeOfToken(config: BridgeConfig, token: BearerToken | null): UserScope {
+  if (token === null) return config.scope;
+  if (token.identity === null) return { ok: true, identity: null, reader: null, numbers: null };
+  return resolveScope(token.identity, config.userNumbers ?? undefined, ownNumbers(config.sender));
 }

@@ -17,13 +17,13 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { type BridgeConfig, ownNumbers } from '../env-config';
+import type { BridgeConfig } from '../env-config';
 import { createDeps, createShared, type BridgeDeps } from '../../server/deps';
 import type { Logger } from '../stderr-logger';
 import { createServer } from '../../server/create-server';
-import { resolveScope, type UserScope } from '../../../../lib/scope/user-scope';
 import { processHost } from '../process-host';
-import { type BearerToken, matchToken } from './bearer-tokens';
+import { answerStateless } from '../stateless';
+import { type BearerToken, matchToken, scopeOfToken } from './bearer-tokens';
 import type { HttpSettings } from './http-settings';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -74,15 +74,44 @@ function rpcError(res: ServerResponse, status: number, message: string, headers:
   answer(res, status, { jsonrpc: '2.0', error: { code: -32001, message }, id: null }, headers);
 }
 
-/** What a token may see and send: its identity's numbers, or (bare) the whole account. */
-export function scopeOfToken(config: BridgeConfig, token: BearerToken | null): UserScope {
-  if (token === null) return config.scope;
-  if (token.identity === null) return { ok: true, identity: null, reader: null, numbers: null };
-  return resolveScope(token.identity, config.userNumbers ?? undefined, ownNumbers(config.sender));
+/** A request's body, or null past `max` bytes (the rest is not read). */
+async function readBody(req: IncomingMessage, max: number): Promise<Buffer | null> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > max) return null;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > max) return null;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * MCP_HTTP_STATELESS: one POST, one answer, through the same stateless handler as the /mcp
+ * Function (hosts/stateless.ts), so any replica answers any request.
+ */
+async function handleStateless(req: IncomingMessage, res: ServerResponse, deps: BridgeDeps): Promise<void> {
+  if (req.method !== 'POST') return rpcError(res, 405, 'Method not allowed: this endpoint is stateless (MCP_HTTP_STATELESS): POST only, no SSE stream, no sessions.', { Allow: 'POST' });
+  const body = await readBody(req, MAX_BODY_BYTES);
+  if (body === null) return rpcError(res, 413, `Payload too large: at most ${MAX_BODY_BYTES} bytes.`);
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) if (value !== undefined && name !== 'content-length') headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  const answer = await answerStateless(deps, new Request(`http://${req.headers.host ?? 'localhost'}/mcp`, { method: 'POST', headers, body }), { maxBodyBytes: MAX_BODY_BYTES });
+  const out: Record<string, string> = {};
+  answer.headers.forEach((value, name) => {
+    out[name] = value;
+  });
+  res.writeHead(answer.status, out).end(Buffer.from(await answer.arrayBuffer()));
 }
 
 export async function startHttpService(config: BridgeConfig, settings: HttpSettings, log: Logger): Promise<HttpService> {
-  const shared = createShared(config, log, processHost(config, log));
+  // Stateless replicas keep nothing between requests: the guard in Sync (createShared refuses
+  // without it), no subscriptions, and no give-back (nothing after the answer is seen).
+  const choices = settings.stateless ? { ...processHost(config, log), processLocalGuard: false, subscriptions: false, resultTracking: 'none' as const } : processHost(config, log);
+  const shared = createShared(config, log, choices);
+  const statelessDeps = new Map<number, BridgeDeps>();
   const sessions = new Map<string, Session>();
   let inFlight = 0;
   let idle: (() => void) | undefined;
@@ -126,6 +155,12 @@ export async function startHttpService(config: BridgeConfig, settings: HttpSetti
         log.warn(`refused an unauthenticated request from ${req.socket.remoteAddress ?? 'unknown'}`);
         return rpcError(res, 401, 'Unauthorized', { 'WWW-Authenticate': 'Bearer realm="twilio-sms-mcp"' });
       }
+    }
+    if (settings.stateless) {
+      const id = token?.id ?? 0;
+      let deps = statelessDeps.get(id);
+      if (!deps) statelessDeps.set(id, (deps = createDeps(config, log, shared, scopeOfToken(config, token))));
+      return handleStateless(req, res, deps);
     }
     const header = req.headers['mcp-session-id'];
     const sessionId = Array.isArray(header) ? header[0] : header;

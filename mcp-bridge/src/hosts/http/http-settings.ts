@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { firstIssue, seconds } from '../../../../lib/env/schema';
 import { setValues } from '../../../../lib/env/set-values';
+import { flagEnabled } from '../../../../lib/env/flag';
 import { parseTokens, type BearerToken } from './bearer-tokens';
 
 export interface HttpSettings {
@@ -22,6 +23,11 @@ export interface HttpSettings {
   sessionIdleMs: number;
   /** On SIGTERM, how long calls in flight may still finish before they are cancelled. */
   shutdownGraceMs: number;
+  /**
+   * MCP_HTTP_STATELESS=true: every POST answered on its own (hosts/stateless.ts, as the /mcp
+   * Function), no sessions, so replicas need no sticky sessions; needs Sync.
+   */
+  stateless: boolean;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -39,6 +45,7 @@ const HttpEnvSchema = z.object({
   MCP_HTTP_ALLOWED_HOSTS: z.string().optional(),
   MCP_HTTP_ALLOWED_ORIGINS: z.string().optional(),
   MCP_HTTP_SESSION_IDLE_SECONDS: seconds('MCP_HTTP_SESSION_IDLE_SECONDS', 10, 86_400, 1800),
+  MCP_HTTP_STATELESS: z.string().optional(),
 });
 
 export const HTTP_SETTING_NAMES = Object.keys(HttpEnvSchema.shape);
@@ -76,6 +83,7 @@ export function loadHttpSettings(env: NodeJS.ProcessEnv): { ok: true; settings: 
       allowedOrigins: list(e.MCP_HTTP_ALLOWED_ORIGINS),
       sessionIdleMs: e.MCP_HTTP_SESSION_IDLE_SECONDS * 1000,
       shutdownGraceMs: 10_000,
+      stateless: flagEnabled(e.MCP_HTTP_STATELESS),
     },
   };
 }
