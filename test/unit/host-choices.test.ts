@@ -78,3 +78,24 @@ test.each([
     await close();
   }
 });
+
+test('an untracked host takes a result as delivered: its confirmation runs at once and settled() waits for it (a stateless answer leaves after)', async () => {
+  let finish!: () => void;
+  const confirmed: string[] = [];
+  UNTRACKED.onDelivered({ requestId: 1, signal: new AbortController().signal }, () => new Promise<void>((done) => (finish = done)).then(() => void confirmed.push('handover')));
+  let settled = false;
+  const waiting = UNTRACKED.settled().then(() => (settled = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(settled).toBe(false);
+  finish();
+  await waiting;
+  expect(confirmed).toEqual(['handover']);
+  // A confirmation that fails is still settled (the handover comes back at its deadline, marked).
+  UNTRACKED.onDelivered({ requestId: 2, signal: new AbortController().signal }, () => Promise.reject(new Error('Sync down')));
+  await expect(UNTRACKED.settled()).resolves.toBeUndefined();
+  // Nothing is ever given back: an untracked host cannot see a lost answer.
+  const undo = jest.fn(async () => undefined);
+  UNTRACKED.onUndelivered({ requestId: 3, signal: new AbortController().signal }, undo);
+  await UNTRACKED.settled();
+  expect(undo).not.toHaveBeenCalled();
+});

@@ -8,7 +8,8 @@
  * What stateless gives up: resources/subscribe (a watch needs a stream that outlives its request:
  * clients read the resources or call receive_sms instead), elicitation (no request back to the
  * client on the same call: SEND_CONFIRMATION falls back to its preview and confirmation token),
- * and the give-back of a result lost after its answer (the host cannot see it).
+ * and the give-back of a result lost after its answer (the host cannot see it): a handover is
+ * recorded delivered before the answer leaves, one Sync write more on a receive that hands over.
  */
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { createServer } from '../server/create-server';
@@ -19,7 +20,11 @@ export async function answerStateless(deps: BridgeDeps, request: Request, option
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true, maxRequestBodySize: options.maxBodyBytes });
   await server.connect(deps.delivery.wrap(transport));
   try {
-    return await transport.handleRequest(request, options.parsedBody !== undefined ? { parsedBody: options.parsedBody } : undefined);
+    const answer = await transport.handleRequest(request, options.parsedBody !== undefined ? { parsedBody: options.parsedBody } : undefined);
+    // The answer is built: what it hands over is recorded delivered before it goes (the host sees
+    // nothing after it; a Function may be frozen as soon as it has answered).
+    await deps.delivery.settled();
+    return answer;
   } finally {
     await server.close();
   }

@@ -19,17 +19,26 @@ export interface ResultTracking {
   settled(): Promise<void>;
 }
 
+/** Confirmations an untracked host started and has not seen end (settled() waits for them). */
+const confirming = new Set<Promise<unknown>>();
+
 /**
  * Nothing is tracked, so nothing is ever given back: no undo is kept for a cancellation that cannot
  * be seen. A result is taken as delivered once produced: its confirmation (receive_sms's handovers
- * recorded delivered, handover.ts) starts at once, or every handover would come back a second time
- * at its deadline.
+ * recorded delivered, handover.ts) starts at once, and the host awaits settled() before it lets the
+ * answer go (hosts/stateless.ts), since a Function may be frozen once it has answered; unconfirmed,
+ * every handover would come back a second time at its deadline.
  */
 export const UNTRACKED: ResultTracking = {
   wrap: (transport) => transport,
   onUndelivered: () => undefined,
   onDelivered: (_request, confirm) => {
-    void confirm().catch(() => undefined);
+    const running = confirm()
+      .catch(() => undefined)
+      .finally(() => confirming.delete(running));
+    confirming.add(running);
   },
-  settled: async () => undefined,
+  settled: async () => {
+    await Promise.all([...confirming]);
+  },
 };
