@@ -25,7 +25,7 @@
  * another key, then match no new send for the minute they have left.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CapLedger } from './send-caps';
 
 /** 20 writes/s × 60 s: the most counted sends Sync lets into one minute of `guard_ledgers`. */

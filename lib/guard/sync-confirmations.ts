@@ -5,7 +5,7 @@
  * bridges redeeming at once one deletes and the other gets 412 or 404. A Sync failure throws, and
  * send_sms then refuses: nothing is sent on a token that could not be checked.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { isRevisionConflict, type SyncGateway } from '../store/sync-gateway';
 import { sentMapName, shortHash } from '../sync-names';
 import { confirmationKey, CONFIRMATION_TTL_SECONDS, type Confirmations, newConfirmationToken } from './confirmations';

@@ -26,7 +26,7 @@
  * send: the guard never lets a message through unchecked.
  */
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isDuplicateKey, isRevisionConflict, type MapItem, type SyncGateway } from '../store/sync-gateway';
 import { describeFailure, isNotFound } from '../twilio-errors';
 import { GUARD_LEDGERS_MAP, sentMapName, shortHash } from '../sync-names';

@@ -4,7 +4,7 @@
  * `npm run reconcile`, so however many bridges run, each source's log is read at most once per
  * interval, and a restart resumes where the last run ended.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { RECONCILE_STATE_MAP, shortHash } from '../sync-names';
 import { isDuplicateKey, isRevisionConflict, type SyncGateway } from '../store/sync-gateway';
 

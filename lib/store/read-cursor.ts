@@ -9,7 +9,7 @@
  * functions below read either kind the same way. Entries written before cursors had items of their
  * own still hold `readers[key]`: a reader with no item yet starts from that (readerView).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { GivenBackSchema, type InboxEntry, OpenHandoverSchema, ReadCursorRecordSchema } from '../message-record';
 
 export interface ReaderScope {

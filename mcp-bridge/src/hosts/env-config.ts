@@ -3,7 +3,7 @@
  * from its own `.env`; Claude Desktop from its JSON). Never from argv: argv shows in `ps`.
  * A missing or malformed variable is one line naming it and how to fix it, never its value.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CREDENTIAL_SETTINGS, readCredentials } from '../../../lib/env/credentials';
 import { flagEnabled } from '../../../lib/env/flag';
 import { MIN_CLIENT_TIMEOUT_SECONDS, shortTimeoutNote } from '../server/call-budget';

@@ -2,7 +2,7 @@
  * What the tools and resources show of a conversation and its messages: the text for the model
  * and the structured view beside it (schemas included), channel and WhatsApp window.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { InboxEntry } from '../../../lib/message-record';
 import { type Channel, channelOf, describeWindow, windowAt, type WindowState } from '../../../lib/whatsapp';
 import type { StoredMessage } from '../../../lib/store/message-store';

@@ -2,7 +2,7 @@
  * cancel_scheduled_sms: cancels a message scheduled with send_sms sendAt, before Twilio sends it.
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeFailure, isNotFound } from '../../../lib/twilio-errors';
 import type { BridgeDeps } from '../server/deps';
 import { ourNumberOf } from '../../../lib/outbound/from-number';

@@ -2,7 +2,7 @@
  * get_conversation: a thread's history in both directions with statuses, newest page first.
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { BridgeDeps } from '../server/deps';
 import { handled, ok, requireConversationId, requireStore } from '../server/tool-result';
 import { channelView, channelWords, messageText, WindowSchema, threadView, ThreadViewSchema } from '../server/views';

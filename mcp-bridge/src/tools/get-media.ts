@@ -4,7 +4,7 @@
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isNotFound } from '../../../lib/twilio-errors';
 import type { BridgeDeps } from '../server/deps';
 import { checkMediaUrl, fetchMedia, mediaMessageSid } from '../../../lib/media';

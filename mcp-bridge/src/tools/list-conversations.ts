@@ -3,7 +3,7 @@
  * inbox index (one call per shard), never the threads.
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { InboxEntry } from '../../../lib/message-record';
 import { unreadCount } from '../../../lib/store/read-cursor';
 import type { BridgeDeps } from '../server/deps';

@@ -2,7 +2,7 @@
  * receive_sms: the inbound messages not handed to the assistant yet, then marked processed.
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Handover } from '../../../lib/store/message-store';
 import { channelOf } from '../../../lib/whatsapp';
 import type { BridgeDeps } from '../server/deps';

@@ -3,7 +3,7 @@
  * and the guard in send-guard.ts makes a repeated call a no-op rather than a second text.
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeSegments } from '../../../lib/segments';
 import { clientApproval } from '../server/approval';
 import type { BridgeDeps } from '../server/deps';

@@ -5,7 +5,7 @@
  * Polls the inbox entry only (one read per poll), with backoff.
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { BridgeDeps } from '../server/deps';
 import { callBudget, maxWaitSeconds } from '../server/call-budget';
 import { handoverResult, receivedOutput, returning } from './receive-sms';

@@ -4,7 +4,7 @@
  * A host reachable from other machines without tokens is refused at start: anyone who can reach
  * it could text on the account's behalf.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { firstIssue, seconds } from '../../../../lib/env/schema';
 import { setValues } from '../../../../lib/env/set-values';
 import { flagEnabled } from '../../../../lib/env/flag';
