@@ -20,7 +20,7 @@
 import type { InboxEntry } from '../message-record';
 import { deliveredKey, sidMapName, threadListName } from '../sync-names';
 import type { InboxSnapshot } from './inbox';
-import { cursorOf, type GivenBack, hasDue, hasNewInbound, isVisible, MAX_OPEN_HANDOVERS, type OpenHandover, type ReadCursor, withCursor } from './read-cursor';
+import { cursorOf, type GivenBack, hasDue, hasNewInbound, isVisible, nextDue, MAX_OPEN_HANDOVERS, type OpenHandover, type ReadCursor, withCursor } from './read-cursor';
 import { readAllCursorItems, viewOf, writeCursorItem } from './reader-cursors';
 import { readerEntry, type StoreContext, visibleEntry } from './store-context';
 import { UnknownConversationError } from './store-errors';
@@ -50,6 +50,12 @@ export interface HandoverState {
   /** Tokens this process recorded delivered: its next take drops them without a read. */
   delivered: Set<string>;
   unsettled: Unsettled;
+  /**
+   * When the earliest handover the last full read saw open (this reader's, any bridge's) falls due:
+   * a take must read everything again by then, whatever the news marks say (news.ts), or a handover
+   * left open by a bridge that died would wait for the next periodic full read.
+   */
+  nextDue?: number;
 }
 
 /** Delivery records are kept this long: far past any deadline, then Sync removes them. */
@@ -219,6 +225,8 @@ export async function takeAllNew(ctx: StoreContext, state: HandoverState, option
   // A conversation with a handover still to settle is asked too: its write may have landed, in
   // which case the inbox shows nothing new, yet those messages were never returned.
   const now = ctx.now().getTime();
+  const dues = views.filter(({ entry }) => isVisible(scope, entry)).map(({ entry }) => nextDue(entry, scope.reader, now)).filter((d): d is number => d !== null);
+  state.nextDue = dues.length > 0 ? Math.min(...dues) : undefined;
   const withNews = views
     .filter(({ entry }) => isVisible(scope, entry) && (hasNewInbound(entry, scope.reader) || hasDue(entry, scope.reader, now) || state.unsettled.has(entry.conversationId)))
     .sort((a, b) => a.entry.lastActivityAt.localeCompare(b.entry.lastActivityAt));

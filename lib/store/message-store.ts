@@ -134,9 +134,10 @@ export class MessageStore {
     // full read, nothing new was counted for it, and the inbox and cursor reads are skipped.
     const marks = await this.news.look(this.sync);
     const startedAt = Date.now();
-    // A handover of another bridge of this reader left open past its deadline comes back at the
-    // next full read (at least every NewsWatch period): delayed, never lost.
-    if (this.handovers.unsettled.size === 0 && this.news.isQuiet(marks, startedAt)) return [];
+    // A full read also when a handover the last one saw open (this reader's, from any bridge) has
+    // fallen due since: left open by a bridge that died, its messages come back at its deadline.
+    const due = this.handovers.nextDue !== undefined && this.ctx.now().getTime() >= this.handovers.nextDue;
+    if (this.handovers.unsettled.size === 0 && !due && this.news.isQuiet(marks, startedAt)) return [];
     const taken = await takeAllNew(this.ctx, this.handovers, options);
     this.news.settle(marks, startedAt);
     return taken;

@@ -138,6 +138,12 @@ export function hasNewInbound(entry: InboxEntry, reader: string | null): boolean
  * Something for this reader's next take besides new messages: ranges given back, or an open
  * handover past its deadline (its bridge died or lost Sync before knowing it reached a client).
  */
+/** The earliest deadline of the reader's handovers in this conversation still open and not yet due (null: none). */
+export function nextDue(entry: InboxEntry, reader: string | null, now: number): number | null {
+  const pending = (cursorOf(entry, reader).open ?? []).map((open) => open.d).filter((d) => d > now);
+  return pending.length > 0 ? Math.min(...pending) : null;
+}
+
 export function hasDue(entry: InboxEntry, reader: string | null, now: number): boolean {
   const cursor = cursorOf(entry, reader);
   return (cursor.back?.length ?? 0) > 0 || (cursor.open ?? []).some((open) => open.d <= now);
