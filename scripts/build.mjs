@@ -171,8 +171,15 @@ await Promise.all([
       outfile: join(root, 'mcp-bridge/dist/twilio-client.js'),
       plugins: [bridgeTwilioSlice],
     }),
-  ]).then(() =>
-    build({
+  ]).then(() => {
+    // One non-ASCII character (esbuild leaves regular expressions as written) makes V8 hold the
+    // whole bundle as a two-byte string, twice its size in every bridge process (issue 27).
+    for (const name of ['bridge.js', 'twilio-client.js']) {
+      const bytes = readFileSync(join(root, 'mcp-bridge/dist', name));
+      const at = bytes.findIndex((byte) => byte > 0x7f);
+      if (at >= 0) throw new Error(`mcp-bridge/dist/${name} is not ASCII (byte ${at}: ${JSON.stringify(bytes.subarray(Math.max(0, at - 40), at + 8).toString())}); escape the character in its source`);
+    }
+    return build({
       ...common,
       entryPoints: [join(root, 'mcp-bridge/src/launcher.ts')],
       external: ['./bridge.js'],
@@ -180,8 +187,8 @@ await Promise.all([
       banner: { js: '#!/usr/bin/env node' },
       // Names the code caches: a cache is only ever read by the bundles it was made from.
       define: { BRIDGE_BUNDLE_HASH: JSON.stringify(bundleHash(['bridge.js', 'twilio-client.js'])) },
-    }),
-  ),
+    });
+  }),
   build({
     ...common,
     entryPoints: [join(root, 'emulator/cli.ts')],
