@@ -27,7 +27,7 @@ export const FIRST_CALL_TOOL = 'list_conversations';
 export const IDLE_RSS_NODE_TARGET = 1.35;
 /** Issue 27: … and at most this fraction of the leanest peer's idle. */
 export const IDLE_RSS_PEER_TARGET = 0.65;
-/** How long a process idles after tools/list before its resident memory is read (our bridge loads its Twilio client then). */
+/** How long a process idles after tools/list before its resident memory is read (anything it loads in the background by then counts). */
 export const IDLE_SETTLE_MS = 1000;
 
 /** Our memory profile's calls, each against the emulator: a send to a new handset, receive_sms {}, then that thread read. */
@@ -328,7 +328,7 @@ export async function runColdStart(options: BenchOptions): Promise<Omit<SectionR
     });
     notes.push(
       `First call: our bridge against the emulator on loopback (a Sync service of its own per run), initialize → tools/list → tools/call ${FIRST_CALL_TOOL} sent as soon as tools/list is answered; the clock stops when its result is read. That call loads the Twilio client (mcp-bridge/dist/twilio-client.js) and makes the tool's Sync reads.`,
-      `Method: each process is spawned with the same minimal environment (PATH, HOME and its configuration, as Claude Desktop passes) plus a preloaded guard (NODE_OPTIONS=--require) that refuses and records any non-loopback connection or DNS lookup; the client sends initialize, waits for its answer, then notifications/initialized and tools/list; the clock stops when the tools/list answer is read. One untimed warm-up start each, then runs interleaved. Peak RSS is VmHWM from /proc/<pid>/status right after the answer. Memory: RSS idle is VmRSS ${IDLE_SETTLE_MS} ms after the tools/list answer (our bridge loads its Twilio client in that time, so it is counted), then after each call answered and ${Math.round(IDLE_SETTLE_MS / 3)} ms more; bare node is read ${IDLE_SETTLE_MS} ms after it printed a line.`,
+      `Method: each process is spawned with the same minimal environment (PATH, HOME and its configuration, as Claude Desktop passes) plus a preloaded guard (NODE_OPTIONS=--require) that refuses and records any non-loopback connection or DNS lookup; the client sends initialize, waits for its answer, then notifications/initialized and tools/list; the clock stops when the tools/list answer is read. One untimed warm-up start each, then runs interleaved. Peak RSS is VmHWM from /proc/<pid>/status right after the answer. Memory: RSS idle is VmRSS ${IDLE_SETTLE_MS} ms after the tools/list answer (what a server loads in the background by then is counted; ours loads its Twilio client on the first call that needs it, the send), then after each call answered and ${Math.round(IDLE_SETTLE_MS / 3)} ms more; bare node is read ${IDLE_SETTLE_MS} ms after it printed a line.`,
     );
     return { name: 'cold-start', title: '1. Bridge cold start', metrics, targets, notes };
   } finally {

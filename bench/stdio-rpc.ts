@@ -195,7 +195,7 @@ export interface ProfileCall {
 }
 
 export interface MemoryProfile {
-  /** VmRSS `settleMs` after tools/list was answered (the bridge idle, whatever it loads after tools/list done). */
+  /** VmRSS `settleMs` after tools/list was answered (the server idle, with whatever it loads in the background by then). */
   idleRssKb: number | null;
   /** VmHWM right after tools/list was answered. */
   listPeakKb: number | null;

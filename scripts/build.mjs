@@ -130,6 +130,44 @@ const bridgeTwilioSlice = {
   },
 };
 
+/**
+ * zod's `locales` namespace (re-exported by `z`, so esbuild keeps all of it): ≈0.3 MB of the bridge
+ * bundle, resident in every bridge process (issue 27). The bridge only ever uses English, which
+ * zod configures itself from locales/en.js; the namespace keeps `en` alone.
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({ loader: 'js', contents: `export { default as en } from './en.js';` }));
+  },
+};
+
+/**
+ * The MCP SDK's Ajv validator module (ajv and ajv-formats, ≈0.16 MB of code) evaluated only when a
+ * validator is first built: the bridge builds one on its first elicitation (server.ts), so
+ * initialize and tools/list never load Ajv (issue 27: ≈1 MB of heap in every bridge process).
+ */
+const lazySdkAjv = {
+  name: 'lazy-sdk-ajv',
+  setup(build) {
+    const lazy = 'lazy-sdk-ajv';
+    build.onResolve({ filter: /validation[\\/]ajv-provider(\.js)?$/ }, async (args) => {
+      if (args.pluginData?.real) return undefined;
+      const real = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { real: true } });
+      if (real.errors.length) return { errors: real.errors };
+      return { path: real.path, namespace: lazy };
+    });
+    build.onLoad({ filter: /.*/, namespace: lazy }, (args) => ({
+      loader: 'js',
+      resolveDir: dirname(args.path),
+      contents: `export class AjvJsonSchemaValidator {
+        constructor(ajv) { const { AjvJsonSchemaValidator: Real } = require(${JSON.stringify(args.path)}); return new Real(ajv); }
+      }`,
+      pluginData: { real: true },
+    }));
+  },
+};
+
 function bundleHash(names) {
   const hash = createHash('sha256');
   for (const name of names) hash.update(readFileSync(join(root, 'mcp-bridge/dist', name)));
@@ -161,7 +199,7 @@ await Promise.all([
       ...common,
       entryPoints: [join(root, 'mcp-bridge/src/index.ts')],
       outfile: join(root, 'mcp-bridge/dist/bridge.js'),
-      plugins: [geoCarrierTimezones, bridgeTwilioClient],
+      plugins: [geoCarrierTimezones, bridgeTwilioClient, zodEnglishOnly, lazySdkAjv],
       loader: { '.bson': 'binary' },
     }),
     build({
