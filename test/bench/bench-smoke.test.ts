@@ -74,7 +74,7 @@ test.each(SECTION_NAMES.map((name) => [name]))('section %s produced numeric figu
 test('the headline figures of every section are there', () => {
   const ids = new Set(report().results.flatMap((section) => section.metrics.filter((metric) => metric.value !== null).map((metric) => metric.id)));
   const expected = [
-    'ours.coldStartMs', 'ours.peakRssMb', 'node.startMs',
+    'ours.coldStartMs', 'ours.peakRssMb', 'node.startMs', 'ours.idleRssMb', 'ours.rssAfterSendMb', 'node.idleRssMb',
     'ours.toolsListBytes',
     'calls.send.new', 'calls.incoming.new', 'calls.status.advance', 'calls.receive.one', 'calls.receive.all.one', 'calls.list', 'calls.get',
     'thread.ratio.receiveCalls', 'thread.ratio.getMs',
