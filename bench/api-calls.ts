@@ -56,15 +56,15 @@ const OPERATIONS: Operation[] = [
   {
     id: 'incoming.new',
     label: 'incoming webhook, new conversation',
-    expectedSync: 9,
+    expectedSync: 10,
     explain:
-      'sync 9 (recordInbound): claim = sid map item create 404 → create Map → create (3), thread append 404 → create List → append (3), inbox entry read (404) + create (2), claim marked done (1)',
+      'sync 10 (recordInbound): claim = sid map item create 404 → create Map → create (3), thread append 404 → create List → append (3), inbox entry read (404) + create (2), claim marked done (1), then the number\'s news mark (1, lib/store/news.ts)',
   },
   {
     id: 'incoming.existing',
     label: 'incoming webhook, existing conversation',
-    expectedSync: 5,
-    explain: 'sync 5: claim (sid map item create), thread append, inbox entry read + If-Match update, claim done',
+    expectedSync: 6,
+    explain: 'sync 6: claim (sid map item create), thread append, inbox entry read + If-Match update, claim done, news mark',
   },
   {
     id: 'incoming.replay',
@@ -81,20 +81,20 @@ const OPERATIONS: Operation[] = [
   {
     id: 'receive.all.none',
     label: 'receive_sms {} (all), nothing new',
-    expectedSync: 8,
-    explain: 'sync 8 (Inbox.all): one Map page per inbox shard (8 shards; one more page per 100 conversations in a shard); no thread is touched',
+    expectedSync: 1,
+    explain: 'sync 1: the number\'s news mark, unchanged since this reader\'s last full read, so no inbox shard is read (a full read, 8 shard pages + the cursor Maps, at least every 60 s)',
   },
   {
     id: 'receive.all.one',
     label: 'receive_sms {} (all), 1 conversation with 1 new',
-    expectedSync: 10,
-    explain: 'sync 8 + 2: the shard pages (which carry each entry and its revision), then for the conversation with news one List page after its cursor and the If-Match cursor update',
+    expectedSync: 11,
+    explain: 'sync 1 + 8 + 2: the news mark (moved), the shard pages (which carry each entry and its revision), then for the conversation with news one List page after its cursor and the If-Match cursor update',
   },
   {
     id: 'receive.all.three',
     label: 'receive_sms {} (all), 3 conversations with 1 new each',
-    expectedSync: 14,
-    explain: 'sync 8 + 3 × 2: per conversation with news a List page and a cursor update, the conversations side by side',
+    expectedSync: 15,
+    explain: 'sync 1 + 8 + 3 × 2: the news mark, the shard pages, then per conversation with news a List page and a cursor update, the conversations side by side',
   },
   {
     id: 'list',

@@ -9,11 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Emulator, startEmulator } from '../emulator';
 import { bridgePath } from '../scripts/system/paths';
-import { type BenchOptions, errorText, FAKE, MAGIC_FROM_NUMBER } from './common';
+import { conversationIdFor } from '../lib/conversation-id';
+import { type BenchOptions, errorText, FAKE, handset, MAGIC_FROM_NUMBER, UNREACHED_SEND_LIMITS } from './common';
 import { ensurePeers, guardedEnv, netAttempts, type PeerInstall, peerServers, type PeerServer } from './peers';
 import type { Metric, SectionResult, Target } from './report';
 import { type Figure, ratio, single, summarize } from './stats';
-import { bareIdlePeakRssKb, bareStart, type ColdStartSample, coldStart, listTools, rpcSession, type ServerSpec } from './stdio-rpc';
+import { bareIdlePeakRssKb, bareIdleRssKb, bareStart, type ColdStartSample, coldStart, listTools, type MemoryProfile, memoryProfile, type ProfileCall, rpcSession, type ServerSpec } from './stdio-rpc';
 
 export const EXPECTED_TOOLS = ['send_sms', 'receive_sms', 'list_conversations', 'get_conversation', 'wait_for_reply'];
 export const COLD_START_TARGET_MS = 250;
@@ -22,6 +23,22 @@ export const PEER_RATIO_TARGET = 0.35;
 /** Issue 16: the first call that needs Twilio answered at most this long after tools/list. */
 export const FIRST_CALL_TARGET_OVER_MS = 150;
 export const FIRST_CALL_TOOL = 'list_conversations';
+/** Issue 27: an idle bridge's resident memory at most this multiple of a bare `node` idle, same run. */
+export const IDLE_RSS_NODE_TARGET = 1.35;
+/** Issue 27: … and at most this fraction of the leanest peer's idle. */
+export const IDLE_RSS_PEER_TARGET = 0.65;
+/** How long a process idles after tools/list before its resident memory is read (anything it loads in the background by then counts). */
+export const IDLE_SETTLE_MS = 1000;
+
+/** Our memory profile's calls, each against the emulator: a send to a new handset, receive_sms {}, then that thread read. */
+function ourMemoryCalls(r: number): ProfileCall[] {
+  const to = handset(r, 9);
+  return [
+    { label: 'send', tool: 'send_sms', args: { to, body: 'memory profile' } },
+    { label: 'receive', tool: 'receive_sms', args: {} },
+    { label: 'thread read', tool: 'get_conversation', args: { conversationId: conversationIdFor(MAGIC_FROM_NUMBER, to) } },
+  ];
+}
 
 /** Our bridge as LibreChat/Claude Desktop start it: node + the bundle, configuration in env, cwd "/". */
 export function ourServer(): ServerSpec {
@@ -170,6 +187,34 @@ export async function runColdStart(options: BenchOptions): Promise<Omit<SectionR
     }
     const bareRss = await bareIdlePeakRssKb(process.execPath, nodeEnv, '/');
 
+    // Memory (issue 27): each process idles IDLE_SETTLE_MS after tools/list, then makes its calls;
+    // bare node idles as long. Interleaved, like the starts.
+    const memoryRuns = options.quick ? 1 : 5;
+    const peerMemoryRuns = options.quick ? 1 : 3;
+    const bareIdle: number[] = [];
+    const ourMemory: MemoryProfile[] = [];
+    let ourMemoryFailure: string | null = null;
+    const peerMemory = new Map<string, { profiles: MemoryProfile[]; failure: string | null }>(peers.map((peer) => [peer.spec.name, { profiles: [], failure: null }]));
+    options.log(`memory: ${memoryRuns} profiles of ours and bare node idle, ${peers.length ? `${peerMemoryRuns} of each peer` : 'no peers'}`);
+    for (let r = 0; r < Math.max(memoryRuns, peerMemoryRuns); r++) {
+      if (r < memoryRuns) {
+        const kb = await bareIdleRssKb(process.execPath, nodeEnv, '/', IDLE_SETTLE_MS);
+        if (kb !== null) bareIdle.push(kb);
+        if (!ourMemoryFailure) {
+          const base = firstCallServer(emulator, firstCallNet);
+          const spec = { ...base, env: { ...base.env, SEND_WAIT_SECONDS: '0', ...UNREACHED_SEND_LIMITS } };
+          await memoryProfile(spec, ourMemoryCalls(r), IDLE_SETTLE_MS).then((profile) => ourMemory.push(profile), (error: unknown) => (ourMemoryFailure = errorText(error)));
+        }
+      }
+      if (r >= peerMemoryRuns) continue;
+      for (const peer of peers) {
+        const entry = peerMemory.get(peer.spec.name)!;
+        if (entry.failure || results.get(peer.spec.name)!.failure) continue;
+        const netLog = join(scratch, `${peer.spec.name}-memory.net.log`);
+        await memoryProfile({ ...peer.spec, env: guardedEnv(peer.spec.env, netLog) }, peer.memoryCalls, IDLE_SETTLE_MS).then((profile) => entry.profiles.push(profile), (error: unknown) => (entry.failure = errorText(error)));
+      }
+    }
+
     const our = results.get(ours.name)!;
     if (!our.samples.length) throw new Error(`our bridge ${our.failure ?? 'produced no samples'}`);
     const ourStart = summarize(our.samples.map((s) => s.ms));
@@ -224,6 +269,49 @@ export async function runColdStart(options: BenchOptions): Promise<Omit<SectionR
       );
     }
 
+    const callLabels = ['send', 'receive', 'thread read'];
+    const memoryMetrics = (key: string, label: string, profiles: MemoryProfile[], failure: string | null, how: string): Figure | null => {
+      const idle = profiles.map((p) => p.idleRssKb).filter((kb): kb is number => kb !== null).map(mb);
+      const idleFigure = idle.length ? summarize(idle) : null;
+      metrics.push({ id: `${key}.idleRssMb`, label: `${label}: RSS idle (${IDLE_SETTLE_MS / 1000} s after tools/list)`, unit: 'MB', value: idleFigure, note: failure ?? how });
+      for (const call of callLabels) {
+        const after = profiles.map((p) => p.calls.find((c) => c.label === call)).filter((c) => c !== undefined);
+        if (!after.length) continue;
+        const values = after.map((c) => c.rssKb).filter((kb): kb is number => kb !== null).map(mb);
+        const errors = [...new Set(after.map((c) => c.error).filter((e): e is string => e !== null))];
+        metrics.push({ id: `${key}.rssAfter${call.replace(/ (.)/, (_, c: string) => c.toUpperCase()).replace(/^./, (c) => c.toUpperCase())}Mb`, label: `${label}: RSS after the ${call}`, unit: 'MB', value: values.length ? summarize(values) : null, note: errors.length ? `answered an error: ${errors[0]}` : undefined });
+      }
+      const peaks = profiles.map((p) => p.peakKb).filter((kb): kb is number => kb !== null).map(mb);
+      if (profiles.some((p) => p.calls.length)) metrics.push({ id: `${key}.peakAfterCallsMb`, label: `${label}: peak RSS over the profile (VmHWM)`, unit: 'MB', value: peaks.length ? summarize(peaks) : null });
+      return idleFigure;
+    };
+    const ourIdle = memoryMetrics('ours', 'twilio-sms-mcp', ourMemory, ourMemoryFailure, 'against the emulator; the calls: send_sms to a new handset (SEND_WAIT_SECONDS=0), receive_sms {}, get_conversation of that thread, each followed by a third of the idle wait');
+    const bareIdleFigure = bareIdle.length ? summarize(bareIdle.map(mb)) : null;
+    metrics.push({ id: 'node.idleRssMb', label: `bare node: RSS idle (${IDLE_SETTLE_MS / 1000} s after start)`, unit: 'MB', value: bareIdleFigure, note: 'node -e that prints a line and waits, the same guard preloaded' });
+    let leanestPeer: { label: string; idle: Figure } | null = null;
+    for (const peer of peers) {
+      const entry = peerMemory.get(peer.spec.name)!;
+      const idle = memoryMetrics(`peer.${peer.spec.name}`, peer.label, entry.profiles, entry.failure ?? results.get(peer.spec.name)!.failure, peer.memoryHow);
+      if (idle && (!leanestPeer || idle.median < leanestPeer.idle.median)) leanestPeer = { label: peer.label, idle };
+    }
+    targets.push({
+      label: 'idle bridge memory against bare node (issue 27)',
+      goal: `RSS idle ≤ ${IDLE_RSS_NODE_TARGET}× bare node's, same run`,
+      actual: ourIdle && bareIdleFigure ? `${(ourIdle.median / bareIdleFigure.median).toFixed(2)}× (${ourIdle.median.toFixed(1)} MB / ${bareIdleFigure.median.toFixed(1)} MB)` : `not measured: ${ourMemoryFailure ?? 'no samples'}`,
+      met: ourIdle !== null && bareIdleFigure !== null && ourIdle.median <= IDLE_RSS_NODE_TARGET * bareIdleFigure.median,
+    });
+    targets.push({
+      label: 'idle bridge memory against the leanest peer (issue 27)',
+      goal: `RSS idle ≤ ${IDLE_RSS_PEER_TARGET}× the leanest peer's, same run`,
+      actual: ourIdle && leanestPeer ? `${(ourIdle.median / leanestPeer.idle.median).toFixed(2)}× (${ourIdle.median.toFixed(1)} MB / ${leanestPeer.label} ${leanestPeer.idle.median.toFixed(1)} MB)` : 'no peer measured',
+      met: ourIdle !== null && leanestPeer !== null && ourIdle.median <= IDLE_RSS_PEER_TARGET * leanestPeer.idle.median,
+    });
+    if (ourIdle) {
+      const afterCalls = ourMemory.flatMap((p) => p.calls.map((c) => c.rssKb)).filter((kb): kb is number => kb !== null).map(mb);
+      const perBridge = afterCalls.length ? Math.max(ourIdle.median, summarize(afterCalls).median) : ourIdle.median;
+      notes.push(`200 LibreChat users (one stdio bridge each, the team entry): ${((200 * ourIdle.median) / 1024).toFixed(1)} GB idle, ${((200 * perBridge) / 1024).toFixed(1)} GB after each has sent, received and read a thread${leanestPeer ? ` (${leanestPeer.label}: ${((200 * leanestPeer.idle.median) / 1024).toFixed(1)} GB idle)` : ''}.`);
+    }
+
     targets.push({ label: 'bridge cold start', goal: `< ${COLD_START_TARGET_MS} ms median`, actual: `${ourStart.median.toFixed(0)} ms (min ${ourStart.min.toFixed(0)}, max ${ourStart.max.toFixed(0)})`, met: ourStart.median < COLD_START_TARGET_MS && missing.length === 0 });
     const peerRatio = fastestPeer ? ourStart.median / fastestPeer.start.median : null;
     targets.push({
@@ -240,7 +328,7 @@ export async function runColdStart(options: BenchOptions): Promise<Omit<SectionR
     });
     notes.push(
       `First call: our bridge against the emulator on loopback (a Sync service of its own per run), initialize → tools/list → tools/call ${FIRST_CALL_TOOL} sent as soon as tools/list is answered; the clock stops when its result is read. That call loads the Twilio client (mcp-bridge/dist/twilio-client.js) and makes the tool's Sync reads.`,
-      `Method: each process is spawned with the same minimal environment (PATH, HOME and its configuration, as Claude Desktop passes) plus a preloaded guard (NODE_OPTIONS=--require) that refuses and records any non-loopback connection or DNS lookup; the client sends initialize, waits for its answer, then notifications/initialized and tools/list; the clock stops when the tools/list answer is read. One untimed warm-up start each, then runs interleaved. Peak RSS is VmHWM from /proc/<pid>/status right after the answer.`,
+      `Method: each process is spawned with the same minimal environment (PATH, HOME and its configuration, as Claude Desktop passes) plus a preloaded guard (NODE_OPTIONS=--require) that refuses and records any non-loopback connection or DNS lookup; the client sends initialize, waits for its answer, then notifications/initialized and tools/list; the clock stops when the tools/list answer is read. One untimed warm-up start each, then runs interleaved. Peak RSS is VmHWM from /proc/<pid>/status right after the answer. Memory: RSS idle is VmRSS ${IDLE_SETTLE_MS} ms after the tools/list answer (what a server loads in the background by then is counted; ours loads its Twilio client on the first call that needs it, the send), then after each call answered and ${Math.round(IDLE_SETTLE_MS / 3)} ms more; bare node is read ${IDLE_SETTLE_MS} ms after it printed a line.`,
     );
     return { name: 'cold-start', title: '1. Bridge cold start', metrics, targets, notes };
   } finally {

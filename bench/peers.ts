@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FAKE } from './common';
-import type { ServerSpec } from './stdio-rpc';
+import type { ProfileCall, ServerSpec } from './stdio-rpc';
 
 export const PEER_DIR = join(tmpdir(), 'twilio-sms-mcp-bench-peers');
 export const PEER_PACKAGES = { 'twilio-mcp': '1.0.0', '@twilio-alpha/mcp': '0.7.0' } as const;
@@ -21,6 +21,10 @@ export interface PeerServer {
   /** How it is started, for the report. */
   how: string;
   spec: ServerSpec;
+  /** The memory profile's calls (a send, a receive, a thread read) where its tools allow them offline. */
+  memoryCalls: ProfileCall[];
+  /** What the memory profile did, for the report. */
+  memoryHow: string;
 }
 
 export type PeerInstall = { installed: true; reused: boolean } | { installed: false; reason: string };
@@ -153,18 +157,28 @@ export function peerServers(): PeerServer[] {
           DATABASE_PATH: join(work, 'twilio-mcp.db'),
         },
       },
+      memoryCalls: [
+        { label: 'send', tool: 'send_sms', args: { to: '+14155550100', message: 'memory profile' } },
+        { label: 'receive', tool: 'get_inbound_messages', args: {} },
+        { label: 'thread read', tool: 'get_conversation_thread', args: { conversationId: '00000000-0000-4000-8000-000000000000' } },
+      ],
+      memoryHow: 'send_sms (reaches for api.twilio.com: refused by the guard, answers an error after loading its Twilio client), get_inbound_messages {} and get_conversation_thread (its local SQLite store, offline)',
     },
     {
       label: '@twilio-alpha/mcp@0.7.0 (SMS tools)',
       pkg: '@twilio-alpha/mcp',
       how: 'bin build/index.js "AC…/SK…:secret" --services twilio_api_v2010 --tags Api20100401Message (its README\'s way to load one API slice; credentials on argv as documented)',
       spec: { name: 'twilio-alpha-sms', command: process.execPath, args: [alphaBin, alphaCredentials, '--services', 'twilio_api_v2010', '--tags', 'Api20100401Message'], cwd: work, env: {} },
+      memoryCalls: [],
+      memoryHow: 'idle only: each of its tools is one Twilio API request, none works offline',
     },
     {
       label: '@twilio-alpha/mcp@0.7.0 (default)',
       pkg: '@twilio-alpha/mcp',
       how: 'bin build/index.js "AC…/SK…:secret" (README default: the whole twilio_api_v2010 service)',
       spec: { name: 'twilio-alpha-default', command: process.execPath, args: [alphaBin, alphaCredentials], cwd: work, env: {} },
+      memoryCalls: [],
+      memoryHow: 'idle only: each of its tools is one Twilio API request, none works offline',
     },
   ];
 }

@@ -186,3 +186,75 @@ function firstLine(text: string): string {
   const line = text.split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? '';
   return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }
+
+/** One tool call of a memory profile: made after the previous answer, then the process settles. */
+export interface ProfileCall {
+  label: string;
+  tool: string;
+  args: Record<string, unknown>;
+}
+
+export interface MemoryProfile {
+  /** VmRSS `settleMs` after tools/list was answered (the server idle, with whatever it loads in the background by then). */
+  idleRssKb: number | null;
+  /** VmHWM right after tools/list was answered. */
+  listPeakKb: number | null;
+  /** VmRSS after each call answered and `settleMs / 3` more, in order; error: the call answered isError or a JSON-RPC error. */
+  calls: { label: string; rssKb: number | null; error: string | null }[];
+  /** VmHWM at the end. */
+  peakKb: number | null;
+}
+
+/**
+ * spawn → initialize → tools/list → idle `settleMs` → VmRSS, then each call in turn with VmRSS
+ * after it, then a `ping` to end the session. Resident memory as a process manager sees it.
+ */
+export function memoryProfile(spec: ServerSpec, calls: ProfileCall[], settleMs = 1000, timeoutMs = 60_000): Promise<MemoryProfile> {
+  const profile: MemoryProfile = { idleRssKb: null, listPeakKb: null, calls: [], peakKb: null };
+  const read = (session: RpcSession, field: 'VmHWM' | 'VmRSS') => (session.pid === undefined ? null : readProcStatusKb(session.pid, field));
+  const callAt = (session: RpcSession, index: number) => {
+    const call = calls[index];
+    if (call) session.send({ jsonrpc: '2.0', id: 3 + index, method: 'tools/call', params: { name: call.tool, arguments: call.args } });
+    else session.send({ jsonrpc: '2.0', id: 'end', method: 'ping' });
+  };
+  return rpcSession<MemoryProfile>(spec, timeoutMs, 'memory profile', (message, session) => {
+    if (message.id === 1) {
+      if (message.error) return { error: new ColdStartError(`initialize failed: ${message.error.message}`) };
+      listTools(session);
+    } else if (message.id === 2) {
+      if (message.error) return { error: new ColdStartError(`tools/list failed: ${message.error.message}`) };
+      profile.listPeakKb = read(session, 'VmHWM');
+      setTimeout(() => {
+        profile.idleRssKb = read(session, 'VmRSS');
+        callAt(session, 0);
+      }, settleMs);
+    } else if (message.id === 'end') {
+      profile.peakKb = read(session, 'VmHWM');
+      return { sample: profile };
+    } else if (typeof message.id === 'number' && message.id >= 3) {
+      const index = message.id - 3;
+      const result = message.result as { isError?: boolean; content?: { text?: string }[] } | undefined;
+      const error = message.error ? message.error.message : result?.isError ? (result.content?.[0]?.text ?? 'isError').slice(0, 160) : null;
+      setTimeout(() => {
+        profile.calls.push({ label: calls[index]!.label, rssKb: read(session, 'VmRSS'), error });
+        callAt(session, index + 1);
+      }, settleMs / 3);
+    }
+    return undefined;
+  });
+}
+
+/** VmRSS of a bare Node process `settleMs` after it started and went idle (it prints a line, then waits). */
+export function bareIdleRssKb(command: string, env: Record<string, string>, cwd: string, settleMs = 1000): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, ['-e', "process.stdout.write('ready\\n'); setTimeout(() => {}, 30000)"], { cwd, env, stdio: ['ignore', 'pipe', 'ignore'] });
+    child.on('error', reject);
+    child.stdout.once('data', () => {
+      setTimeout(() => {
+        const kb = child.pid === undefined ? null : readProcStatusKb(child.pid, 'VmRSS');
+        child.once('exit', () => resolve(kb));
+        child.kill('SIGTERM');
+      }, settleMs);
+    });
+  });
+}

@@ -130,6 +130,44 @@ const bridgeTwilioSlice = {
   },
 };
 
+/**
+ * zod's `locales` namespace (re-exported by `z`, so esbuild keeps all of it): ≈0.3 MB of the bridge
+ * bundle, resident in every bridge process (issue 27). The bridge only ever uses English, which
+ * zod configures itself from locales/en.js; the namespace keeps `en` alone.
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({ loader: 'js', contents: `export { default as en } from './en.js';` }));
+  },
+};
+
+/**
+ * The MCP SDK's Ajv validator module (ajv and ajv-formats, ≈0.16 MB of code) evaluated only when a
+ * validator is first built: the bridge builds one on its first elicitation (server.ts), so
+ * initialize and tools/list never load Ajv (issue 27: ≈1 MB of heap in every bridge process).
+ */
+const lazySdkAjv = {
+  name: 'lazy-sdk-ajv',
+  setup(build) {
+    const lazy = 'lazy-sdk-ajv';
+    build.onResolve({ filter: /validation[\\/]ajv-provider(\.js)?$/ }, async (args) => {
+      if (args.pluginData?.real) return undefined;
+      const real = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { real: true } });
+      if (real.errors.length) return { errors: real.errors };
+      return { path: real.path, namespace: lazy };
+    });
+    build.onLoad({ filter: /.*/, namespace: lazy }, (args) => ({
+      loader: 'js',
+      resolveDir: dirname(args.path),
+      contents: `export class AjvJsonSchemaValidator {
+        constructor(ajv) { const { AjvJsonSchemaValidator: Real } = require(${JSON.stringify(args.path)}); return new Real(ajv); }
+      }`,
+      pluginData: { real: true },
+    }));
+  },
+};
+
 function bundleHash(names) {
   const hash = createHash('sha256');
   for (const name of names) hash.update(readFileSync(join(root, 'mcp-bridge/dist', name)));
@@ -165,7 +203,7 @@ await Promise.all([
       ...common,
       entryPoints: [join(root, 'mcp-bridge/src/hosts/main.ts')],
       outfile: join(root, 'mcp-bridge/dist/bridge.js'),
-      plugins: [geoCarrierTimezones, bridgeTwilioClient],
+      plugins: [geoCarrierTimezones, bridgeTwilioClient, zodEnglishOnly, lazySdkAjv],
       loader: { '.bson': 'binary' },
     }),
     build({
@@ -175,8 +213,15 @@ await Promise.all([
       outfile: join(root, 'mcp-bridge/dist/twilio-client.js'),
       plugins: [bridgeTwilioSlice],
     }),
-  ]).then(() =>
-    build({
+  ]).then(() => {
+    // One non-ASCII character (esbuild leaves regular expressions as written) makes V8 hold the
+    // whole bundle as a two-byte string, twice its size in every bridge process (issue 27).
+    for (const name of ['bridge.js', 'twilio-client.js']) {
+      const bytes = readFileSync(join(root, 'mcp-bridge/dist', name));
+      const at = bytes.findIndex((byte) => byte > 0x7f);
+      if (at >= 0) throw new Error(`mcp-bridge/dist/${name} is not ASCII (byte ${at}: ${JSON.stringify(bytes.subarray(Math.max(0, at - 40), at + 8).toString())}); escape the character in its source`);
+    }
+    return build({
       ...common,
       entryPoints: [join(root, 'mcp-bridge/src/hosts/launcher.ts')],
       external: ['./bridge.js'],
@@ -184,8 +229,8 @@ await Promise.all([
       banner: { js: '#!/usr/bin/env node' },
       // Names the code caches: a cache is only ever read by the bundles it was made from.
       define: { BRIDGE_BUNDLE_HASH: JSON.stringify(bundleHash(['bridge.js', 'twilio-client.js'])) },
-    }),
-  ),
+    });
+  }),
   build({
     ...common,
     entryPoints: [join(root, 'emulator/cli.ts')],

@@ -32,7 +32,9 @@ const FORMAT_HELP = "a start and an end time in 24-hour HH:MM, in the recipient'
 
 /** QUIET_HOURS: "21:00-08:00" (also with spaces or an en dash); "24:00" may end a window. */
 export function parseQuietHours(raw: string): QuietHoursParse {
-  const match = /^\s*(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})\s*$/.exec(raw);
+  // \u2013 (the en dash) escaped: one non-ASCII character in a bundle makes V8 hold its whole
+  // source as a two-byte string (twice the memory in every bridge process, issue 27).
+  const match = /^\s*(\d{1,2}):(\d{2})\s*[-\u2013]\s*(\d{1,2}):(\d{2})\s*$/.exec(raw);
   const fail = (why: string): QuietHoursParse => ({ ok: false, error: `QUIET_HOURS ${why}. Fix QUIET_HOURS in the MCP server env.` });
   if (!match) return fail(`must be ${FORMAT_HELP}`);
   const [startHour, startMinute, endHour, endMinute] = match.slice(1).map(Number) as [number, number, number, number];

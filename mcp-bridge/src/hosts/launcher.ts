@@ -19,6 +19,7 @@ import fs from 'node:fs';
 import Module from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
 import vm from 'node:vm';
 
 /** The bundle's content hash, put here by scripts/build.mjs. */
@@ -76,7 +77,12 @@ function cachedLoader(directory: string): (relative: string) => unknown {
     } catch {
       cachedData = undefined;
     }
-    const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
+    // The wrapped source made from bytes in one step (the bundles are ASCII, checked by the
+    // build): the Script keeps it for lazy compilation, and no second copy of the bundle (the
+    // unwrapped text, which V8 frees only in a full GC) is left on the heap (issue 27).
+    const [head, tail] = Module.wrap('\u0000').split('\u0000') as [string, string];
+    const source = Buffer.concat([Buffer.from(head, 'latin1'), fs.readFileSync(file), Buffer.from(tail, 'latin1')]).toString('latin1');
+    const script = new vm.Script(source, { filename: file, cachedData });
     if (cachedData === undefined || script.cachedDataRejected === true) fresh.push({ cacheFile, script });
     const bundleModule = new Module(file, module);
     bundleModule.filename = file;
@@ -92,7 +98,25 @@ function cachedLoader(directory: string): (relative: string) => unknown {
   return load;
 }
 
+/**
+ * Keeps V8's young generation at its initial size (two 1 MB semi-spaces) instead of letting it
+ * grow to 16 MB during the start's allocation burst and stay there while the bridge idles
+ * (issue 27: one bridge per LibreChat user). `--max-semi-space-size` only applies on node's
+ * command line, which LibreChat does not let us set; the growth factor is read at each scavenge,
+ * so setting it here, before the bundle loads, takes effect. Set before any compile, so the code
+ * caches (whose flag hash includes it) are made and read under the same flags.
+ */
+function smallYoungGeneration(): void {
+  if (process.env.TWILIO_SMS_MCP_YOUNG_GENERATION === 'default') return;
+  try {
+    v8.setFlagsFromString('--semi-space-growth-factor=1');
+  } catch {
+    // V8 defaults
+  }
+}
+
 function run(): void {
+  smallYoungGeneration();
   const directory = cacheDirectory();
   const enableCompileCache = (Module as unknown as { enableCompileCache?: EnableCompileCache }).enableCompileCache;
   if (directory !== null && typeof enableCompileCache !== 'function') {
