@@ -15,12 +15,12 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { conversationIdFor } from '../../lib/conversation-id';
 import { hostedClaudeDesktopJson } from '../../scripts/client-config';
 import { ROOT } from '../support/paths';
-import { threadListName } from '../../lib/sync-names';
 import { startBridge, textOf } from '../../scripts/system/bridge-process';
 import { connectHttp, type HttpClient } from '../../scripts/system/http-bridge';
 import { hostedLibrechatYaml, HOSTED_TOKEN_VARIABLE } from '../../scripts/client-config';
 import { connectLibrechatHttp, parseLibrechatYaml, validateLibrechatConfig, withLibrechatEnv } from '../support/librechat';
-import { eventually, MAGIC_FROM_NUMBER, startSystem, type System } from '../support/system';
+import { MAGIC_FROM_NUMBER, startSystem, type System } from '../support/system';
+import { type ToolCall, transportScript } from '../support/transport-script';
 
 const SECOND = '+14155550111';
 const token = (name: string) => `fn-token-for-${name}-0123456789abcdef`;
@@ -183,31 +183,7 @@ describe('the loop through /mcp', () => {
 });
 
 describe('the same tools and results as over stdio', () => {
-  /** The texts and structured results of one conversation's worth of calls, made comparable (as http-transport.test.ts). */
-  async function script(call: (name: string, args?: Record<string, unknown>) => Promise<{ text: string; structured: unknown; isError: boolean }>, handset: string) {
-    const conversationId = conversationIdFor(MAGIC_FROM_NUMBER, handset);
-    const steps: unknown[] = [];
-    const step = async (name: string, args: Record<string, unknown> = {}) => steps.push({ name, ...(await call(name, args)) });
-    await step('send_sms', { to: handset, body: 'Table for two at 8?' });
-    const thread = system.twilio.sync.v1.services(system.syncServiceSid).syncLists(threadListName(conversationId));
-    await eventually(async () => (await thread.syncListItems.list({ limit: 5 })).some((item) => (item.data as { status?: unknown }).status === 'delivered'));
-    await system.emulator.simulateInbound({ from: handset, to: MAGIC_FROM_NUMBER, body: 'Yes please' });
-    await step('receive_sms', { conversationId });
-    await step('list_conversations', { limit: 1 });
-    await step('get_conversation', { conversationId });
-    await step('wait_for_reply', { conversationId, timeoutSeconds: 1 });
-    await step('cancel_scheduled_sms', { sid: 'not-a-sid' });
-    await step('get_media', { url: 'https://example.com/cat.png' });
-    return JSON.parse(
-      JSON.stringify(steps)
-        .replaceAll(handset.slice(1), 'HANDSET')
-        .replaceAll(conversationId, 'CONVERSATION')
-        .replace(/(SM|MM)[0-9a-f]{32}/g, 'SID')
-        .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, 'TIME')
-        .replace(/"nextCursor":"[^"]*"/g, '"nextCursor":null')
-        .replace(/\\nMore: call again with cursor \\"[^"\\]*\\"\./g, ''),
-    ) as unknown;
-  }
+  const script = (call: ToolCall, handset: string) => transportScript(system, call, handset);
 
   test('tools/list and every tool, alice over /mcp and alice over stdio (CLIENT_TIMEOUT_SECONDS=8 as the Function): identical', async () => {
     const fn = await connectHttp(mcpUrl, token('alice'));
