@@ -28,7 +28,7 @@ import { startContractRouter, type ContractRouter } from '../support/contract-ro
 import { loadDescription } from '../support/contract-description';
 import { formatSummary, summarize, type ContractSummary } from '../support/contract-report';
 import { startFunctions, type FunctionsProcess } from '../../scripts/system/functions-process';
-import { API_SPEC, CONTENT_SPEC, MESSAGING_SPEC, SYNC_SPEC, writeContractSpecs, type ContractSpecs } from '../support/oai-relax';
+import { API_SPEC, CONTENT_SPEC, MESSAGING_SPEC, SERVERLESS_SPEC, SYNC_SPEC, writeContractSpecs, type ContractSpecs } from '../support/oai-relax';
 import { ROOT } from '../support/paths';
 import { startPrism, type PrismProcess } from '../support/prism';
 import { eventually, MAGIC_FROM_NUMBER } from '../support/system';
@@ -74,8 +74,9 @@ beforeAll(async () => {
     startPrism(specs.sync, `${emulator.url}/sync`),
     startPrism(specs.messaging, `${emulator.url}/messaging`),
     startPrism(specs.content, `${emulator.url}/content`),
+    startPrism(specs.serverless, `${emulator.url}/serverless`),
   ]);
-  router = await startContractRouter({ api: prisms[0]!.url, sync: prisms[1]!.url, messaging: prisms[2]!.url, content: prisms[3]!.url, emulator: emulator.url });
+  router = await startContractRouter({ api: prisms[0]!.url, sync: prisms[1]!.url, messaging: prisms[2]!.url, content: prisms[3]!.url, serverless: prisms[4]!.url, emulator: emulator.url });
 });
 
 afterAll(async () => {
@@ -132,6 +133,7 @@ describe('the descriptions', () => {
     expect(sha256(SYNC_SPEC)).toBe('0360fe39df8da59ebecefefbeb312aaae2d6e23faf783020486e3a743f499e92');
     expect(sha256(MESSAGING_SPEC)).toBe('ef8fb6b6bfee2334d3cad7ca58568a8984165a4337e7dbb1753d1c257a9e8a52');
     expect(sha256(CONTENT_SPEC)).toBe('292f522ed7a3c7571d7479e23b9bc485fb9e463832fad52e9317eb012de177dd');
+    expect(sha256(SERVERLESS_SPEC)).toBe('594d94b79d49ef7658fd8a548075792d12be8253a5a66854290589212d6e9b8d');
   });
 
   test('"" is allowed only on the fields where an example answer of Twilio\'s has it', () => {
@@ -345,7 +347,7 @@ describe('the contract', () => {
   let sweep: ContractSummary;
 
   beforeAll(() => {
-    const descriptions = { api: loadDescription(specs.api), sync: loadDescription(specs.sync), messaging: loadDescription(specs.messaging), content: loadDescription(specs.content) };
+    const descriptions = { api: loadDescription(specs.api), sync: loadDescription(specs.sync), messaging: loadDescription(specs.messaging), content: loadDescription(specs.content), serverless: loadDescription(specs.serverless) };
     const exchanges = router.exchanges();
     product = summarize(exchanges.filter((e) => e.source === 'product'), descriptions);
     sweep = summarize(exchanges.filter((e) => e.source === 'sweep'), descriptions);

@@ -22,7 +22,7 @@ import { createServer, request as httpRequest, type IncomingHttpHeaders, type In
 import type { AddressInfo } from 'node:net';
 
 /** The products with a description, each behind its own Prism. */
-export const DESCRIBED_LANES = ['api', 'sync', 'messaging', 'content'] as const;
+export const DESCRIBED_LANES = ['api', 'sync', 'messaging', 'content', 'serverless'] as const;
 export type DescribedLane = (typeof DESCRIBED_LANES)[number];
 export type Lane = DescribedLane | 'media-content' | 'outside';
 

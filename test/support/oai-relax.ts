@@ -14,6 +14,7 @@ export const API_SPEC = join(OAI_DIR, 'twilio_api_v2010.json');
 export const SYNC_SPEC = join(OAI_DIR, 'twilio_sync_v1.json');
 export const MESSAGING_SPEC = join(OAI_DIR, 'twilio_messaging_v1.json');
 export const CONTENT_SPEC = join(OAI_DIR, 'twilio_content_v1.json');
+export const SERVERLESS_SPEC = join(OAI_DIR, 'twilio_serverless_v1.json');
 
 
 /** One change made to a copy: where (operation or component schema, then the field) and why. */
@@ -150,6 +151,7 @@ export interface ContractSpecs {
   sync: string;
   messaging: string;
   content: string;
+  serverless: string;
   relaxed: Relaxed[];
 }
 
@@ -176,6 +178,7 @@ export function writeContractSpecs(dir: string, options: { relax?: boolean } = {
     sync: write(SYNC_SPEC, 'twilio_sync_v1.json'),
     messaging: write(MESSAGING_SPEC, 'twilio_messaging_v1.json'),
     content: write(CONTENT_SPEC, 'twilio_content_v1.json'),
+    serverless: write(SERVERLESS_SPEC, 'twilio_serverless_v1.json'),
     relaxed,
   };
 }
