@@ -21,6 +21,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { conversationIdFor } from '../../lib/conversation-id';
 import { allInboxShards } from '../../lib/sync-names';
 import { bridgePath } from '../../scripts/system/paths';
+import { createRandom } from '../../emulator/random';
 import { MAGIC_FROM_NUMBER, startSystem, type System } from '../support/system';
 import { reportFigures, sleep } from './support';
 
@@ -37,18 +38,6 @@ const READERS = ['alice@example.com', 'bob@example.com'] as const;
 type Reader = (typeof READERS)[number];
 
 jest.setTimeout(LONG ? 900_000 : 300_000);
-
-/** mulberry32: a small seeded generator, so a run's choices repeat with its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Live {
   reader: Reader;
@@ -85,7 +74,7 @@ afterAll(async () => {
 });
 
 test(`chaos: ${MESSAGES} messages, ${READERS.length} readers × ${BRIDGES_PER_READER} bridges SIGKILLed and restarted at random (seed ${SEED})`, async () => {
-  const random = rng(SEED);
+  const random = createRandom(SEED);
   const pick = <T,>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const handsets = Array.from({ length: CONVERSATIONS }, (_, i) => `+1415557${String(i).padStart(4, '0')}`);
   const conversations = handsets.map((from) => conversationIdFor(MAGIC_FROM_NUMBER, from));
@@ -158,7 +147,7 @@ test(`chaos: ${MESSAGES} messages, ${READERS.length} readers × ${BRIDGES_PER_RE
   const sent = new Map<string, string[]>(conversations.map((id) => [id, []]));
   let failedWebhooks = 0;
   let texting = true;
-  const handsetRandom = rng(SEED ^ 0x5eed);
+  const handsetRandom = createRandom(SEED ^ 0x5eed);
   const handset = async (c: number) => {
     const count = Math.floor(MESSAGES / CONVERSATIONS) + (c < MESSAGES % CONVERSATIONS ? 1 : 0);
     for (let m = 0; m < count; m++) {
@@ -174,7 +163,7 @@ test(`chaos: ${MESSAGES} messages, ${READERS.length} readers × ${BRIDGES_PER_RE
   // The clients: per reader two loops, each on a bridge of its reader that is alive.
   let clientsOn = true;
   const clientLoop = async (reader: Reader, loop: number) => {
-    const own = rng(SEED + loop * 7919 + READERS.indexOf(reader) * 104729);
+    const own = createRandom(SEED + loop * 7919 + READERS.indexOf(reader) * 104729);
     const choose = <T,>(items: readonly T[]): T => items[Math.floor(own() * items.length)]!;
     let sendNo = 0;
     while (clientsOn) {
