@@ -2,7 +2,7 @@
  * Storing an incoming message exactly once (the webhook's protocol, and reconciliation's). The sid
  * map item is the claim: creating it is atomic, so of two deliveries of one webhook only one
  * stores; a later replay finds it done. A failed attempt releases its claim (keeping the list
- * index if it got one) so Twilio's retry resumes. Steps: claim → append → count → done.
+ * index if it got one) so Twilio's retry resumes. Steps: claim → append → count → done ∥ news mark.
  */
 import type { MessageRecord, SidEntry } from '../message-record';
 import { optOutChange, type OptOutType } from '../opt-out';
@@ -38,7 +38,12 @@ export async function recordInbound(
     // A claim held by an attempt that failed after storing and counting the message (only its
     // "done" mark or its release did not get through) would make every retry answer 503 until
     // the claim goes stale, and Twilio would give up on a message we have. Counted means stored.
-    if (error instanceof StoreInProgressError && (error.counted === true || (await isCounted(ctx, conversationId, record.sid)))) return 'duplicate';
+    // Its news mark may be what the failed attempt did not write: write it (a mark is a hint; one
+    // more costs a reader one full read), so readers whose marks look quiet still come for it.
+    if (error instanceof StoreInProgressError && (error.counted === true || (await isCounted(ctx, conversationId, record.sid)))) {
+      await markNews(sync, ourNumber, conversationId).catch(() => undefined);
+      return 'duplicate';
+    }
     // The claim write itself may have landed before its answer was lost: release it, or the
     // retry Twilio sends right away would find it held and answer 503 for staleClaimMs.
     if (!(error instanceof StoreInProgressError)) await releaseIfOwned(ctx, map, record.sid, token);
@@ -46,6 +51,8 @@ export async function recordInbound(
   }
   if (claim === 'done') return 'duplicate';
   let { index, counted } = claim;
+  /** The claim's revision as this request last wrote it: a release must match it. */
+  let revision = claim.revision;
   const list = threadListName(conversationId);
   try {
     // The inbox entry is read while the message is appended: one round trip less before the
@@ -70,14 +77,17 @@ export async function recordInbound(
       counted = true;
     }
     // The number's news mark (news.ts) beside the "done" mark, once the count has landed: no round
-    // trip more when it lands. It is retried like any write (within the webhook's deadline): a
-    // reader whose marks look quiet skips its full read for up to FULL_READ_EVERY_MS, so a lost
-    // mark would hold the burst's last message back that long. A failure after the retries is
-    // still ignored: the message is stored and counted, and the periodic full read brings it.
-    await Promise.all([
+    // trip more when it lands. A reader whose marks look quiet skips its full read for up to
+    // FULL_READ_EVERY_MS, so a mark that failed (after its retries) would hold the message back
+    // that long: the request fails instead, releasing the claim below (If-Match on the done
+    // mark's revision when that landed), and Twilio's retry finds it counted and writes the mark.
+    const [doneWrite, marked] = await Promise.allSettled([
       sync.mapUpdate(map, record.sid, { owner: null, claimedAt: claim.claimedAt, index, done: true, counted } satisfies Partial<SidEntry>),
-      markNews(sync, ourNumber, conversationId).catch(() => undefined),
+      markNews(sync, ourNumber, conversationId),
     ]);
+    if (doneWrite.status === 'fulfilled') revision = doneWrite.value;
+    if (marked.status === 'rejected') throw marked.reason;
+    if (doneWrite.status === 'rejected') throw doneWrite.reason;
     return 'stored';
   } catch (error) {
     // Release the claim, keeping the list index it got so the retry resumes there. Only while
@@ -85,7 +95,7 @@ export async function recordInbound(
     // request must not clear a claim another one took over, or undo one that finished. Best
     // effort: if Sync is down the claim goes stale instead; the original error is what counts.
     await sync
-      .mapUpdate(map, record.sid, { owner: null, claimedAt: 0, index: index ?? null, done: false, counted } satisfies Partial<SidEntry>, claim.revision)
+      .mapUpdate(map, record.sid, { owner: null, claimedAt: 0, index: index ?? null, done: false, counted } satisfies Partial<SidEntry>, revision)
       .catch(() => undefined);
     throw error;
   }

@@ -9,8 +9,9 @@
  *
  * The mark is a hint, never the record: a reader still reads everything on its first receive,
  * after any giveBack or unsettled handover of its own, and at least every FULL_READ_EVERY_MS, so a
- * mark that failed to be written (it is written beside the claim's "done" mark, retried like any
- * write, its last failure ignored) delays a message by at most that, and loses nothing. Because
+ * mark that was never written delays a message by at most that, and loses nothing. It is written
+ * beside the claim's "done" mark; a webhook whose mark failed fails too (inbound-claim.ts), so
+ * Twilio's retry writes it, and the periodic read covers only a retry that never comes. Because
  * the mark is written only after the count landed, a reader that saw a mark and then read the
  * inbox sees that message counted: it is never skipped behind a mark it has seen.
  *
@@ -33,10 +34,7 @@ function keyOf(ourNumber: string): string {
   return `n_${shortHash(ourNumber)}`;
 }
 
-/**
- * Rewrites `ourNumber`'s mark: one blind write (a create the first time). The caller ignores a
- * failure (the reader's periodic full read covers it).
- */
+/** Rewrites `ourNumber`'s mark: one blind write (a create the first time). */
 export async function markNews(sync: SyncGateway, ourNumber: string, conversationId: string): Promise<void> {
   const map = newsMapFor(ourNumber);
   const key = keyOf(ourNumber);
