@@ -20,7 +20,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund && npm rebuild esbuild
 COPY . .
-# Bundles mcp-bridge/src into mcp-bridge/dist (index.js runs bridge.js; twilio-client.js on first use) (and the Functions, emulator, scripts,
+# Bundles mcp-bridge/src into mcp-bridge/dist (index.js runs bridge.js, which loads the rest on first use) (and the Functions, emulator, scripts,
 # which the image does not keep). `twilio` stays external: it is installed in the final stage.
 RUN npm run build
 

@@ -5,12 +5,12 @@
  * bridge with no lookup, safe in Sync unique names and URLs, and it keeps phone numbers out of
  * log lines and Sync object names (the numbers live only inside the stored records).
  */
-import { createHash } from 'node:crypto';
+import { sha256 } from './crypto';
 
 export const CONVERSATION_ID_PATTERN = /^conv_[0-9a-f]{16}$/;
 
 export function conversationIdFor(ourAddress: string, theirAddress: string): string {
-  const digest = createHash('sha256').update(`${ourAddress}|${theirAddress}`).digest('hex');
+  const digest = sha256(`${ourAddress}|${theirAddress}`).toString('hex');
   return `conv_${digest.slice(0, 16)}`;
 }
 

@@ -28,7 +28,7 @@
  * One Map per owner, not per recipient, so that it exists from the owner's first send on and
  * the claim of a first message to someone is one round trip, not a 404 and a create first.
  */
-import { createHash } from 'node:crypto';
+import { sha256 } from './crypto';
 
 export const INBOX_SHARDS = 8;
 
@@ -45,7 +45,7 @@ export function inboxShardName(shard: number): string {
 }
 
 export function inboxShardFor(conversationId: string): string {
-  const first = createHash('sha256').update(conversationId).digest()[0]!;
+  const first = sha256(conversationId)[0]!;
   return inboxShardName(first % INBOX_SHARDS);
 }
 
@@ -55,7 +55,7 @@ export function allInboxShards(): string[] {
 
 /** A short stable hash, to keep numbers and message texts out of Sync names and keys. */
 export function shortHash(value: string): string {
-  return createHash('sha256').update(value).digest('hex').slice(0, 16);
+  return sha256(value).toString('hex').slice(0, 16);
 }
 
 /** `owner`: the guard's owner key, a reader key (one SMS_USER) or "shared" (one-person bridges). */
@@ -97,7 +97,7 @@ export const NEWS_SHARDS = 8;
  * (Sync: 20 reads/s per object) instead of all reading the same ones.
  */
 export function newsMapFor(ourNumber: string): string {
-  const first = createHash('sha256').update(ourNumber).digest()[0]!;
+  const first = sha256(ourNumber)[0]!;
   return `news_${first % NEWS_SHARDS}`;
 }
 

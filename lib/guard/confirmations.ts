@@ -9,7 +9,7 @@
  * (sync-confirmations.ts: any bridge of the same owner redeems a token once, and only once), else
  * in this process (ProcessConfirmations).
  */
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../crypto';
 import { messageKey } from './send-guard';
 
 const TOKEN_TTL_MS = 10 * 60_000;
@@ -24,7 +24,7 @@ export interface Confirmations {
 }
 
 export function newConfirmationToken(): string {
-  return randomBytes(9).toString('base64url');
+  return nodeCrypto().randomBytes(9).toString('base64url');
 }
 
 /** What a token is bound to: the recipient, the text (whitespace-insensitive), the media, the time. */

@@ -24,7 +24,7 @@
  * Ledgers written before this form (`minute: [{at, to}]`) are still read; their recipients, in
  * another key, then match no new send for the minute they have left.
  */
-import { createHash } from 'node:crypto';
+import { sha256 } from '../crypto';
 import * as z from 'zod';
 import type { CapLedger } from './send-caps';
 
@@ -40,7 +40,7 @@ const RECIPIENT = /^[A-Za-z0-9_-]{8}$/;
 
 /** A recipient's key in the ledger: 48 bits of SHA-256 of the number, as 8 base64url characters. */
 export function recipientKey(to: string): string {
-  return createHash('sha256').update(to).digest('base64url').slice(0, RECIPIENT_CHARS);
+  return sha256(to).toString('base64url').slice(0, RECIPIENT_CHARS);
 }
 
 const Buckets = z.record(z.string(), z.number());

@@ -25,7 +25,7 @@
  * After the create: 1 write, 1 more when the final status differs. Any Sync failure refuses the
  * send: the guard never lets a message through unchecked.
  */
-import { randomUUID } from 'node:crypto';
+import { nodeCrypto } from '../crypto';
 import * as z from 'zod';
 import { isDuplicateKey, isRevisionConflict, type MapItem, type SyncGateway } from '../store/sync-gateway';
 import { describeFailure, isNotFound } from '../twilio-errors';
@@ -133,7 +133,7 @@ export class SyncSendGuard implements SendGuard {
     const now = this.now();
     const keepMs = Math.max(TICKET_KEEP_MS, this.options.limits.duplicateWindowMs);
     for (const [old, held] of this.tickets) if (now - held.at >= keepMs) this.tickets.delete(old);
-    const ticket = randomUUID();
+    const ticket = nodeCrypto().randomUUID();
     const map = sentMapName(this.options.owner);
     const key = `m_${shortHash(messageKey(to, body, media))}`;
     const claim: Claim | null = this.options.limits.duplicateWindowMs > 0 ? { state: 'sending', sid: null, status: 'sending', at: now, owner: ticket } : null;

@@ -6,7 +6,7 @@
  * messages handed to a reader once). The inbox index (inbox.ts) stays inside: callers ask the
  * store. Layout and costs are described in sync-names.ts and docs/sync-layout.md's "Sync layout".
  */
-import { randomUUID } from 'node:crypto';
+import { nodeCrypto } from '../crypto';
 import { conversationIdFor } from '../conversation-id';
 import type { InboxEntry, MessageRecord } from '../message-record';
 import type { MessageStatus } from '../message-status';
@@ -60,7 +60,7 @@ export class MessageStore {
     private readonly news: NewsWatch = new NewsWatch((options.scope ?? WHOLE_SERVICE).numbers),
   ) {
     this.scope = options.scope ?? WHOLE_SERVICE;
-    this.ctx = { sync, inbox: new Inbox(sync), scope: this.scope, now: options.now ?? (() => new Date()), newToken: options.newToken ?? randomUUID };
+    this.ctx = { sync, inbox: new Inbox(sync), scope: this.scope, now: options.now ?? (() => new Date()), newToken: options.newToken ?? (() => nodeCrypto().randomUUID()) };
     this.staleClaimMs = options.staleClaimMs ?? DEFAULT_STALE_CLAIM_MS;
   }
 

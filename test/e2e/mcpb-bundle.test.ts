@@ -84,7 +84,7 @@ describe('the Claude Desktop bundle (.mcpb)', () => {
     const { stdout } = await run(process.execPath, [MCPB_CLI, 'validate', join(unpacked, 'manifest.json')], { timeout: 20_000 });
     expect(stdout).toContain('Manifest schema validation passes!');
     expect(readdirSync(unpacked).sort()).toEqual(['LICENSE', 'manifest.json', 'server']);
-    expect(readdirSync(join(unpacked, 'server')).sort()).toEqual(['bridge.js', 'index.js', 'twilio-client.js']);
+    expect(readdirSync(join(unpacked, 'server')).sort()).toEqual(['bridge.js', 'geo-carrier.js', 'index.js', 'sdk-ajv.js', 'twilio-client.js']);
     expect(manifest.tools.map((tool) => tool.name).sort()).toEqual(TOOL_NAMES);
   });
 

@@ -75,7 +75,7 @@ describe('the npm package', () => {
   });
 
   test('the tarball holds the bridge bundle, README, LICENSE and package.json, nothing else', () => {
-    expect(packed.files.map((file) => file.path).sort()).toEqual(['LICENSE', 'README.md', 'mcp-bridge/dist/bridge.js', 'mcp-bridge/dist/index.js', 'mcp-bridge/dist/twilio-client.js', 'package.json']);
+    expect(packed.files.map((file) => file.path).sort()).toEqual(['LICENSE', 'README.md', 'mcp-bridge/dist/bridge.js', 'mcp-bridge/dist/geo-carrier.js', 'mcp-bridge/dist/index.js', 'mcp-bridge/dist/sdk-ajv.js', 'mcp-bridge/dist/twilio-client.js', 'package.json']);
     // ≈0.6 MB packed, ≈3.6 MB unpacked: the bundles (bridge.js carries the SDK, zod and libphonenumber's data).
     expect(packed.size).toBeLessThan(1_500_000);
     process.stderr.write(`npm-package: ${packed.filename} ${packed.size} bytes, unpacked ${packed.unpackedSize}\n`);

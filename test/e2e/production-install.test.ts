@@ -172,7 +172,7 @@ describe('a production install of package.json and package-lock.json, serving HT
     // Nothing of the MCP SDK, zod or jest: the bundle carries what it uses, except `twilio`.
     expect(existsSync(join(dir, 'node_modules', 'twilio', 'package.json'))).toBe(true);
     for (const name of ['@modelcontextprotocol', 'zod', 'jest', 'esbuild', 'typescript']) expect({ name, installed: existsSync(join(dir, 'node_modules', name)) }).toEqual({ name, installed: false });
-    expect(readdirSync(join(dir, 'mcp-bridge', 'dist'))).toEqual(['bridge.js', 'index.js', 'twilio-client.js']);
+    expect(readdirSync(join(dir, 'mcp-bridge', 'dist'))).toEqual(['bridge.js', 'geo-carrier.js', 'index.js', 'sdk-ajv.js', 'twilio-client.js']);
   });
 
   test("it starts in the image's configuration: on 0.0.0.0 with a token, and the HEALTHCHECK passes", async () => {

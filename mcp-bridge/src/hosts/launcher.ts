@@ -4,7 +4,7 @@
  * ~2.5 MB again (compiling was about a third of the start's CPU time).
  *
  * - Node ≥ 22.1: Node's own compile cache (`module.enableCompileCache`), in the directory below.
- * - Node 20: the same done by hand for bridge.js and twilio-client.js: each compiled with
+ * - Node 20: the same done by hand for bridge.js and the bundles it loads on first use (BUNDLES): each compiled with
  *   `vm.Script` and the cache V8 made for it the last time, which holds every function compiled
  *   during that run (what initialize, tools/list and the first calls needed). A start that
  *   compiled without a usable cache writes one as it exits.
@@ -37,7 +37,7 @@ function cacheDirectory(): string | null {
 type EnableCompileCache = (directory: string) => unknown;
 
 /** The bundles compiled here, each cached under its own name. */
-const BUNDLES: Record<string, string> = { './bridge.js': 'bridge', './twilio-client.js': 'twilio-client' };
+const BUNDLES: Record<string, string> = { './bridge.js': 'bridge', './twilio-client.js': 'twilio-client', './sdk-ajv.js': 'sdk-ajv', './geo-carrier.js': 'geo-carrier' };
 
 /**
  * Node 20: loads `relative` (one of BUNDLES) as a CommonJS module compiled with its code cache;

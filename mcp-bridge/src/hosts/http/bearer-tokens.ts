@@ -4,7 +4,7 @@
  * every configured one in constant time (over SHA-256 digests, so lengths do not show), and only a
  * token's position, never the token, is used to tell requests apart or to log.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { nodeCrypto, sha256 } from '../../../../lib/crypto';
 import { resolveScope, type UserScope } from '../../../../lib/scope/user-scope';
 import type { BridgeConfig } from '../../server/bridge-config';
 import { ownNumbers } from '../env-config';
@@ -20,10 +20,6 @@ export interface BearerToken {
 /** Tokens shorter than this are guessable; refuse them at start. */
 const MIN_TOKEN_LENGTH = 16;
 
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
-}
-
 export function parseTokens(raw: string, setting = 'MCP_HTTP_TOKENS'): { ok: true; tokens: BearerToken[] } | { ok: false; error: string } {
   const tokens: BearerToken[] = [];
   for (const [position, entry] of raw.split(',').map((part) => part.trim()).filter(Boolean).entries()) {
@@ -34,7 +30,7 @@ export function parseTokens(raw: string, setting = 'MCP_HTTP_TOKENS'): { ok: tru
       return { ok: false, error: `${setting} entry ${position + 1}: a token must be at least ${MIN_TOKEN_LENGTH} characters without spaces (e.g. from \`openssl rand -hex 32\`).` };
     }
     if (identity === '') return { ok: false, error: `${setting} entry ${position + 1}: nothing after "=". Use token=identity (an SMS_USER_NUMBERS identity), or the token alone for the whole account.` };
-    tokens.push({ id: position + 1, digest: digest(token), identity });
+    tokens.push({ id: position + 1, digest: sha256(token), identity });
   }
   return { ok: true, tokens };
 }
@@ -42,9 +38,9 @@ export function parseTokens(raw: string, setting = 'MCP_HTTP_TOKENS'): { ok: tru
 /** The configured token the Authorization header carries, or null. Every token is compared. */
 export function matchToken(authorization: string | undefined, tokens: readonly BearerToken[]): BearerToken | null {
   const presented = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
-  const candidate = digest(presented ?? '');
+  const candidate = sha256(presented ?? '');
   let found: BearerToken | null = null;
-  for (const token of tokens) if (timingSafeEqual(candidate, token.digest) && presented !== undefined) found ??= token;
+  for (const token of tokens) if (nodeCrypto().timingSafeEqual(candidate, token.digest) && presented !== undefined) found ??= token;
   return found;
 }
 
