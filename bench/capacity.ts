@@ -34,6 +34,8 @@ const RTT_MS = 50;
 const POLL_SECONDS = 10;
 const LATE_MS = 2000;
 const WAIT_SECONDS = 10;
+/** Longer than a reader's longest gap between full reads (lib/store/news.ts FULL_READ_EVERY_MS). */
+const WARMUP_SECONDS = 65;
 const SENDS_PER_SECOND = 2;
 const HANDSETS_PER_USER = 2;
 const TOOLS = ['receive_sms', 'send_sms', 'wait_for_reply'] as const;
@@ -127,9 +129,11 @@ function handedSids(result: unknown): string[] {
 }
 
 export async function runCapacity(options: BenchOptions): Promise<Omit<SectionResult, 'seconds'>> {
-  const userCounts = options.quick ? [10, 200] : [10, 50, 200, 500];
-  const rates = options.quick ? [10] : [1, 10, 50];
-  const seconds = options.quick ? 15 : 30;
+  const fromEnv = (name: string) => process.env[name]?.split(',').map(Number);
+  const userCounts = fromEnv('CAPACITY_USERS') ?? (options.quick ? [10, 200] : [10, 50, 200, 500]);
+  const rates = fromEnv('CAPACITY_RATES') ?? (options.quick ? [10] : [1, 10, 50]);
+  const seconds = fromEnv('CAPACITY_SECONDS')?.[0] ?? (options.quick ? 15 : 30);
+  const warmup = fromEnv('CAPACITY_WARMUP')?.[0] ?? (options.quick ? 15 : WARMUP_SECONDS);
   const maxUsers = Math.max(...userCounts);
   const notes: string[] = [];
 
@@ -176,29 +180,39 @@ export async function runCapacity(options: BenchOptions): Promise<Omit<SectionRe
       if (++seeded % 100 === 0) emulator.advanceTime(10_000);
     });
     emulator.advanceTime(10_000);
-    await pool(maxUsers, 10, async (i) => {
-      await users[i]!.client.callTool({ name: 'receive_sms', arguments: {} });
-      if (i % 50 === 49) emulator.advanceTime(10_000);
-    });
-    emulator.advanceTime(10_000);
 
     const cells: Cell[] = [];
     for (const userCount of userCounts) {
       for (const inboundPerSecond of rates) {
-        options.log(`capacity: ${userCount} users, ${inboundPerSecond} inbound/s, ${SENDS_PER_SECOND} sends/s for ${seconds} s`);
-        cells.push(await runCell(emulator, users.slice(0, userCount), inboundPerSecond, seconds));
+        options.log(`capacity: ${userCount} users, ${inboundPerSecond} inbound/s, ${SENDS_PER_SECOND} sends/s for ${warmup} s + ${seconds} s`);
+        cells.push(await runCell(emulator, users.slice(0, userCount), inboundPerSecond, warmup, seconds));
         emulator.setLatency(undefined);
         emulator.advanceTime(10_000);
       }
     }
 
-    return summarizeCells(cells, seconds, notes);
+    return summarizeCells(cells, warmup, seconds, notes);
   } finally {
     for (const close of closers) await close().catch(() => undefined);
   }
 }
 
-async function runCell(emulator: Emulator, users: SimUser[], inboundPerSecond: number, seconds: number): Promise<Cell> {
+/**
+ * Every user receives once, the emulator's clock skipping Sync's windows so that this costs no
+ * limit: before a cell (users idle since the seeding or an earlier cell would otherwise all make
+ * their periodic full read in its first seconds, a herd that real users do not form), and after
+ * it, to check that each stored message was handed over exactly once.
+ */
+async function receiveOnceEach(emulator: Emulator, users: SimUser[], call: (user: SimUser) => Promise<unknown>): Promise<void> {
+  emulator.setLatency(undefined);
+  await pool(users.length, 10, async (i) => {
+    await call(users[i]!);
+    if (i % 20 === 19) emulator.advanceTime(10_000);
+  });
+  emulator.advanceTime(10_000);
+}
+
+async function runCell(emulator: Emulator, users: SimUser[], inboundPerSecond: number, warmupSeconds: number, seconds: number): Promise<Cell> {
   const calls: Cell['calls'] = { receive_sms: { ms: [], failed: 0, late: 0 }, send_sms: { ms: [], failed: 0, late: 0 }, wait_for_reply: { ms: [], failed: 0, late: 0 } };
   const webhooks = { sent: 0, failed: 0, firstAttemptFailed: 0 };
   const handed = new Map<string, number>();
@@ -208,19 +222,24 @@ async function runCell(emulator: Emulator, users: SimUser[], inboundPerSecond: n
     inFlight.add(promise);
     void promise.finally(() => inFlight.delete(promise));
   };
+  // Calls and webhooks count from the end of the warm-up; what is handed over counts from the prime.
+  let measuring = false;
   const call = async (user: SimUser, tool: Tool, args: Record<string, unknown>, allowedMs: number): Promise<unknown> => {
+    const counted = measuring;
     const started = performance.now();
     try {
       const result = await user.client.callTool({ name: tool, arguments: args }, undefined, { timeout: 60_000 });
       const ms = performance.now() - started;
+      for (const sid of handedSids(result)) handed.set(sid, (handed.get(sid) ?? 0) + 1);
+      if (!counted) return result;
       calls[tool].ms.push(ms);
       if (result.isError) {
         calls[tool].failed++;
         if (calls[tool].failed <= 2) process.stderr.write(`[bench] capacity: ${tool} failed: ${textOf(result).slice(0, 300)}\n`);
       } else if (ms > allowedMs) calls[tool].late++;
-      for (const sid of handedSids(result)) handed.set(sid, (handed.get(sid) ?? 0) + 1);
       return result;
     } catch (error) {
+      if (!counted) return null;
       calls[tool].ms.push(performance.now() - started);
       calls[tool].failed++;
       if (calls[tool].failed <= 2) process.stderr.write(`[bench] capacity: ${tool} threw: ${errorText(error)}\n`);
@@ -228,12 +247,19 @@ async function runCell(emulator: Emulator, users: SimUser[], inboundPerSecond: n
     }
   };
 
-  emulator.resetCounts();
+  await receiveOnceEach(emulator, users, (user) => call(user, 'receive_sms', {}, Number.POSITIVE_INFINITY));
+
   emulator.setLatency(RTT_MS);
   const loop = monitorEventLoopDelay({ resolution: 20 });
-  loop.enable();
   const started = performance.now();
-  const end = started + seconds * 1000;
+  const measureFrom = started + warmupSeconds * 1000;
+  const end = measureFrom + seconds * 1000;
+  track((async () => {
+    await sleep(measureFrom - performance.now());
+    measuring = true;
+    emulator.resetCounts();
+    loop.enable();
+  })());
   let message = 0;
 
   // Pollers: every user every POLL_SECONDS, at a random phase.
@@ -253,12 +279,14 @@ async function runCell(emulator: Emulator, users: SimUser[], inboundPerSecond: n
       await sleep(Math.max(0, next - performance.now()));
       const user = users[Math.floor(Math.random() * users.length)]!;
       const from = theirNumber(user.index, Math.floor(Math.random() * HANDSETS_PER_USER));
-      webhooks.sent++;
+      const counted = measuring;
+      if (counted) webhooks.sent++;
       track(emulator.simulateInbound({ from, to: user.number, body: `capacity ${++message}` }).then((result) => {
         if (result.delivered) stored.add(result.messageSid);
-        else webhooks.failed++;
+        if (!counted) return;
+        if (!result.delivered) webhooks.failed++;
         if (result.attempts[0]?.status !== 200) webhooks.firstAttemptFailed++;
-      }, () => { webhooks.failed++; }));
+      }, () => { if (counted) webhooks.failed++; }));
     }
   })());
   // Sends at the set rate, each by a random idle user, then its wait for the reply.
@@ -282,17 +310,18 @@ async function runCell(emulator: Emulator, users: SimUser[], inboundPerSecond: n
   while (inFlight.size > 0) await Promise.race([...inFlight]);
   loop.disable();
   const measured = analyse(emulator.requests());
+  if (process.env.CAPACITY_DEBUG) {
+    const shapes = new Map<string, number>();
+    for (const r of emulator.requests()) {
+      const shape = `${r.method} ${r.status === 429 ? '429 ' : ''}${r.path.replace(/\/v1\/Services\/IS[0-9a-f]+/, '').replace(/conv_[0-9a-f]+/g, 'conv_*').replace(/cursors_[0-9a-f]+_/g, 'cursors_*_').replace(/sids_conv_\*|thread_conv_\*/g, (m) => m).replace(/SM[0-9a-f]{32}/g, 'SM*').replace(/\/Items\/[^/]+$/, '/Items/<key>')}`;
+      shapes.set(shape, (shapes.get(shape) ?? 0) + 1);
+    }
+    process.stderr.write([...shapes].sort((a, b) => b[1] - a[1]).slice(0, 40).map(([k, n]) => `${n}\t${k}`).join('\n') + '\n');
+  }
 
-  // Drain, not measured: every user's last receive, the clock skipping Sync's windows, to check
-  // that each stored message was handed over exactly once.
-  emulator.setLatency(undefined);
-  await pool(users.length, 10, async (i) => {
-    await call(users[i]!, 'receive_sms', {}, Number.POSITIVE_INFINITY);
-    if (i % 20 === 19) emulator.advanceTime(10_000);
-  });
-  // The drain's times are not the load's.
-  const drainCalls = users.length;
-  calls.receive_sms.ms.splice(calls.receive_sms.ms.length - drainCalls, drainCalls);
+  // Drain, not measured.
+  measuring = false;
+  await receiveOnceEach(emulator, users, (user) => call(user, 'receive_sms', {}, Number.POSITIVE_INFINITY));
   const lost = [...stored].filter((sid) => !handed.has(sid)).length;
   const handedTwice = [...handed.values()].filter((n) => n > 1).length;
   return { users: users.length, inboundPerSecond, seconds, calls, webhooks, handedTwice, lost, ...measured, loopDelayP99Ms: loop.percentile(99) / 1e6 };
@@ -304,7 +333,7 @@ function visibleFailures(cell: Cell): number {
 
 const p = (values: number[], q: number) => (values.length ? percentile([...values].sort((a, b) => a - b), q) : Number.NaN);
 
-function summarizeCells(cells: Cell[], seconds: number, notes: string[]): Omit<SectionResult, 'seconds'> {
+function summarizeCells(cells: Cell[], warmup: number, seconds: number, notes: string[]): Omit<SectionResult, 'seconds'> {
   const metrics: Metric[] = [];
   const targets: Target[] = [];
   const rows: string[] = [];
@@ -325,7 +354,7 @@ function summarizeCells(cells: Cell[], seconds: number, notes: string[]): Omit<S
   }
   const clean = cells.filter((cell) => visibleFailures(cell) === 0);
   const largest = clean.sort((a, b) => a.users * a.inboundPerSecond - b.users * b.inboundPerSecond || a.users - b.users).at(-1);
-  notes.push(`Each cell runs ${seconds} s at a ${RTT_MS} ms round trip with Sync's limits on: every user polls receive_sms {} every ${POLL_SECONDS} s (random phase), ${SENDS_PER_SECOND} sends/s by random idle users, each followed by wait_for_reply (${WAIT_SECONDS} s) on that conversation; handsets text random users' numbers at the set rate through twilio-run's /sms/incoming (fallback URL the same). Late: receive_sms or send_sms over ${LATE_MS} ms, wait_for_reply over its wait + ${LATE_MS} ms. Lost / handed twice: after the cell every user receives once more, and every stored message must have been handed over exactly once.`);
+  notes.push(`Each cell: every user receives once (the emulator's clock skipping Sync's windows: users idle since an earlier cell would otherwise all make their periodic full read at once), then the load runs ${warmup} s unmeasured (so that each user's periodic full reads are spread as in a steady state) and ${seconds} s measured, at a ${RTT_MS} ms round trip with Sync's limits on: every user polls receive_sms {} every ${POLL_SECONDS} s (random phase), ${SENDS_PER_SECOND} sends/s by random idle users, each followed by wait_for_reply (${WAIT_SECONDS} s) on that conversation; handsets text random users' numbers at the set rate through twilio-run's /sms/incoming (fallback URL the same). Late: receive_sms or send_sms over ${LATE_MS} ms, wait_for_reply over its wait + ${LATE_MS} ms. Lost / handed twice: after the cell every user receives once more, and every stored message must have been handed over exactly once.`);
   notes.push(`| users | inbound/s | Sync 429s | user-visible failures | failed webhooks | receive_sms {} p50 / p99 ms | send_sms p50 / p99 ms | busiest objects | loop delay p99 ms |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n${rows.join('\n')}`);
   notes.push(largest ? `Largest load with zero user-visible failures: ${largest.users} users with ${largest.inboundPerSecond} inbound/s and ${SENDS_PER_SECOND} sends/s.` : 'No cell ran without user-visible failures.');
   const saturating = cells.flatMap((cell) => cell.peak.map((b) => ({ ...b, cell }))).sort((a, b) => b.perSecond - a.perSecond)[0];
