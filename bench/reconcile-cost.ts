@@ -9,7 +9,7 @@
  * Messages API requests, which a bridge's turn makes alike; the day's other messages are another
  * number's of the account (a busy account), the 10 new ones ours.
  */
-import { RECONCILE_STATE_MAP, shortHash } from '../lib/sync-names';
+import { reconcileStateMapFor, shortHash } from '../lib/sync-names';
 import { runReconciliation } from '../lib/reconcile/run';
 import { ReconcileSchedule } from '../lib/reconcile/schedule';
 import { MessageStore } from '../lib/store/message-store';
@@ -83,7 +83,7 @@ export async function runReconcileCost(options: BenchOptions): Promise<Omit<Sect
       advance(10 * 60_000);
       const sync = new SyncGateway(client, emulator.createSyncService('bench-reconcile-cost'));
       const schedule = new ReconcileSchedule(sync, 0, now);
-      await sync.mapCreate(RECONCILE_STATE_MAP, `src_${shortHash(MAGIC_FROM_NUMBER)}`, { through: new Date(now() - 5 * 60_000).toISOString(), openSince: null, checkedAt: 0 });
+      await sync.mapCreate(reconcileStateMapFor(MAGIC_FROM_NUMBER), `src_${shortHash(MAGIC_FROM_NUMBER)}`, { through: new Date(now() - 5 * 60_000).toISOString(), openSince: null, checkedAt: 0 });
       for (let i = 0; i < NEW_MESSAGES; i++) await emulator.simulateInbound({ from: handset(i, 0), to: MAGIC_FROM_NUMBER, body: `new ${i}` });
       emulator.resetCounts();
       const { report } = await runReconciliation({ client, store: new MessageStore(sync, { now: () => new Date(now()) }), schedule, now: () => new Date(now()) }, [MAGIC_FROM_NUMBER], { force: true });

@@ -13,9 +13,9 @@
  *                             tokens), items expiring with the duplicate window
  *   guard_ledgers             Map: owner → that owner's send-cap ledger; the account's caps
  *                             count all of them (one page read, one write of the owner's item)
- *   news_<0..7>               Maps: one item per our number, rewritten after each incoming
- *                             message's count (news.ts): what a polling reader reads first
- *   reconcile_state           Map: reconciled source (one of our numbers, or a Messaging
+ *   marks_<hash(number)>      Map per our number: an item per conversation, rewritten after each
+ *                             incoming message's count (news.ts): what a polling reader reads first
+ *   reconcile_<0..7>          Maps: reconciled source (one of our numbers, or a Messaging
  *                             Service) → how far its Twilio message log has been reconciled
  *
  * The inbox is sharded because Sync allows 20 writes/s per object: one index Map would cap the
@@ -89,18 +89,26 @@ export function allReaderCursorMaps(reader: string): string[] {
   return Array.from({ length: INBOX_SHARDS }, (_, shard) => `cursors_${shortHash(reader)}_${shard}`);
 }
 
-export const NEWS_SHARDS = 8;
-
 /**
- * The Map holding our number's news mark (news.ts), sharded by number: every reader of a number
- * reads it on each poll, so readers of different numbers spread over NEWS_SHARDS objects
- * (Sync: 20 reads/s per object) instead of all reading the same ones.
+ * The Map of our number's news marks (news.ts), one item per conversation: every reader of the
+ * number pages it on each poll, so it is the number's own object (Sync: 20 reads/s per object),
+ * read by that number's readers only. (Before issue 27's second part: `news_<0..7>`, one item per
+ * number; left unused in existing services.)
  */
 export function newsMapFor(ourNumber: string): string {
-  const first = sha256(ourNumber)[0]!;
-  return `news_${first % NEWS_SHARDS}`;
+  return `marks_${shortHash(ourNumber)}`;
 }
 
 export const GUARD_LEDGERS_MAP = 'guard_ledgers';
 
-export const RECONCILE_STATE_MAP = 'reconcile_state';
+export const RECONCILE_STATE_SHARDS = 8;
+
+/**
+ * The Map holding a reconciled source's state (reconcile/schedule.ts), sharded by source: every
+ * bridge of every user reads and writes its sources' state at each turn, and one Map for all of
+ * them was the first object to saturate from 200 users (issue 27). (Before: `reconcile_state`,
+ * one Map; a source whose state is not found starts with a first run, which stores nothing twice.)
+ */
+export function reconcileStateMapFor(source: string): string {
+  return `reconcile_${sha256(source)[0]! % RECONCILE_STATE_SHARDS}`;
+}

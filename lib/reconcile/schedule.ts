@@ -1,11 +1,11 @@
 /**
  * When reconciliation runs, and from where: one item per reconciled source (one of our numbers,
- * or a Messaging Service) in the `reconcile_state` Sync Map, shared by every bridge and by
+ * or a Messaging Service) in a `reconcile_<n>` Sync Map (by source), shared by every bridge and by
  * `npm run reconcile`, so however many bridges run, each source's log is read at most once per
  * interval, and a restart resumes where the last run ended.
  */
 import * as z from 'zod';
-import { RECONCILE_STATE_MAP, shortHash } from '../sync-names';
+import { reconcileStateMapFor, shortHash } from '../sync-names';
 import { isDuplicateKey, isRevisionConflict, type SyncGateway } from '../store/sync-gateway';
 
 /** How far back the first run of a source looks: messages sent before the webhook was set up. */
@@ -96,16 +96,17 @@ export class ReconcileSchedule {
    */
   async claim(source: string, options: { force?: boolean; since?: Date } = {}): Promise<ClaimOutcome> {
     const key = stateKey(source);
+    const map = reconcileStateMapFor(source);
     const now = this.now();
-    const existing = await this.sync.mapGet(RECONCILE_STATE_MAP, key);
+    const existing = await this.sync.mapGet(map, key);
     const state = StateSchema.parse(existing?.data ?? {});
     if (!options.force && existing && now < state.checkedAt + this.intervalMs) return { claimed: null, nextAt: state.checkedAt + this.intervalMs };
     const taken: State = { ...state, checkedAt: now };
     let revision: string;
     try {
       revision = existing
-        ? await this.sync.mapUpdate(RECONCILE_STATE_MAP, key, taken, existing.revision)
-        : (await this.sync.mapCreate(RECONCILE_STATE_MAP, key, taken)).revision;
+        ? await this.sync.mapUpdate(map, key, taken, existing.revision)
+        : (await this.sync.mapCreate(map, key, taken)).revision;
     } catch (error) {
       // Another bridge took this turn between our read and write.
       if (isRevisionConflict(error) || isDuplicateKey(error)) return { claimed: null, nextAt: now + this.intervalMs };
@@ -127,7 +128,7 @@ export class ReconcileSchedule {
           }
           const done: State = { ...log, checkedAt: now, unsettled: progress.unsettled, discoveredThrough: progress.discoveredThrough };
           // A run that took longer than the interval may have been overtaken: the other run's record stands.
-          await this.sync.mapUpdate(RECONCILE_STATE_MAP, key, done, revision).catch((error: unknown) => {
+          await this.sync.mapUpdate(map, key, done, revision).catch((error: unknown) => {
             if (!isRevisionConflict(error)) throw error;
           });
         },

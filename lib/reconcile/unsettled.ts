@@ -8,7 +8,7 @@
  * Where to find them without reading every thread: the inbox index (one Map page per shard and
  * per 100 conversations; the store has no cheaper list of recent outbound messages) gives the
  * conversations active since the last search; only those threads' newest items are read. What is
- * found is kept in the source's `reconcile_state` item (a small index, at most MAX_UNSETTLED
+ * found is kept in the source's reconcile state item (schedule.ts) (a small index, at most MAX_UNSETTLED
  * entries), and each turn fetches at most FETCHES_PER_TURN of them by SID (GET Messages/{sid}),
  * the least recently checked first, until each has settled or has a DateSent (from then on the
  * log lists it).
@@ -29,6 +29,15 @@ export const FETCHES_PER_TURN = 10;
 export const SEARCHED_PER_TURN = 20;
 /** Thread items read per searched conversation (its newest). */
 const THREAD_PAGE = 50;
+/**
+ * A finished search is made again after this long at the soonest: it reads the whole inbox (every
+ * shard's pages, which every user's reads share), and each source of each bridge searches, so at
+ * every turn it was most of what 200 users' bridges read (issue 27). What it finds is already a
+ * failure whose callback was lost; finding it within minutes rather than a minute is enough.
+ * (A search that stopped part-way, more than SEARCHED_PER_TURN being active, goes on from the
+ * last conversation it searched, as soon as that one's activity is this old.)
+ */
+export const SEARCH_EVERY_MS = 10 * 60_000;
 
 export type UnsettledStore = Pick<MessageStore, 'listConversations' | 'readThread' | 'applyStatus'>;
 
@@ -77,12 +86,15 @@ export async function settleUnsettled(
   const now = deps.now();
   const outcome: UnsettledOutcome = { unsettled: state.unsettled, discoveredThrough: state.discoveredThrough, statusesUpdated: 0, fetchCalls: 0, dropped: 0 };
   let queue = [...state.unsettled];
-  try {
-    const { found, discoveredThrough } = await search(deps.store, owned, queue, state.discoveredThrough, now.getTime());
-    queue.push(...found);
-    outcome.discoveredThrough = discoveredThrough;
-  } catch (error) {
-    outcome.failure = error;
+  const searchDue = state.discoveredThrough === null || now.getTime() - Date.parse(state.discoveredThrough) >= SEARCH_EVERY_MS;
+  if (searchDue) {
+    try {
+      const { found, discoveredThrough } = await search(deps.store, owned, queue, state.discoveredThrough, now.getTime());
+      queue.push(...found);
+      outcome.discoveredThrough = discoveredThrough;
+    } catch (error) {
+      outcome.failure = error;
+    }
   }
   if (queue.length > MAX_UNSETTLED) {
     // The oldest go: Twilio fails a message left queued past its ValidityPeriod (≤ 36,000 s) long before.

@@ -21,7 +21,7 @@ import type { InboxEntry } from '../message-record';
 import { deliveredKey, sidMapName, threadListName } from '../sync-names';
 import type { InboxSnapshot } from './inbox';
 import { cursorOf, type GivenBack, hasDue, hasNewInbound, isVisible, nextDue, MAX_OPEN_HANDOVERS, type OpenHandover, type ReadCursor, withCursor } from './read-cursor';
-import { readAllCursorItems, viewOf, writeCursorItem } from './reader-cursors';
+import { type CursorItem, readAllCursorItems, viewOf, writeCursorItem } from './reader-cursors';
 import { readerEntry, type StoreContext, visibleEntry } from './store-context';
 import { UnknownConversationError } from './store-errors';
 import { MAX_CONFLICTS, readAfter, type StoredMessage } from './stored-message';
@@ -131,7 +131,7 @@ export async function takeNew(ctx: StoreContext, state: HandoverState, conversat
     const { entry } = current;
     const now = ctx.now().getTime();
     const isNew = hasNewInbound(entry, reader);
-    if (!isNew && !hasDue(entry, reader, now)) return { entry, messages: [] };
+    if (!isNew && !hasDue(cursorOf(entry, reader), now, state.delivered)) return { entry, messages: [] };
     const before = cursorOf(entry, reader);
     const open = before.open ?? [];
     const back = before.back ?? [];
@@ -216,7 +216,16 @@ export async function confirmDelivered(ctx: StoreContext, state: HandoverState, 
 }
 
 /** New inbound messages of every visible conversation that has some (the inbox says which). */
-export async function takeAllNew(ctx: StoreContext, state: HandoverState, options: TakeOptions = {}): Promise<Handover[]> {
+/** What a receive of several conversations took, and the conversations whose take failed. */
+export interface Taken {
+  handovers: Handover[];
+  failed: Set<string>;
+  /** The first failure, for a caller that took nothing. */
+  failure?: unknown;
+}
+
+/** Every visible conversation with news, oldest activity first: the inbox and cursors read whole. */
+export async function takeAllNew(ctx: StoreContext, state: HandoverState, options: TakeOptions = {}): Promise<Taken> {
   const { scope } = ctx;
   const { reader } = scope;
   // A named reader's cursors are read beside the inbox (the same round trip).
@@ -225,40 +234,75 @@ export async function takeAllNew(ctx: StoreContext, state: HandoverState, option
   // A conversation with a handover still to settle is asked too: its write may have landed, in
   // which case the inbox shows nothing new, yet those messages were never returned.
   const now = ctx.now().getTime();
-  const dues = views.filter(({ entry }) => isVisible(scope, entry)).map(({ entry }) => nextDue(entry, scope.reader, now)).filter((d): d is number => d !== null);
+  const dues = views.filter(({ entry }) => isVisible(scope, entry)).map(({ entry }) => nextDue(cursorOf(entry, scope.reader), now, state.delivered)).filter((d): d is number => d !== null);
   state.nextDue = dues.length > 0 ? Math.min(...dues) : undefined;
   const withNews = views
-    .filter(({ entry }) => isVisible(scope, entry) && (hasNewInbound(entry, scope.reader) || hasDue(entry, scope.reader, now) || state.unsettled.has(entry.conversationId)))
+    .filter(({ entry }) => isVisible(scope, entry) && (hasNewInbound(entry, scope.reader) || hasDue(cursorOf(entry, scope.reader), now, state.delivered) || state.unsettled.has(entry.conversationId)))
     .sort((a, b) => a.entry.lastActivityAt.localeCompare(b.entry.lastActivityAt));
+  return takeEach(ctx, state, withNews.map((known) => ({ conversationId: known.entry.conversationId, known })), options);
+}
+
+/**
+ * A named reader's own cursor items, read whole (its cursor Maps, which no other reader reads):
+ * sets when its next open handover falls due, and names the conversations with one due now or
+ * given back, which a receive then takes like those whose news marks moved.
+ */
+export function dueInCursors(state: HandoverState, cursors: ReadonlyMap<string, CursorItem>, now: number): string[] {
+  const due: string[] = [];
+  let next: number | undefined;
+  for (const [conversationId, { cursor }] of cursors) {
+    if (!cursor) continue;
+    if (hasDue(cursor, now, state.delivered) || state.unsettled.has(conversationId)) due.push(conversationId);
+    const at = nextDue(cursor, now, state.delivered);
+    if (at !== null && (next === undefined || at < next)) next = at;
+  }
+  state.nextDue = next;
+  return due;
+}
+
+/**
+ * Only these conversations (those whose news marks moved, news.ts): each one's entry and cursor
+ * item read on its own, the inbox shards and cursor Maps left unread. Oldest activity first.
+ */
+export async function takeSomeNew(ctx: StoreContext, state: HandoverState, conversationIds: readonly string[], options: TakeOptions = {}): Promise<Taken> {
+  const taken = await takeEach(ctx, state, conversationIds.map((conversationId) => ({ conversationId })), options);
+  taken.handovers.sort((a, b) => a.entry.lastActivityAt.localeCompare(b.entry.lastActivityAt) || a.entry.conversationId.localeCompare(b.entry.conversationId));
+  return taken;
+}
+
+async function takeEach(ctx: StoreContext, state: HandoverState, targets: { conversationId: string; known?: InboxSnapshot }[], options: TakeOptions): Promise<Taken> {
+  const failed = new Set<string>();
   let failure: unknown;
   // Conversations are independent: taken side by side (each one's thread read, then its cursor
   // write), so the wait is two round trips, not two per conversation; bounded per shard.
-  const taken: (Handover | null)[] = new Array(withNews.length).fill(null);
+  const taken: (Handover | null)[] = new Array(targets.length).fill(null);
   const byShard = new Map<string, number[]>();
-  withNews.forEach(({ entry }, i) => {
-    const shard = ctx.inbox.shardOf(entry.conversationId);
+  targets.forEach(({ conversationId }, i) => {
+    const shard = ctx.inbox.shardOf(conversationId);
     const queue = byShard.get(shard);
     if (queue) queue.push(i);
     else byShard.set(shard, [i]);
   });
   const worker = async (queue: number[]) => {
     for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
-      const known = withNews[i]!;
+      const { conversationId, known } = targets[i]!;
       // The revision read with the shard page spares a second read; a conflict re-reads.
       try {
-        taken[i] = await takeNew(ctx, state, known.entry.conversationId, options, known);
+        taken[i] = await takeNew(ctx, state, conversationId, options, known);
       } catch (error) {
+        // Not there for this reader (a mark names a conversation it may not see): nothing to take.
+        if (error instanceof UnknownConversationError) continue;
         // Throwing now would drop the handovers already taken (their cursors have moved): return
         // them; the conversations that failed keep their messages for the next call.
         failure ??= error;
+        failed.add(conversationId);
       }
     }
   };
   await Promise.all([...byShard.values()].flatMap((queue) => Array.from({ length: Math.min(TAKE_PER_SHARD, queue.length) }, () => worker(queue))));
-  // Oldest activity first, as listed, whichever finished first.
-  const results = taken.filter((handover): handover is Handover => handover !== null && handover.messages.length > 0);
-  if (results.length === 0 && failure !== undefined) throw failure;
-  return results;
+  // In the order given, whichever finished first.
+  const handovers = taken.filter((handover): handover is Handover => handover !== null && handover.messages.length > 0);
+  return { handovers, failed, ...(failure !== undefined ? { failure } : {}) };
 }
 
 /**

@@ -12,9 +12,9 @@ import type { InboxEntry, MessageRecord } from '../message-record';
 import type { MessageStatus } from '../message-status';
 import type { OptOutType } from '../opt-out';
 import { sidMapName, threadListName } from '../sync-names';
-import { confirmDelivered, giveBack, type Handover, type HandoverState, takeAllNew, takeNew, type TakeOptions } from './handover';
+import { confirmDelivered, dueInCursors, giveBack, type Handover, type HandoverState, takeAllNew, takeNew, type TakeOptions, takeSomeNew } from './handover';
 import { Inbox, type InboxSnapshot, newInboxEntry } from './inbox';
-import { MAX_MARKED_NUMBERS, NewsWatch, readNews } from './news';
+import { EVERYTHING, NewsWatch, readConversationMark, type ReadPlan } from './news';
 import { DEFAULT_STALE_CLAIM_MS, recentlyCounted, recordInbound } from './inbound-claim';
 import { advanceOutbound, discardConversation, prepareConversation, recordOutbound } from './outbound-record';
 import { cursorOf, isVisible, type ReaderScope, WHOLE_SERVICE } from './read-cursor';
@@ -57,7 +57,7 @@ export class MessageStore {
     // Shared with the stores `until` makes: a bounded call's handovers are this reader's too.
     private readonly handovers: HandoverState = { settleMs: options.handoverSettleMs ?? DEFAULT_HANDOVER_SETTLE_MS, delivered: new Set(), unsettled: new Map() },
     // This reader's memory of the news marks (news.ts), shared with the stores `until` makes too.
-    private readonly news: NewsWatch = new NewsWatch((options.scope ?? WHOLE_SERVICE).numbers),
+    private readonly news: NewsWatch = new NewsWatch(options.scope ?? WHOLE_SERVICE),
   ) {
     this.scope = options.scope ?? WHOLE_SERVICE;
     this.ctx = { sync, inbox: new Inbox(sync), scope: this.scope, now: options.now ?? (() => new Date()), newToken: options.newToken ?? (() => nodeCrypto().randomUUID()) };
@@ -130,27 +130,35 @@ export class MessageStore {
 
   /** The same for every visible conversation with news, oldest activity first. */
   async takeAllNew(options: TakeOptions = {}): Promise<Handover[]> {
-    // The news marks of this reader's numbers first (news.ts): when none changed since the last
-    // full read, nothing new was counted for it, and the inbox and cursor reads are skipped.
-    const marks = await this.news.look(this.sync);
-    const startedAt = Date.now();
-    // A full read also when a handover the last one saw open (this reader's, from any bridge) has
-    // fallen due since: left open by a bridge that died, its messages come back at its deadline.
-    const due = this.handovers.nextDue !== undefined && this.ctx.now().getTime() >= this.handovers.nextDue;
-    if (this.handovers.unsettled.size === 0 && !due && this.news.isQuiet(marks, startedAt)) return [];
-    const taken = await takeAllNew(this.ctx, this.handovers, options);
-    this.news.settle(marks, startedAt);
-    return taken;
+    const startedAt = this.ctx.now().getTime();
+    const { reader } = this.scope;
+    // A full read when a handover this reader may have left unsettled, or one the last full read
+    // or sweep saw open (this reader's, from any bridge), has fallen due since: left open by a
+    // bridge that died, its messages come back at its deadline.
+    const forced = this.handovers.unsettled.size > 0 || (this.handovers.nextDue !== undefined && startedAt >= this.handovers.nextDue);
+    const periodic = forced ? 'full' : this.news.due(startedAt);
+    // The news marks of this reader's numbers first (news.ts): only the conversations whose
+    // marks moved since the last receive have anything new, and only they are read; beside them,
+    // when its sweep is due, the reader's own cursors (its handovers, from any of its bridges).
+    const [marks, cursors] = await Promise.all([this.news.look(this.sync), periodic === 'sweep' && reader !== null ? readAllCursorItems(this.sync, reader) : null]);
+    let plan: ReadPlan = periodic === 'full' ? EVERYTHING : this.news.plan(marks);
+    if (!plan.all && cursors) plan = { all: false, conversations: [...new Set([...plan.conversations, ...dueInCursors(this.handovers, cursors, startedAt)])] };
+    if (!plan.all && plan.conversations.length === 0) {
+      this.news.settle(marks, plan, periodic, startedAt, new Set());
+      return [];
+    }
+    const taken = plan.all ? await takeAllNew(this.ctx, this.handovers, options) : await takeSomeNew(this.ctx, this.handovers, plan.conversations, options);
+    this.news.settle(marks, plan, periodic, startedAt, taken.failed);
+    if (taken.handovers.length === 0 && taken.failure !== undefined) throw taken.failure;
+    return taken.handovers;
   }
 
   /**
-   * Where the news marks of `numbers` stand: compare two answers to learn whether an incoming
-   * message was counted for them in between (a read per number; null beyond MAX_MARKED_NUMBERS).
+   * Where the news mark of one conversation stands: compare two answers to learn whether an
+   * incoming message was counted in it in between (one read).
    */
-  async newsMarks(numbers: readonly string[]): Promise<string | null> {
-    if (numbers.length === 0 || numbers.length > MAX_MARKED_NUMBERS) return null;
-    const marks = await readNews(this.sync, numbers);
-    return [...marks].map(([number, revision]) => `${number}@${revision}`).join(',');
+  conversationMark(ourNumber: string, conversationId: string): Promise<string> {
+    return readConversationMark(this.sync, ourNumber, conversationId);
   }
 
   /** Records that a handover's answer was written to its client (handover.ts), after the answer. */

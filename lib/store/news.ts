@@ -1,96 +1,155 @@
 /**
- * "News" marks: one Sync Map item per our number (`news_<shard>`, lib/sync-names.ts) that every
- * stored incoming message rewrites once its inbox count has landed. A reader whose scope is a few
- * numbers reads those items (one read each, in a Map its numbers share with few others) instead of
- * the eight inbox shards and its eight cursor Maps, and skips the rest of `receive_sms {}` when
- * none changed since its last full read: Sync allows 20 reads/s per object, and every reader
- * reading every inbox shard made the shards' reads grow with the number of users polling (200
- * users every 10 s = 20/s per shard, the whole limit).
+ * News marks: per number of ours, a Sync Map (`marks_<hash(number)>`, lib/sync-names.ts) with one
+ * item per conversation, rewritten by every stored incoming message once its inbox count has
+ * landed. A reader whose scope is a few numbers pages those Maps (one read per number, of objects
+ * only that number's readers and webhooks touch) and then reads only the conversations whose mark
+ * moved since it last looked (their inbox entries and cursor items, one item read each), instead
+ * of every inbox shard and cursor Map, whose reads grow with everyone's conversations: Sync allows
+ * 20 reads/s per object, and with every poll that found news reading all eight shards, 200 users
+ * polling every 10 s used up the shards' reads (issue 27).
  *
- * The mark is a hint, never the record: a reader still reads everything on its first receive,
- * after any giveBack or unsettled handover of its own, and at least every FULL_READ_EVERY_MS, so a
- * mark that was never written delays a message by at most that, and loses nothing. It is written
- * beside the claim's "done" mark; a webhook whose mark failed fails too (inbound-claim.ts), so
- * Twilio's retry writes it, and the periodic read covers only a retry that never comes. Because
- * the mark is written only after the count landed, a reader that saw a mark and then read the
- * inbox sees that message counted: it is never skipped behind a mark it has seen.
+ * A mark is a hint, never the record: a reader still reads everything on its first receive, after
+ * any giveBack or unsettled handover of its own, and at least every NAMED_FULL_READ_EVERY_MS
+ * (FULL_READ_EVERY_MS for a one-person reader), so a mark never written delays a message by at
+ * most that, and loses nothing; a named reader also reads its own cursors every
+ * FULL_READ_EVERY_MS, for handovers its other bridges left open. Each at a random point of the
+ * second half of its period, so that readers started together do not read together ever after. It is written beside the claim's "done" mark; a webhook whose mark
+ * failed fails too (inbound-claim.ts), so Twilio's retry writes it. Because the mark is written
+ * only after the count landed and a reader reads the marks before the entries, a reader that saw
+ * a mark then reads that message counted, and a count it did not see moves a mark it has not seen
+ * yet: no message is skipped behind a mark.
  *
- * Sync's own Map revision would say "something in this Map changed" too, but fetching the Map
- * resource counts as a read of that same object (Sync's limits: "opening, reading or querying a
- * single Sync object or its sub-items"), and an inbox shard changes with every message of any
- * number: it saves bytes, not reads. The mark is per number, so a user's poll reads what changes
- * only for them.
+ * A mark lives MARK_TTL_SECONDS after its conversation's last incoming message, so that a number's
+ * Map holds its recent conversations only (a page of 100 covers most numbers); a reader that looked
+ * longer ago than that is due its full read anyway.
  */
-import { newsMapFor, shortHash } from '../sync-names';
+import { newsMapFor } from '../sync-names';
+import type { ReaderScope } from './read-cursor';
 import { isDuplicateKey, type SyncGateway } from './sync-gateway';
 import { isNotFound } from '../twilio-errors';
 
 /** A reader with more numbers than this reads the inbox as before (marks would cost more reads). */
 export const MAX_MARKED_NUMBERS = 8;
-/** The longest a reader goes without a full read, whatever the marks say. */
+/**
+ * The longest a reader goes without looking at every handover of its own (from any of its
+ * bridges): a one-person reader's are in the inbox entries, so it reads the inbox; a named
+ * reader's are in its own cursor Maps, which it reads alone (a "sweep").
+ */
 export const FULL_READ_EVERY_MS = 60_000;
+/**
+ * The longest a named reader goes without reading the inbox itself, whatever the marks say: the
+ * net under a mark never written (a webhook that failed for good; reconciliation, which writes the
+ * marks of what it stores, covers that within its own turn first) and under Functions older than
+ * the marks. The inbox shards are read by every user, so this is what their reads grow with.
+ */
+export const NAMED_FULL_READ_EVERY_MS = 600_000;
+/** How long a conversation's mark outlives its last incoming message (≫ FULL_READ_EVERY_MS). */
+export const MARK_TTL_SECONDS = 3600;
 
-function keyOf(ourNumber: string): string {
-  return `n_${shortHash(ourNumber)}`;
-}
-
-/** Rewrites `ourNumber`'s mark: one blind write (a create the first time). */
+/** Rewrites the mark of `ourNumber`'s conversation: one blind write (a create the first time). */
 export async function markNews(sync: SyncGateway, ourNumber: string, conversationId: string): Promise<void> {
   const map = newsMapFor(ourNumber);
-  const key = keyOf(ourNumber);
-  const data = { conversationId, at: new Date().toISOString() };
+  const data = { at: new Date().toISOString() };
+  const options = { ttlSeconds: MARK_TTL_SECONDS };
   try {
-    await sync.mapUpdate(map, key, data);
+    await sync.mapUpdate(map, conversationId, data, undefined, options);
   } catch (error) {
     if (!isNotFound(error)) throw error;
     try {
-      await sync.mapCreate(map, key, data);
+      await sync.mapCreate(map, conversationId, data, options);
     } catch (createError) {
       if (!isDuplicateKey(createError)) throw createError;
-      await sync.mapUpdate(map, key, data);
+      await sync.mapUpdate(map, conversationId, data, undefined, options);
     }
   }
 }
 
-/** The marks of some numbers as read: revision by number ("" when there is none yet). */
-export type NewsMarks = ReadonlyMap<string, string>;
+/** A number's marks as read: revision by conversation id. */
+export type NumberMarks = ReadonlyMap<string, string>;
+/** The marks of a reader's numbers as read, by number. */
+export type NewsMarks = ReadonlyMap<string, NumberMarks>;
+
+async function readNumberMarks(sync: SyncGateway, ourNumber: string): Promise<NumberMarks> {
+  const marks = new Map<string, string>();
+  let pageToken: string | null = null;
+  do {
+    const page: Awaited<ReturnType<SyncGateway['mapPage']>> = await sync.mapPage(newsMapFor(ourNumber), pageToken);
+    for (const item of page.items) marks.set(item.key, item.revision);
+    pageToken = page.nextPageToken;
+  } while (pageToken !== null);
+  return marks;
+}
 
 export async function readNews(sync: SyncGateway, numbers: readonly string[]): Promise<NewsMarks> {
-  const found = await Promise.all(numbers.map(async (number) => [number, (await sync.mapGet(newsMapFor(number), keyOf(number)))?.revision ?? ''] as const));
-  return new Map(found);
+  return new Map(await Promise.all(numbers.map(async (number) => [number, await readNumberMarks(sync, number)] as const)));
 }
 
-function same(a: NewsMarks, b: NewsMarks): boolean {
-  if (a.size !== b.size) return false;
-  for (const [number, revision] of a) if (b.get(number) !== revision) return false;
-  return true;
+/** One conversation's mark: its revision, "" when it has none (wait_for_reply's poll). */
+export async function readConversationMark(sync: SyncGateway, ourNumber: string, conversationId: string): Promise<string> {
+  return (await sync.mapGet(newsMapFor(ourNumber), conversationId))?.revision ?? '';
 }
+
+/** What a receive reads: every conversation, or these (none: nothing new). */
+export type ReadPlan = { all: true } | { all: false; conversations: string[] };
+
+export const EVERYTHING: ReadPlan = { all: true };
+
+/** What falls due by time: a full read, a named reader's sweep of its own cursors, or nothing. */
+export type Periodic = 'full' | 'sweep' | null;
 
 /**
- * One reader's memory of the marks at its last full read (kept by its store, for its process).
- * `look` reads the marks; `isQuiet` says a full read can be skipped; `settle` records a full read
- * that started after the marks were read; `invalidate` forces the next one.
+ * One reader's memory of the marks as they were read before its last receive (kept by its store,
+ * for its process). `due` says what its periodic reads ask for now; `look` reads the marks; `plan`
+ * says what the receive must read; `settle` records a receive that started after the marks were
+ * read; `invalidate` forces a full read.
  */
 export class NewsWatch {
-  private settled: { marks: NewsMarks; at: number } | null = null;
+  private marks: NewsMarks | null = null;
+  private fullDue = Number.NEGATIVE_INFINITY;
+  private sweepDue = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly numbers: readonly string[] | null) {}
+  constructor(
+    private readonly scope: ReaderScope,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  due(now: number): Periodic {
+    if (this.marks === null || now >= this.fullDue) return 'full';
+    return this.scope.reader !== null && now >= this.sweepDue ? 'sweep' : null;
+  }
 
   /** Null: this reader cannot use marks (the whole service, or many numbers). */
   async look(sync: SyncGateway): Promise<NewsMarks | null> {
-    if (this.numbers === null || this.numbers.length === 0 || this.numbers.length > MAX_MARKED_NUMBERS) return null;
-    return readNews(sync, this.numbers);
+    const { numbers } = this.scope;
+    if (numbers === null || numbers.length === 0 || numbers.length > MAX_MARKED_NUMBERS) return null;
+    return readNews(sync, numbers);
   }
 
-  isQuiet(marks: NewsMarks | null, now: number): boolean {
-    return marks !== null && this.settled !== null && now - this.settled.at < FULL_READ_EVERY_MS && same(marks, this.settled.marks);
+  plan(marks: NewsMarks | null): ReadPlan {
+    const settled = this.marks;
+    if (marks === null || settled === null) return EVERYTHING;
+    const conversations: string[] = [];
+    for (const [number, current] of marks) {
+      const before = settled.get(number);
+      if (!before) return EVERYTHING;
+      for (const [conversationId, revision] of current) if (before.get(conversationId) !== revision) conversations.push(conversationId);
+    }
+    return { all: false, conversations };
   }
 
-  settle(marks: NewsMarks | null, startedAt: number): void {
-    if (marks !== null) this.settled = { marks, at: startedAt };
+  /**
+   * After a receive that read `plan` and started after `marks` were read. A conversation whose
+   * take failed is left out of the memory, so that the next receive reads it again.
+   */
+  settle(marks: NewsMarks | null, plan: ReadPlan, periodic: Periodic, startedAt: number, failed: ReadonlySet<string>): void {
+    if (marks === null) return;
+    this.marks = new Map([...marks].map(([number, current]) => [number, new Map([...current].filter(([conversationId]) => !failed.has(conversationId)))]));
+    const after = (period: number) => startedAt + period * (0.5 + this.random() / 2);
+    if (plan.all) this.fullDue = after(this.scope.reader === null ? FULL_READ_EVERY_MS : NAMED_FULL_READ_EVERY_MS);
+    if (plan.all || periodic === 'sweep') this.sweepDue = after(FULL_READ_EVERY_MS);
   }
 
   invalidate(): void {
-    this.settled = null;
+    this.marks = null;
   }
 }

@@ -138,16 +138,24 @@ export function hasNewInbound(entry: InboxEntry, reader: string | null): boolean
  * Something for this reader's next take besides new messages: ranges given back, or an open
  * handover past its deadline (its bridge died or lost Sync before knowing it reached a client).
  */
-/** The earliest deadline of the reader's handovers in this conversation still open and not yet due (null: none). */
-export function nextDue(entry: InboxEntry, reader: string | null, now: number): number | null {
-  const pending = (cursorOf(entry, reader).open ?? []).map((open) => open.d).filter((d) => d > now);
+/**
+ * The earliest deadline of the reader's handovers in this conversation still open and not yet due
+ * (null: none). `delivered`: tokens this process knows reached their client (its own, recorded
+ * delivered): never due, though still listed until the conversation's next take drops them;
+ * counting them made every receive that handed something over cost its reader a full read a
+ * deadline later (issue 27).
+ */
+export function nextDue(cursor: ReadCursor, now: number, delivered: ReadonlySet<string> = NONE): number | null {
+  const pending = (cursor.open ?? []).filter((open) => !delivered.has(open.t)).map((open) => open.d).filter((d) => d > now);
   return pending.length > 0 ? Math.min(...pending) : null;
 }
 
-export function hasDue(entry: InboxEntry, reader: string | null, now: number): boolean {
-  const cursor = cursorOf(entry, reader);
-  return (cursor.back?.length ?? 0) > 0 || (cursor.open ?? []).some((open) => open.d <= now);
+/** Given-back ranges, or an open handover past its deadline and not known delivered (nextDue). */
+export function hasDue(cursor: ReadCursor, now: number, delivered: ReadonlySet<string> = NONE): boolean {
+  return (cursor.back?.length ?? 0) > 0 || (cursor.open ?? []).some((open) => open.d <= now && !delivered.has(open.t));
 }
+
+const NONE: ReadonlySet<string> = new Set();
 
 /** The conversation is one of this reader's: its number is ours in the scope. */
 export function isVisible(scope: ReaderScope, entry: Pick<InboxEntry, 'ourNumber'>): boolean {

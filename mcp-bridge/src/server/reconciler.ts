@@ -28,6 +28,7 @@ export class Reconciler {
       log: Logger;
       now: () => number;
     },
+    private readonly random: () => number = Math.random,
   ) {}
 
   /**
@@ -38,8 +39,10 @@ export class Reconciler {
     const now = this.deps.now();
     const due = sources.filter((source) => (this.nextAt.get(source) ?? 0) <= now);
     if (due.length === 0) return false;
-    // Taken at once: a concurrent call of this process does not ask Sync for the same turn.
-    for (const source of due) this.nextAt.set(source, now + this.deps.intervalMs);
+    // Taken at once: a concurrent call of this process does not ask Sync for the same turn. Up to
+    // half an interval later than due, at random: bridges started together (a LibreChat restart)
+    // would otherwise take their turns together ever after, and every turn reads and writes Sync.
+    for (const source of due) this.nextAt.set(source, now + this.deps.intervalMs * (1 + this.random() / 2));
     try {
       this.schedule ??= new ReconcileSchedule(await this.deps.sync(), this.deps.intervalMs, this.deps.now);
       const outcome = await runReconciliation(
@@ -47,7 +50,7 @@ export class Reconciler {
         due,
       );
       if (!outcome.report) {
-        for (const source of due) this.nextAt.set(source, Math.max(outcome.nextAt, now));
+        for (const source of due) this.nextAt.set(source, Math.max(outcome.nextAt + this.deps.intervalMs * (this.random() / 2), now));
         return false;
       }
       const r = outcome.report;

@@ -38,15 +38,15 @@ export function registerWaitForReply(server: McpServer, deps: BridgeDeps): void 
         // Known to exist before any reconciliation writes: a refused call changes nothing.
         let known: Awaited<ReturnType<typeof store.requireConversation>> | undefined = await store.requireConversation(id);
         const ourNumber = known.entry.ourNumber;
-        // The number's news mark (lib/store/news.ts) as read before the last takeNew: while it
-        // stays the same, no reply was counted since, and the poll costs that one read instead of
-        // the inbox shard's (every user's receive reads those). The first take used an entry read
-        // before any mark, and the last one at the deadline is always made.
+        // The conversation's news mark (lib/store/news.ts) as read before the last takeNew: while
+        // it stays the same, no reply was counted since, and the poll costs that one read instead
+        // of the inbox shard's (every user's receive reads those). The first take used an entry
+        // read before any mark, and the last one at the deadline is always made.
         let seen: string | null = null;
         for (let poll = 0; !extra.signal.aborted; poll++) {
           // Due at most once per interval: a long wait also sees a reply the webhook missed.
           const caughtUp = await deps.reconcile(store);
-          const marks = poll === 0 ? null : await store.newsMarks([ourNumber]);
+          const marks = poll === 0 ? null : await store.conversationMark(ourNumber, id);
           const final = deadline - deps.now().getTime() <= 0;
           if (marks !== null && marks === seen && !caughtUp && !final && poll % POLLS_PER_FULL_READ !== 0) {
             await deps.sleep(Math.min(POLL_MS[Math.min(poll, POLL_MS.length - 1)]!, Math.max(0, deadline - deps.now().getTime())), extra.signal);

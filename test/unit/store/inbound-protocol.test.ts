@@ -7,6 +7,7 @@
 import { StoreInProgressError } from '../../../lib/store/message-store';
 import { unreadCount } from '../../../lib/store/read-cursor';
 import type { FaultKind } from '../../../emulator';
+import { conversationIdFor } from '../../../lib/conversation-id';
 import { readNews } from '../../../lib/store/news';
 import { inboundRecord, NO_RETRY, OURS, QUICK_RETRY, ROUTES, THEM, useStoreHarness } from '../support/store-harness';
 
@@ -315,23 +316,23 @@ describe('opt-out keywords', () => {
   });
 });
 
-describe("the number's news mark (lib/store/news.ts)", () => {
-  /** Writes of OURS's mark: POST news_<n>/Items/<key> (update) or news_<n>/Items (create). */
-  const NEWS = /\/Maps\/news_\d\/Items/;
-  const markOf = async (service: ReturnType<typeof h.fresh>) => (await readNews(service.gateway, [OURS])).get(OURS);
+describe("the conversation's news mark (lib/store/news.ts)", () => {
+  /** Writes of a mark: POST marks_<hash>/Items/<conversation> (update) or marks_<hash>/Items (create). */
+  const NEWS = /\/Maps\/marks_[0-9a-f]+\/Items/;
+  const markOf = async (service: ReturnType<typeof h.fresh>, them: string) => (await readNews(service.gateway, [OURS])).get(OURS)?.get(conversationIdFor(OURS, them));
 
   test('a mark that fails fails the request, and the retry writes it: no reader waits for its periodic read', async () => {
     const service = h.fresh(NO_RETRY);
     const them = nextSender();
     const record = inboundRecord(them, 'marked late');
-    const before = await markOf(service);
+    const before = await markOf(service, them);
     h.fault({ method: 'POST', route: NEWS, kind: 500, times: 1 });
     await expect(service.store().recordInbound(record)).rejects.toThrow();
     // Stored and counted, but released, not done: Twilio's retry is not a replay.
     expect(await service.sidEntry(OURS, them, record.sid)).toMatchObject({ owner: null, done: false, counted: true, index: 0 });
-    expect(await markOf(service)).toBe(before);
+    expect(await markOf(service, them)).toBe(before);
     expect(await service.store().recordInbound(record)).toBe('stored');
-    expect(await markOf(service)).not.toBe(before);
+    expect(await markOf(service, them)).not.toBe(before);
     expect(await service.sidEntry(OURS, them, record.sid)).toMatchObject({ done: true, counted: true });
     expect((await service.thread(OURS, them)).map((m) => m.sid)).toEqual([record.sid]);
     expect((await service.entry(OURS, them))?.inboundCount).toBe(1);
@@ -342,13 +343,13 @@ describe("the number's news mark (lib/store/news.ts)", () => {
     const service = h.fresh(NO_RETRY);
     const them = nextSender();
     const record = inboundRecord(them, 'held, counted, unmarked');
-    const before = await markOf(service);
+    const before = await markOf(service, them);
     h.fault({ method: 'POST', route: NEWS, kind: 500, times: 1 });
     h.fault({ method: 'POST', route: ROUTES.claimUpdate(record.sid), kind: 500, times: 2 });
     await expect(service.store().recordInbound(record)).rejects.toThrow();
     h.emulator.clearFaults();
-    expect(await markOf(service)).toBe(before);
+    expect(await markOf(service, them)).toBe(before);
     expect(await service.store().recordInbound(record)).toBe('duplicate');
-    expect(await markOf(service)).not.toBe(before);
+    expect(await markOf(service, them)).not.toBe(before);
   });
 });
