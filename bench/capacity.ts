@@ -162,9 +162,12 @@ export async function runCapacity(options: BenchOptions): Promise<Omit<SectionRe
         SMS_USER: `user${i}@bench.example`, SMS_USER_NUMBERS: userNumbers, SEND_WAIT_SECONDS: '0', STATUS_CALLBACK_BASE_URL: '', ...UNREACHED_SEND_LIMITS,
       });
       if (!loaded.ok) throw new Error(`user ${i}: ${loaded.error}`);
-      const server = createServer(createDeps(loaded.config, quiet, createShared(loaded.config, quiet, processHost(loaded.config, quiet))));
+      const deps = createDeps(loaded.config, quiet, createShared(loaded.config, quiet, processHost(loaded.config, quiet)));
+      const server = createServer(deps);
       const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-      await server.connect(serverSide);
+      // As hosts/stdio.ts connects: results written are recorded delivered (else every handover
+      // would be given back at its deadline, the client's timeout + 5 s, and handed over again).
+      await server.connect(deps.delivery.wrap(serverSide));
       const client = new Client({ name: `bench-user-${i}`, version: '1.0.0' });
       await client.connect(clientSide);
       closers.unshift(() => client.close());

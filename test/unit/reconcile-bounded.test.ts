@@ -7,6 +7,7 @@
 import { conversationIdFor } from '../../lib/conversation-id';
 import { runReconciliation } from '../../lib/reconcile/run';
 import { ReconcileSchedule } from '../../lib/reconcile/schedule';
+import { SEARCH_EVERY_MS } from '../../lib/reconcile/unsettled';
 import { OURS, OURS_2, outboundRecord, THEM, useStoreHarness } from './support/store-harness';
 
 jest.setTimeout(120_000);
@@ -85,4 +86,32 @@ test('an outbound message that failed before it was sent (no DateSent) gets its 
   await runReconciliation({ client: harness.client, store, schedule, now }, [OURS], { force: true });
   expect(GET(FETCH)).toBe(0);
   expect(conversationIdFor(OURS, handset)).toBeTruthy();
+});
+
+test('the search of the inbox for such messages is made at most every SEARCH_EVERY_MS: the turns between read no inbox page', async () => {
+  const service = harness.fresh();
+  const store = service.store({ now });
+  const schedule = new ReconcileSchedule(service.gateway, 0, () => now().getTime());
+  const inboxPages = () => harness.emulator.requests().filter((r) => r.product === 'sync' && r.method === 'GET' && /\/Maps\/inbox_\d\/Items$/.test(r.path)).length;
+  advance(60 * 60_000);
+  // A first turn searches (and finds nothing of ours unsettled).
+  harness.emulator.resetCounts();
+  await runReconciliation({ client: harness.client, store, schedule, now }, [OURS], { force: true, since: new Date(now().getTime() - 60_000) });
+  expect(inboxPages()).toBeGreaterThan(0);
+  // Then a message fails before it is sent, and its callbacks never come.
+  const handset = '+14155550178';
+  harness.emulator.setDeliveryOutcome(handset, { status: 'failed', errorCode: 30007 });
+  const created = await harness.client.messages.create({ from: OURS, to: handset, body: 'Found later.' });
+  await store.recordOutbound(outboundRecord(handset, 'Found later.', { sid: created.sid, status: 'queued', at: now() }));
+  for (let i = 0; i < 100 && harness.emulator.messages().find((m) => m.sid === created.sid)?.status !== 'failed'; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  advance(60_000);
+  harness.emulator.resetCounts();
+  await runReconciliation({ client: harness.client, store, schedule, now }, [OURS], { force: true });
+  expect(inboxPages()).toBe(0);
+  expect((await service.thread(OURS, handset)).find((m) => m.sid === created.sid)?.status).toBe('queued');
+  advance(SEARCH_EVERY_MS);
+  harness.emulator.resetCounts();
+  await runReconciliation({ client: harness.client, store, schedule, now }, [OURS], { force: true });
+  expect(inboxPages()).toBeGreaterThan(0);
+  expect((await service.thread(OURS, handset)).find((m) => m.sid === created.sid)).toMatchObject({ status: 'failed', errorCode: 30007 });
 });
