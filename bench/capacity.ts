@@ -9,9 +9,15 @@
  *
  * The users are in-process: each one its own createShared + createDeps + createServer (its own
  * Twilio client, Sync gateway, guard and store: nothing shared, as in one process per user),
- * driven by the MCP SDK's Client over InMemoryTransport. Their Twilio calls go over HTTP to the
- * emulator like a real bridge's. One process holds them all, so a cell whose event-loop delay
- * is high is bound by this 2-core machine, not by Sync: the section prints that delay.
+ * connected through its result delivery as hosts/stdio.ts connects, driven by the MCP SDK's
+ * Client over InMemoryTransport. Their Twilio calls go over HTTP to the emulator like a real
+ * bridge's. One process holds them all, so a cell whose event-loop delay is high is bound by
+ * this 2-core machine, not by Sync: the section prints that delay.
+ *
+ * A cell measures a steady state: its users first receive once (the clock skipping Sync's
+ * windows), then the load runs WARMUP_SECONDS unmeasured, so that the periodic reads of each
+ * user (lib/store/news.ts) and its reconciliation turns are spread as they are after a while,
+ * then the measured seconds.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -80,7 +86,7 @@ function objectOf(request: RecordedRequest): { name: string; klass: string } | n
     .replace(/^sids_.*/, 'sids_<conversation>')
     .replace(/^cursors_[0-9a-f]+_(\d+)$/, 'cursors_<reader>_$1')
     .replace(/^sent_.*/, 'sent_<sender>')
-    .replace(/^marks_[0-9a-f]+$/, 'marks_<number>');
+    .replace(/^marks_[0-9a-f]+_(\d)$/, 'marks_<number>_$1');
   return { name, klass };
 }
 
@@ -133,7 +139,7 @@ export async function runCapacity(options: BenchOptions): Promise<Omit<SectionRe
   const userCounts = fromEnv('CAPACITY_USERS') ?? (options.quick ? [10, 200] : [10, 50, 200, 500]);
   const rates = fromEnv('CAPACITY_RATES') ?? (options.quick ? [10] : [1, 10, 50]);
   const seconds = fromEnv('CAPACITY_SECONDS')?.[0] ?? (options.quick ? 15 : 30);
-  const warmup = fromEnv('CAPACITY_WARMUP')?.[0] ?? (options.quick ? 15 : WARMUP_SECONDS);
+  const warmup = fromEnv('CAPACITY_WARMUP')?.[0] ?? (options.quick ? 5 : WARMUP_SECONDS);
   const maxUsers = Math.max(...userCounts);
   const notes: string[] = [];
 

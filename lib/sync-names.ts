@@ -13,7 +13,7 @@
  *                             tokens), items expiring with the duplicate window
  *   guard_ledgers             Map: owner → that owner's send-cap ledger; the account's caps
  *                             count all of them (one page read, one write of the owner's item)
- *   marks_<hash(number)>      Map per our number: an item per conversation, rewritten after each
+ *   marks_<hash>_<0..7>       Maps per our number: an item per conversation, rewritten after each
  *                             incoming message's count (news.ts): what a polling reader reads first
  *   reconcile_<0..7>          Maps: reconciled source (one of our numbers, or a Messaging
  *                             Service) → how far its Twilio message log has been reconciled
@@ -89,14 +89,23 @@ export function allReaderCursorMaps(reader: string): string[] {
   return Array.from({ length: INBOX_SHARDS }, (_, shard) => `cursors_${shortHash(reader)}_${shard}`);
 }
 
+/** Maps of news marks per number of ours: each takes 20 writes/s, one per incoming message. */
+export const MARK_SHARDS = 8;
+
 /**
- * The Map of our number's news marks (news.ts), one item per conversation: every reader of the
- * number pages it on each poll, so it is the number's own object (Sync: 20 reads/s per object),
- * read by that number's readers only. (Before issue 27's second part: `news_<0..7>`, one item per
- * number; left unused in existing services.)
+ * The Maps of our number's news marks (news.ts), an item per conversation, sharded as the inbox
+ * is, by conversation: every reader of the number pages them on each poll, so they are the
+ * number's own objects (Sync: 20 reads and 20 writes/s per object), read by that number's readers
+ * only, and MARK_SHARDS of them take 160 incoming messages a second to one number. (Before issue
+ * 27's second part: `news_<0..7>`, one item per number; left unused in existing services.)
  */
-export function newsMapFor(ourNumber: string): string {
-  return `marks_${shortHash(ourNumber)}`;
+export function newsMapsFor(ourNumber: string): string[] {
+  return Array.from({ length: MARK_SHARDS }, (_, shard) => `marks_${shortHash(ourNumber)}_${shard}`);
+}
+
+/** The one of newsMapsFor(ourNumber) that holds this conversation's mark. */
+export function newsMapFor(ourNumber: string, conversationId: string): string {
+  return newsMapsFor(ourNumber)[sha256(conversationId)[0]! % MARK_SHARDS]!;
 }
 
 export const GUARD_LEDGERS_MAP = 'guard_ledgers';

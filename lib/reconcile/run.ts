@@ -103,7 +103,7 @@ export async function runReconciliation(
   let unsettled = 0;
   for (const c of claimed) {
     const owned = c.source.startsWith('MG') ? () => true : (ourNumber: string) => ourNumber === c.source;
-    const settled = await settleUnsettled({ client: deps.client, store: deps.store, now: deps.now }, owned, c.state);
+    const settled = await settleUnsettled({ client: deps.client, store: deps.store, now: deps.now, intervalMs: deps.schedule.intervalMs }, owned, c.state);
     fetchCalls += settled.fetchCalls;
     unsettled += settled.unsettled.length;
     total.statusesUpdated += settled.statusesUpdated;

@@ -86,7 +86,7 @@ export function windowStart(state: Pick<State, 'through' | 'openSince'>, now: nu
 export class ReconcileSchedule {
   constructor(
     private readonly sync: SyncGateway,
-    private readonly intervalMs: number,
+    readonly intervalMs: number,
     private readonly now: () => number = Date.now,
   ) {}
 

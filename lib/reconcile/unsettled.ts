@@ -30,14 +30,15 @@ export const SEARCHED_PER_TURN = 20;
 /** Thread items read per searched conversation (its newest). */
 const THREAD_PAGE = 50;
 /**
- * A finished search is made again after this long at the soonest: it reads the whole inbox (every
- * shard's pages, which every user's reads share), and each source of each bridge searches, so at
- * every turn it was most of what 200 users' bridges read (issue 27). What it finds is already a
- * failure whose callback was lost; finding it within minutes rather than a minute is enough.
- * (A search that stopped part-way, more than SEARCHED_PER_TURN being active, goes on from the
- * last conversation it searched, as soon as that one's activity is this old.)
+ * A finished search is made again after this many reconciliation intervals at the soonest (10
+ * minutes by default): it reads the whole inbox (every shard's pages, which every user's reads
+ * share), and each source of each bridge searches, so at every turn it was most of what 200 users'
+ * bridges read (issue 27). What it finds is already a failure whose callback was lost; finding it
+ * within minutes rather than a minute is enough. (A search that stopped part-way, more than
+ * SEARCHED_PER_TURN being active, goes on from the last conversation it searched, as soon as that
+ * one's activity is this old.)
  */
-export const SEARCH_EVERY_MS = 10 * 60_000;
+export const SEARCH_EVERY_TURNS = 10;
 
 export type UnsettledStore = Pick<MessageStore, 'listConversations' | 'readThread' | 'applyStatus'>;
 
@@ -79,14 +80,14 @@ async function search(store: UnsettledStore, owned: (ourNumber: string) => boole
 }
 
 export async function settleUnsettled(
-  deps: { client: TwilioClient; store: UnsettledStore; now: () => Date },
+  deps: { client: TwilioClient; store: UnsettledStore; now: () => Date; intervalMs: number },
   owned: (ourNumber: string) => boolean,
   state: { unsettled: Unsettled[]; discoveredThrough: string | null },
 ): Promise<UnsettledOutcome> {
   const now = deps.now();
   const outcome: UnsettledOutcome = { unsettled: state.unsettled, discoveredThrough: state.discoveredThrough, statusesUpdated: 0, fetchCalls: 0, dropped: 0 };
   let queue = [...state.unsettled];
-  const searchDue = state.discoveredThrough === null || now.getTime() - Date.parse(state.discoveredThrough) >= SEARCH_EVERY_MS;
+  const searchDue = state.discoveredThrough === null || now.getTime() - Date.parse(state.discoveredThrough) >= SEARCH_EVERY_TURNS * deps.intervalMs;
   if (searchDue) {
     try {
       const { found, discoveredThrough } = await search(deps.store, owned, queue, state.discoveredThrough, now.getTime());

@@ -51,11 +51,24 @@ export interface HandoverState {
   delivered: Set<string>;
   unsettled: Unsettled;
   /**
-   * When the earliest handover the last full read saw open (this reader's, any bridge's) falls due:
-   * a take must read everything again by then, whatever the news marks say (news.ts), or a handover
-   * left open by a bridge that died would wait for the next periodic full read.
+   * By conversation, when the earliest handover this process saw open there, from another of the
+   * reader's bridges (or this one before a restart) and not known delivered, falls due: a receive
+   * takes that conversation then, whatever its news mark says (news.ts), so that a handover left
+   * open by a bridge that died comes back at its deadline. Seen by every read of a cursor: a full
+   * read, a sweep (dueInCursors), a take.
    */
-  nextDue?: number;
+  dueAt: Map<string, number>;
+}
+
+/** Records when the conversation's earliest handover of others falls due (null: none open). */
+function noteDue(state: HandoverState, conversationId: string, at: number | null): void {
+  if (at === null) state.dueAt.delete(conversationId);
+  else state.dueAt.set(conversationId, at);
+}
+
+/** The conversations with a handover due by `now` (dueAt), or one of this process's to settle. */
+export function dueConversations(state: HandoverState, now: number): string[] {
+  return [...new Set([...[...state.dueAt].filter(([, at]) => at <= now).map(([conversationId]) => conversationId), ...state.unsettled.keys()])];
 }
 
 /** Delivery records are kept this long: far past any deadline, then Sync removes them. */
@@ -131,7 +144,10 @@ export async function takeNew(ctx: StoreContext, state: HandoverState, conversat
     const { entry } = current;
     const now = ctx.now().getTime();
     const isNew = hasNewInbound(entry, reader);
-    if (!isNew && !hasDue(cursorOf(entry, reader), now, state.delivered)) return { entry, messages: [] };
+    if (!isNew && !hasDue(cursorOf(entry, reader), now, state.delivered)) {
+      noteDue(state, conversationId, nextDue(cursorOf(entry, reader), now, state.delivered));
+      return { entry, messages: [] };
+    }
     const before = cursorOf(entry, reader);
     const open = before.open ?? [];
     const back = before.back ?? [];
@@ -176,6 +192,8 @@ export async function takeNew(ctx: StoreContext, state: HandoverState, conversat
     try {
       await writeCursor(ctx, conversationId, next, after, current);
       for (const handover of open) if (state.delivered.has(handover.t) || delivered.has(handover.t)) state.delivered.delete(handover.t);
+      // Others' handovers still open; this one's own is settled in this process (delivered, or given back).
+      noteDue(state, conversationId, nextDue({ ...after, open: keptOpen }, now, state.delivered));
       return handover;
     } catch (error) {
       // Whatever the error, a try of this write may have landed without an answer: the gateway
@@ -189,7 +207,10 @@ export async function takeNew(ctx: StoreContext, state: HandoverState, conversat
         unsettled.set(conversationId, { token, handover });
         throw error;
       }
-      if (reread && cursorOf(reread.entry, reader).handovers.includes(token)) return handover;
+      if (reread && cursorOf(reread.entry, reader).handovers.includes(token)) {
+        noteDue(state, conversationId, nextDue({ ...after, open: keptOpen }, now, state.delivered));
+        return handover;
+      }
       // It did not land: the messages stay new. A named reader's first cursor write is a create,
       // which another write of the same reader answers with 54208.
       if (!isRevisionConflict(error) && !(reader !== null && isDuplicateKey(error))) throw error;
@@ -234,8 +255,8 @@ export async function takeAllNew(ctx: StoreContext, state: HandoverState, option
   // A conversation with a handover still to settle is asked too: its write may have landed, in
   // which case the inbox shows nothing new, yet those messages were never returned.
   const now = ctx.now().getTime();
-  const dues = views.filter(({ entry }) => isVisible(scope, entry)).map(({ entry }) => nextDue(cursorOf(entry, scope.reader), now, state.delivered)).filter((d): d is number => d !== null);
-  state.nextDue = dues.length > 0 ? Math.min(...dues) : undefined;
+  state.dueAt.clear();
+  for (const { entry } of views) if (isVisible(scope, entry)) noteDue(state, entry.conversationId, nextDue(cursorOf(entry, scope.reader), now, state.delivered));
   const withNews = views
     .filter(({ entry }) => isVisible(scope, entry) && (hasNewInbound(entry, scope.reader) || hasDue(cursorOf(entry, scope.reader), now, state.delivered) || state.unsettled.has(entry.conversationId)))
     .sort((a, b) => a.entry.lastActivityAt.localeCompare(b.entry.lastActivityAt));
@@ -249,14 +270,12 @@ export async function takeAllNew(ctx: StoreContext, state: HandoverState, option
  */
 export function dueInCursors(state: HandoverState, cursors: ReadonlyMap<string, CursorItem>, now: number): string[] {
   const due: string[] = [];
-  let next: number | undefined;
+  state.dueAt.clear();
   for (const [conversationId, { cursor }] of cursors) {
     if (!cursor) continue;
-    if (hasDue(cursor, now, state.delivered) || state.unsettled.has(conversationId)) due.push(conversationId);
-    const at = nextDue(cursor, now, state.delivered);
-    if (at !== null && (next === undefined || at < next)) next = at;
+    if (hasDue(cursor, now, state.delivered)) due.push(conversationId);
+    noteDue(state, conversationId, nextDue(cursor, now, state.delivered));
   }
-  state.nextDue = next;
   return due;
 }
 

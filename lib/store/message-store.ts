@@ -12,7 +12,7 @@ import type { InboxEntry, MessageRecord } from '../message-record';
 import type { MessageStatus } from '../message-status';
 import type { OptOutType } from '../opt-out';
 import { sidMapName, threadListName } from '../sync-names';
-import { confirmDelivered, dueInCursors, giveBack, type Handover, type HandoverState, takeAllNew, takeNew, type TakeOptions, takeSomeNew } from './handover';
+import { confirmDelivered, dueConversations, dueInCursors, giveBack, type Handover, type HandoverState, takeAllNew, takeNew, type TakeOptions, takeSomeNew } from './handover';
 import { Inbox, type InboxSnapshot, newInboxEntry } from './inbox';
 import { EVERYTHING, NewsWatch, readConversationMark, type ReadPlan } from './news';
 import { DEFAULT_STALE_CLAIM_MS, recentlyCounted, recordInbound } from './inbound-claim';
@@ -55,7 +55,7 @@ export class MessageStore {
     private readonly sync: SyncGateway,
     private readonly options: MessageStoreOptions = {},
     // Shared with the stores `until` makes: a bounded call's handovers are this reader's too.
-    private readonly handovers: HandoverState = { settleMs: options.handoverSettleMs ?? DEFAULT_HANDOVER_SETTLE_MS, delivered: new Set(), unsettled: new Map() },
+    private readonly handovers: HandoverState = { settleMs: options.handoverSettleMs ?? DEFAULT_HANDOVER_SETTLE_MS, delivered: new Set(), unsettled: new Map(), dueAt: new Map() },
     // This reader's memory of the news marks (news.ts), shared with the stores `until` makes too.
     private readonly news: NewsWatch = new NewsWatch(options.scope ?? WHOLE_SERVICE),
   ) {
@@ -132,17 +132,19 @@ export class MessageStore {
   async takeAllNew(options: TakeOptions = {}): Promise<Handover[]> {
     const startedAt = this.ctx.now().getTime();
     const { reader } = this.scope;
-    // A full read when a handover this reader may have left unsettled, or one the last full read
-    // or sweep saw open (this reader's, from any bridge), has fallen due since: left open by a
-    // bridge that died, its messages come back at its deadline.
-    const forced = this.handovers.unsettled.size > 0 || (this.handovers.nextDue !== undefined && startedAt >= this.handovers.nextDue);
-    const periodic = forced ? 'full' : this.news.due(startedAt);
+    const periodic = this.news.due(startedAt);
     // The news marks of this reader's numbers first (news.ts): only the conversations whose
     // marks moved since the last receive have anything new, and only they are read; beside them,
     // when its sweep is due, the reader's own cursors (its handovers, from any of its bridges).
     const [marks, cursors] = await Promise.all([this.news.look(this.sync), periodic === 'sweep' && reader !== null ? readAllCursorItems(this.sync, reader) : null]);
     let plan: ReadPlan = periodic === 'full' ? EVERYTHING : this.news.plan(marks);
-    if (!plan.all && cursors) plan = { all: false, conversations: [...new Set([...plan.conversations, ...dueInCursors(this.handovers, cursors, startedAt)])] };
+    // Beside the conversations with news: those with a handover of this reader's due (one this
+    // process may have left unsettled, or one another bridge of the reader left open, seen by
+    // any read of that cursor or by the sweep): a bridge that died, its messages come back.
+    if (!plan.all) {
+      const due = [...(cursors ? dueInCursors(this.handovers, cursors, startedAt) : []), ...dueConversations(this.handovers, startedAt)];
+      plan = { all: false, conversations: [...new Set([...plan.conversations, ...due])] };
+    }
     if (!plan.all && plan.conversations.length === 0) {
       this.news.settle(marks, plan, periodic, startedAt, new Set());
       return [];

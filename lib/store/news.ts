@@ -1,7 +1,7 @@
 /**
- * News marks: per number of ours, a Sync Map (`marks_<hash(number)>`, lib/sync-names.ts) with one
- * item per conversation, rewritten by every stored incoming message once its inbox count has
- * landed. A reader whose scope is a few numbers pages those Maps (one read per number, of objects
+ * News marks: per number of ours, eight Sync Maps (`marks_<hash(number)>_<n>`, lib/sync-names.ts)
+ * with one item per conversation, rewritten by every stored incoming message once its inbox count
+ * has landed. A reader whose scope is a few numbers pages those Maps (eight reads per number, of objects
  * only that number's readers and webhooks touch) and then reads only the conversations whose mark
  * moved since it last looked (their inbox entries and cursor items, one item read each), instead
  * of every inbox shard and cursor Map, whose reads grow with everyone's conversations: Sync allows
@@ -23,7 +23,7 @@
  * Map holds its recent conversations only (a page of 100 covers most numbers); a reader that looked
  * longer ago than that is due its full read anyway.
  */
-import { newsMapFor } from '../sync-names';
+import { newsMapFor, newsMapsFor } from '../sync-names';
 import type { ReaderScope } from './read-cursor';
 import { isDuplicateKey, type SyncGateway } from './sync-gateway';
 import { isNotFound } from '../twilio-errors';
@@ -48,7 +48,7 @@ export const MARK_TTL_SECONDS = 3600;
 
 /** Rewrites the mark of `ourNumber`'s conversation: one blind write (a create the first time). */
 export async function markNews(sync: SyncGateway, ourNumber: string, conversationId: string): Promise<void> {
-  const map = newsMapFor(ourNumber);
+  const map = newsMapFor(ourNumber, conversationId);
   const data = { at: new Date().toISOString() };
   const options = { ttlSeconds: MARK_TTL_SECONDS };
   try {
@@ -71,12 +71,16 @@ export type NewsMarks = ReadonlyMap<string, NumberMarks>;
 
 async function readNumberMarks(sync: SyncGateway, ourNumber: string): Promise<NumberMarks> {
   const marks = new Map<string, string>();
-  let pageToken: string | null = null;
-  do {
-    const page: Awaited<ReturnType<SyncGateway['mapPage']>> = await sync.mapPage(newsMapFor(ourNumber), pageToken);
-    for (const item of page.items) marks.set(item.key, item.revision);
-    pageToken = page.nextPageToken;
-  } while (pageToken !== null);
+  await Promise.all(
+    newsMapsFor(ourNumber).map(async (map) => {
+      let pageToken: string | null = null;
+      do {
+        const page: Awaited<ReturnType<SyncGateway['mapPage']>> = await sync.mapPage(map, pageToken);
+        for (const item of page.items) marks.set(item.key, item.revision);
+        pageToken = page.nextPageToken;
+      } while (pageToken !== null);
+    }),
+  );
   return marks;
 }
 
@@ -86,7 +90,7 @@ export async function readNews(sync: SyncGateway, numbers: readonly string[]): P
 
 /** One conversation's mark: its revision, "" when it has none (wait_for_reply's poll). */
 export async function readConversationMark(sync: SyncGateway, ourNumber: string, conversationId: string): Promise<string> {
-  return (await sync.mapGet(newsMapFor(ourNumber), conversationId))?.revision ?? '';
+  return (await sync.mapGet(newsMapFor(ourNumber, conversationId), conversationId))?.revision ?? '';
 }
 
 /** What a receive reads: every conversation, or these (none: nothing new). */

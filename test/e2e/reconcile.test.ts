@@ -14,6 +14,7 @@ import { startBridge, textOf, type BridgeProcess } from '../../scripts/system/br
 import { freePort } from '../../scripts/system/ports';
 import { ROOT } from '../support/paths';
 import { eventually, MAGIC_FROM_NUMBER, startSystem, type System } from '../support/system';
+import { SEARCH_EVERY_TURNS } from '../../lib/reconcile/unsettled';
 
 const run = promisify(execFile);
 let system: System;
@@ -158,7 +159,7 @@ test('a status callback lost: get_conversation shows the final status after the 
   }
 });
 
-test('an outbound message that failed before it was sent (no DateSent) and lost its callback: get_conversation shows failed after the next turn', async () => {
+test('an outbound message that failed before it was sent (no DateSent) and lost its callback: get_conversation shows failed after the next search (every tenth turn at most)', async () => {
   const handset = '+14155550204';
   const conversationId = conversationIdFor(MAGIC_FROM_NUMBER, handset);
   system.emulator.setDeliveryOutcome(handset, { status: 'failed', errorCode: 30007 });
@@ -172,9 +173,13 @@ test('an outbound message that failed before it was sent (no DateSent) and lost 
       return thread.messages.find((m) => m.sid === sid)?.status;
     };
     expect(await status()).not.toBe('failed');
-    await new Promise((resolve) => setTimeout(resolve, 1100));
-    await deaf.call('list_conversations');
-    expect(await status()).toBe('failed');
+    // Turns every second; the store's records are searched every SEARCH_EVERY_TURNS of them at most.
+    const started = Date.now();
+    await eventually(async () => {
+      await deaf.call('list_conversations');
+      return (await status()) === 'failed';
+    }, 20_000);
+    expect(Date.now() - started).toBeLessThan((SEARCH_EVERY_TURNS + 5) * 1000);
   } finally {
     await deaf.close();
   }

@@ -7,7 +7,7 @@
 import { conversationIdFor } from '../../lib/conversation-id';
 import { runReconciliation } from '../../lib/reconcile/run';
 import { ReconcileSchedule } from '../../lib/reconcile/schedule';
-import { SEARCH_EVERY_MS } from '../../lib/reconcile/unsettled';
+import { SEARCH_EVERY_TURNS } from '../../lib/reconcile/unsettled';
 import { OURS, OURS_2, outboundRecord, THEM, useStoreHarness } from './support/store-harness';
 
 jest.setTimeout(120_000);
@@ -88,10 +88,10 @@ test('an outbound message that failed before it was sent (no DateSent) gets its 
   expect(conversationIdFor(OURS, handset)).toBeTruthy();
 });
 
-test('the search of the inbox for such messages is made at most every SEARCH_EVERY_MS: the turns between read no inbox page', async () => {
+test('the search of the inbox for such messages is made every SEARCH_EVERY_TURNS intervals at most: the turns between read no inbox page', async () => {
   const service = harness.fresh();
   const store = service.store({ now });
-  const schedule = new ReconcileSchedule(service.gateway, 0, () => now().getTime());
+  const schedule = new ReconcileSchedule(service.gateway, 60_000, () => now().getTime());
   const inboxPages = () => harness.emulator.requests().filter((r) => r.product === 'sync' && r.method === 'GET' && /\/Maps\/inbox_\d\/Items$/.test(r.path)).length;
   advance(60 * 60_000);
   // A first turn searches (and finds nothing of ours unsettled).
@@ -109,7 +109,7 @@ test('the search of the inbox for such messages is made at most every SEARCH_EVE
   await runReconciliation({ client: harness.client, store, schedule, now }, [OURS], { force: true });
   expect(inboxPages()).toBe(0);
   expect((await service.thread(OURS, handset)).find((m) => m.sid === created.sid)?.status).toBe('queued');
-  advance(SEARCH_EVERY_MS);
+  advance(SEARCH_EVERY_TURNS * 60_000);
   harness.emulator.resetCounts();
   await runReconciliation({ client: harness.client, store, schedule, now }, [OURS], { force: true });
   expect(inboxPages()).toBeGreaterThan(0);

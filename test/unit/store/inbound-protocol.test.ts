@@ -317,8 +317,8 @@ describe('opt-out keywords', () => {
 });
 
 describe("the conversation's news mark (lib/store/news.ts)", () => {
-  /** Writes of a mark: POST marks_<hash>/Items/<conversation> (update) or marks_<hash>/Items (create). */
-  const NEWS = /\/Maps\/marks_[0-9a-f]+\/Items/;
+  /** Writes of a mark: POST marks_<hash>_<n>/Items/<conversation> (update) or marks_<hash>_<n>/Items (create). */
+  const NEWS = /\/Maps\/marks_[0-9a-f]+_\d\/Items/;
   const markOf = async (service: ReturnType<typeof h.fresh>, them: string) => (await readNews(service.gateway, [OURS])).get(OURS)?.get(conversationIdFor(OURS, them));
 
   test('a mark that fails fails the request, and the retry writes it: no reader waits for its periodic read', async () => {

@@ -33,12 +33,12 @@ async function setUp(conversations: number, handoverSettleMs?: number) {
 
 const bodies = (handovers: { messages: { body: string }[] }[]) => handovers.flatMap((handover) => handover.messages.map((message) => message.body));
 
-test('nothing new: one read (the number\'s marks), no inbox read', async () => {
+test('nothing new: eight reads (the number\'s marks), no inbox read', async () => {
   const { reader } = await setUp(3);
   h.emulator.resetCounts();
   expect(await reader.takeAllNew()).toEqual([]);
-  expect(h.calls('GET', /./)).toBe(1);
-  expect(h.calls('GET', /\/Maps\/marks_[0-9a-f]+\/Items$/)).toBe(1);
+  expect(h.calls('GET', /./)).toBe(8);
+  expect(h.calls('GET', /\/Maps\/marks_[0-9a-f]+_\d\/Items$/)).toBe(8);
 });
 
 test('a message in one conversation: that conversation read alone, no inbox page', async () => {
@@ -82,7 +82,7 @@ test('a conversation whose take failed is read again at the next receive, not at
 test('a message no mark announced (its mark write failed for good) comes with the periodic full read', async () => {
   const { service, reader, senders } = await setUp(2);
   const unmarked = service.store();
-  h.fault({ method: 'POST', route: /\/Maps\/marks_[0-9a-f]+\/Items/, kind: 500, times: 100 });
+  h.fault({ method: 'POST', route: /\/Maps\/marks_[0-9a-f]+_\d\/Items/, kind: 500, times: 100 });
   await expect(unmarked.recordInbound(inboundRecord(senders[0]!, 'never marked'))).rejects.toThrow();
   h.emulator.clearFaults();
   expect(await reader.takeAllNew()).toEqual([]);
@@ -134,4 +134,20 @@ test('its own handovers, recorded delivered, never fall due: no full read a dead
   } finally {
     jest.restoreAllMocks();
   }
+});
+
+test('a handover another bridge left open, once seen by a take, comes back at its deadline: no sweep, no inbox read', async () => {
+  const { service, webhook, reader, senders } = await setUp(2, 100_000);
+  const other = service.store({ scope: READER, handoverSettleMs: 10_000 });
+  await other.takeAllNew();
+  await webhook.recordInbound(inboundRecord(senders[0]!, 'taken, then its bridge died'));
+  expect(bodies(await other.takeAllNew())).toEqual(['taken, then its bridge died']);
+  // The mark moved: this bridge reads the conversation and sees the other's handover open.
+  expect(await reader.takeAllNew()).toEqual([]);
+  h.clock += 11_000;
+  h.emulator.resetCounts();
+  const again = await reader.takeAllNew();
+  expect(bodies(again)).toEqual(['taken, then its bridge died']);
+  expect(again[0]!.recovered).toBe(1);
+  expect(fullReadPages()).toBe(0);
 });
