@@ -40,7 +40,7 @@ const RTT_MS = 50;
 const POLL_SECONDS = 10;
 const LATE_MS = 2000;
 const WAIT_SECONDS = 10;
-/** Longer than a reader's longest gap between full reads (lib/store/news.ts FULL_READ_EVERY_MS). */
+/** Longer than a reader's sweep period (news.ts FULL_READ_EVERY_MS), so its sweeps are spread as in a steady state; its full reads (every 5–10 min) fall outside a cell. */
 const WARMUP_SECONDS = 65;
 const SENDS_PER_SECOND = 2;
 const HANDSETS_PER_USER = 2;
@@ -166,6 +166,7 @@ export async function runCapacity(options: BenchOptions): Promise<Omit<SectionRe
       const loaded = loadConfig({
         TWILIO_ACCOUNT_SID: emulator.accountSid, TWILIO_AUTH_TOKEN: emulator.authToken, TWILIO_SYNC_SERVICE_SID: serviceSid, TWILIO_API_BASE_URL: emulator.url,
         SMS_USER: `user${i}@bench.example`, SMS_USER_NUMBERS: userNumbers, SEND_WAIT_SECONDS: '0', STATUS_CALLBACK_BASE_URL: '', ...UNREACHED_SEND_LIMITS,
+        ...(process.env.CAPACITY_RECONCILE !== undefined ? { RECONCILE_INTERVAL_SECONDS: process.env.CAPACITY_RECONCILE } : {}),
       });
       if (!loaded.ok) throw new Error(`user ${i}: ${loaded.error}`);
       const deps = createDeps(loaded.config, quiet, createShared(loaded.config, quiet, processHost(loaded.config, quiet)));

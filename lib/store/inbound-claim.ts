@@ -78,7 +78,7 @@ export async function recordInbound(
     }
     // The conversation's news mark (news.ts) beside the "done" mark, once the count has landed: no round
     // trip more when it lands. A reader whose marks look quiet skips its full read for up to
-    // FULL_READ_EVERY_MS, so a mark that failed (after its retries) would hold the message back
+    // NAMED_FULL_READ_EVERY_MS, so a mark that failed (after its retries) would hold the message back
     // that long: the request fails instead, releasing the claim below (If-Match on the done
     // mark's revision when that landed), and Twilio's retry finds it counted and writes the mark.
     const [doneWrite, marked] = await Promise.allSettled([

@@ -134,13 +134,12 @@ export class MessageStore {
     const { reader } = this.scope;
     const periodic = this.news.due(startedAt);
     // The news marks of this reader's numbers first (news.ts): only the conversations whose
-    // marks moved since the last receive have anything new, and only they are read; beside them,
-    // when its sweep is due, the reader's own cursors (its handovers, from any of its bridges).
+    // marks moved since the last receive have anything new; beside them, when its sweep is due,
+    // the reader's own cursors (its handovers, from any of its bridges).
     const [marks, cursors] = await Promise.all([this.news.look(this.sync), periodic === 'sweep' && reader !== null ? readAllCursorItems(this.sync, reader) : null]);
     let plan: ReadPlan = periodic === 'full' ? EVERYTHING : this.news.plan(marks);
-    // Beside the conversations with news: those with a handover of this reader's due (one this
-    // process may have left unsettled, or one another bridge of the reader left open, seen by
-    // any read of that cursor or by the sweep): a bridge that died, its messages come back.
+    // With them, the conversations where a handover of this reader's is due: one this process
+    // left unsettled, or one another of its bridges left open (a bridge that died).
     if (!plan.all) {
       const due = [...(cursors ? dueInCursors(this.handovers, cursors, startedAt) : []), ...dueConversations(this.handovers, startedAt)];
       plan = { all: false, conversations: [...new Set([...plan.conversations, ...due])] };

@@ -8,11 +8,11 @@
  * 20 reads/s per object, and with every poll that found news reading all eight shards, 200 users
  * polling every 10 s used up the shards' reads (issue 27).
  *
- * A mark is a hint, never the record: a reader still reads everything on its first receive, after
- * any giveBack or unsettled handover of its own, and at least every NAMED_FULL_READ_EVERY_MS
- * (FULL_READ_EVERY_MS for a one-person reader), so a mark never written delays a message by at
- * most that, and loses nothing; a named reader also reads its own cursors every
- * FULL_READ_EVERY_MS, for handovers its other bridges left open. Each at a random point of the
+ * A mark is a hint, never the record: a named reader (SMS_USER; a one-person bridge reads the
+ * inbox whole, see `look`) still reads everything on its first receive, after any giveBack, and
+ * at least every NAMED_FULL_READ_EVERY_MS, so a mark never written delays a message by at most
+ * that, and loses nothing; it also reads its own cursors every FULL_READ_EVERY_MS, for handovers
+ * its other bridges left open. Each at a random point of the
  * second half of its period, so that readers started together do not read together ever after. It is written beside the claim's "done" mark; a webhook whose mark
  * failed fails too (inbound-claim.ts), so Twilio's retry writes it. Because the mark is written
  * only after the count landed and a reader reads the marks before the entries, a reader that saw
@@ -31,9 +31,8 @@ import { isNotFound } from '../twilio-errors';
 /** A reader with more numbers than this reads the inbox as before (marks would cost more reads). */
 export const MAX_MARKED_NUMBERS = 8;
 /**
- * The longest a reader goes without looking at every handover of its own (from any of its
- * bridges): a one-person reader's are in the inbox entries, so it reads the inbox; a named
- * reader's are in its own cursor Maps, which it reads alone (a "sweep").
+ * The longest a named reader goes without looking at every handover of its own (from any of its
+ * bridges): they are in its own cursor Maps, which it reads alone (a "sweep").
  */
 export const FULL_READ_EVERY_MS = 60_000;
 /**
@@ -122,10 +121,15 @@ export class NewsWatch {
     return this.scope.reader !== null && now >= this.sweepDue ? 'sweep' : null;
   }
 
-  /** Null: this reader cannot use marks (the whole service, or many numbers). */
+  /**
+   * Null: this reader does not use marks. The whole service, or many numbers; and a one-person
+   * bridge (no SMS_USER): it has no other readers to share the inbox with, its cursors are in the
+   * inbox entries, so its full read costs about what the marks would, without their round trip
+   * (receive_sms {} in three round trips, issue 16).
+   */
   async look(sync: SyncGateway): Promise<NewsMarks | null> {
-    const { numbers } = this.scope;
-    if (numbers === null || numbers.length === 0 || numbers.length > MAX_MARKED_NUMBERS) return null;
+    const { numbers, reader } = this.scope;
+    if (reader === null || numbers === null || numbers.length === 0 || numbers.length > MAX_MARKED_NUMBERS) return null;
     return readNews(sync, numbers);
   }
 
@@ -149,7 +153,7 @@ export class NewsWatch {
     if (marks === null) return;
     this.marks = new Map([...marks].map(([number, current]) => [number, new Map([...current].filter(([conversationId]) => !failed.has(conversationId)))]));
     const after = (period: number) => startedAt + period * (0.5 + this.random() / 2);
-    if (plan.all) this.fullDue = after(this.scope.reader === null ? FULL_READ_EVERY_MS : NAMED_FULL_READ_EVERY_MS);
+    if (plan.all) this.fullDue = after(NAMED_FULL_READ_EVERY_MS);
     if (plan.all || periodic === 'sweep') this.sweepDue = after(FULL_READ_EVERY_MS);
   }
 

@@ -69,8 +69,9 @@ test('Functions stopped: 20 texts whose webhook hit a dead port all come out of 
   expect(listCalls() - before).toBe(1);
   expect(await threadSids(conversationId)).toEqual(sids);
 
-  // Stored as the webhook stores, and handed over once: the next turn finds them all present.
-  await new Promise((resolve) => setTimeout(resolve, 2100));
+  // Stored as the webhook stores, and handed over once: the next turn finds them all present
+  // (due an interval later, and up to half an interval more at random: server/reconciler.ts).
+  await new Promise((resolve) => setTimeout(resolve, 3100));
   const second = await bridge.call('receive_sms');
   expect(second.structuredContent).toEqual({ messages: [] });
   expect(listCalls() - before).toBe(2);

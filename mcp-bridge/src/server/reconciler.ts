@@ -14,6 +14,12 @@ import type { Logger } from './logger';
 
 /** The longest a tool call spends reconciling before it reads. */
 export const RECONCILE_BUDGET_MS = 10_000;
+/**
+ * How long a turn holds the call that asked for it: a longer one (a large window, a slow Twilio)
+ * goes on in the background and what it stores comes with the next call. The capacity bench's
+ * late calls, with no Sync 429 at all, were the ones that ran a turn (issue 27).
+ */
+export const IN_CALL_MS = 1_000;
 
 export class Reconciler {
   /** Per source, when to ask Sync again: spares the state read between turns. */
@@ -29,16 +35,30 @@ export class Reconciler {
       now: () => number;
     },
     private readonly random: () => number = Math.random,
+    private readonly inCallMs: number = IN_CALL_MS,
   ) {}
 
   /**
    * Catches up the sources that are due, with `store` (the calling tool's, within its budget).
-   * True when a turn ran, whatever it found.
+   * True when a turn ran within IN_CALL_MS, whatever it found; false when none was due, or when it
+   * goes on in the background.
    */
   async catchUp(store: MessageStore, sources: readonly string[]): Promise<boolean> {
     const now = this.deps.now();
     const due = sources.filter((source) => (this.nextAt.get(source) ?? 0) <= now);
     if (due.length === 0) return false;
+    const turn = this.turn(store, due, now);
+    let timer: NodeJS.Timeout | undefined;
+    const held = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), this.inCallMs)));
+    try {
+      return await Promise.race([turn, held]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** One turn for `due`; never throws (a failure is logged). */
+  private async turn(store: MessageStore, due: string[], now: number): Promise<boolean> {
     // Taken at once: a concurrent call of this process does not ask Sync for the same turn. Up to
     // half an interval later than due, at random: bridges started together (a LibreChat restart)
     // would otherwise take their turns together ever after, and every turn reads and writes Sync.
