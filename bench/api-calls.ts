@@ -56,15 +56,15 @@ const OPERATIONS: Operation[] = [
   {
     id: 'incoming.new',
     label: 'incoming webhook, new conversation',
-    expectedSync: 10,
+    expectedSync: null,
     explain:
-      'sync 10 (recordInbound): claim = sid map item create 404 → create Map → create (3), thread append 404 → create List → append (3), inbox entry read (404) + create (2), claim marked done (1), then the number\'s news mark (1, lib/store/news.ts)',
+      'sync 11 or 13 (recordInbound): claim = sid map item create 404 → create Map → create (3), thread append 404 → create List → append (3), inbox entry read (404) + create (2), claim marked done (1) beside the conversation\'s news mark: an update 404 → create (2), or 404 → create Map → create (4) when it is the first mark in its one of the number\'s eight mark Maps (lib/store/news.ts)',
   },
   {
     id: 'incoming.existing',
     label: 'incoming webhook, existing conversation',
     expectedSync: 6,
-    explain: 'sync 6: claim (sid map item create), thread append, inbox entry read + If-Match update, claim done, news mark',
+    explain: 'sync 6: claim (sid map item create), thread append, inbox entry read + If-Match update, claim done beside the conversation\'s news mark',
   },
   {
     id: 'incoming.replay',
@@ -81,20 +81,20 @@ const OPERATIONS: Operation[] = [
   {
     id: 'receive.all.none',
     label: 'receive_sms {} (all), nothing new',
-    expectedSync: 1,
-    explain: 'sync 1: the number\'s news mark, unchanged since this reader\'s last full read, so no inbox shard is read (a full read, 8 shard pages + the cursor Maps, at least every 60 s)',
+    expectedSync: 8,
+    explain: 'sync 8: one Map page per inbox shard (a one-person bridge reads the inbox whole: it shares it with no one; a named reader (SMS_USER) pages its number\'s eight mark Maps instead, and reads the shards every 5–10 min, lib/store/news.ts)',
   },
   {
     id: 'receive.all.one',
     label: 'receive_sms {} (all), 1 conversation with 1 new',
-    expectedSync: 11,
-    explain: 'sync 1 + 8 + 2: the news mark (moved), the shard pages (which carry each entry and its revision), then for the conversation with news one List page after its cursor and the If-Match cursor update',
+    expectedSync: 10,
+    explain: 'sync 8 + 2: the shard pages (which carry each entry and its revision), then for the conversation with news one List page after its cursor and the If-Match cursor update',
   },
   {
     id: 'receive.all.three',
     label: 'receive_sms {} (all), 3 conversations with 1 new each',
-    expectedSync: 15,
-    explain: 'sync 1 + 8 + 3 × 2: the news mark, the shard pages, then per conversation with news a List page and a cursor update, the conversations side by side',
+    expectedSync: 14,
+    explain: 'sync 8 + 3 × 2: the shard pages, then per conversation with news a List page and a cursor update, the conversations side by side',
   },
   {
     id: 'list',
