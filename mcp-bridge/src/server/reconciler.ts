@@ -17,7 +17,9 @@ export const RECONCILE_BUDGET_MS = 10_000;
 /**
  * How long a turn holds the call that asked for it: a longer one (a large window, a slow Twilio)
  * goes on in the background and what it stores comes with the next call. The capacity bench's
- * late calls, with no Sync 429 at all, were the ones that ran a turn (issue 27).
+ * late calls, with no Sync 429 at all, were the ones that ran a turn (issue 27). A process that
+ * stops meanwhile (a Function frozen after its answer) leaves the turn taken but not recorded:
+ * the next turn, an interval later, reads the same window again, and stores nothing twice.
  */
 export const IN_CALL_MS = 1_000;
 
