@@ -236,7 +236,6 @@ export async function confirmDelivered(ctx: StoreContext, state: HandoverState, 
   }
 }
 
-/** New inbound messages of every visible conversation that has some (the inbox says which). */
 /** What a receive of several conversations took, and the conversations whose take failed. */
 export interface Taken {
   handovers: Handover[];
