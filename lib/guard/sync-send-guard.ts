@@ -201,14 +201,7 @@ export class SyncSendGuard implements SendGuard {
 
   /** Every owner's ledger item, by owner (one page per 100 owners). */
   private async readLedgers(sync: SyncGateway): Promise<Map<string, MapItem>> {
-    const items = new Map<string, MapItem>();
-    let token: string | null = null;
-    do {
-      const page: Awaited<ReturnType<SyncGateway['mapPage']>> = await sync.mapPage(GUARD_LEDGERS_MAP, token);
-      for (const item of page.items) items.set(item.key, item);
-      token = page.nextPageToken;
-    } while (token);
-    return items;
+    return new Map((await sync.mapItems(GUARD_LEDGERS_MAP)).map((item) => [item.key, item]));
   }
 
   /** The first cap this send passes, given the owner's ledger before it and every owner's as read. */

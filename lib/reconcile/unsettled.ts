@@ -8,7 +8,7 @@
  * Where to find them without reading every thread: the inbox index (one Map page per shard and
  * per 100 conversations; the store has no cheaper list of recent outbound messages) gives the
  * conversations active since the last search; only those threads' newest items are read. What is
- * found is kept in the source's reconcile state item (schedule.ts) (a small index, at most MAX_UNSETTLED
+ * found is kept in the source's reconcile state item (schedule.ts; a small index, at most MAX_UNSETTLED
  * entries), and each turn fetches at most FETCHES_PER_TURN of them by SID (GET Messages/{sid}),
  * the least recently checked first, until each has settled or has a DateSent (from then on the
  * log lists it).

@@ -236,21 +236,10 @@ export class Inbox {
 
   /** Every entry with its revision, from all shards (one call per shard and per 100 entries). */
   async all(): Promise<{ entry: InboxEntry; revision: string }[]> {
-    const shards = await Promise.all(
-      allInboxShards().map(async (shard) => {
-        const entries: { entry: InboxEntry; revision: string }[] = [];
-        let token: string | null = null;
-        do {
-          const page: Awaited<ReturnType<SyncGateway['mapPage']>> = await this.sync.mapPage(shard, token);
-          for (const item of page.items) {
-            const entry = parseInboxEntry(item.data);
-            if (entry) entries.push({ entry, revision: item.revision });
-          }
-          token = page.nextPageToken;
-        } while (token);
-        return entries;
-      }),
-    );
-    return shards.flat();
+    const shards = await Promise.all(allInboxShards().map((shard) => this.sync.mapItems(shard)));
+    return shards.flat().flatMap((item) => {
+      const entry = parseInboxEntry(item.data);
+      return entry ? [{ entry, revision: item.revision }] : [];
+    });
   }
 }

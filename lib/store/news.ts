@@ -1,9 +1,9 @@
 /**
  * News marks: per number of ours, eight Sync Maps (`marks_<hash(number)>_<n>`, lib/sync-names.ts)
  * with one item per conversation, rewritten by every stored incoming message once its inbox count
- * has landed. A reader whose scope is a few numbers pages those Maps (eight reads per number, of objects
- * only that number's readers and webhooks touch) and then reads only the conversations whose mark
- * moved since it last looked (their inbox entries and cursor items, one item read each), instead
+ * has landed. A reader whose scope is a few numbers pages those Maps (eight reads per number, of
+ * objects only that number's readers and webhooks touch) and then reads only the conversations
+ * whose mark moved since it last looked (their inbox entries and cursor items, one item read each), instead
  * of every inbox shard and cursor Map, whose reads grow with everyone's conversations: Sync allows
  * 20 reads/s per object, and with every poll that found news reading all eight shards, 200 users
  * polling every 10 s used up the shards' reads (issue 27).
@@ -12,9 +12,9 @@
  * inbox whole, see `look`) still reads everything on its first receive, after any giveBack, and
  * at least every NAMED_FULL_READ_EVERY_MS, so a mark never written delays a message by at most
  * that, and loses nothing; it also reads its own cursors every FULL_READ_EVERY_MS, for handovers
- * its other bridges left open. Each at a random point of the
- * second half of its period, so that readers started together do not read together ever after. It is written beside the claim's "done" mark; a webhook whose mark
- * failed fails too (inbound-claim.ts), so Twilio's retry writes it. Because the mark is written
+ * its other bridges left open. Each at a random point of the second half of its period, so that
+ * readers started together do not read together ever after. A mark is written beside the claim's
+ * "done" mark; a webhook whose mark failed fails too (inbound-claim.ts), so Twilio's retry writes it. Because the mark is written
  * only after the count landed and a reader reads the marks before the entries, a reader that saw
  * a mark then reads that message counted, and a count it did not see moves a mark it has not seen
  * yet: no message is skipped behind a mark.
@@ -69,18 +69,8 @@ export type NumberMarks = ReadonlyMap<string, string>;
 export type NewsMarks = ReadonlyMap<string, NumberMarks>;
 
 async function readNumberMarks(sync: SyncGateway, ourNumber: string): Promise<NumberMarks> {
-  const marks = new Map<string, string>();
-  await Promise.all(
-    newsMapsFor(ourNumber).map(async (map) => {
-      let pageToken: string | null = null;
-      do {
-        const page: Awaited<ReturnType<SyncGateway['mapPage']>> = await sync.mapPage(map, pageToken);
-        for (const item of page.items) marks.set(item.key, item.revision);
-        pageToken = page.nextPageToken;
-      } while (pageToken !== null);
-    }),
-  );
-  return marks;
+  const maps = await Promise.all(newsMapsFor(ourNumber).map((map) => sync.mapItems(map)));
+  return new Map(maps.flat().map((item) => [item.key, item.revision]));
 }
 
 export async function readNews(sync: SyncGateway, numbers: readonly string[]): Promise<NewsMarks> {

@@ -24,19 +24,8 @@ export async function readCursorItem(sync: SyncGateway, reader: string, conversa
 
 /** All of a reader's cursor items, by conversation id (8 Maps side by side, a page per 100 items). */
 export async function readAllCursorItems(sync: SyncGateway, reader: string): Promise<Map<string, CursorItem>> {
-  const maps = await Promise.all(
-    allReaderCursorMaps(reader).map(async (map) => {
-      const found: [string, CursorItem][] = [];
-      let token: string | null = null;
-      do {
-        const page: Awaited<ReturnType<SyncGateway['mapPage']>> = await sync.mapPage(map, token);
-        for (const item of page.items) found.push([item.key, { cursor: parseCursor(item.data), revision: item.revision }]);
-        token = page.nextPageToken;
-      } while (token);
-      return found;
-    }),
-  );
-  return new Map(maps.flat());
+  const maps = await Promise.all(allReaderCursorMaps(reader).map((map) => sync.mapItems(map)));
+  return new Map(maps.flat().map((item) => [item.key, { cursor: parseCursor(item.data), revision: item.revision }]));
 }
 
 /**

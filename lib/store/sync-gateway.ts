@@ -293,6 +293,18 @@ export class SyncGateway {
     });
   }
 
+  /** Every item of a Map, page after page (one read per 100 items); none when the Map does not exist. */
+  async mapItems<T = unknown>(map: string): Promise<MapItem<T>[]> {
+    const items: MapItem<T>[] = [];
+    let token: string | null = null;
+    do {
+      const page: MapPage<T> = await this.mapPage<T>(map, token);
+      items.push(...page.items);
+      token = page.nextPageToken;
+    } while (token);
+    return items;
+  }
+
   async mapPage<T = unknown>(map: string, pageToken: string | null): Promise<MapPage<T>> {
     return this.retried(async () => {
       try {
