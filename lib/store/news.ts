@@ -42,7 +42,14 @@ export const FULL_READ_EVERY_MS = 60_000;
  * the marks. The inbox shards are read by every user, so this is what their reads grow with.
  */
 export const NAMED_FULL_READ_EVERY_MS = 600_000;
-/** How long a conversation's mark outlives its last incoming message (≫ FULL_READ_EVERY_MS). */
+/**
+ * How long a conversation's mark outlives its last incoming message (≫ FULL_READ_EVERY_MS). Twilio:
+ * a Map Item's `ttl` (alias of `item_ttl`), and "the Map Item might not be deleted immediately after
+ * it expires" (https://www.twilio.com/docs/sync/api/map-item-resource): a late removal only costs a
+ * reader one take of a conversation with nothing new. A mark is compared by its `revision` ("the
+ * current revision of the Map Item", the same page; every If-Match write of the product relies on
+ * it changing with each write), which the emulator moves on each update (emulator/sync-store.ts).
+ */
 export const MARK_TTL_SECONDS = 3600;
 
 /** Rewrites the mark of `ourNumber`'s conversation: one blind write (a create the first time). */
