@@ -19,7 +19,8 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { conversationIdFor } from '../../lib/conversation-id';
-import { allInboxShards } from '../../lib/sync-names';
+import { DEFAULT_STALE_CLAIM_MS } from '../../lib/store/inbound-claim';
+import { allInboxShards, sidMapName } from '../../lib/sync-names';
 import { bridgePath } from '../../scripts/system/paths';
 import { createRandom } from '../../emulator/random';
 import { MAGIC_FROM_NUMBER, startSystem, type System } from '../support/system';
@@ -233,8 +234,11 @@ test(`chaos: ${MESSAGES} messages, ${READERS.length} readers × ${BRIDGES_PER_RE
   await Promise.all(clients);
   system.emulator.setLatency(undefined);
 
-  // Quiet: every open handover of a killed bridge passes its deadline; then each reader drains.
-  await sleep(SETTLE_MS + 1000);
+  // Quiet: every open handover of a killed bridge passes its deadline, and every store claim a
+  // killed bridge held mid-reconciliation goes stale (until then that message, and the rest of
+  // its conversation's recovery, waits: a CI run drained before one went stale and counted 4
+  // lost); then each reader drains.
+  await sleep(Math.max(SETTLE_MS, DEFAULT_STALE_CLAIM_MS) + 1000);
   for (const reader of READERS) {
     const bridge = [...live.values()].find((b) => b.reader === reader)!;
     for (let empty = 0, i = 0; empty < 3 && i < 100; i++) {
@@ -317,6 +321,17 @@ test(`chaos: ${MESSAGES} messages, ${READERS.length} readers × ${BRIDGES_PER_RE
     notes: [JSON.stringify(figures)],
   });
   if (duplicated > diedBeforeRecord || lost > 0) {
+    // Where each lost message is: its thread position and its claim (the sid map item), so a
+    // failure says whether it never reached the thread, was stuck behind a claim, or was not read.
+    const conversationOfSid = new Map(conversations.flatMap((id) => sent.get(id)!.map((sid): [string, string] => [sid, id])));
+    for (const reader of READERS) {
+      const had = new Set(received.filter((r) => r.reader === reader).map((r) => r.sid));
+      for (const sid of all.filter((s) => !had.has(s))) {
+        const id = conversationOfSid.get(sid)!;
+        const claim = await sync.syncMaps(sidMapName(id)).syncMapItems(sid).fetch().then((item) => JSON.stringify(item.data), () => 'none');
+        process.stderr.write(`[chaos] lost for ${reader}: ${sid} in ${id}, thread position ${position.get(sid) ?? 'absent'} of ${threads.get(id)!.length}, claim ${claim}\n`);
+      }
+    }
     const twice = received.filter((r, i) => received.findIndex((o) => o.reader === r.reader && o.sid === r.sid) !== i);
     const sids = new Set(twice.map((r) => r.sid));
     process.stderr.write(`[chaos] handed over twice:\n${received.filter((r) => sids.has(r.sid)).map((r) => JSON.stringify(r)).join('\n')}\n[chaos] bridge logs:\n${logs.join('\n')}\n`);
