@@ -326,7 +326,6 @@ async function runCell(emulator: Emulator, users: SimUser[], inboundPerSecond: n
       const shape = `${r.method} ${r.status === 429 ? '429 ' : ''}${r.path.replace(/\/v1\/Services\/IS[0-9a-f]+/, '').replace(/conv_[0-9a-f]+/g, 'conv_*').replace(/cursors_[0-9a-f]+_/g, 'cursors_*_').replace(/sids_conv_\*|thread_conv_\*/g, (m) => m).replace(/SM[0-9a-f]{32}/g, 'SM*').replace(/\/Items\/[^/]+$/, '/Items/<key>')}`;
       shapes.set(shape, (shapes.get(shape) ?? 0) + 1);
     }
-    process.stderr.write(`plan reasons: ${JSON.stringify([...((globalThis as unknown as { planReasons?: Map<string, number> }).planReasons ?? new Map())])}\n`);
     process.stderr.write([...shapes].sort((a, b) => b[1] - a[1]).slice(0, 40).map(([k, n]) => `${n}\t${k}`).join('\n') + '\n');
   }
 

@@ -10,7 +10,7 @@ import twilio from 'twilio';
 import { conversationIdFor } from '../lib/conversation-id';
 import { MessageStore } from '../lib/store/message-store';
 import { SyncGateway } from '../lib/store/sync-gateway';
-import { inboxShardFor, threadListName } from '../lib/sync-names';
+import { inboxShardFor, sidMapName, threadListName } from '../lib/sync-names';
 import { createTwilioClient } from '../lib/twilio-client';
 import { DEFAULT_SYNC_LIMITS, type Emulator, startEmulator } from '../emulator';
 import { type BenchOptions, errorText, handset, messageSid, MAGIC_FROM_NUMBER, pool } from './common';
@@ -107,6 +107,8 @@ interface PhaseResult {
   cpuBusy: number | null;
   ceiling: string;
   ceilingRate: number;
+  /** One line per lost or duplicated message. */
+  details: string[];
 }
 
 async function runPhase(phase: Phase, options: BenchOptions, phaseIndex: number, deadlineMs: number): Promise<PhaseResult> {
@@ -152,6 +154,8 @@ async function runPhase(phase: Phase, options: BenchOptions, phaseIndex: number,
     const sync = new SyncGateway(client, serviceSid);
     const store = new MessageStore(sync);
     const seen = new Map<string, number>();
+    /** Where each sid's copies are in its thread (for the report of a duplicate). */
+    const indices = new Map<string, number[]>();
     const inboxMismatches: string[] = [];
     let inboxDrift = 0;
     for (const sender of senders) {
@@ -163,6 +167,7 @@ async function runPhase(phase: Phase, options: BenchOptions, phaseIndex: number,
         for (const item of page.items) {
           const sid = item.data.sid ?? '';
           seen.set(sid, (seen.get(sid) ?? 0) + 1);
+          indices.set(sid, [...(indices.get(sid) ?? []), item.index]);
           stored++;
         }
         const last = page.items.at(-1);
@@ -200,6 +205,16 @@ async function runPhase(phase: Phase, options: BenchOptions, phaseIndex: number,
         ? `Sync ceiling ≈ ${ceilingBySidMap.toFixed(0)} msg/s sustained: each message makes 2 writes on its conversation's sid map (claim, done) at ${limit}/s per object, after a ${DEFAULT_SYNC_LIMITS.windowSeconds} s burst`
         : `Sync ceiling ≈ ${ceilingByShard.toFixed(0)} msg/s sustained: each message reads and writes its conversation's inbox shard; the busiest of the 8 shards takes ${(busiestShare * 100).toFixed(0)}% of the messages at ${limit} writes/s`;
 
+    // Each lost or duplicated message: its attempts (answer and duration) and its copies' indices,
+    // and the claim (its sid map item) it left: what tells one failure mode from another.
+    const odd = attempted.filter((d) => !seen.has(d.sid) || (seen.get(d.sid) ?? 0) > 1);
+    const details = await Promise.all(
+      odd.map(async (d) => {
+        const claim = await sync.mapGet(sidMapName(conversationIdFor(MAGIC_FROM_NUMBER, d.from)), d.sid).catch(() => null);
+        const attempts = d.attempts.map((a) => `${a.status ?? a.error ?? '?'} in ${Math.round(a.ms)} ms`).join(', ');
+        return `${d.sid}: attempts ${attempts}; thread indices [${(indices.get(d.sid) ?? []).join(', ')}]; claim ${JSON.stringify(claim?.data ?? null)}`;
+      }),
+    );
     const answerCounts = new Map<string, number>();
     for (const attempt of attempted.flatMap((d) => d.attempts)) {
       const key = attempt.status === null ? `no answer (${attempt.error ?? '?'})` : String(attempt.status);
@@ -228,6 +243,7 @@ async function runPhase(phase: Phase, options: BenchOptions, phaseIndex: number,
       cpuBusy: cpuBefore && cpuAfter ? ((cpuAfter.busy - cpuBefore.busy) / Math.max(1, cpuAfter.total - cpuBefore.total)) * 100 : null,
       ceiling,
       ceilingRate: Math.min(ceilingBySidMap, ceilingByShard),
+      details,
     };
   } finally {
     await functions.close();
@@ -247,6 +263,9 @@ export async function runInboundThroughput(options: BenchOptions): Promise<Omit<
         { key: 'hundred', label: '(b) 100 conversations', conversations: 100, messages: 1000, live: false },
         { key: 'live', label: '(c) 100 conversations, --live', conversations: 100, messages: 200, live: true },
       ];
+  // INBOUND_PHASES=one,hundred: only those cases (a look at one of them without the others).
+  const only = process.env.INBOUND_PHASES?.split(',');
+  if (only) phases.splice(0, phases.length, ...phases.filter((phase) => only.includes(phase.key)));
   const deadlineMs = options.quick ? 30_000 : 120_000;
   const metrics: Metric[] = [];
   const targets: Target[] = [];
@@ -274,6 +293,7 @@ export async function runInboundThroughput(options: BenchOptions): Promise<Omit<
       { id: `${k}.throttled`, label: `${phase.label}: Sync 429 answers`, unit: 'count', value: single(throttledTotal), note: throttledText || 'none' },
       { id: `${k}.cpu`, label: `${phase.label}: CPU busy`, unit: '%', value: r.cpuBusy === null ? null : single(r.cpuBusy), note: `all ${os.cpus().length} cores, from /proc/stat` },
     );
+    for (const line of r.details) notes.push(`${phase.label}: lost or duplicated: ${line}`);
     if (r.inboxMismatches.length) notes.push(`${phase.label}: ${r.inboxMismatches.length} conversation(s) whose inbox entry disagrees with its thread (${r.inboxMismatches.slice(0, 3).join('; ')}): unread counts and list_conversations are off for them.`);
     const withinBurst = r.elapsedMs / 1000 <= DEFAULT_SYNC_LIMITS.windowSeconds && r.rate.median > r.ceilingRate ? ` The run fit inside one ${DEFAULT_SYNC_LIMITS.windowSeconds} s burst window, so that ceiling was not reached; a longer burst at this rate would meet it.` : '';
     notes.push(`${phase.label}: bound by ${bound}. ${r.ceiling}.${withinBurst}`);

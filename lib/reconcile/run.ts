@@ -5,7 +5,7 @@
  */
 import type { MessageStore } from '../store/message-store';
 import type { TwilioClient } from '../twilio-client';
-import { readMedia, readMessageLog } from './message-log';
+import { type LogRead, readMedia, readMessageLog, readNumberLog } from './message-log';
 import { type IsOurs, reconcileMessages, type ReconcileResult } from './reconcile';
 import type { Claimed, Progress, ReconcileSchedule } from './schedule';
 import { settleUnsettled } from './unsettled';
@@ -14,6 +14,13 @@ import { settleUnsettled } from './unsettled';
 export function ownedBy(sources: readonly string[]): IsOurs {
   return (ourNumber, messagingServiceSid) => sources.some((source) => (source.startsWith('MG') ? source === messagingServiceSid : source === ourNumber));
 }
+
+/**
+ * Up to this many numbers, a turn reads each number's own log (two filtered lists a number:
+ * message-log.ts readNumberLog); beyond, or with a Messaging Service among the sources (its
+ * messages are not filtered by one number), the account's whole log once.
+ */
+export const MAX_NUMBERS_READ_APART = 4;
 
 export interface RunReport extends ReconcileResult {
   /** The sources whose turn this run took. */
@@ -70,9 +77,8 @@ export async function runReconciliation(
   let complete = true;
   const logProgress = new Map<Claimed, Progress['log'] | null>();
   for (const group of readGroups(claimed)) {
-    const walk = group[0]!.state.walk;
     const groupSince = new Date(Math.min(...group.map((c) => c.since.getTime())));
-    const log = await readMessageLog(deps.client, walk ? { since: groupSince, resume: walk.next } : { since: groupSince });
+    const log = await readGroupLog(deps.client, group, groupSince);
     listCalls += log.calls;
     listed += log.listed;
     const result = await reconcileMessages(
@@ -112,4 +118,23 @@ export async function runReconciliation(
   }
   complete &&= total.failure === undefined;
   return { report: { ...total, sources: claimed.map((c) => c.source), since, listCalls, listed, fetchCalls, unsettled, complete } };
+}
+
+/**
+ * A group's log: a walk under way goes on; a few numbers read their own messages; else (or when a
+ * number's own read comes back incomplete: too busy for its small pages) the account's whole log,
+ * which may start a walk. The calls and messages of a read given up on are counted in.
+ */
+async function readGroupLog(client: TwilioClient, group: readonly Claimed[], since: Date): Promise<LogRead> {
+  const walk = group[0]!.state.walk;
+  if (walk) return readMessageLog(client, { since, resume: walk.next });
+  const numbers = group.map((c) => c.source);
+  let spent = { calls: 0, listed: 0 };
+  if (numbers.length <= MAX_NUMBERS_READ_APART && numbers.every((source) => !source.startsWith('MG'))) {
+    const own = await readNumberLog(client, numbers, since);
+    if (own.complete) return own;
+    spent = { calls: own.calls, listed: own.listed };
+  }
+  const all = await readMessageLog(client, { since });
+  return { ...all, calls: all.calls + spent.calls, listed: all.listed + spent.listed };
 }

@@ -47,7 +47,7 @@ afterAll(async () => {
   await system?.close();
 });
 
-test('Functions stopped: 20 texts whose webhook hit a dead port all come out of receive_sms once, in order, for one Messages API call', async () => {
+test('Functions stopped: 20 texts whose webhook hit a dead port all come out of receive_sms once, in order, for two Messages API calls (the To and From lists of its number)', async () => {
   const handset = '+14155550201';
   const conversationId = conversationIdFor(MAGIC_FROM_NUMBER, handset);
   await pointWebhookAt(`http://127.0.0.1:${await freePort()}/sms/incoming`);
@@ -66,7 +66,7 @@ test('Functions stopped: 20 texts whose webhook hit a dead port all come out of 
   expect(received.map((m) => m.sid)).toEqual(sids);
   expect(received.map((m) => m.body)).toEqual(sids.map((_, i) => `message ${i + 1}`));
   expect(textOf(first)).toContain('20 new messages');
-  expect(listCalls() - before).toBe(1);
+  expect(listCalls() - before).toBe(2);
   expect(await threadSids(conversationId)).toEqual(sids);
 
   // Stored as the webhook stores, and handed over once: the next turn finds them all present
@@ -74,13 +74,13 @@ test('Functions stopped: 20 texts whose webhook hit a dead port all come out of 
   await new Promise((resolve) => setTimeout(resolve, 3100));
   const second = await bridge.call('receive_sms');
   expect(second.structuredContent).toEqual({ messages: [] });
-  expect(listCalls() - before).toBe(2);
+  expect(listCalls() - before).toBe(4);
   const listed = await bridge.call('list_conversations');
   expect((listed.structuredContent as { conversations: { conversationId: string; messageCount: number; unreadCount: number }[] }).conversations).toContainEqual(
     expect.objectContaining({ conversationId, messageCount: 20, unreadCount: 0 }),
   );
   // Within the interval no read tool lists the log again.
-  expect(listCalls() - before).toBe(2);
+  expect(listCalls() - before).toBe(4);
   console.log(`reconcile e2e: 20 of 20 messages recovered from the log; ${listCalls() - before} Messages API list call(s) over two turns`);
 });
 

@@ -1,11 +1,13 @@
 /**
  * Reconciliation against the in-process emulator, whose DateSent filters apply to whole GMT days:
- * a window of more than 5,000 messages completes over successive turns, each message stored once;
- * and an outbound message that failed before it was sent (no DateSent, so no DateSent>= read lists
+ * a few numbers read only their own messages (To / From filters), however busy the account; a
+ * window of more than 5,000 messages of the account's log completes over successive turns, each
+ * message stored once; and an outbound message that failed before it was sent (no DateSent, so no DateSent>= read lists
  * it) gets its final status from the store's own records, fetched by SID.
  */
 import { conversationIdFor } from '../../lib/conversation-id';
-import { runReconciliation } from '../../lib/reconcile/run';
+import { NUMBER_PAGE_SIZE } from '../../lib/reconcile/message-log';
+import { MAX_NUMBERS_READ_APART, runReconciliation } from '../../lib/reconcile/run';
 import { ReconcileSchedule } from '../../lib/reconcile/schedule';
 import { SEARCH_EVERY_TURNS } from '../../lib/reconcile/unsettled';
 import { OURS, OURS_2, outboundRecord, THEM, useStoreHarness } from './support/store-harness';
@@ -24,11 +26,14 @@ function advance(ms: number) {
   harness.emulator.advanceTime(ms);
 }
 
-test('a window of 5,520 messages completes in two turns of at most 5 list calls each, every message of ours stored once, in order', async () => {
+/** More numbers than a turn reads apart: the account's whole log is read once for all. */
+const MANY = [OURS, ...Array.from({ length: MAX_NUMBERS_READ_APART }, (_, i) => `+1500555090${i}`)];
+
+test('with more numbers than MAX_NUMBERS_READ_APART, a window of 5,520 messages of the account completes in two turns of at most 5 list calls each, every message of ours stored once, in order', async () => {
   const service = harness.fresh();
   const store = service.store({ now });
   const schedule = new ReconcileSchedule(service.gateway, 0, () => now().getTime());
-  const turn = () => runReconciliation({ client: harness.client, store, schedule, now }, [OURS], { force: true });
+  const turn = () => runReconciliation({ client: harness.client, store, schedule, now }, MANY, { force: true });
   const ours: string[] = [];
   for (let i = 0; i < 10; i++) ours.push((await harness.emulator.simulateInbound({ from: THEM, to: OURS, body: `early ${i}` })).messageSid);
   // Another number's traffic (a busy account): listed, never stored.
@@ -58,6 +63,41 @@ test('a window of 5,520 messages completes in two turns of at most 5 list calls 
   const third = (await turn()).report!;
   expect(third).toMatchObject({ complete: true, stored: 1, listCalls: 1 });
   expect(GET(LIST)).toBe(1);
+});
+
+test("one number reads its own messages: two list calls of small pages, the 5,500 of the busy account's other number not listed", async () => {
+  // The first test's busy traffic (to OURS_2) is in the same GMT day, so DateSent>= lists it too.
+  expect(harness.emulator.messages().filter((m) => m.to === OURS_2).length).toBeGreaterThanOrEqual(5_500);
+  const service = harness.fresh();
+  const store = service.store({ now });
+  const schedule = new ReconcileSchedule(service.gateway, 0, () => now().getTime());
+  advance(10 * 60_000);
+  const since = new Date(now().getTime() - 1000);
+  const ours: string[] = [];
+  for (let i = 0; i < 3; i++) ours.push((await harness.emulator.simulateInbound({ from: THEM, to: OURS, body: `own ${i}` })).messageSid);
+  harness.emulator.resetCounts();
+  const { report } = await runReconciliation({ client: harness.client, store, schedule, now }, [OURS], { force: true, since });
+  expect(report).toMatchObject({ complete: true, stored: 3, listCalls: 2 });
+  // The two filtered lists (To=OURS, From=OURS), each at most a small page: OURS's, not the account's.
+  expect(report!.listed).toBeLessThanOrEqual(2 * NUMBER_PAGE_SIZE);
+  expect((await service.thread(OURS, THEM)).map((m) => m.sid)).toEqual(expect.arrayContaining(ours));
+});
+
+test('a number too busy for its own small pages reads the account log instead: every message of its window stored once', async () => {
+  const service = harness.fresh();
+  const store = service.store({ now });
+  const schedule = new ReconcileSchedule(service.gateway, 0, () => now().getTime());
+  advance(10 * 60_000);
+  const since = new Date(now().getTime() - 1000);
+  const busy = 5 * NUMBER_PAGE_SIZE + 10;
+  const ours: string[] = [];
+  for (let i = 0; i < busy; i++) ours.push((await harness.emulator.simulateInbound({ from: `+1415556${String(i).padStart(4, '0')}`, to: OURS, body: `busy own ${i}` })).messageSid);
+  harness.emulator.resetCounts();
+  const { report } = await runReconciliation({ client: harness.client, store, schedule, now }, [OURS], { force: true, since });
+  // Five pages of the To list came back incomplete (with the From list's one), then the account's log.
+  expect(report).toMatchObject({ stored: busy });
+  expect(report!.listCalls).toBeGreaterThan(6);
+  expect(GET(LIST)).toBe(report!.listCalls);
 });
 
 test('an outbound message that failed before it was sent (no DateSent) gets its final status from a fetch by SID', async () => {
