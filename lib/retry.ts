@@ -3,11 +3,16 @@
  * and 5xx. Only for calls that are safe to repeat: callers that create things pass their own
  * `shouldRetry` or make the create idempotent first.
  */
-import { isTransient } from './twilio-errors';
+import { isTransient, readFailure } from './twilio-errors';
 
 export interface RetryPolicy {
   /** Total tries, the first included. */
   attempts: number;
+  /**
+   * Total tries while the failure is a 429 (default: attempts). Sync's per-object limits clear
+   * within their 10 s window, so a caller with a budget of its own (a webhook) may wait them out.
+   */
+  throttledAttempts?: number;
   baseDelayMs: number;
   maxDelayMs: number;
   /** Give up when the next wait would end after this many ms from the start. */
@@ -44,7 +49,8 @@ export async function withRetry<T>(
     try {
       return await operation(attempt);
     } catch (error) {
-      if (attempt >= policy.attempts || !shouldRetry(error)) throw error;
+      const tries = readFailure(error).status === 429 ? (policy.throttledAttempts ?? policy.attempts) : policy.attempts;
+      if (attempt >= tries || !shouldRetry(error)) throw error;
       const delay = Math.round(random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1)));
       if (now() - started + delay > policy.budgetMs) throw error;
       if (policy.deadline !== undefined && now() + delay >= policy.deadline) throw error;

@@ -56,13 +56,19 @@ export async function recordInbound(
   const list = threadListName(conversationId);
   try {
     // The inbox entry is read while the message is appended: one round trip less before the
-    // count (a stale read only costs the If-Match conflict's re-read).
+    // count (a stale read only costs the If-Match conflict's re-read). Both settle before either
+    // failure counts: a release made while the append is still under way would say index null,
+    // Twilio's retry would append again, and the first append land beside it (the inbound
+    // bench's one busy conversation stored a message twice so, its inbox read refused by 429s).
     const recount = counted !== true && claim.counted === null && claim.tookOver;
-    const [appended, inboxEntry] = await Promise.all([
+    const [appended, inboxRead] = await Promise.allSettled([
       index ?? sync.appendOnce(list, record, isSameSid(record.sid), claim.tookOver),
       counted === true || recount ? undefined : inbox.get(conversationId),
     ]);
-    index = appended;
+    if (appended.status === 'rejected') throw appended.reason;
+    index = appended.value;
+    if (inboxRead.status === 'rejected') throw inboxRead.reason;
+    const inboxEntry = inboxRead.value;
     // The claim remembers whether the count landed: the inbox's recentSids only remember the
     // newest 32 sids, and a retry coming after 32 other messages were counted would count it
     // again (the bench's one busy conversation counted 300 for 299 stored). Unknown (a claim

@@ -8,6 +8,7 @@ import * as z from 'zod';
 import { firstIssue, httpUrl, milliseconds, secret, sid, syncTtlSeconds, twilioApiBaseUrl } from '../env/schema';
 import { setValues } from '../env/set-values';
 import { logPiiFrom } from '../mask';
+import { DEFAULT_RETRY, type RetryPolicy } from '../retry';
 import { MessageStore } from '../store/message-store';
 import { SyncGateway } from '../store/sync-gateway';
 import { createTwilioClient } from '../twilio-client';
@@ -63,6 +64,16 @@ export function readFunctionEnv(context: Record<string, unknown>): { ok: true; e
 }
 
 /**
+ * The Functions' Sync retries: on 429s, as many as the webhook's budget allows (its deadline,
+ * handle-incoming.ts WEBHOOK_BUDGET_MS, stops them in time). A webhook answered 5xx is not retried
+ * by Twilio (it calls the fallback URL once; only connection overrides on the URL make it retry),
+ * so a throttled store given up on after the default six tries (about 1.5 s of backoff, in a 10 s
+ * window) leaves the message to reconciliation, a minute or more later: the inbound bench's one
+ * busy conversation lost 1 of 300 webhooks so, each of its 4 attempts a 500 within 0.8–2.4 s.
+ */
+export const WEBHOOK_RETRY: RetryPolicy = { ...DEFAULT_RETRY, throttledAttempts: 12 };
+
+/**
  * A warm Function instance serves many requests: the client (and its keep-alive connections to
  * Twilio) is built once per configuration, not per webhook.
  */
@@ -75,7 +86,7 @@ export function webhookDeps(env: FunctionEnv, log: (line: string) => void): Webh
       { accountSid: env.ACCOUNT_SID, authToken: env.AUTH_TOKEN },
       { apiBaseUrl: env.TWILIO_API_BASE_URL, timeoutMs: env.TWILIO_TIMEOUT_MS ?? 5000 },
     );
-    cached = { key, store: new MessageStore(new SyncGateway(client, env.SYNC_SERVICE_SID, { ttlSeconds: env.SYNC_TTL_SECONDS })) };
+    cached = { key, store: new MessageStore(new SyncGateway(client, env.SYNC_SERVICE_SID, { ttlSeconds: env.SYNC_TTL_SECONDS, retry: WEBHOOK_RETRY })) };
   }
   return { store: cached.store, authToken: env.AUTH_TOKEN, log, logPii: logPiiFrom(env.LOG_PII) };
 }

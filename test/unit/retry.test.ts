@@ -65,6 +65,27 @@ describe('withRetry', () => {
     expect(clock.delays).toHaveLength(attempts - 1);
   });
 
+  test('throttledAttempts: 429s are tried that many times, other failures still attempts times', async () => {
+    const throttled = () => Object.assign(new Error('Too Many Requests'), { status: 429 });
+    const many = policy({ attempts: 3, throttledAttempts: 8 });
+    const clock = new FakeClock();
+    const only429 = scripted(Array.from({ length: 7 }, throttled));
+    await expect(withRetry(only429.run, many, undefined, clock.deps())).resolves.toBe('done');
+    expect(only429.attempts).toHaveLength(8);
+    const all429 = scripted(Array.from({ length: 20 }, throttled));
+    await expect(withRetry(all429.run, many, undefined, new FakeClock().deps())).rejects.toMatchObject({ status: 429 });
+    expect(all429.attempts).toHaveLength(8);
+    const only503 = scripted(Array.from({ length: 20 }, transient));
+    await expect(withRetry(only503.run, many, undefined, new FakeClock().deps())).rejects.toMatchObject({ status: 503 });
+    expect(only503.attempts).toHaveLength(3);
+    // The deadline still stops them: a webhook answers in time whatever Sync does.
+    const late = scripted(Array.from({ length: 20 }, throttled));
+    const deadlineClock = new FakeClock();
+    await expect(withRetry(late.run, { ...many, deadline: 1500 }, undefined, deadlineClock.deps())).rejects.toMatchObject({ status: 429 });
+    expect(deadlineClock.time).toBeLessThan(1500);
+    expect(late.attempts.length).toBeLessThan(8);
+  });
+
   test.each([
     ['400', permanent()],
     ['404', Object.assign(new Error('Not Found'), { status: 404 })],

@@ -9,6 +9,10 @@ import { unreadCount } from '../../../lib/store/read-cursor';
 import type { FaultKind } from '../../../emulator';
 import { conversationIdFor } from '../../../lib/conversation-id';
 import { readNews } from '../../../lib/store/news';
+import { DEFAULT_STALE_CLAIM_MS, recordInbound } from '../../../lib/store/inbound-claim';
+import { Inbox } from '../../../lib/store/inbox';
+import { WHOLE_SERVICE } from '../../../lib/store/read-cursor';
+import type { SyncGateway } from '../../../lib/store/sync-gateway';
 import { inboundRecord, NO_RETRY, OURS, QUICK_RETRY, ROUTES, THEM, useStoreHarness } from '../support/store-harness';
 
 const h = useStoreHarness();
@@ -201,6 +205,32 @@ describe('a failed attempt releases its claim', () => {
     expect(await service.store().recordInbound(record)).toBe('stored');
     expect(await service.thread(OURS, them)).toHaveLength(1);
     expect((await service.entry(OURS, them))?.inboundCount).toBe(1);
+  });
+
+  test('whose inbox read failed while its append was still under way: the release waits for the append and keeps its index, so no copy lands beside the retry\'s', async () => {
+    // The inbound bench's one busy conversation stored a message twice this way: the inbox read,
+    // made beside the append, gave up on 429s; the claim was released with index null while the
+    // append went on; Twilio's retry appended again, and the first append landed after it.
+    const service = h.fresh(NO_RETRY);
+    const them = nextSender();
+    await service.store().recordInbound(inboundRecord(them, 'first')); // the inbox entry exists
+    const record = inboundRecord(them, 'inbox read failed');
+    const slowAppend = Object.create(service.gateway) as SyncGateway;
+    let appendLanded: Promise<unknown> = Promise.resolve();
+    slowAppend.appendOnce = (list, data, isSame, mayHaveLandedBefore) => {
+      const landed = new Promise((resolve) => setTimeout(resolve, 150)).then(() => service.gateway.appendOnce(list, data, isSame, mayHaveLandedBefore));
+      appendLanded = landed;
+      return landed;
+    };
+    const failingInbox = new Inbox(service.gateway);
+    failingInbox.get = () => Promise.reject(new Error('inbox read refused (429, retries spent)'));
+    const ctx = { sync: slowAppend, inbox: failingInbox, scope: WHOLE_SERVICE, now: () => new Date(), newToken: () => 'first-attempt' };
+    await expect(recordInbound(ctx, DEFAULT_STALE_CLAIM_MS, record)).rejects.toThrow('inbox read refused');
+    // Twilio's retry comes at once.
+    expect(await service.store().recordInbound(record)).toBe('stored');
+    await appendLanded;
+    expect((await service.thread(OURS, them)).map((m) => m.sid)).toEqual([expect.any(String), record.sid]);
+    expect(await service.entry(OURS, them)).toMatchObject({ inboundCount: 2, messageCount: 2 });
   });
 
   test('a claim create that landed without an answer is released, so the retry at once is not refused', async () => {
