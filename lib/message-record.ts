@@ -115,6 +115,12 @@ export const SidEntrySchema = z.object({
    * neither count a counted message again nor skip an uncounted one (lib/store/inbound-claim.ts).
    */
   counted: z.boolean().nullable().default(null),
+  /**
+   * Released with index null after an append whose outcome is unknown (it failed, or was still
+   * under way): true; false when no append was made; null when not said (older entries). The next
+   * attempt searches the thread that deep for the copy before appending (inbound-claim.ts).
+   */
+  appendUnsure: z.boolean().nullable().default(null),
   /** A status callback that arrived before the bridge recorded its message. */
   status: z.enum(MESSAGE_STATUSES).nullable().default(null),
   errorCode: z.number().int().nullable().default(null),

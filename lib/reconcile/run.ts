@@ -59,7 +59,7 @@ function readGroups(claimed: readonly Claimed[]): Claimed[][] {
 export async function runReconciliation(
   deps: { client: TwilioClient; store: MessageStore; schedule: ReconcileSchedule; now: () => Date },
   sources: readonly string[],
-  options: { force?: boolean; since?: Date } = {},
+  options: { force?: boolean; since?: Date; onStored?: () => void } = {},
 ): Promise<RunOutcome> {
   const claimed: Claimed[] = [];
   let nextAt = Infinity;
@@ -76,16 +76,29 @@ export async function runReconciliation(
   let listed = 0;
   let complete = true;
   const logProgress = new Map<Claimed, Progress['log'] | null>();
+  const reads: { group: Claimed[]; since: Date; log: LogRead }[] = [];
   for (const group of readGroups(claimed)) {
     const groupSince = new Date(Math.min(...group.map((c) => c.since.getTime())));
     const log = await readGroupLog(deps.client, group, groupSince);
     listCalls += log.calls;
     listed += log.listed;
-    const result = await reconcileMessages(
+    reads.push({ group, since: groupSince, log });
+  }
+  const reconcilePart = (read: (typeof reads)[number], inbound: boolean) =>
+    reconcileMessages(
       { store: deps.store, media: (sid) => readMedia(deps.client, sid), now: deps.now },
-      log.messages,
-      ownedBy(group.map((c) => c.source)),
+      read.log.messages.filter((message) => (message.direction === 'inbound') === inbound),
+      ownedBy(read.group.map((c) => c.source)),
     );
+  // First the messages the webhook missed, for every group: what the calling tool hands over, so
+  // it may go on as soon as they are stored (options.onStored); then the statuses, in the
+  // background of a call that went on (each a read or three: the capacity bench's slowest turns).
+  const stored: ReconcileResult[] = [];
+  for (const read of reads) stored.push(await reconcilePart(read, true));
+  options.onStored?.();
+  for (const [i, read] of reads.entries()) {
+    const result = mergeResults(stored[i]!, await reconcilePart(read, false));
+    const { group, log } = read;
     total.stored += result.stored;
     total.present += result.present;
     total.statusesUpdated += result.statusesUpdated;
@@ -100,7 +113,7 @@ export async function runReconciliation(
         const openSince = [result.openSince?.getTime(), c.state.walk?.openSince ? Date.parse(c.state.walk.openSince) : undefined].filter((t): t is number => t !== undefined);
         logProgress.set(c, {
           complete: false,
-          walk: { next: log.next!, floor: groupSince.toISOString(), top: c.state.walk?.top ?? startedAt.toISOString(), openSince: openSince.length ? new Date(Math.min(...openSince)).toISOString() : null },
+          walk: { next: log.next!, floor: read.since.toISOString(), top: c.state.walk?.top ?? startedAt.toISOString(), openSince: openSince.length ? new Date(Math.min(...openSince)).toISOString() : null },
         });
       }
     }
@@ -137,4 +150,16 @@ async function readGroupLog(client: TwilioClient, group: readonly Claimed[], sin
   }
   const all = await readMessageLog(client, { since });
   return { ...all, calls: all.calls + spent.calls, listed: all.listed + spent.listed };
+}
+
+/** The two parts of a group's reconciliation (inbound, then statuses) as one. */
+function mergeResults(a: ReconcileResult, b: ReconcileResult): ReconcileResult {
+  const opens = [a.openSince, b.openSince].filter((d): d is Date => d !== null);
+  return {
+    stored: a.stored + b.stored,
+    present: a.present + b.present,
+    statusesUpdated: a.statusesUpdated + b.statusesUpdated,
+    openSince: opens.length ? new Date(Math.min(...opens.map((d) => d.getTime()))) : null,
+    ...(a.failure !== undefined ? { failure: a.failure } : b.failure !== undefined ? { failure: b.failure } : {}),
+  };
 }

@@ -11,7 +11,7 @@ import { markNews } from './news';
 import { type StoreContext } from './store-context';
 import { StoreInProgressError } from './store-errors';
 import { conversationOf, isSameSid, MAX_CONFLICTS, parseSidEntry, readAfter } from './stored-message';
-import { isDuplicateKey, isRevisionConflict } from './sync-gateway';
+import { COPY_SEARCH_ITEMS, DEEP_COPY_SEARCH_ITEMS, isDuplicateKey, isRevisionConflict } from './sync-gateway';
 
 /**
  * A claim older than this is taken to belong to a dead request. A webhook's Sync calls end within
@@ -19,7 +19,23 @@ import { isDuplicateKey, isRevisionConflict } from './sync-gateway';
  */
 export const DEFAULT_STALE_CLAIM_MS = 20_000;
 
-type Claim = 'done' | { index: number | null; counted: boolean | null; claimedAt: number; tookOver: boolean; revision: string };
+/**
+ * A claim held: where the message is (its index, if appended), whether it was counted, and how far
+ * back the thread must be searched for a copy an earlier attempt may have appended (`searchBefore`
+ * items: 0 when none can exist).
+ */
+type Claim = 'done' | { index: number | null; counted: boolean | null; claimedAt: number; tookOver: boolean; searchBefore: number; revision: string };
+
+/**
+ * How far back to look for an earlier attempt's copy, from the claim it left. A stale owner died
+ * at any step, and a release after an unsure append may be followed by many appends before this
+ * retry: deep. A release that says no append was made: none. An older release that does not say:
+ * the newest page, as before the release said.
+ */
+function searchAfter(entry: { owner: string | null; appendUnsure: boolean | null }): number {
+  if (entry.owner !== null || entry.appendUnsure === true) return DEEP_COPY_SEARCH_ITEMS;
+  return entry.appendUnsure === false ? 0 : COPY_SEARCH_ITEMS;
+}
 
 export async function recordInbound(
   ctx: StoreContext,
@@ -53,6 +69,8 @@ export async function recordInbound(
   let { index, counted } = claim;
   /** The claim's revision as this request last wrote it: a release must match it. */
   let revision = claim.revision;
+  /** An append sent whose index this request does not know: a copy may be in the thread. */
+  let appendUnsure = false;
   const list = threadListName(conversationId);
   try {
     // The inbox entry is read while the message is appended: one round trip less before the
@@ -61,12 +79,14 @@ export async function recordInbound(
     // Twilio's retry would append again, and the first append land beside it (the inbound
     // bench's one busy conversation stored a message twice so, its inbox read refused by 429s).
     const recount = counted !== true && claim.counted === null && claim.tookOver;
+    appendUnsure = index === null;
     const [appended, inboxRead] = await Promise.allSettled([
-      index ?? sync.appendOnce(list, record, isSameSid(record.sid), claim.tookOver),
+      index ?? sync.appendOnce(list, record, isSameSid(record.sid), claim.searchBefore),
       counted === true || recount ? undefined : inbox.get(conversationId),
     ]);
     if (appended.status === 'rejected') throw appended.reason;
     index = appended.value;
+    appendUnsure = false;
     if (inboxRead.status === 'rejected') throw inboxRead.reason;
     const inboxEntry = inboxRead.value;
     // The claim remembers whether the count landed: the inbox's recentSids only remember the
@@ -101,7 +121,7 @@ export async function recordInbound(
     // request must not clear a claim another one took over, or undo one that finished. Best
     // effort: if Sync is down the claim goes stale instead; the original error is what counts.
     await sync
-      .mapUpdate(map, record.sid, { owner: null, claimedAt: 0, index: index ?? null, done: false, counted } satisfies Partial<SidEntry>, revision)
+      .mapUpdate(map, record.sid, { owner: null, claimedAt: 0, index: index ?? null, done: false, counted, appendUnsure } satisfies Partial<SidEntry>, revision)
       .catch(() => undefined);
     throw error;
   }
@@ -114,8 +134,8 @@ async function claimSid(ctx: StoreContext, staleClaimMs: number, map: string, si
     const claimedAt = ctx.now().getTime();
     try {
       // counted: null, for whoever takes this claim over should we die: we may count before that.
-      const created = await sync.mapCreate(map, sid, { owner: token, claimedAt, index: null, done: false, counted: null } satisfies Partial<SidEntry>);
-      return { index: null, counted: false, claimedAt, tookOver: false, revision: created.revision };
+      const created = await sync.mapCreate(map, sid, { owner: token, claimedAt, index: null, done: false, counted: null, appendUnsure: false } satisfies Partial<SidEntry>);
+      return { index: null, counted: false, claimedAt, tookOver: false, searchBefore: 0, revision: created.revision };
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
     }
@@ -126,12 +146,13 @@ async function claimSid(ctx: StoreContext, staleClaimMs: number, map: string, si
     // Ours already: our create, or our takeover of a stale claim, landed without an answer. After
     // a takeover the earlier owner may have appended before it died: search before appending.
     // Our own create that landed unanswered has counted nothing yet.
-    if (entry.owner === token) return { index: entry.index, counted: triedTakeOver ? entry.counted : false, claimedAt: entry.claimedAt, tookOver: triedTakeOver, revision: existing.revision };
+    // (After a takeover that landed unanswered, what the entry taken over said is gone: search deep.)
+    if (entry.owner === token) return { index: entry.index, counted: triedTakeOver ? entry.counted : false, claimedAt: entry.claimedAt, tookOver: triedTakeOver, searchBefore: triedTakeOver ? DEEP_COPY_SEARCH_ITEMS : 0, revision: existing.revision };
     if (entry.owner !== null && claimedAt - entry.claimedAt < staleClaimMs) throw new StoreInProgressError(sid, entry.counted);
     try {
       triedTakeOver = true;
       const revision = await sync.mapUpdate(map, sid, { ...entry, owner: token, claimedAt }, existing.revision);
-      return { index: entry.index, counted: entry.counted, claimedAt, tookOver: true, revision };
+      return { index: entry.index, counted: entry.counted, claimedAt, tookOver: true, searchBefore: searchAfter(entry), revision };
     } catch (error) {
       if (!isRevisionConflict(error)) throw error;
     }

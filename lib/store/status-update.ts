@@ -31,7 +31,7 @@ export async function applyStatus(
   const map = sidMapName(conversationId);
   for (let conflicts = 0; conflicts < MAX_CONFLICTS; conflicts++) {
     const existing = await sync.mapGet(map, update.sid);
-    const parked = { owner: null, claimedAt: 0, index: null, done: false, counted: false, status: update.status, errorCode: update.errorCode, statusAt: update.at } satisfies SidEntry;
+    const parked = { owner: null, claimedAt: 0, index: null, done: false, counted: false, appendUnsure: false, status: update.status, errorCode: update.errorCode, statusAt: update.at } satisfies SidEntry;
     if (!existing) {
       const filed = conflicts === 0 ? await underService(sync, update) : null;
       if (filed) return filed;

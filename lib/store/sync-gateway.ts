@@ -23,6 +23,16 @@ export interface SyncGatewayOptions {
   retry?: RetryPolicy;
 }
 
+/**
+ * How many of a List's newest items a search for an earlier copy reads: after this request's own
+ * ambiguous try, a page (its copy, if it landed, is recent); after another request's unsure
+ * append, deeper (DEEP_COPY_SEARCH_ITEMS): the inbound bench's one busy conversation had 169 items
+ * between a copy and the retry that looked for it, and stored it twice. A conversation takes about
+ * 10 messages a second at most (its sid Map, written twice per message): 1,000 items are 100 s.
+ */
+export const COPY_SEARCH_ITEMS = 50;
+export const DEEP_COPY_SEARCH_ITEMS = 1000;
+
 /** Sync's limit on an item's data, as serialized JSON (error 54006 beyond it, on every retry). */
 export const MAX_ITEM_BYTES = 16 * 1024;
 
@@ -124,11 +134,11 @@ export class SyncGateway {
 
   /**
    * Appends `data` and returns its index. A List append is not idempotent, so after an ambiguous
-   * failure (5xx or no answer), or when an earlier request may have appended it
-   * (`mayHaveLandedBefore`), the newest items are searched with `isSame` before appending.
+   * failure (5xx or no answer) the newest items are searched with `isSame` before appending, and
+   * when an earlier request may have appended it, its newest `searchBefore` items (0: none).
    */
-  async appendOnce<T extends object>(list: string, data: T, isSame: (existing: unknown) => boolean, mayHaveLandedBefore = false): Promise<number> {
-    return (await this.appendOnceItem(list, data, isSame, { mayHaveLandedBefore })).index;
+  async appendOnce<T extends object>(list: string, data: T, isSame: (existing: unknown) => boolean, searchBefore = 0): Promise<number> {
+    return (await this.appendOnceItem(list, data, isSame, { searchBefore })).index;
   }
 
   /**
@@ -144,11 +154,13 @@ export class SyncGateway {
    * search is not caught here (its request held longer than the retry's search, append and second
    * search together).
    */
-  async appendOnceItem<T extends object>(list: string, data: T, isSame: (existing: unknown) => boolean, options: { mayHaveLandedBefore?: boolean } = {}): Promise<{ index: number; revision: string }> {
-    let mayHaveLanded = options.mayHaveLandedBefore ?? false;
+  async appendOnceItem<T extends object>(list: string, data: T, isSame: (existing: unknown) => boolean, options: { searchBefore?: number } = {}): Promise<{ index: number; revision: string }> {
+    /** How far back a copy may be: an earlier request's (the caller says), or this one's last try (recent). */
+    let depth = options.searchBefore ?? 0;
+    let mayHaveLanded = depth > 0;
     const appended = await this.retried(async () => {
       if (mayHaveLanded) {
-        const found = await this.earliestCopy(list, isSame);
+        const found = await this.earliestCopy(list, isSame, depth);
         if (found) return { ...found, ours: false };
       }
       try {
@@ -157,14 +169,17 @@ export class SyncGateway {
         );
         return { index: item.index, revision: item.revision, ours: true };
       } catch (error) {
-        mayHaveLanded ||= isAmbiguous(error);
+        if (isAmbiguous(error)) {
+          mayHaveLanded = true;
+          depth = Math.max(depth, COPY_SEARCH_ITEMS);
+        }
         throw error;
       }
     });
     const ours = { index: appended.index, revision: appended.revision };
     if (!mayHaveLanded || !appended.ours) return ours;
     try {
-      return (await this.earliestCopy(list, isSame)) ?? ours;
+      return (await this.earliestCopy(list, isSame, depth)) ?? ours;
     } catch {
       // Ours landed for certain: a failed second look must not fail the append (a caller would
       // take it as not stored); at worst a late copy stays, as before this look existed.
@@ -176,9 +191,17 @@ export class SyncGateway {
    * The earliest of the newest items that `isSame` matches, after deleting the later matches (a
    * try that landed late, see appendOnceItem); null when none matches.
    */
-  private async earliestCopy(list: string, isSame: (existing: unknown) => boolean): Promise<{ index: number; revision: string } | null> {
-    const recent = await this.listPage(list, { order: 'desc', pageSize: 50 });
-    const copies = recent.items.filter((item) => isSame(item.data)).sort((a, b) => a.index - b.index);
+  private async earliestCopy(list: string, isSame: (existing: unknown) => boolean, depth: number): Promise<{ index: number; revision: string } | null> {
+    // Newest first, a page at a time (Sync pages hold at most 100 items), `depth` items at most.
+    const recent: ListItem[] = [];
+    for (let from: number | undefined; recent.length < depth; ) {
+      const page = await this.listPage(list, { order: 'desc', pageSize: Math.min(100, depth - recent.length), ...(from !== undefined ? { from, bounds: 'exclusive' as const } : {}) });
+      recent.push(...page.items);
+      const last = page.items.at(-1);
+      if (!page.hasMore || !last) break;
+      from = last.index;
+    }
+    const copies = recent.filter((item) => isSame(item.data)).sort((a, b) => a.index - b.index);
     const [earliest, ...later] = copies;
     if (!earliest) return null;
     for (const copy of later) await this.listDelete(list, copy.index);

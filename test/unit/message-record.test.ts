@@ -55,12 +55,12 @@ describe('InboxEntrySchema', () => {
 
 describe('SidEntrySchema', () => {
   test('fills every field from defaults', () => {
-    const expected: SidEntry = { owner: null, claimedAt: 0, index: null, done: false, counted: null, status: null, errorCode: null, statusAt: null };
+    const expected: SidEntry = { owner: null, claimedAt: 0, index: null, done: false, counted: null, appendUnsure: null, status: null, errorCode: null, statusAt: null };
     expect(SidEntrySchema.parse({})).toEqual(expected);
   });
 
   test('keeps given values', () => {
-    const entry: SidEntry = { owner: 'tok', claimedAt: 5, index: 3, done: true, counted: true, status: 'delivered', errorCode: 30003, statusAt: '2024-01-01T00:00:00.000Z' };
+    const entry: SidEntry = { owner: 'tok', claimedAt: 5, index: 3, done: true, counted: true, appendUnsure: false, status: 'delivered', errorCode: 30003, statusAt: '2024-01-01T00:00:00.000Z' };
     expect(SidEntrySchema.parse(entry)).toEqual(entry);
   });
 

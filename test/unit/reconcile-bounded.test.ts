@@ -100,6 +100,33 @@ test('a number too busy for its own small pages reads the account log instead: e
   expect(GET(LIST)).toBe(report!.listCalls);
 });
 
+test('onStored comes once the messages the webhook missed are stored, before any status is brought up to date (a call goes on then)', async () => {
+  const service = harness.fresh();
+  const store = service.store({ now });
+  const schedule = new ReconcileSchedule(service.gateway, 0, () => now().getTime());
+  advance(10 * 60_000);
+  const since = new Date(now().getTime() - 1000);
+  const handset = '+14155550179';
+  const created = await harness.client.messages.create({ from: OURS, to: handset, body: 'Status by the log.' });
+  await store.recordOutbound(outboundRecord(handset, 'Status by the log.', { sid: created.sid, status: 'queued', at: now() }));
+  for (let i = 0; i < 100 && harness.emulator.messages().find((m) => m.sid === created.sid)?.status !== 'delivered'; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  await harness.emulator.simulateInbound({ from: handset, to: OURS, body: 'missed' });
+  const events: string[] = [];
+  const watched = Object.create(store) as typeof store;
+  watched.recordInbound = async (...args) => {
+    const outcome = await store.recordInbound(...args);
+    events.push(`inbound ${outcome}`);
+    return outcome;
+  };
+  watched.applyStatus = async (...args) => {
+    events.push('status');
+    return store.applyStatus(...args);
+  };
+  const { report } = await runReconciliation({ client: harness.client, store: watched, schedule, now }, [OURS], { force: true, since, onStored: () => events.push('onStored') });
+  expect(events).toEqual(['inbound stored', 'onStored', 'status']);
+  expect(report).toMatchObject({ stored: 1, statusesUpdated: 1, complete: true });
+});
+
 test('an outbound message that failed before it was sent (no DateSent) gets its final status from a fetch by SID', async () => {
   const service = harness.fresh();
   const store = service.store({ now });

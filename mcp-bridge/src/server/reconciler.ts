@@ -15,13 +15,15 @@ import type { Logger } from './logger';
 /** The longest a tool call spends reconciling before it reads. */
 export const RECONCILE_BUDGET_MS = 10_000;
 /**
- * How long a turn holds the call that asked for it: a longer one (a large window, a slow Twilio)
- * goes on in the background and what it stores comes with the next call. The capacity bench's
- * late calls, with no Sync 429 at all, were the ones that ran a turn (issue 27): each turn read
- * the account's whole log then (1,300 messages at 200 users), its own numbers' now (message-log.ts
- * readNumberLog), and receive_sms {} p99 went from 1.7 s to 0.7 s. A process that
- * stops meanwhile (a Function frozen after its answer) leaves the turn taken but not recorded:
- * the next turn, an interval later, reads the same window again, and stores nothing twice.
+ * How long a turn holds the call that asked for it, at most: the call goes on as soon as the
+ * messages the webhook missed are stored (the statuses the log brings follow in the background),
+ * and a longer turn (a large window, a slow Twilio) goes on in the background too, what it stores
+ * coming with the next call. The capacity bench's slowest calls, with no Sync 429 at all, were
+ * those that ran a turn (issue 27): each turn read the account's whole log then (1,300 messages at
+ * 200 users; now its own numbers', message-log.ts readNumberLog), and held its call for the
+ * statuses too: receive_sms {} p99 1.7 s, then 0.7 s, then 0.44 s. A process that stops
+ * meanwhile (a Function frozen after its answer) leaves the turn taken but not recorded: the next
+ * turn, an interval later, reads the same window again, and stores nothing twice.
  */
 export const IN_CALL_MS = 1_000;
 
@@ -44,25 +46,29 @@ export class Reconciler {
 
   /**
    * Catches up the sources that are due, with `store` (the calling tool's, within its budget).
-   * True when a turn ran within IN_CALL_MS, whatever it found; false when none was due, or when it
-   * goes on in the background.
+   * True when a turn stored what the webhook missed within IN_CALL_MS (its statuses may still be
+   * under way), whatever it found; false when none was due, or when it goes on in the background.
    */
   async catchUp(store: MessageStore, sources: readonly string[]): Promise<boolean> {
     const now = this.deps.now();
     const due = sources.filter((source) => (this.nextAt.get(source) ?? 0) <= now);
     if (due.length === 0) return false;
-    const turn = this.turn(store, due, now);
+    // The call goes on once the messages the webhook missed are stored (the turn's statuses and
+    // records follow in the background), or after inCallMs, whichever comes first.
+    let stored!: () => void;
+    const inboundStored = new Promise<true>((resolve) => (stored = () => resolve(true)));
+    const turn = this.turn(store, due, now, stored);
     let timer: NodeJS.Timeout | undefined;
     const held = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), this.inCallMs)));
     try {
-      return await Promise.race([turn, held]);
+      return await Promise.race([turn, inboundStored, held]);
     } finally {
       clearTimeout(timer);
     }
   }
 
   /** One turn for `due`; never throws (a failure is logged). */
-  private async turn(store: MessageStore, due: string[], now: number): Promise<boolean> {
+  private async turn(store: MessageStore, due: string[], now: number, onStored: () => void): Promise<boolean> {
     // Taken at once: a concurrent call of this process does not ask Sync for the same turn. Up to
     // half an interval later than due, at random: bridges started together (a LibreChat restart)
     // would otherwise take their turns together ever after, and every turn reads and writes Sync.
@@ -72,6 +78,7 @@ export class Reconciler {
       const outcome = await runReconciliation(
         { client: await this.deps.twilio(), store: store.until(now + RECONCILE_BUDGET_MS), schedule: this.schedule, now: () => new Date(this.deps.now()) },
         due,
+        { onStored },
       );
       if (!outcome.report) {
         for (const source of due) this.nextAt.set(source, Math.max(outcome.nextAt + this.deps.intervalMs * (this.random() / 2), now));

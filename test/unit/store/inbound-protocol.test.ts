@@ -233,6 +233,25 @@ describe('a failed attempt releases its claim', () => {
     expect(await service.entry(OURS, them)).toMatchObject({ inboundCount: 2, messageCount: 2 });
   });
 
+  test('after an append whose answer was lost, and 60 messages since: the retry finds that copy (a deep search), no second one', async () => {
+    const service = h.fresh(NO_RETRY);
+    const them = nextSender();
+    await service.store().recordInbound(inboundRecord(them, 'before'));
+    const record = inboundRecord(them, 'answer lost');
+    h.fault({ method: 'POST', route: ROUTES.append, kind: 'timeout', afterHandling: true, delayMs: 20, times: 1 });
+    await expect(service.store().recordInbound(record)).rejects.toThrow();
+    h.emulator.clearFaults();
+    expect(await service.sidEntry(OURS, them, record.sid)).toMatchObject({ owner: null, index: null, done: false, appendUnsure: true });
+    // A busy conversation: more messages since than one page of the newest.
+    for (let i = 0; i < 60; i++) await service.store().recordInbound(inboundRecord(them, `since ${i}`));
+    expect(await service.store().recordInbound(record)).toBe('stored');
+    const thread = await service.thread(OURS, them);
+    expect(thread.filter((m) => m.sid === record.sid)).toHaveLength(1);
+    expect(thread).toHaveLength(62);
+    expect(await service.entry(OURS, them)).toMatchObject({ inboundCount: 62, messageCount: 62 });
+    expect(await service.sidEntry(OURS, them, record.sid)).toMatchObject({ done: true, index: 1 });
+  });
+
   test('a claim create that landed without an answer is released, so the retry at once is not refused', async () => {
     const service = h.fresh(NO_RETRY);
     const them = nextSender();

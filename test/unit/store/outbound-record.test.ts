@@ -25,7 +25,7 @@ class WatchedGateway extends SyncGateway {
   /** After an append answered (or failed), before its caller sees it. */
   afterAppend: () => Promise<void> = async () => undefined;
 
-  override async appendOnceItem<T extends object>(list: string, data: T, isSame: (existing: unknown) => boolean, options: { mayHaveLandedBefore?: boolean } = {}): Promise<{ index: number; revision: string }> {
+  override async appendOnceItem<T extends object>(list: string, data: T, isSame: (existing: unknown) => boolean, options: { searchBefore?: number } = {}): Promise<{ index: number; revision: string }> {
     this.log.push('append');
     try {
       return await super.appendOnceItem(list, data, isSame, options);
