@@ -117,20 +117,15 @@ export async function readMessageLog(
  * by `To` and `From` (both documented filters of "Read multiple Message resources"), merged oldest
  * first. A bridge reads its own numbers so, and not the whole account's traffic: the capacity
  * bench's 200 users each listed about 1,300 messages (two pages, ~1 MB) per turn to find the
- * few of theirs. The pages are small (DateSent>= may hold the whole day: a read takes at least
- * its first page), so a number busier than NUMBER_PAGE_SIZE × maxPages messages a window comes
- * back incomplete, and the caller reads the account's log instead, which can walk a large window
- * over several turns.
+ * few of theirs. Each list starts with a small page (DateSent>= may hold the whole day, and a read
+ * takes at least its first page); a window that holds more is read again in pages of 1,000, up to
+ * `maxPages`. Beyond that the read comes back incomplete, and the caller reads the account's log
+ * instead, which can walk a large window over several turns.
  */
 export const NUMBER_PAGE_SIZE = 50;
 
-export async function readNumberLog(client: TwilioClient, numbers: readonly string[], since: Date): Promise<LogRead> {
-  const reads = await Promise.all(
-    numbers.flatMap((number) => [
-      readMessageLog(client, { since, to: number, pageSize: NUMBER_PAGE_SIZE }),
-      readMessageLog(client, { since, from: number, pageSize: NUMBER_PAGE_SIZE }),
-    ]),
-  );
+export async function readNumberLog(client: TwilioClient, numbers: readonly string[], since: Date, maxPages = 5): Promise<LogRead> {
+  const reads = await Promise.all(numbers.flatMap((number) => [readFiltered(client, { to: number }, since, maxPages), readFiltered(client, { from: number }, since, maxPages)]));
   // A message from one of ours to another is in two lists: kept once.
   const bySid = new Map(reads.flatMap((read) => read.messages).map((message): [string, LoggedMessage] => [message.sid, message]));
   // Oldest first, as one read of the whole log gives them (a stable sort: ties keep each list's order).
@@ -142,6 +137,14 @@ export async function readNumberLog(client: TwilioClient, numbers: readonly stri
     complete: reads.every((read) => read.complete),
     next: null,
   };
+}
+
+/** One filtered list: a small page, and when the window holds more, pages of 1,000 from the top. */
+async function readFiltered(client: TwilioClient, filter: { to: string } | { from: string }, since: Date, maxPages: number): Promise<LogRead> {
+  const small = await readMessageLog(client, { since, ...filter, pageSize: NUMBER_PAGE_SIZE, maxPages: 1 });
+  if (small.complete) return small;
+  const large = await readMessageLog(client, { since, ...filter, maxPages });
+  return { ...large, calls: small.calls + large.calls, listed: small.listed + large.listed };
 }
 
 /** What a Message fetch tells of one message (GET Messages/{sid}): its status now, or null when Twilio no longer has it. */

@@ -6,7 +6,7 @@
  * it) gets its final status from the store's own records, fetched by SID.
  */
 import { conversationIdFor } from '../../lib/conversation-id';
-import { NUMBER_PAGE_SIZE } from '../../lib/reconcile/message-log';
+import { NUMBER_PAGE_SIZE, readNumberLog } from '../../lib/reconcile/message-log';
 import { MAX_NUMBERS_READ_APART, runReconciliation } from '../../lib/reconcile/run';
 import { ReconcileSchedule } from '../../lib/reconcile/schedule';
 import { SEARCH_EVERY_TURNS } from '../../lib/reconcile/unsettled';
@@ -83,21 +83,31 @@ test("one number reads its own messages: two list calls of small pages, the 5,50
   expect((await service.thread(OURS, THEM)).map((m) => m.sid)).toEqual(expect.arrayContaining(ours));
 });
 
-test('a number too busy for its own small pages reads the account log instead: every message of its window stored once', async () => {
+test('a number with more than a small page in its window reads pages of 1,000 of its own list: 260 stored, the account log not read', async () => {
   const service = harness.fresh();
   const store = service.store({ now });
   const schedule = new ReconcileSchedule(service.gateway, 0, () => now().getTime());
   advance(10 * 60_000);
   const since = new Date(now().getTime() - 1000);
   const busy = 5 * NUMBER_PAGE_SIZE + 10;
-  const ours: string[] = [];
-  for (let i = 0; i < busy; i++) ours.push((await harness.emulator.simulateInbound({ from: `+1415556${String(i).padStart(4, '0')}`, to: OURS, body: `busy own ${i}` })).messageSid);
+  for (let i = 0; i < busy; i++) await harness.emulator.simulateInbound({ from: `+1415556${String(i).padStart(4, '0')}`, to: OURS, body: `busy own ${i}` });
   harness.emulator.resetCounts();
   const { report } = await runReconciliation({ client: harness.client, store, schedule, now }, [OURS], { force: true, since });
-  // Five pages of the To list came back incomplete (with the From list's one), then the account's log.
-  expect(report).toMatchObject({ stored: busy });
-  expect(report!.listCalls).toBeGreaterThan(6);
-  expect(GET(LIST)).toBe(report!.listCalls);
+  // To: the small page, then one of 1,000; From: the small page.
+  expect(report).toMatchObject({ stored: busy, listCalls: 3, complete: true });
+  expect(GET(LIST)).toBe(3);
+  // OURS's messages of the day only: the 5,500 of the busy other number are not listed.
+  expect(report!.listed).toBeLessThan(1_000 + 2 * NUMBER_PAGE_SIZE);
+});
+
+test("a number's own read comes back incomplete when its window holds more than its pages: the caller reads the account's log then", async () => {
+  // The first test's 5,500 messages to OURS_2, all in one window: one page of 1,000 is not all of it.
+  const since = new Date(0);
+  harness.emulator.resetCounts();
+  const read = await readNumberLog(harness.client, [OURS_2], since, 1);
+  expect(read).toMatchObject({ complete: false, calls: 3 });
+  expect(read.messages.length).toBeGreaterThanOrEqual(1_000);
+  expect(GET(LIST)).toBe(3);
 });
 
 test('onStored comes once the messages the webhook missed are stored, before any status is brought up to date (a call goes on then)', async () => {
