@@ -60,7 +60,7 @@ function readGroups(claimed: readonly Claimed[]): Claimed[][] {
 export async function runReconciliation(
   deps: { client: TwilioClient; store: MessageStore; schedule: ReconcileSchedule; now: () => Date },
   sources: readonly string[],
-  options: { force?: boolean; since?: Date; onStored?: () => void; /** Pages of 1,000 a number's own read takes before the account's log is read instead (tests). */ ownPages?: number } = {},
+  options: { force?: boolean; since?: Date; onStored?: () => void } = {},
 ): Promise<RunOutcome> {
   const claimed: Claimed[] = [];
   let nextAt = Infinity;
@@ -80,7 +80,7 @@ export async function runReconciliation(
   const reads: { group: Claimed[]; since: Date; log: LogRead }[] = [];
   for (const group of readGroups(claimed)) {
     const groupSince = new Date(Math.min(...group.map((c) => c.since.getTime())));
-    const log = await readGroupLog(deps.client, group, groupSince, options.ownPages);
+    const log = await readGroupLog(deps.client, group, groupSince);
     listCalls += log.calls;
     listed += log.listed;
     reads.push({ group, since: groupSince, log });
@@ -139,13 +139,13 @@ export async function runReconciliation(
  * number's own read comes back incomplete: too busy for its small pages) the account's whole log,
  * which may start a walk. The calls and messages of a read given up on are counted in.
  */
-async function readGroupLog(client: TwilioClient, group: readonly Claimed[], since: Date, ownPages?: number): Promise<LogRead> {
+async function readGroupLog(client: TwilioClient, group: readonly Claimed[], since: Date): Promise<LogRead> {
   const walk = group[0]!.state.walk;
   if (walk) return readMessageLog(client, { since, resume: walk.next });
   const numbers = group.map((c) => c.source);
   let spent = { calls: 0, listed: 0 };
   if (numbers.length <= MAX_NUMBERS_READ_APART && numbers.every((source) => !source.startsWith('MG'))) {
-    const own = await readNumberLog(client, numbers, since, ownPages);
+    const own = await readNumberLog(client, numbers, since);
     if (own.complete) return own;
     spent = { calls: own.calls, listed: own.listed };
   }
